@@ -1,0 +1,130 @@
+//! Inference: the batched `Model::infer` (two ping-pong buffers), `predict`
+//! and the allocation-free `predict_one` (one stack array per layer).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::Gen;
+use crate::check::{Dim, Model};
+
+/// `Model::infer`: computing layers in order, views skipped.
+pub fn infer(gens: &[Gen]) -> TokenStream {
+    let steps: Vec<&Gen> = gens.iter().filter(|g| !g.infer_identity).collect();
+    if steps.is_empty() {
+        return quote! {
+            fn infer(&self, x: &[f32], y: &mut [f32]) {
+                y.copy_from_slice(x);
+            }
+        };
+    }
+    let widths: Vec<&TokenStream> = steps[..steps.len() - 1].iter().map(|g| &g.width_out).collect();
+    let last = steps.len() - 1;
+    let calls = steps.iter().enumerate().map(|(i, g)| {
+        let f = &g.field;
+        let (w_in, w_out) = (&g.width_in, &g.width_out);
+        let src = if i == 0 {
+            quote!(x)
+        } else {
+            let b = if (i - 1) % 2 == 0 { quote!(a) } else { quote!(b) };
+            quote!(&#b[..n * #w_in])
+        };
+        let dst = if i == last {
+            quote!(&mut *y)
+        } else {
+            let b = if i % 2 == 0 { quote!(a) } else { quote!(b) };
+            quote!(&mut #b[..n * #w_out])
+        };
+        quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst);)
+    });
+    quote! {
+        fn infer(&self, x: &[f32], y: &mut [f32]) {
+            const WIDTH: usize = ::nn::model::max_of(&[0, #(#widths),*]);
+            let n = x.len() / <Self as ::nn::Model>::IN;
+            let mut a = ::std::vec![0.0f32; n * WIDTH];
+            let mut b = ::std::vec![0.0f32; n * WIDTH];
+            let _ = (&mut a, &mut b);
+            #(#calls)*
+        }
+    }
+}
+
+/// A nested fixed-size array type: `[[f32; 28]; 28]`.
+fn nested(dims: &[Dim]) -> TokenStream {
+    dims.iter().rev().fold(quote!(f32), |t, d| {
+        let d = d.tokens();
+        quote!([#t; #d])
+    })
+}
+
+/// `as_flattened` applied until the array is one flat slice.
+fn flatten(expr: TokenStream, rank: usize, mutable: bool) -> TokenStream {
+    let mut e = if mutable { quote!((&mut #expr[..])) } else { quote!((&#expr[..])) };
+    for _ in 1..rank {
+        e = if mutable { quote!(#e.as_flattened_mut()) } else { quote!(#e.as_flattened()) };
+    }
+    e
+}
+
+/// `ndarray`'s dimension type for a rank.
+fn dim_type(rank: usize) -> TokenStream {
+    match rank {
+        1..=6 => {
+            let t = format_ident!("Ix{}", rank);
+            quote!(::nn::ndarray::#t)
+        }
+        _ => quote!(::nn::ndarray::IxDyn),
+    }
+}
+
+/// `predict` and `predict_one`.
+pub fn inherent(gens: &[Gen], model: &Model) -> TokenStream {
+    let (in_ty, out_ty) = (nested(&model.input), nested(model.output()));
+    let (x_dim, y_dim) = (dim_type(model.input.len() + 1), dim_type(model.output().len() + 1));
+    let x_flat = flatten(quote!(x), model.input.len(), false);
+    let y_flat = flatten(quote!(y), model.output().len(), true);
+    let zero_out = model.output().iter().rev().fold(quote!(0.0f32), |t, d| {
+        let d = d.tokens();
+        quote!([#t; #d])
+    });
+
+    let steps: Vec<&Gen> = gens.iter().filter(|g| !g.infer_identity).collect();
+    let last = steps.len().checked_sub(1);
+    let mut prev = quote!(x);
+    let mut calls = Vec::new();
+    for (i, g) in steps.iter().enumerate() {
+        let f = &g.field;
+        if Some(i) == last {
+            calls.push(quote!(::nn::layers::Layer::infer(&self.#f, #prev, #y_flat);));
+        } else {
+            let h = format_ident!("h_{}", f);
+            let w = &g.width_out;
+            calls.push(quote! {
+                let mut #h = [0.0f32; #w];
+                ::nn::layers::Layer::infer(&self.#f, #prev, &mut #h);
+            });
+            prev = quote!(&#h);
+        }
+    }
+    if steps.is_empty() {
+        calls.push(quote!(#y_flat.copy_from_slice(x);));
+    }
+
+    quote! {
+        /// Inference on a batch (the batch first, then `INPUT_SHAPE`); a wrong
+        /// inner shape is an error naming the expected and found shapes.
+        pub fn predict<'a>(
+            &self,
+            x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,
+        ) -> ::core::result::Result<::nn::ndarray::Array<f32, #y_dim>, ::nn::Error> {
+            ::nn::model::predict(self, x.into().into_dyn())
+        }
+
+        /// Inference on one sample, with no heap allocation.
+        pub fn predict_one(&self, x: &#in_ty) -> #out_ty {
+            let x: &[f32] = #x_flat;
+            let mut y: #out_ty = #zero_out;
+            #(#calls)*
+            y
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Code generation: the struct, its constants and constructor, the summary,
+//! and the `nn::Model` implementation whose passes are unrolled layer by layer.
+
+mod infer;
+mod train;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::check::{product, show_shape, sum, Dim, Layer, Model, Value};
+use crate::layers::Op;
+use crate::parse::Head;
+
+/// How one layer expands.
+pub struct Gen<'a> {
+    pub layer: &'a Layer,
+    pub field: Ident,
+    /// The field's type.
+    pub ty: TokenStream,
+    /// Floats per sample in and out.
+    pub width_in: TokenStream,
+    pub width_out: TokenStream,
+    /// Passes data through unchanged at inference (views and dropouts).
+    pub infer_identity: bool,
+    /// Passes data through unchanged in training too (views).
+    pub train_identity: bool,
+}
+
+impl<'a> Gen<'a> {
+    fn new(layer: &'a Layer) -> Self {
+        let field = Ident::new(&layer.name, layer.span);
+        let n = product(&layer.input).tokens();
+        let last = layer.input.last().cloned().unwrap_or(Dim::Lit(1)).tokens();
+        let act = |v: Option<&Value>| {
+            let name = match v {
+                Some(Value::Activation(t)) => *t,
+                _ => "Linear",
+            };
+            let t = Ident::new(name, Span::call_site());
+            quote!(::nn::activations::#t)
+        };
+        let ty = match layer.kind.op {
+            Op::Flatten | Op::Reshape | Op::Input => quote!(::nn::layers::Reshape<{ #n }>),
+            Op::Dense => {
+                let o = layer.output.last().cloned().unwrap_or(Dim::Lit(1)).tokens();
+                let a = act(layer.get("activation"));
+                quote!(::nn::layers::Dense<{ #last }, { #o }, #a>)
+            }
+            Op::BatchNorm => quote!(::nn::layers::BatchNorm<{ #last }>),
+            Op::Activation => {
+                let a = act(layer.get("activation"));
+                quote!(::nn::layers::Activation<#a, { #last }>)
+            }
+            Op::LeakyRelu => quote!(::nn::layers::LeakyRelu<{ #n }>),
+            Op::PRelu => quote!(::nn::layers::PRelu<{ #n }>),
+            Op::Elu => quote!(::nn::layers::Elu<{ #n }>),
+            Op::Dropout => quote!(::nn::layers::Dropout<{ #n }>),
+            Op::AlphaDropout => quote!(::nn::layers::AlphaDropout<{ #n }>),
+            Op::RRelu => quote!(::nn::layers::RRelu<{ #n }>),
+        };
+        let view = matches!(layer.kind.op, Op::Flatten | Op::Reshape | Op::Input);
+        Gen {
+            layer,
+            field,
+            ty,
+            width_in: n,
+            width_out: product(&layer.output).tokens(),
+            infer_identity: view || matches!(layer.kind.op, Op::Dropout | Op::AlphaDropout),
+            train_identity: view,
+        }
+    }
+
+    /// The expression that builds the layer, drawing from `rng` in declaration order.
+    fn init(&self) -> TokenStream {
+        let l = self.layer;
+        match l.kind.op {
+            Op::Flatten | Op::Reshape | Op::Input => quote!(::nn::layers::Reshape),
+            Op::Dense => {
+                let kernel = match l.get("kernel_initializer") {
+                    Some(Value::Initializer(t)) => t.clone(),
+                    _ => quote!(::nn::init::Initializer::glorot_uniform()),
+                };
+                let bias = if l.use_bias() {
+                    match l.get("bias_initializer") {
+                        Some(Value::Initializer(t)) => quote!(::core::option::Option::Some(&#t)),
+                        _ => quote!(::core::option::Option::Some(&::nn::init::Initializer::Zeros)),
+                    }
+                } else {
+                    quote!(::core::option::Option::None)
+                };
+                quote!(::nn::layers::Dense::new(&#kernel, #bias, &mut rng))
+            }
+            Op::BatchNorm => {
+                let (m, e) = (l.float("momentum", 0.99), l.float("epsilon", 1e-3));
+                quote!(::nn::layers::BatchNorm::new(#m, #e))
+            }
+            Op::Activation => quote!(::nn::layers::Activation::new()),
+            Op::LeakyRelu => {
+                let a = l.float("alpha", 0.3);
+                quote!(::nn::layers::LeakyRelu::new(#a))
+            }
+            Op::PRelu => {
+                let dims = l.input.iter().map(Dim::tokens);
+                quote!(::nn::layers::PRelu::new({
+                    const SHAPE: &[usize] = &[#(#dims),*];
+                    SHAPE
+                }))
+            }
+            Op::Elu => {
+                let a = l.float("alpha", 1.0);
+                quote!(::nn::layers::Elu::new(#a))
+            }
+            Op::Dropout => {
+                let r = l.float("rate", 0.0);
+                quote!(::nn::layers::Dropout::new(#r))
+            }
+            Op::AlphaDropout => {
+                let r = l.float("rate", 0.0);
+                quote!(::nn::layers::AlphaDropout::new(#r))
+            }
+            Op::RRelu => {
+                let (lo, hi) = (l.float("lower", 0.125), l.float("upper", 1.0 / 3.0));
+                quote!(::nn::layers::RRelu::new(#lo, #hi))
+            }
+        }
+    }
+
+    /// Whether this layer ends in softmax.
+    fn softmax(&self) -> bool {
+        matches!(self.layer.get("activation"), Some(Value::Activation("Softmax")))
+    }
+}
+
+/// `SeedMlp` -> `seed_mlp`.
+fn snake_case(s: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || next_lower && chars[i - 1].is_uppercase()) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn shape_array(dims: &[Dim]) -> TokenStream {
+    let d = dims.iter().map(Dim::tokens);
+    quote!([#(#d),*])
+}
+
+/// The whole expansion of a checked model.
+pub fn model(head: &Head, model: &Model) -> TokenStream {
+    let Head { attrs, vis, ident, .. } = head;
+    let gens: Vec<Gen> = model.layers.iter().map(Gen::new).collect();
+    let name = snake_case(&ident.to_string());
+    let asserts = &model.asserts;
+
+    let fields = gens.iter().map(|g| {
+        let (f, ty) = (&g.field, &g.ty);
+        let doc =
+            format!(" `{}` ({}): output shape {}.", g.layer.name, g.layer.kind.class, show_shape(&g.layer.output));
+        quote_spanned!(g.layer.span=> #[doc = #doc] pub #f: #ty,)
+    });
+    let inits = gens.iter().map(|g| {
+        let (f, init) = (&g.field, g.init());
+        let freeze = (!g.layer.trainable()).then(|| quote!(::nn::model::freeze(&mut model.#f);));
+        (quote!(#f: #init,), freeze)
+    });
+    let (inits, freezes): (Vec<_>, Vec<_>) = inits.unzip();
+
+    let (in_shape, out_shape) = (shape_array(&model.input), shape_array(model.output()));
+    let (in_rank, out_rank) = (model.input.len(), model.output().len());
+    let (in_n, out_n) = (product(&model.input).tokens(), product(model.output()).tokens());
+    let params: Vec<(Dim, Dim)> = model.layers.iter().map(Layer::params).collect();
+    let trainable = sum(&params.iter().map(|p| p.0.clone()).collect::<Vec<_>>()).tokens();
+    let non_trainable = sum(&params.iter().map(|p| p.1.clone()).collect::<Vec<_>>()).tokens();
+    let rows = gens.iter().zip(&params).map(|(g, (t, n))| {
+        let (lname, class) = (&g.layer.name, g.layer.kind.class);
+        let shape = g.layer.output.iter().map(Dim::tokens);
+        let p = sum(&[t.clone(), n.clone()]).tokens();
+        quote!(::nn::summary::Row { name: #lname, class: #class, output_shape: &[#(#shape),*], params: #p })
+    });
+    let softmax_out = gens.iter().rev().find(|g| !g.train_identity).is_some_and(Gen::softmax);
+
+    let visits = gens.iter().map(|g| {
+        let (f, lname) = (&g.field, &g.layer.name);
+        quote!(::nn::layers::Layer::visit(&self.#f, &mut |w, p| f(#lname, w, p));)
+    });
+    let visits_mut = gens.iter().map(|g| {
+        let (f, lname) = (&g.field, &g.layer.name);
+        quote!(::nn::layers::Layer::visit_mut(&mut self.#f, &mut |w, p| f(#lname, w, p));)
+    });
+
+    let infer = infer::infer(&gens);
+    let inherent_infer = infer::inherent(&gens, model);
+    let train = train::model_impl(&gens);
+    let ws_ident = format_ident!("__{}Workspace", ident);
+    let (workspace, train_inherent) = (train::workspace(&gens, &ws_ident), train::inherent(model));
+    let doc_seeded = format!(" A `{ident}` with every weight drawn by its declared initializer from `seed` (the same seed gives the same weights, bit for bit).");
+
+    quote! {
+        #(#attrs)*
+        #vis struct #ident {
+            #(#fields)*
+            #[doc(hidden)]
+            pub __nn: ::nn::model::Slot<<#ident as ::nn::Model>::Workspace>,
+        }
+
+        const _: () = {
+            #(#asserts)*
+
+            #workspace
+
+            #[automatically_derived]
+            impl ::nn::Model for #ident {
+                const NAME: &'static str = #name;
+                const INPUT_SHAPE: &'static [usize] = &#in_shape;
+                const OUTPUT_SHAPE: &'static [usize] = &#out_shape;
+                const IN: usize = #in_n;
+                const OUT: usize = #out_n;
+                const SOFTMAX_OUTPUT: bool = #softmax_out;
+                type Workspace = #ws_ident;
+
+                #infer
+                #train
+
+                fn visit_weights(&self, f: &mut dyn FnMut(&'static str, &'static str, &::nn::Param)) {
+                    #(#visits)*
+                }
+
+                fn visit_weights_mut(&mut self, f: &mut dyn FnMut(&'static str, &'static str, &mut ::nn::Param)) {
+                    #(#visits_mut)*
+                }
+
+                fn slot(&mut self) -> &mut ::nn::model::Slot<#ws_ident> {
+                    &mut self.__nn
+                }
+            }
+        };
+
+        #[allow(dead_code)]
+        impl #ident {
+            /// snake_case of the struct's name, as Keras names the model.
+            pub const NAME: &'static str = #name;
+            /// One sample's input shape (without the batch dimension).
+            pub const INPUT_SHAPE: [usize; #in_rank] = #in_shape;
+            /// One sample's output shape (without the batch dimension).
+            pub const OUTPUT_SHAPE: [usize; #out_rank] = #out_shape;
+            /// Number of weights, as Keras counts them.
+            pub const PARAMS: usize = #trainable + #non_trainable;
+            /// Number of weights optimizers train.
+            pub const TRAINABLE_PARAMS: usize = #trainable;
+            /// Number of weights optimizers leave alone (BatchNorm's moving statistics, frozen layers).
+            pub const NON_TRAINABLE_PARAMS: usize = #non_trainable;
+
+            #[doc = #doc_seeded]
+            pub fn seeded(seed: u64) -> Self {
+                let mut rng = ::nn::rng::seeded(seed);
+                #[allow(unused_mut)]
+                let mut model = #ident {
+                    #(#inits)*
+                    __nn: ::nn::model::Slot::new(seed),
+                };
+                #(#freezes)*
+                model
+            }
+
+            /// The summary table exactly as tf.keras 2 prints it.
+            pub fn summary(&self) -> ::std::string::String {
+                ::nn::model::summary(self, &[#(#rows),*])
+            }
+
+            /// Writes every weight to a safetensors file (Keras's keys), replacing it atomically.
+            pub fn save_weights(&self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::nn::Error> {
+                ::nn::model::save_weights(self, path.as_ref())
+            }
+
+            /// Reads every weight from a safetensors file; on any error the model is unchanged.
+            pub fn load_weights(&mut self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::nn::Error> {
+                ::nn::model::load_weights(self, path.as_ref())
+            }
+
+            #inherent_infer
+            #train_inherent
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn snake() {
+        assert_eq!(super::snake_case("SeedMlp"), "seed_mlp");
+        assert_eq!(super::snake_case("MLP"), "mlp");
+        assert_eq!(super::snake_case("MyMLPNet"), "my_mlp_net");
+        assert_eq!(super::snake_case("Net2"), "net2");
+    }
+}

@@ -1,0 +1,124 @@
+//! Training: the workspace (every layer's state, output and the two gradient
+//! buffers), and the unrolled `Model::forward` / `Model::backward`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::Gen;
+use crate::check::Model;
+
+fn state(g: &Gen) -> proc_macro2::Ident {
+    format_ident!("state_{}", g.field)
+}
+fn output(g: &Gen) -> proc_macro2::Ident {
+    format_ident!("out_{}", g.field)
+}
+
+/// The workspace struct, inside the expansion's anonymous `const` block.
+pub fn workspace(gens: &[Gen], name: &proc_macro2::Ident) -> TokenStream {
+    let steps = gens.iter().filter(|g| !g.train_identity);
+    let fields = steps.map(|g| {
+        let (s, o, ty) = (state(g), output(g), &g.ty);
+        quote!(#s: <#ty as ::nn::layers::Layer>::State, #o: ::std::vec::Vec<f32>,)
+    });
+    quote! {
+        #[doc(hidden)]
+        #[derive(Default)]
+        #[allow(non_camel_case_types)]
+        pub struct #name {
+            #(#fields)*
+            out: ::std::vec::Vec<f32>,
+            grad_a: ::std::vec::Vec<f32>,
+            grad_b: ::std::vec::Vec<f32>,
+        }
+    }
+}
+
+/// `Model::forward`, `Model::backward` and `Model::visit_grads`.
+pub fn model_impl(gens: &[Gen]) -> TokenStream {
+    let steps: Vec<&Gen> = gens.iter().filter(|g| !g.train_identity).collect();
+    let scratch = quote!(::nn::layers::scratch);
+
+    // Forward: each layer reads the previous output buffer (x for the first).
+    let mut fwd = Vec::new();
+    let mut prev = quote!(x);
+    for g in &steps {
+        let (f, s, o, w) = (&g.field, state(g), output(g), &g.width_out);
+        fwd.push(quote! {
+            ::nn::layers::Layer::forward(&mut self.#f, &mut ws.#s, #prev, #scratch(&mut ws.#o, n * #w), rng);
+        });
+        prev = quote!(&ws.#o[..n * #w]);
+    }
+    let ret = if steps.is_empty() {
+        quote! {
+            #scratch(&mut ws.out, x.len()).copy_from_slice(x);
+            &ws.out[..x.len()]
+        }
+    } else {
+        prev.clone()
+    };
+
+    // Backward: last to first, gradients alternating between two buffers.
+    let mut bwd = Vec::new();
+    for (i, g) in steps.iter().enumerate().rev() {
+        let (f, s, o, w) = (&g.field, state(g), output(g), &g.width_out);
+        let win = &g.width_in;
+        let input = if i == 0 {
+            quote!(x)
+        } else {
+            let p = output(steps[i - 1]);
+            quote!(&ws.#p[..n * #win])
+        };
+        let (gin, gout) = if (steps.len() - 1 - i) % 2 == 0 {
+            (quote!(grad_b), quote!(grad_a))
+        } else {
+            (quote!(grad_a), quote!(grad_b))
+        };
+        let dy = if i + 1 == steps.len() { quote!(dy) } else { quote!(&ws.#gin[..n * #w]) };
+        let dx = if i == 0 {
+            quote!(::core::option::Option::None)
+        } else {
+            quote!(::core::option::Option::Some(#scratch(&mut ws.#gout, n * #win)))
+        };
+        let call = |method: TokenStream| quote!(::nn::layers::Layer::#method(&mut self.#f, &mut ws.#s, #input, &ws.#o[..n * #w], #dy, #dx));
+        if i + 1 == steps.len() {
+            let (plain, logits) = (call(quote!(backward)), call(quote!(backward_logits)));
+            bwd.push(quote! {
+                if logits { #logits; } else { #plain; }
+            });
+        } else {
+            let plain = call(quote!(backward));
+            bwd.push(quote!(#plain;));
+        }
+    }
+    let grads = steps.iter().map(|g| {
+        let (f, s) = (&g.field, state(g));
+        quote!(::nn::layers::Layer::visit_grads(&mut self.#f, &mut ws.#s, f);)
+    });
+
+    quote! {
+        fn forward<'w>(&mut self, ws: &'w mut Self::Workspace, x: &[f32], rng: &mut ::nn::Rng) -> &'w [f32] {
+            let n = x.len() / <Self as ::nn::Model>::IN;
+            let _ = (n, &rng);
+            #(#fwd)*
+            #ret
+        }
+
+        fn backward(&mut self, ws: &mut Self::Workspace, x: &[f32], dy: &[f32], logits: bool) {
+            let n = x.len() / <Self as ::nn::Model>::IN;
+            let _ = (n, logits, dy);
+            #(#bwd)*
+        }
+
+        fn visit_grads(&mut self, ws: &mut Self::Workspace, f: &mut dyn FnMut(&mut ::nn::Param, &mut [f32])) {
+            let _ = (&ws, &f);
+            #(#grads)*
+        }
+    }
+}
+
+/// The inherent training methods (`train_on_batch`, `evaluate`, `fit`).
+pub fn inherent(model: &Model) -> TokenStream {
+    let _ = model;
+    quote!()
+}

@@ -1,0 +1,288 @@
+//! Keras's activation functions, each a zero-sized type so that a layer that
+//! uses one (`Dense<784, 300, Elu>`) is monomorphized on it.
+
+/// SELU's alpha (Keras's constant).
+pub const SELU_ALPHA: f32 = 1.673_263_2;
+/// SELU's scale (Keras's constant).
+pub const SELU_SCALE: f32 = 1.050_701;
+
+/// An activation function applied along the last axis of width `width`.
+///
+/// Elementwise functions define [`f`](Activation::f) and
+/// [`df`](Activation::df); softmax overrides the row-wise methods.
+pub trait ActivationFn: Copy + Default + Send + Sync + 'static {
+    /// Keras's name for it (`"elu"`).
+    const NAME: &'static str;
+    /// The function at one point.
+    fn f(x: f32) -> f32;
+    /// Its derivative at `x`, given `y = f(x)`.
+    fn df(x: f32, y: f32) -> f32;
+
+    /// Applies the function in place to rows of `width` values.
+    #[inline]
+    fn apply(v: &mut [f32], width: usize) {
+        let _ = width;
+        v.iter_mut().for_each(|v| *v = Self::f(*v));
+    }
+
+    /// `dx = dy * f'(x)`, rows of `width`; `x` the input, `y` the output.
+    #[inline]
+    fn backward(x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], width: usize) {
+        let _ = width;
+        for (((dx, &dy), &x), &y) in dx.iter_mut().zip(dy).zip(x).zip(y) {
+            *dx = dy * Self::df(x, y);
+        }
+    }
+}
+
+/// `f(x) = x`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Linear;
+/// `max(x, 0)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Relu;
+/// Exponential linear unit with alpha 1.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Elu;
+/// Scaled ELU with Keras's constants.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Selu;
+/// Leaky ReLU with Keras 3's function default slope 0.2.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LeakyRelu;
+/// Hyperbolic tangent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tanh;
+/// Logistic sigmoid (Keras's `sigmoid` and `logistic`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sigmoid;
+/// Softmax over the last axis.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Softmax;
+/// `log(1 + exp(x))`, computed stably.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Softplus;
+/// `x * sigmoid(x)` (also called SiLU).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Swish;
+/// Gaussian error linear unit, exact (Keras's default `approximate=False`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Gelu;
+
+/// ELU with a given alpha: `x` for `x > 0`, else `alpha * (exp(x) - 1)`.
+#[inline]
+pub fn elu(x: f32, alpha: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        alpha * x.exp_m1()
+    }
+}
+
+/// Derivative of [`elu`] at `x`.
+#[inline]
+pub fn elu_grad(x: f32, alpha: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else {
+        alpha * x.exp()
+    }
+}
+
+/// Leaky ReLU with slope `alpha` for negative inputs.
+#[inline]
+pub fn leaky_relu(x: f32, alpha: f32) -> f32 {
+    if x >= 0.0 {
+        x
+    } else {
+        alpha * x
+    }
+}
+
+/// Derivative of [`leaky_relu`] at `x`.
+#[inline]
+pub fn leaky_relu_grad(x: f32, alpha: f32) -> f32 {
+    if x >= 0.0 {
+        1.0
+    } else {
+        alpha
+    }
+}
+
+/// The logistic function, stable for large `|x|`.
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl ActivationFn for Linear {
+    const NAME: &'static str = "linear";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        x
+    }
+    #[inline]
+    fn df(_: f32, _: f32) -> f32 {
+        1.0
+    }
+    #[inline]
+    fn apply(_: &mut [f32], _: usize) {}
+}
+
+impl ActivationFn for Relu {
+    const NAME: &'static str = "relu";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        x.max(0.0)
+    }
+    #[inline]
+    fn df(x: f32, _: f32) -> f32 {
+        if x > 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+impl ActivationFn for Elu {
+    const NAME: &'static str = "elu";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        elu(x, 1.0)
+    }
+    #[inline]
+    fn df(x: f32, _: f32) -> f32 {
+        elu_grad(x, 1.0)
+    }
+}
+
+impl ActivationFn for Selu {
+    const NAME: &'static str = "selu";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        SELU_SCALE * elu(x, SELU_ALPHA)
+    }
+    #[inline]
+    fn df(x: f32, _: f32) -> f32 {
+        SELU_SCALE * elu_grad(x, SELU_ALPHA)
+    }
+}
+
+impl ActivationFn for LeakyRelu {
+    const NAME: &'static str = "leaky_relu";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        leaky_relu(x, 0.2)
+    }
+    #[inline]
+    fn df(x: f32, _: f32) -> f32 {
+        leaky_relu_grad(x, 0.2)
+    }
+}
+
+impl ActivationFn for Tanh {
+    const NAME: &'static str = "tanh";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        x.tanh()
+    }
+    #[inline]
+    fn df(_: f32, y: f32) -> f32 {
+        1.0 - y * y
+    }
+}
+
+impl ActivationFn for Sigmoid {
+    const NAME: &'static str = "sigmoid";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        sigmoid(x)
+    }
+    #[inline]
+    fn df(_: f32, y: f32) -> f32 {
+        y * (1.0 - y)
+    }
+}
+
+impl ActivationFn for Softplus {
+    const NAME: &'static str = "softplus";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        x.max(0.0) + (-x.abs()).exp().ln_1p()
+    }
+    #[inline]
+    fn df(x: f32, _: f32) -> f32 {
+        sigmoid(x)
+    }
+}
+
+impl ActivationFn for Swish {
+    const NAME: &'static str = "swish";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        x * sigmoid(x)
+    }
+    #[inline]
+    fn df(x: f32, _: f32) -> f32 {
+        let s = sigmoid(x);
+        s + x * s * (1.0 - s)
+    }
+}
+
+impl ActivationFn for Gelu {
+    const NAME: &'static str = "gelu";
+    #[inline]
+    fn f(x: f32) -> f32 {
+        0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
+    }
+    #[inline]
+    fn df(x: f32, _: f32) -> f32 {
+        let cdf = 0.5 * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2));
+        let pdf = (-0.5 * x * x).exp() * 0.398_942_3; // 1 / sqrt(2 pi)
+        cdf + x * pdf
+    }
+}
+
+impl ActivationFn for Softmax {
+    const NAME: &'static str = "softmax";
+    fn f(_: f32) -> f32 {
+        unreachable!("softmax is applied row-wise")
+    }
+    fn df(_: f32, _: f32) -> f32 {
+        unreachable!("softmax is differentiated row-wise")
+    }
+    #[inline]
+    fn apply(v: &mut [f32], width: usize) {
+        for row in v.chunks_exact_mut(width) {
+            softmax_row(row);
+        }
+    }
+    #[inline]
+    fn backward(_: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], width: usize) {
+        for ((dx, y), dy) in dx.chunks_exact_mut(width).zip(y.chunks_exact(width)).zip(dy.chunks_exact(width)) {
+            let dot: f32 = y.iter().zip(dy).map(|(y, d)| y * d).sum();
+            for ((dx, &y), &dy) in dx.iter_mut().zip(y).zip(dy) {
+                *dx = y * (dy - dot);
+            }
+        }
+    }
+}
+
+/// Softmax of one row in place, shifted by the row's maximum for stability.
+#[inline]
+pub fn softmax_row(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    let inv = 1.0 / sum;
+    row.iter_mut().for_each(|v| *v *= inv);
+}

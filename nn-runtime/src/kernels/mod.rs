@@ -1,0 +1,6 @@
+//! Numeric kernels over flat row-major `f32` slices: matrix products and activations.
+
+pub mod activation;
+pub mod gemm;
+
+pub use activation::ActivationFn;

@@ -1,0 +1,139 @@
+//! Keras's `Dense`: `y = activation(x · kernel + bias)` on the last axis.
+//!
+//! ```
+//! use nn_runtime::{init::Initializer, kernels::activation::Relu, layers::{Dense, Layer}, rng};
+//! let d = Dense::<3, 2, Relu>::new(&Initializer::glorot_uniform(), Some(&Initializer::Zeros), &mut rng::seeded(0));
+//! let mut y = [0.0; 2];
+//! d.infer(&[1.0, 2.0, 3.0], &mut y);
+//! assert!(y.iter().all(|v| *v >= 0.0));
+//! ```
+
+use std::marker::PhantomData;
+
+use super::{rows, scratch, Layer};
+use crate::init::Initializer;
+use crate::kernels::gemm::{sgemm, Layout};
+use crate::kernels::ActivationFn;
+use crate::{Param, Rng};
+
+/// A fully connected layer from `I` to `O` features with a fused activation `A`.
+#[derive(Debug, Clone)]
+pub struct Dense<const I: usize, const O: usize, A> {
+    /// `[I, O]`, Keras's layout.
+    pub kernel: Param,
+    /// `[O]`, absent with `use_bias = false`.
+    pub bias: Option<Param>,
+    act: PhantomData<A>,
+}
+
+/// Dense's training caches and gradients.
+#[derive(Debug, Default)]
+pub struct DenseState {
+    z: Vec<f32>,
+    dz: Vec<f32>,
+    dkernel: Vec<f32>,
+    dbias: Vec<f32>,
+}
+
+impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
+    const KERNEL_SHAPE: &'static [usize] = &[I, O];
+    const BIAS_SHAPE: &'static [usize] = &[O];
+
+    /// A layer with the kernel drawn from `kernel_init`, then the bias from
+    /// `bias_init` (`None`: no bias, Keras's `use_bias=False`).
+    pub fn new(kernel_init: &Initializer, bias_init: Option<&Initializer>, rng: &mut Rng) -> Self {
+        let mut kernel = Param::filled(Self::KERNEL_SHAPE, 0.0, true);
+        kernel_init.fill(Self::KERNEL_SHAPE, &mut kernel, rng);
+        let bias = bias_init.map(|init| {
+            let mut b = Param::filled(Self::BIAS_SHAPE, 0.0, true);
+            init.fill(Self::BIAS_SHAPE, &mut b, rng);
+            b
+        });
+        Dense { kernel, bias, act: PhantomData }
+    }
+
+    /// `y = x · kernel + bias`, before the activation.
+    fn affine(&self, x: &[f32], y: &mut [f32]) {
+        let n = rows(x.len(), I);
+        let beta = match &self.bias {
+            Some(b) => {
+                for row in y.chunks_exact_mut(O) {
+                    row.copy_from_slice(b);
+                }
+                1.0
+            }
+            None => 0.0,
+        };
+        sgemm(n, I, O, 1.0, x, Layout::Normal, &self.kernel, Layout::Normal, beta, y);
+    }
+}
+
+impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
+    /// Weight and input gradients from the pre-activation gradient in `st.dz`.
+    fn backward_affine(&self, st: &mut DenseState, x: &[f32], dx: Option<&mut [f32]>) {
+        let n = rows(x.len(), I);
+        let dz = &st.dz[..n * O];
+        let dk = scratch(&mut st.dkernel, I * O);
+        sgemm(I, n, O, 1.0, x, Layout::Transposed, dz, Layout::Normal, 0.0, dk);
+        if self.bias.is_some() {
+            let db = scratch(&mut st.dbias, O);
+            db.fill(0.0);
+            for row in dz.chunks_exact(O) {
+                db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+            }
+        }
+        if let Some(dx) = dx {
+            sgemm(n, O, I, 1.0, dz, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dx);
+        }
+    }
+}
+
+impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
+    const IN: usize = I;
+    const OUT: usize = O;
+    type State = DenseState;
+
+    fn infer(&self, x: &[f32], y: &mut [f32]) {
+        self.affine(x, y);
+        A::apply(y, O);
+    }
+
+    fn forward(&mut self, st: &mut DenseState, x: &[f32], y: &mut [f32], _: &mut Rng) {
+        self.affine(x, y);
+        // Keep the pre-activation for the backward pass.
+        scratch(&mut st.z, y.len()).copy_from_slice(y);
+        A::apply(y, O);
+    }
+
+    fn backward(&mut self, st: &mut DenseState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
+        let dz = scratch(&mut st.dz, dy.len());
+        A::backward(&st.z[..dy.len()], y, dy, dz, O);
+        self.backward_affine(st, x, dx);
+    }
+
+    fn backward_logits(&mut self, st: &mut DenseState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
+        scratch(&mut st.dz, dz.len()).copy_from_slice(dz);
+        self.backward_affine(st, x, dx);
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
+        f("kernel", &self.kernel);
+        if let Some(b) = &self.bias {
+            f("bias", b);
+        }
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
+        f("kernel", &mut self.kernel);
+        if let Some(b) = &mut self.bias {
+            f("bias", b);
+        }
+    }
+
+    fn visit_grads(&mut self, st: &mut DenseState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
+        f(&mut self.kernel, &mut st.dkernel[..I * O]);
+        if let Some(b) = &mut self.bias {
+            f(b, &mut st.dbias[..O]);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Keras's `Dropout`: in training, zeroes each value with probability `rate`
+//! and scales the rest by `1 / (1 - rate)`; identity at inference.
+
+use rand::Rng as _;
+
+use super::{scratch, Layer};
+use crate::Rng;
+
+/// Inverted dropout over `N` values per sample.
+#[derive(Debug, Clone, Default)]
+pub struct Dropout<const N: usize> {
+    /// Probability of dropping a value, in `[0, 1)`.
+    pub rate: f32,
+    mask: Vec<f32>,
+}
+
+impl<const N: usize> Dropout<N> {
+    /// The layer with the given `rate`.
+    pub const fn new(rate: f32) -> Self {
+        Dropout { rate, mask: Vec::new() }
+    }
+}
+
+impl<const N: usize> Layer for Dropout<N> {
+    const IN: usize = N;
+    const OUT: usize = N;
+    type State = ();
+
+    fn infer(&self, x: &[f32], y: &mut [f32]) {
+        y.copy_from_slice(x);
+    }
+
+    fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
+        let keep = 1.0 - self.rate;
+        let scale = 1.0 / keep;
+        let mask = scratch(&mut self.mask, x.len());
+        for ((m, y), &x) in mask.iter_mut().zip(y.iter_mut()).zip(x) {
+            *m = if rng.random::<f32>() < keep { scale } else { 0.0 };
+            *y = x * *m;
+        }
+    }
+
+    fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
+        if let Some(dx) = dx {
+            for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {
+                *dx = dy * m;
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The layers a `sequential!` model is made of, one module each.
+//!
+//! Every layer works on a flat row-major batch: `x.len() == batch * IN`,
+//! `y.len() == batch * OUT`. Layers that act on the last axis (Dense,
+//! BatchNorm, softmax) treat the batch and every leading axis as rows, as
+//! Keras does.
+
+mod activation;
+mod alpha_dropout;
+mod batch_norm;
+mod dense;
+mod dropout;
+mod elu;
+mod leaky_relu;
+mod prelu;
+mod reshape;
+mod rrelu;
+
+pub use activation::Activation;
+pub use alpha_dropout::AlphaDropout;
+pub use batch_norm::{BatchNorm, BatchNormState};
+pub use dense::{Dense, DenseState};
+pub use dropout::Dropout;
+pub use elu::Elu;
+pub use leaky_relu::LeakyRelu;
+pub use prelu::{PRelu, PReluState};
+pub use reshape::Reshape;
+pub use rrelu::RRelu;
+
+use crate::{Param, Rng};
+
+/// What the generated forward and backward passes call on each layer.
+pub trait Layer {
+    /// Floats per sample going in.
+    const IN: usize;
+    /// Floats per sample coming out.
+    const OUT: usize;
+    /// Training-time caches and gradients; empty until the first training step.
+    type State: Default + Send;
+
+    /// Inference-mode forward pass over a batch.
+    fn infer(&self, x: &[f32], y: &mut [f32]);
+
+    /// Training-mode forward pass: keeps in `state` what backward needs and
+    /// updates running statistics.
+    fn forward(&mut self, state: &mut Self::State, x: &[f32], y: &mut [f32], rng: &mut Rng) {
+        let _ = (state, rng);
+        self.infer(x, y);
+    }
+
+    /// Backward pass of the last `forward`: stores the weight gradients in
+    /// `state` and, unless `dx` is `None` (first layer), the input gradient.
+    fn backward(&mut self, state: &mut Self::State, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>);
+
+    /// Backward pass of the last layer when `dz` is already the gradient with
+    /// respect to the pre-activation of its softmax (fused softmax +
+    /// cross-entropy); layers without a softmax never get it.
+    fn backward_logits(&mut self, state: &mut Self::State, x: &[f32], y: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
+        self.backward(state, x, y, dz, dx);
+    }
+
+    /// Calls `f` on each weight tensor with its Keras name, in Keras's order.
+    fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
+        let _ = f;
+    }
+
+    /// Calls `f` on each weight tensor, writable.
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
+        let _ = f;
+    }
+
+    /// Calls `f` on each trainable tensor with its gradient from the last backward pass.
+    fn visit_grads(&mut self, state: &mut Self::State, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
+        let _ = (state, f);
+    }
+}
+
+/// Grows `v` to `n` elements if it is shorter (allocates only the first time
+/// a batch of that size is seen) and returns the first `n`.
+pub fn scratch(v: &mut Vec<f32>, n: usize) -> &mut [f32] {
+    if v.len() < n {
+        v.resize(n, 0.0);
+    }
+    &mut v[..n]
+}
+
+/// Number of rows of a batch of `len` values with `width` values per row.
+#[inline]
+pub(crate) fn rows(len: usize, width: usize) -> usize {
+    debug_assert!(width > 0 && len % width == 0, "batch of {len} values is not a multiple of {width}");
+    len / width
+}

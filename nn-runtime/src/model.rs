@@ -1,0 +1,183 @@
+//! What every `sequential!` model implements, and the model-level operations
+//! written once here instead of in every expansion: batched prediction and
+//! weight files.
+
+use std::path::Path;
+
+use ndarray::{Array, ArrayD, ArrayViewD, Dimension, IxDyn};
+
+use crate::error::shape_string;
+use crate::layers::Layer;
+use crate::summary::Row;
+use crate::{io, Error, Param, Result, Rng};
+
+/// Implemented by the `sequential!` macro; the hooks the runtime's generic
+/// code (predict, training, weight files) needs.
+pub trait Model: Sized {
+    /// snake_case of the struct name.
+    const NAME: &'static str;
+    /// One sample's input shape.
+    const INPUT_SHAPE: &'static [usize];
+    /// One sample's output shape.
+    const OUTPUT_SHAPE: &'static [usize];
+    /// Floats per input sample.
+    const IN: usize;
+    /// Floats per output sample.
+    const OUT: usize;
+    /// Whether the last layer ends in softmax (for the fused cross-entropy gradient).
+    const SOFTMAX_OUTPUT: bool;
+    /// Training buffers: every layer's state, activations and gradients.
+    type Workspace: Default + Send;
+
+    /// Inference-mode forward pass of a flat batch (`x.len() == batch * IN`).
+    fn infer(&self, x: &[f32], y: &mut [f32]);
+
+    /// Training-mode forward pass; returns the output, kept in `ws`.
+    fn forward<'w>(&mut self, ws: &'w mut Self::Workspace, x: &[f32], rng: &mut Rng) -> &'w [f32];
+
+    /// Backward pass of the last `forward` from the output gradient `dy`
+    /// (with respect to the softmax's input when `logits` is true).
+    fn backward(&mut self, ws: &mut Self::Workspace, x: &[f32], dy: &[f32], logits: bool);
+
+    /// Calls `f` with (layer name, weight name, tensor) for every weight, in Keras's order.
+    fn visit_weights(&self, f: &mut dyn FnMut(&'static str, &'static str, &Param));
+
+    /// Calls `f` for every weight, writable.
+    fn visit_weights_mut(&mut self, f: &mut dyn FnMut(&'static str, &'static str, &mut Param));
+
+    /// Calls `f` with each trainable tensor and its gradient from the last backward pass.
+    fn visit_grads(&mut self, ws: &mut Self::Workspace, f: &mut dyn FnMut(&mut Param, &mut [f32]));
+
+    /// The model's training slot (workspace and dropout generator).
+    fn slot(&mut self) -> &mut Slot<Self::Workspace>;
+}
+
+/// Where a model keeps what training needs between steps: the workspace,
+/// allocated on the first step and reused, and the generator for dropout.
+#[derive(Debug)]
+pub struct Slot<W> {
+    /// The workspace; `None` until the first training step.
+    pub workspace: Option<Box<W>>,
+    /// Seed of the dropout generator.
+    pub seed: u64,
+    /// The dropout generator, created on the first training step.
+    pub rng: Option<Rng>,
+}
+
+impl<W> Slot<W> {
+    /// An empty slot; nothing is allocated.
+    pub const fn new(seed: u64) -> Self {
+        Slot { workspace: None, seed, rng: None }
+    }
+}
+
+impl<W> Clone for Slot<W> {
+    /// A clone starts with an empty workspace and the same dropout generator state.
+    fn clone(&self) -> Self {
+        Slot { workspace: None, seed: self.seed, rng: self.rng.clone() }
+    }
+}
+
+/// The largest of `xs` (a `const fn`, for buffer sizes in generated code).
+pub const fn max_of(xs: &[usize]) -> usize {
+    let mut m = 0;
+    let mut i = 0;
+    while i < xs.len() {
+        if xs[i] > m {
+            m = xs[i];
+        }
+        i += 1;
+    }
+    m
+}
+
+/// Marks every weight of a layer as not trainable (Keras's `trainable = False`).
+pub fn freeze<L: Layer>(layer: &mut L) {
+    set_trainable(layer, false);
+}
+
+/// Sets whether a layer's weights are trained; BatchNorm's moving statistics never are.
+pub fn set_trainable<L: Layer>(layer: &mut L, trainable: bool) {
+    layer.visit_mut(&mut |name, p| p.trainable = trainable && !name.starts_with("moving_"));
+}
+
+/// The Keras summary of a model, counting trainable weights as they are now.
+pub fn summary<M: Model>(model: &M, rows: &[Row<'_>]) -> String {
+    let (mut trainable, mut frozen) = (0, 0);
+    model.visit_weights(&mut |_, _, p| {
+        if p.trainable {
+            trainable += p.len();
+        } else {
+            frozen += p.len();
+        }
+    });
+    crate::summary::render(M::NAME, rows, trainable, frozen)
+}
+
+/// Checks that `x` is a batch of `M::INPUT_SHAPE` samples.
+pub fn check_input<M: Model>(what: &'static str, x: &ArrayViewD<'_, f32>) -> Result<usize> {
+    let shape = x.shape();
+    if shape.len() != M::INPUT_SHAPE.len() + 1 || &shape[1..] != M::INPUT_SHAPE {
+        return Err(Error::Shape {
+            what,
+            expected: shape_string(None, M::INPUT_SHAPE),
+            found: format!("{:?}", shape).replace('[', "(").replace(']', ")"),
+        });
+    }
+    Ok(shape[0])
+}
+
+/// Inference over a batch: the batch first, then `M::INPUT_SHAPE`.
+pub fn predict<M: Model, D: Dimension>(model: &M, x: ArrayViewD<'_, f32>) -> Result<Array<f32, D>> {
+    let y = predict_dyn(model, x)?;
+    let shape = y.shape().to_vec();
+    y.into_dimensionality::<D>().map_err(|_| Error::Shape {
+        what: "predict output",
+        expected: format!("rank {}", D::NDIM.unwrap_or(0)),
+        found: format!("{shape:?}"),
+    })
+}
+
+/// Inference over a batch, with a dynamic-rank result.
+pub fn predict_dyn<M: Model>(model: &M, x: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
+    let batch = check_input::<M>("predict input", &x)?;
+    let x = x.as_standard_layout();
+    let flat = x.as_slice().expect("standard layout is contiguous");
+    let mut out_shape = vec![batch];
+    out_shape.extend_from_slice(M::OUTPUT_SHAPE);
+    let mut y = ArrayD::<f32>::zeros(IxDyn(&out_shape));
+    let out = y.as_slice_mut().expect("new arrays are contiguous");
+    // Chunks keep the intermediate activations in cache.
+    const CHUNK: usize = 1024;
+    for (xc, yc) in flat.chunks(CHUNK * M::IN).zip(out.chunks_mut(CHUNK * M::OUT)) {
+        model.infer(xc, yc);
+    }
+    Ok(y)
+}
+
+/// The `<layer>.<weight>` key of a tensor in a weights file.
+fn key(layer: &str, weight: &str) -> String {
+    format!("{layer}.{weight}")
+}
+
+/// Writes every weight to a safetensors file, replacing `path` atomically.
+pub fn save_weights<M: Model>(model: &M, path: &Path) -> Result<()> {
+    let mut tensors = Vec::new();
+    model.visit_weights(&mut |layer, weight, p| tensors.push((key(layer, weight), p.shape(), p.as_slice().to_vec())));
+    let refs: Vec<(String, &[usize], &[f32])> = tensors.iter().map(|(k, s, d)| (k.clone(), *s, d.as_slice())).collect();
+    io::save(path, &refs)
+}
+
+/// Reads every weight from a safetensors file; on any error the model is unchanged.
+pub fn load_weights<M: Model>(model: &mut M, path: &Path) -> Result<()> {
+    let mut expected = Vec::new();
+    model.visit_weights(&mut |layer, weight, p| expected.push((key(layer, weight), p.shape())));
+    let data = io::load(path, &expected)?;
+    let mut it = data.into_iter();
+    model.visit_weights_mut(&mut |_, _, p| {
+        if let Some(d) = it.next() {
+            p.as_mut_slice().copy_from_slice(&d);
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! Weight tensors: a shape, a flat row-major buffer, and whether training moves it.
+
+/// Where a tensor's numbers live: in the binary (`&'static`, for embedded
+/// weights) or on the heap. Writing to a static tensor copies it first.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// Borrowed for the whole program, e.g. weights baked in at compile time.
+    Static(&'static [f32]),
+    /// Owned on the heap.
+    Owned(Box<[f32]>),
+}
+
+/// One weight tensor of a layer (Keras's `kernel`, `bias`, `gamma`, ...).
+#[derive(Debug, Clone)]
+pub struct Param {
+    shape: &'static [usize],
+    data: Storage,
+    /// Whether optimizers update it (Keras's `trainable`); moving statistics never are.
+    pub trainable: bool,
+}
+
+impl Param {
+    /// A tensor of `shape` filled with `value`.
+    pub fn filled(shape: &'static [usize], value: f32, trainable: bool) -> Self {
+        let n = shape.iter().product();
+        Param { shape, data: Storage::Owned(vec![value; n].into_boxed_slice()), trainable }
+    }
+
+    /// A tensor of `shape` over `data`; the length must equal the shape's product.
+    pub fn from_vec(shape: &'static [usize], data: Vec<f32>, trainable: bool) -> Self {
+        assert_eq!(data.len(), shape.iter().product::<usize>(), "tensor length vs shape");
+        Param { shape, data: Storage::Owned(data.into_boxed_slice()), trainable }
+    }
+
+    /// A tensor over numbers that live for the whole program (no copy, no allocation).
+    pub const fn from_static(shape: &'static [usize], data: &'static [f32], trainable: bool) -> Self {
+        Param { shape, data: Storage::Static(data), trainable }
+    }
+
+    /// The tensor's shape (Keras's layout).
+    pub fn shape(&self) -> &'static [usize] {
+        self.shape
+    }
+
+    /// The numbers, row-major.
+    pub fn as_slice(&self) -> &[f32] {
+        match &self.data {
+            Storage::Static(s) => s,
+            Storage::Owned(b) => b,
+        }
+    }
+
+    /// The numbers, writable; a static tensor is copied to the heap first.
+    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+        if let Storage::Static(s) = self.data {
+            self.data = Storage::Owned(s.to_vec().into_boxed_slice());
+        }
+        match &mut self.data {
+            Storage::Owned(b) => b,
+            Storage::Static(_) => unreachable!("static storage was just copied"),
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    /// Whether the tensor has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::ops::Deref for Param {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        self.as_slice()
+    }
+}
+
+impl std::ops::DerefMut for Param {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        self.as_mut_slice()
+    }
+}
