@@ -12,6 +12,7 @@ pub mod io;
 pub mod kernels;
 pub mod layers;
 pub mod model;
+pub mod optim;
 pub mod param;
 pub mod rng;
 pub mod summary;
