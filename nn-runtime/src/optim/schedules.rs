@@ -1,0 +1,326 @@
+//! Learning rates: a constant or a schedule of the step count.
+//!
+//! An optimizer evaluates its schedule at Keras's `optimizer.iterations`, the
+//! number of steps completed before the current one: the first step uses
+//! `schedule.at(0)`. Keras's schedules compute in `f32`, and so do these.
+
+/// The learning rate of an optimizer: a constant or a schedule.
+///
+/// Every optimizer's `new` takes `impl Into<LearningRate>`, so a plain float
+/// (`Sgd::new(0.1)`, an `f64` literal, or an `f32`) or any schedule works.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum LearningRate {
+    /// The same rate at every step.
+    Constant(f32),
+    /// Keras's `ExponentialDecay`.
+    Exponential(ExponentialDecay),
+    /// Keras's `PiecewiseConstantDecay`.
+    PiecewiseConstant(PiecewiseConstantDecay),
+    /// Keras's `InverseTimeDecay`.
+    InverseTime(InverseTimeDecay),
+    /// The 1cycle schedule.
+    OneCycle(OneCycle),
+}
+
+impl LearningRate {
+    /// The rate at `step`, the number of steps completed before it.
+    pub fn at(&self, step: u64) -> f32 {
+        match self {
+            LearningRate::Constant(lr) => *lr,
+            LearningRate::Exponential(s) => s.at(step),
+            LearningRate::PiecewiseConstant(s) => s.at(step),
+            LearningRate::InverseTime(s) => s.at(step),
+            LearningRate::OneCycle(s) => s.at(step),
+        }
+    }
+}
+
+impl From<f32> for LearningRate {
+    fn from(lr: f32) -> Self {
+        LearningRate::Constant(lr)
+    }
+}
+
+impl From<f64> for LearningRate {
+    /// Rounds to `f32`, as Keras stores a float learning rate in an `f32` variable.
+    fn from(lr: f64) -> Self {
+        LearningRate::Constant(lr as f32)
+    }
+}
+
+impl From<ExponentialDecay> for LearningRate {
+    fn from(s: ExponentialDecay) -> Self {
+        LearningRate::Exponential(s)
+    }
+}
+
+impl From<PiecewiseConstantDecay> for LearningRate {
+    fn from(s: PiecewiseConstantDecay) -> Self {
+        LearningRate::PiecewiseConstant(s)
+    }
+}
+
+impl From<InverseTimeDecay> for LearningRate {
+    fn from(s: InverseTimeDecay) -> Self {
+        LearningRate::InverseTime(s)
+    }
+}
+
+impl From<OneCycle> for LearningRate {
+    fn from(s: OneCycle) -> Self {
+        LearningRate::OneCycle(s)
+    }
+}
+
+/// Keras's `ExponentialDecay`: `initial_learning_rate * decay_rate ^ (step / decay_steps)`,
+/// the exponent floored when `staircase` (the book's exponential scheduling).
+///
+/// ```
+/// use nn_runtime::optim::ExponentialDecay;
+///
+/// // Divide the rate by 10 every 20 000 steps.
+/// let s = ExponentialDecay::new(0.01, 20_000, 0.1);
+/// assert_eq!(s.at(0), 0.01);
+/// assert!((s.at(20_000) - 0.001).abs() < 1e-9);
+/// assert_eq!(s.staircase(true).at(19_999), 0.01);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExponentialDecay {
+    /// The rate at step 0.
+    pub initial_learning_rate: f64,
+    /// Steps over which the rate is multiplied by `decay_rate`.
+    pub decay_steps: u64,
+    /// The factor per `decay_steps` steps.
+    pub decay_rate: f64,
+    /// Decay at whole multiples of `decay_steps` only (Keras's default: `false`).
+    pub staircase: bool,
+}
+
+impl ExponentialDecay {
+    /// A smooth exponential decay (`staircase` off, Keras's default).
+    pub fn new(initial_learning_rate: impl Into<f64>, decay_steps: u64, decay_rate: impl Into<f64>) -> Self {
+        ExponentialDecay {
+            initial_learning_rate: initial_learning_rate.into(),
+            decay_steps,
+            decay_rate: decay_rate.into(),
+            staircase: false,
+        }
+    }
+
+    /// Sets `staircase`.
+    #[must_use]
+    pub fn staircase(mut self, staircase: bool) -> Self {
+        self.staircase = staircase;
+        self
+    }
+
+    /// The rate after `step` completed steps.
+    pub fn at(&self, step: u64) -> f32 {
+        let mut p = step as f32 / self.decay_steps as f32;
+        if self.staircase {
+            p = p.floor();
+        }
+        self.initial_learning_rate as f32 * (self.decay_rate as f32).powf(p)
+    }
+}
+
+/// Keras's `PiecewiseConstantDecay`: `values[0]` while `step <= boundaries[0]`,
+/// `values[i]` while `boundaries[i - 1] < step <= boundaries[i]`, and the last
+/// value after the last boundary.
+///
+/// ```
+/// use nn_runtime::optim::PiecewiseConstantDecay;
+///
+/// let s = PiecewiseConstantDecay::new([5_000, 10_000], [1.0, 0.5, 0.1]);
+/// assert_eq!((s.at(5_000), s.at(5_001), s.at(10_001)), (1.0, 0.5, 0.1));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct PiecewiseConstantDecay {
+    /// Increasing step counts where the rate changes.
+    pub boundaries: Vec<u64>,
+    /// One more rate than boundaries.
+    pub values: Vec<f64>,
+}
+
+impl PiecewiseConstantDecay {
+    /// The schedule with these boundaries and rates.
+    ///
+    /// # Panics
+    ///
+    /// If there is not exactly one more value than boundaries (Keras raises a
+    /// `ValueError`), or if the boundaries are not increasing.
+    pub fn new<V: Into<f64>>(boundaries: impl IntoIterator<Item = u64>, values: impl IntoIterator<Item = V>) -> Self {
+        let boundaries: Vec<u64> = boundaries.into_iter().collect();
+        let values: Vec<f64> = values.into_iter().map(Into::into).collect();
+        assert!(
+            values.len() == boundaries.len() + 1,
+            "PiecewiseConstantDecay: {} boundaries need {} values, found {}",
+            boundaries.len(),
+            boundaries.len() + 1,
+            values.len()
+        );
+        assert!(
+            boundaries.windows(2).all(|w| w[0] < w[1]),
+            "PiecewiseConstantDecay: boundaries must increase, found {boundaries:?}"
+        );
+        PiecewiseConstantDecay { boundaries, values }
+    }
+
+    /// The rate after `step` completed steps.
+    pub fn at(&self, step: u64) -> f32 {
+        let passed = self.boundaries.iter().take_while(|&&b| step > b).count();
+        match self.values.get(passed).or(self.values.last()) {
+            Some(&v) => v as f32,
+            None => 0.0,
+        }
+    }
+}
+
+/// Keras's `InverseTimeDecay`:
+/// `initial_learning_rate / (1 + decay_rate * step / decay_steps)`, the
+/// quotient floored when `staircase`.
+///
+/// This is the book's power scheduling `η0 / (1 + t/s)^c` with `c = 1`
+/// (`decay_steps = s`, `decay_rate = 1`).
+///
+/// ```
+/// use nn_runtime::optim::InverseTimeDecay;
+///
+/// let s = InverseTimeDecay::new(0.01, 10_000, 1.0);
+/// assert_eq!(s.at(0), 0.01);
+/// assert_eq!(s.at(10_000), 0.005);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct InverseTimeDecay {
+    /// The rate at step 0.
+    pub initial_learning_rate: f64,
+    /// The step scale `s`.
+    pub decay_steps: u64,
+    /// How fast the rate falls per `decay_steps` steps.
+    pub decay_rate: f64,
+    /// Use `floor(step / decay_steps)` (Keras's default: `false`).
+    pub staircase: bool,
+}
+
+impl InverseTimeDecay {
+    /// A smooth inverse-time decay (`staircase` off, Keras's default).
+    pub fn new(initial_learning_rate: impl Into<f64>, decay_steps: u64, decay_rate: impl Into<f64>) -> Self {
+        InverseTimeDecay {
+            initial_learning_rate: initial_learning_rate.into(),
+            decay_steps,
+            decay_rate: decay_rate.into(),
+            staircase: false,
+        }
+    }
+
+    /// Sets `staircase`.
+    #[must_use]
+    pub fn staircase(mut self, staircase: bool) -> Self {
+        self.staircase = staircase;
+        self
+    }
+
+    /// The rate after `step` completed steps.
+    pub fn at(&self, step: u64) -> f32 {
+        let mut p = step as f32 / self.decay_steps as f32;
+        if self.staircase {
+            p = p.floor();
+        }
+        self.initial_learning_rate as f32 / (1.0 + self.decay_rate as f32 * p)
+    }
+}
+
+/// The 1cycle schedule (Smith 2018), exactly as Géron's `OneCycleScheduler`
+/// of *Hands-On Machine Learning*, chapter 11, evaluated at the step count
+/// instead of from a callback.
+///
+/// With `T = total_steps`, `L = last_steps` and `h = (T - L) / 2` (integer
+/// division), the rate at step `t` is linear by pieces:
+///
+/// - `t < h`: from `start_lr` up to `max_lr`;
+/// - `h <= t < 2h`: from `max_lr` back down to `start_lr`;
+/// - `2h <= t < T`: from `start_lr` down to `last_lr` (the final annealing);
+/// - `t >= T`: `last_lr` (Géron's callback would extrapolate below it).
+///
+/// Each piece is `(r2 - r1) * (t - t1) / (t2 - t1) + r1`, in `f64`, rounded to
+/// `f32`. Defaults (Géron's): `start_lr = max_lr / 10` (fast.ai's
+/// `div_factor` of 10), `L = T / 10 + 1`, `last_lr = start_lr / 1000`.
+///
+/// ```
+/// use nn_runtime::optim::OneCycle;
+///
+/// let s = OneCycle::new(1000, 0.05); // h = (1000 - 101) / 2 = 449
+/// let close = |a: f32, b: f32| (a - b).abs() <= 1e-6 * b;
+/// assert!(close(s.at(0), 0.005));
+/// assert!(close(s.at(449), 0.05)); // the peak
+/// assert!(close(s.at(898), 0.005)); // the annealing starts
+/// assert!(close(s.at(1000), 0.000005));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneCycle {
+    total_steps: u64,
+    max_lr: f64,
+    start_lr: Option<f64>,
+    last_steps: Option<u64>,
+    last_lr: Option<f64>,
+}
+
+impl OneCycle {
+    /// A 1cycle schedule over `total_steps` steps (epochs × batches per
+    /// epoch) peaking at `max_lr`, with Géron's defaults for the rest.
+    pub fn new(total_steps: u64, max_lr: impl Into<f64>) -> Self {
+        OneCycle { total_steps, max_lr: max_lr.into(), start_lr: None, last_steps: None, last_lr: None }
+    }
+
+    /// The rate at step 0 and at the end of the cycle (default `max_lr / 10`).
+    #[must_use]
+    pub fn start_lr(mut self, start_lr: impl Into<f64>) -> Self {
+        self.start_lr = Some(start_lr.into());
+        self
+    }
+
+    /// The length of the final annealing phase (default `total_steps / 10 + 1`).
+    #[must_use]
+    pub fn last_steps(mut self, last_steps: u64) -> Self {
+        self.last_steps = Some(last_steps);
+        self
+    }
+
+    /// The rate reached at `total_steps` (default `start_lr / 1000`).
+    #[must_use]
+    pub fn last_lr(mut self, last_lr: impl Into<f64>) -> Self {
+        self.last_lr = Some(last_lr.into());
+        self
+    }
+
+    /// Total number of steps of the schedule.
+    pub fn total_steps(&self) -> u64 {
+        self.total_steps
+    }
+
+    /// The peak rate.
+    pub fn max_lr(&self) -> f64 {
+        self.max_lr
+    }
+
+    /// The rate after `step` completed steps.
+    pub fn at(&self, step: u64) -> f32 {
+        let total = self.total_steps;
+        let start = self.start_lr.unwrap_or(self.max_lr / 10.0);
+        let last_steps = self.last_steps.unwrap_or(total / 10 + 1);
+        let last = self.last_lr.unwrap_or(start / 1000.0);
+        let half = total.saturating_sub(last_steps) / 2;
+        let interp = |t1: u64, t2: u64, r1: f64, r2: f64| (r2 - r1) * (step - t1) as f64 / (t2 - t1) as f64 + r1;
+        let lr = if step < half {
+            interp(0, half, start, self.max_lr)
+        } else if step < 2 * half {
+            interp(half, 2 * half, self.max_lr, start)
+        } else if step < total {
+            interp(2 * half, total, start, last)
+        } else {
+            last
+        };
+        lr as f32
+    }
+}
