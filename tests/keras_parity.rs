@@ -1,0 +1,131 @@
+//! Parity with Keras 3.15 on the same weights: inference outputs, the
+//! training-mode loss and gradients of one batch, and the weights (including
+//! BatchNorm's moving statistics) after one SGD step. The reference files are
+//! written by `tools/keras_reference.py`.
+
+use std::collections::HashMap;
+
+use nn::ndarray::{ArrayD, IxDyn};
+use nn::Model;
+
+nn::sequential! {
+    /// The seed model's structure, narrower so that the fixture stays small.
+    struct SeedSmall {
+        Flatten[28, 28], BatchNorm,
+        Dense(64, he_normal, no_bias), Activation(elu), BatchNorm,
+        Dense(32, he_normal, no_bias), Activation(elu), BatchNorm,
+        Dense(10, softmax),
+    }
+}
+
+nn::sequential! {
+    /// Every activation and parametric activation layer once.
+    struct Zoo {
+        Input[12],
+        Dense(16, selu), LeakyReLU(alpha = 0.2),
+        Dense(16, gelu), PReLU,
+        Dense(16, softplus), ELU(alpha = 0.7),
+        Dense(8, swish), Activation(tanh),
+        Dense(8, sigmoid), BatchNorm,
+        Dense(8, relu),
+        Dense(5, softmax),
+    }
+}
+
+fn read(name: &str) -> HashMap<String, ArrayD<f32>> {
+    let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    st.tensors()
+        .into_iter()
+        .map(|(k, v)| {
+            let data: Vec<f32> = v.data().chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+            (k, ArrayD::from_shape_vec(IxDyn(v.shape()), data).unwrap())
+        })
+        .collect()
+}
+
+fn close(what: &str, got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs() / (1.0 + b.abs())).fold(0.0f32, f32::max);
+    assert!(worst <= tol, "{what}: max error {worst:e} above {tol:e}");
+}
+
+/// Trainable weight names in the order `visit_grads` yields them.
+fn trainable_names<M: Model>(m: &M) -> Vec<String> {
+    let mut names = Vec::new();
+    m.visit_weights(&mut |l, w, p| {
+        if p.trainable {
+            names.push(format!("{l}.{w}"))
+        }
+    });
+    names
+}
+
+fn check<M: Model>(name: &str, make: fn(u64) -> M, load: fn(&mut M, &str), predict: fn(&M, &ArrayD<f32>) -> ArrayD<f32>) {
+    let data = read(&format!("{name}.data"));
+    let weights_path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
+    let x = &data["x"];
+    let labels: Vec<usize> = data["y"].iter().map(|v| *v as usize).collect();
+
+    // Inference.
+    let mut m = make(0);
+    load(&mut m, &weights_path);
+    let p = predict(&m, x);
+    close(&format!("{name} predict"), p.as_slice().unwrap(), data["predict"].as_slice().unwrap(), 1e-6);
+
+    // Training-mode forward, fused softmax + cross-entropy gradient, backward.
+    let xs = x.as_standard_layout();
+    let xs = xs.as_slice().unwrap();
+    let mut ws = M::Workspace::default();
+    let mut rng = nn::rng::seeded(0);
+    let out = m.forward(&mut ws, xs, &mut rng).to_vec();
+    let n = labels.len();
+    let classes = M::OUT;
+    let mut loss = 0.0f64;
+    let mut dz = out.clone();
+    for (i, &y) in labels.iter().enumerate() {
+        loss -= (out[i * classes + y] as f64).ln();
+        dz[i * classes + y] -= 1.0;
+    }
+    dz.iter_mut().for_each(|g| *g /= n as f32);
+    close(&format!("{name} loss"), &[(loss / n as f64) as f32], data["loss"].as_slice().unwrap(), 1e-6);
+    assert!(M::SOFTMAX_OUTPUT);
+    m.backward(&mut ws, xs, &dz, true);
+    let names = trainable_names(&m);
+    let mut i = 0;
+    m.visit_grads(&mut ws, &mut |_, g| {
+        let want = &data[&format!("grad/{}", names[i])];
+        close(&format!("{name} gradient of {}", names[i]), g, want.as_slice().unwrap(), 2e-6);
+        i += 1;
+    });
+    assert_eq!(i, names.len());
+
+    // After the training-mode forward, the moving statistics moved as Keras's did.
+    m.visit_weights(&mut |l, w, p| {
+        if w.starts_with("moving_") {
+            let want = &data[&format!("after/{l}.{w}")];
+            close(&format!("{name} {l}.{w} after one training forward"), p, want.as_slice().unwrap(), 1e-6);
+        }
+    });
+}
+
+#[test]
+fn seed_small_matches_keras() {
+    check(
+        "seed_small",
+        SeedSmall::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+}
+
+#[test]
+fn zoo_matches_keras() {
+    check(
+        "zoo",
+        Zoo::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+}
