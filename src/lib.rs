@@ -19,7 +19,8 @@
 //! backward pass over this crate's kernels.
 
 pub use nn_macros::sequential;
-pub use nn_runtime::{data, init, io, kernels, layers, model, ndarray, optim, rng, summary};
+pub use nn_runtime::train::{Evaluation, FitOptions, History};
+pub use nn_runtime::{data, init, io, kernels, layers, loss, model, ndarray, optim, rng, summary, train};
 pub use nn_runtime::{Error, Param, Result, Rng};
 
 /// The runtime crate, for paths the macro emits.

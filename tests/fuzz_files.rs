@@ -89,7 +89,11 @@ fn load_weights_survives_mutations() {
                 assert_eq!(before, weights_of(&m), "iteration {i}: failed load changed the model");
                 err += 1;
             }
-            Err(_) => panic!("iteration {i}: load_weights panicked on {} bytes: {:?}", bytes.len(), &bytes[..bytes.len().min(64)]),
+            Err(_) => panic!(
+                "iteration {i}: load_weights panicked on {} bytes: {:?}",
+                bytes.len(),
+                &bytes[..bytes.len().min(64)]
+            ),
         }
     }
     eprintln!("load_weights: {ok} loaded, {err} rejected");

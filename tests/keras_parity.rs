@@ -62,7 +62,12 @@ fn trainable_names<M: Model>(m: &M) -> Vec<String> {
     names
 }
 
-fn check<M: Model>(name: &str, make: fn(u64) -> M, load: fn(&mut M, &str), predict: fn(&M, &ArrayD<f32>) -> ArrayD<f32>) {
+fn check<M: Model>(
+    name: &str,
+    make: fn(u64) -> M,
+    load: fn(&mut M, &str),
+    predict: fn(&M, &ArrayD<f32>) -> ArrayD<f32>,
+) {
     let data = read(&format!("{name}.data"));
     let weights_path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
     let x = &data["x"];

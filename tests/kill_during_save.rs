@@ -69,8 +69,8 @@ fn kill_during_save_100_times() {
     // The kills landed at different points of the loop: both versions were seen,
     // and killed writers left their unfinished temporary files beside the target.
     assert!(seen[0] > 0 && seen[1] > 0, "saw old/new {seen:?}");
-    let litter = std::fs::read_dir(dir.path()).unwrap().filter(|e| {
-        e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp")
-    });
+    let litter = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"));
     eprintln!("old/new seen {seen:?}, unfinished temporary files {}", litter.count());
 }

@@ -23,9 +23,7 @@ nn::sequential! {
 
 fn all_weights(m: &SeedMlp) -> Vec<(String, Vec<u32>)> {
     let mut out = Vec::new();
-    nn::Model::visit_weights(m, &mut |l, w, p| {
-        out.push((format!("{l}.{w}"), p.iter().map(|v| v.to_bits()).collect()))
-    });
+    nn::Model::visit_weights(m, &mut |l, w, p| out.push((format!("{l}.{w}"), p.iter().map(|v| v.to_bits()).collect())));
     out
 }
 

@@ -18,12 +18,19 @@ use crate::parse::{single_ident, Arg, LayerDecl};
 pub struct Errors(Vec<syn::Error>);
 
 impl Errors {
+    /// An error at `span`.
     pub fn add(&mut self, span: Span, msg: impl std::fmt::Display) {
         self.0.push(syn::Error::new(span, msg));
     }
+    /// An error under all of `tokens` (`-0.1`, not only its `-`).
+    pub fn spanned(&mut self, tokens: impl ToTokens, msg: impl std::fmt::Display) {
+        self.0.push(syn::Error::new_spanned(tokens, msg));
+    }
+    /// An error made elsewhere (by the parser).
     pub fn push(&mut self, e: syn::Error) {
         self.0.push(e);
     }
+    /// Whether any mistake was found.
     pub fn has_errors(&self) -> bool {
         !self.0.is_empty()
     }
@@ -39,7 +46,9 @@ impl Errors {
 /// A size: a literal the macro can check, or a const expression it cannot.
 #[derive(Clone, Debug)]
 pub enum Dim {
+    /// A literal size, known to the macro.
     Lit(u64),
+    /// A const expression (`HIDDEN * 2`), known only to the compiler.
     Sym(TokenStream),
 }
 
@@ -47,10 +56,7 @@ impl Dim {
     /// The size as a `usize` expression.
     pub fn tokens(&self) -> TokenStream {
         match self {
-            Dim::Lit(n) => {
-                let n = *n as usize;
-                quote!(#n)
-            }
+            Dim::Lit(n) => proc_macro2::Literal::u64_unsuffixed(*n).into_token_stream(),
             Dim::Sym(t) => quote!((#t)),
         }
     }
@@ -63,13 +69,28 @@ impl Dim {
     }
 }
 
-/// The product of sizes, folded when all are literals.
+/// The product of sizes: literals folded into one factor, written only when
+/// it is not 1 (so that the expansion has no `1 * N` for lints to flag).
 pub fn product(dims: &[Dim]) -> Dim {
-    if dims.iter().all(|d| matches!(d, Dim::Lit(_))) {
-        Dim::Lit(dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 1 }).product())
-    } else {
-        let parts = dims.iter().map(Dim::tokens);
-        Dim::Sym(quote!(1 #(* #parts)*))
+    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 1 }).product();
+    let syms: Vec<TokenStream> = dims.iter().filter(|d| matches!(d, Dim::Sym(_))).map(Dim::tokens).collect();
+    match (syms.is_empty(), lit) {
+        (true, _) => Dim::Lit(lit),
+        (false, 1) => Dim::Lit(1).joined(&syms, quote!(*)),
+        (false, _) => {
+            let n = lit as usize;
+            Dim::Sym(quote!(#n #(* #syms)*))
+        }
+    }
+}
+
+impl Dim {
+    /// `a op b op c` over symbolic parts.
+    fn joined(self, parts: &[TokenStream], op: TokenStream) -> Dim {
+        let first = &parts[0];
+        let rest = &parts[1..];
+        let _ = self;
+        Dim::Sym(quote!(#first #(#op #rest)*))
     }
 }
 
@@ -94,22 +115,30 @@ pub enum Value {
     Activation(&'static str),
     /// An `nn::init::Initializer` expression.
     Initializer(TokenStream),
+    /// `true` or `false`.
     Bool(bool),
+    /// A string's content.
     Str(String),
 }
 
 /// One checked layer.
 pub struct Layer {
+    /// The layer's kind in the table.
     pub kind: &'static Kind,
     /// Keras's name; also the field name.
     pub name: String,
+    /// The layer's kind as written, for spans of generated code.
     pub span: Span,
+    /// The shape it receives (no batch dimension).
     pub input: Vec<Dim>,
+    /// The shape it outputs.
     pub output: Vec<Dim>,
+    /// Its resolved arguments, by Keras keyword.
     pub args: HashMap<&'static str, Value>,
 }
 
 impl Layer {
+    /// The argument `name`, if given.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.args.get(name)
     }
@@ -146,47 +175,73 @@ impl Layer {
             (Dim::Lit(0), sum(&[t, n]))
         }
     }
+    /// Whether a Dense layer has a bias (`no_bias` / `use_bias = false` remove it).
     pub fn use_bias(&self) -> bool {
         !matches!(self.get("use_bias"), Some(Value::Bool(false)))
     }
 }
 
-/// The sum of sizes, folded when all are literals.
+/// The sum of sizes: literals folded into one term, written only when it is not 0.
 pub fn sum(dims: &[Dim]) -> Dim {
-    if dims.iter().all(|d| matches!(d, Dim::Lit(_))) {
-        Dim::Lit(dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 0 }).sum())
-    } else {
-        let parts = dims.iter().map(Dim::tokens);
-        Dim::Sym(quote!(0 #(+ #parts)*))
+    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 0 }).sum();
+    let syms: Vec<TokenStream> = dims.iter().filter(|d| matches!(d, Dim::Sym(_))).map(Dim::tokens).collect();
+    match (syms.is_empty(), lit) {
+        (true, _) => Dim::Lit(lit),
+        (false, 0) => Dim::Lit(0).joined(&syms, quote!(+)),
+        (false, _) => {
+            let n = lit as usize;
+            Dim::Sym(quote!(#n #(+ #syms)*))
+        }
     }
 }
 
 /// A checked model.
 pub struct Model {
+    /// The model's input shape.
     pub input: Vec<Dim>,
     /// Layers with a field (all but `Input`).
     pub layers: Vec<Layer>,
     /// Compile-time assertions for sizes given as const expressions.
     pub asserts: Vec<TokenStream>,
+    /// Every shape is known (false after a mistake that lost the shape).
+    pub complete: bool,
 }
 
 impl Model {
+    /// The model's output shape.
     pub fn output(&self) -> &[Dim] {
         self.layers.last().map_or(&self.input, |l| &l.output)
     }
 }
 
-/// Checks a whole declaration.
-pub fn check(decls: &[LayerDecl], struct_span: Span, errors: &mut Errors) -> Model {
-    let mut model = Model { input: Vec::new(), layers: Vec::new(), asserts: Vec::new() };
+/// What is known of the shape flowing between layers.
+enum Flow {
+    /// No shape declared yet.
+    Missing,
+    Known(Vec<Dim>),
+    /// Lost after a mistake (an unknown or malformed layer): later layers
+    /// are still checked, but not against a shape that would be a guess.
+    Unknown,
+}
+
+/// Checks a whole declaration; `None` items are layers that did not parse.
+pub fn check(decls: &[Option<LayerDecl>], struct_span: Span, errors: &mut Errors) -> Model {
+    let mut model = Model { input: Vec::new(), layers: Vec::new(), asserts: Vec::new(), complete: true };
     let mut counters: HashMap<&str, usize> = HashMap::new();
-    let mut names: HashMap<String, Span> = HashMap::new();
-    let mut current: Option<Vec<Dim>> = None;
+    // Every name so far: its span and whether it was written (`name = "..."`).
+    let mut names: HashMap<String, (Span, bool)> = HashMap::new();
+    let mut flow = Flow::Missing;
 
     if decls.is_empty() {
         errors.add(struct_span, "a model needs layers: `struct Name { Flatten[28, 28], Dense(10, softmax) }`");
     }
     for (i, decl) in decls.iter().enumerate() {
+        let Some(decl) = decl else {
+            // Already reported by the parser.
+            flow = Flow::Unknown;
+            model.complete = false;
+            continue;
+        };
         let kind_name = decl.kind.to_string();
         let Some(kind) = layers::kind(&kind_name) else {
             let hint = match layers::suggest(&kind_name, layers::kind_names()) {
@@ -194,49 +249,69 @@ pub fn check(decls: &[LayerDecl], struct_span: Span, errors: &mut Errors) -> Mod
                 None => format!("; the layers are {}", list(layers::kind_names())),
             };
             errors.add(decl.kind.span(), format!("unknown layer `{kind_name}`{hint}"));
-            // Keep the shape flowing so that later layers are still checked.
+            flow = Flow::Unknown;
+            model.complete = false;
             continue;
         };
-        let args = resolve_args(kind, decl, errors, &mut model.asserts);
+        if kind.op == Op::Input {
+            if i > 0 {
+                errors.add(
+                    decl.kind.span(),
+                    "`Input` must be the first layer: it declares the model's input shape; \
+                     move it to the top, or give the shape to the layer after it (`Dense[784](..)`)",
+                );
+            }
+            if let Some(paren) = decl.paren_span {
+                errors.add(paren, "`Input` takes only a shape, no arguments: `Input[28, 28]`");
+            }
+        }
+        let args =
+            if kind.op == Op::Input { HashMap::new() } else { resolve_args(kind, decl, errors, &mut model.asserts) };
 
         // Input shape: `Input[..]` or a bracketed first layer; brackets later are
         // Keras's `input_shape` again and must agree.
         let bracket = if kind.op == Op::Reshape { None } else { decl.shape.as_ref() };
-        if kind.op == Op::Input && i > 0 {
-            errors.add(decl.kind.span(), "`Input` must be the first layer; remove it or move it to the top");
-        }
         if let Some(shape) = bracket {
-            let dims = dims_of(&shape.dims, shape.bracket.span.join(), false, errors, &mut model.asserts);
-            match &current {
-                None => {
-                    model.input = dims.clone();
-                    current = Some(dims);
+            let dims = dims_of(
+                &format!("a size of `{kind_name}[..]`"),
+                &shape.dims,
+                shape.bracket.span.join(),
+                false,
+                errors,
+                &mut model.asserts,
+            );
+            match &flow {
+                Flow::Missing => model.input = dims.clone(),
+                Flow::Known(cur) => {
+                    check_same(cur, &dims, shape.bracket.span.join(), &kind_name, errors, &mut model.asserts)
                 }
-                Some(cur) => check_same(cur, &dims, shape.bracket.span.join(), &kind_name, errors, &mut model.asserts),
+                Flow::Unknown => {}
             }
-        } else if current.is_none() {
-            if i == 0 {
-                let example =
-                    if kind.op == Op::Input { "Input[28, 28]".to_string() } else { format!("{kind_name}[28, 28]") };
-                errors.add(
-                    decl.kind.span(),
-                    format!(
-                        "the first layer must declare the input shape: write `{example}` or start with `Input[...]`"
-                    ),
-                );
-            }
-            if kind.op == Op::Input {
-                continue;
-            }
+            flow = Flow::Known(dims);
+        } else if matches!(flow, Flow::Missing) {
+            let example = if kind.op == Op::Input {
+                "`Input[28, 28]`".to_string()
+            } else {
+                let args = decl.paren_span.map_or("", |_| "(..)");
+                format!(
+                    "`Input[...]` before it (e.g. `Input[784]`), or `{kind_name}[784]{args}` (Keras's `input_shape`)"
+                )
+            };
+            errors.add(
+                decl.kind.span(),
+                format!("the model's input shape is missing: the first layer `{kind_name}` needs it; write {example}"),
+            );
+            flow = Flow::Unknown;
         }
         if kind.op == Op::Input {
-            if decl.paren_span.is_some() {
-                errors.add(decl.paren_span.unwrap_or(decl.kind.span()), "`Input` takes only a shape: `Input[28, 28]`");
-            }
             continue;
         }
-        let input = current.clone().unwrap_or_default();
+        let input = match &flow {
+            Flow::Known(d) => Some(d.clone()),
+            _ => None,
+        };
 
+        let explicit = matches!(args.get("name"), Some(Value::Str(_)));
         let name = match args.get("name") {
             Some(Value::Str(s)) => s.clone(),
             _ => {
@@ -247,19 +322,43 @@ pub fn check(decls: &[LayerDecl], struct_span: Span, errors: &mut Errors) -> Mod
             }
         };
         let name_span = name_span(decl).unwrap_or(decl.kind.span());
-        if names.insert(name.clone(), name_span).is_some() {
-            errors.add(
+        match names.get(&name) {
+            None => {}
+            Some(&(_, true)) if explicit => errors.add(
                 name_span,
-                format!("two layers are named `{name}`; Keras needs unique names: choose another `name = \"...\"`"),
-            );
+                format!("two layers are named `{name}`; layer names must be unique: choose another `name = \"...\"`"),
+            ),
+            Some(_) if explicit => errors.add(
+                name_span,
+                format!(
+                    "`{name}` is already the automatic name of an earlier layer; layer names must be unique: \
+                     choose another `name = \"...\"`"
+                ),
+            ),
+            Some(&(first, _)) => errors.add(
+                first,
+                format!(
+                    "`{name}` is also the automatic name of a later `{kind_name}` layer; layer names must be \
+                     unique: choose another `name = \"...\"`"
+                ),
+            ),
         }
+        names.insert(name.clone(), (name_span, explicit));
 
-        let output = infer_shape(kind, decl, &input, &args, &name, errors, &mut model.asserts);
-        current = Some(output.clone());
-        model.layers.push(Layer { kind, name, span: decl.kind.span(), input, output, args });
+        let output = match &input {
+            Some(input) => infer_shape(kind, decl, input, &args, &name, errors, &mut model.asserts),
+            None => {
+                model.complete = false;
+                Vec::new()
+            }
+        };
+        if input.is_some() {
+            flow = Flow::Known(output.clone());
+        }
+        model.layers.push(Layer { kind, name, span: decl.kind.span(), input: input.unwrap_or_default(), output, args });
     }
-    if current.is_none() && !decls.is_empty() {
-        // Already reported: no input shape.
+    if !matches!(flow, Flow::Known(_)) {
+        model.complete = false;
     }
     model
 }
@@ -307,6 +406,7 @@ fn check_same(cur: &[Dim], new: &[Dim], span: Span, kind: &str, errors: &mut Err
 
 /// Sizes from a bracket; `allow_infer` admits one `-1` (Reshape).
 fn dims_of(
+    what: &str,
     exprs: &[Expr],
     span: Span,
     allow_infer: bool,
@@ -322,7 +422,7 @@ fn dims_of(
             if allow_infer && int_lit(e) == Some(-1) {
                 return Dim::Lit(0); // placeholder, resolved by Reshape
             }
-            size(e, "a shape size", errors, asserts).unwrap_or(Dim::Lit(1))
+            size(e, what, errors, asserts).unwrap_or(Dim::Lit(1))
         })
         .collect()
 }
@@ -362,37 +462,39 @@ fn is_known_name(s: &str) -> bool {
 
 /// A positive integer size: a literal, or a const expression checked at compile time.
 fn size(e: &Expr, what: &str, errors: &mut Errors, asserts: &mut Vec<TokenStream>) -> Option<Dim> {
+    let shown = e.to_token_stream().to_string();
     if let Expr::Lit(l) = e {
-        return match &l.lit {
+        match &l.lit {
             Lit::Int(i) => match i.base10_parse::<u64>() {
-                Ok(0) => {
-                    errors.add(e.span(), format!("{what} must be at least 1, found 0"));
-                    None
-                }
-                Ok(n) => Some(Dim::Lit(n)),
-                Err(_) => {
-                    errors.add(e.span(), format!("{what} must be a positive integer, found `{}`", i));
-                    None
-                }
+                Ok(0) => errors.add(e.span(), format!("{what} must be at least 1, found 0")),
+                Ok(n) if i.suffix().is_empty() || i.suffix() == "usize" => return Some(Dim::Lit(n)),
+                Ok(n) => errors.add(e.span(), format!("{what} is a `usize`, found `{i}`; write `{n}`")),
+                Err(_) => errors.add(e.span(), format!("{what} must be a positive integer, found `{i}`")),
             },
             Lit::Float(f) => {
-                errors.add(
-                    e.span(),
-                    format!(
-                        "{what} must be a positive integer, found `{f}`; write `{}`",
-                        f.base10_digits().split('.').next().unwrap_or("1")
-                    ),
-                );
-                None
+                let whole = f.base10_digits().split(['.', 'e', 'E']).next().unwrap_or("1");
+                let whole = if whole.is_empty() || whole == "0" { "1" } else { whole };
+                errors.add(e.span(), format!("{what} must be a positive integer, found `{f}`; write `{whole}`"))
             }
-            other => {
-                errors.add(e.span(), format!("{what} must be a positive integer, found `{}`", other.to_token_stream()));
-                None
-            }
-        };
+            Lit::Str(s) => errors.add(
+                e.span(),
+                format!("{what} must be a positive integer, found the string `{shown}`; write `{}`", s.value()),
+            ),
+            _ => errors.add(e.span(), format!("{what} must be a positive integer, found `{shown}`")),
+        }
+        return None;
     }
     if let Some(v) = int_lit(e) {
-        errors.add(e.span(), format!("{what} must be a positive integer, found `{v}`"));
+        errors.spanned(e, format!("{what} must be a positive integer, found `{v}`"));
+        return None;
+    }
+    if let Some(v) = float_lit(e) {
+        errors.spanned(e, format!("{what} must be a positive integer, found `{v:?}`"));
+        return None;
+    }
+    if let Expr::Array(a) = e {
+        errors.spanned(e, format!("{what} must be a positive integer, found a bracket; write each size once, `[28, 28]`, not `[[28, 28]]`"));
+        let _ = a;
         return None;
     }
     if let Some(id) = single_ident(e) {
@@ -405,10 +507,36 @@ fn size(e: &Expr, what: &str, errors: &mut Errors, asserts: &mut Vec<TokenStream
             return None;
         }
     }
-    // A const expression: checked by the compiler, with a message like the literal case.
-    let msg = format!("{what} must be at least 1, but `{}` is 0", e.to_token_stream());
-    asserts.push(quote_spanned!(e.span()=> const _: () = ::core::assert!((#e) as usize > 0, #msg);));
+    if !const_like(e) {
+        errors.spanned(e, format!("{what} must be a positive integer or a `usize` constant, found `{shown}`"));
+        return None;
+    }
+    // A const expression: the compiler checks it is a `usize` (one error at
+    // the expression if not) and at least 1, with a message like the literal case.
+    let msg = format!("{what} must be at least 1, but `{shown}` is 0");
+    asserts.push(quote_spanned! {e.span()=>
+        const _: () = {
+            let size: usize = #e;
+            ::core::assert!(size > 0, #msg);
+        };
+    });
     Some(Dim::Sym(quote_spanned!(e.span()=> (#e) as usize)))
+}
+
+/// Whether an expression may be a `usize` constant: paths, arithmetic,
+/// calls of `const fn`s, blocks; not arrays, strings, closures or ranges.
+fn const_like(e: &Expr) -> bool {
+    match e {
+        Expr::Path(_) | Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_) | Expr::Block(_) => true,
+        Expr::Const(_) | Expr::Field(_) | Expr::Index(_) | Expr::If(_) | Expr::Match(_) => true,
+        Expr::Lit(l) => matches!(l.lit, Lit::Int(_)),
+        Expr::Binary(b) => const_like(&b.left) && const_like(&b.right),
+        Expr::Unary(u) => const_like(&u.expr),
+        Expr::Paren(p) => const_like(&p.expr),
+        Expr::Group(g) => const_like(&g.expr),
+        Expr::Cast(c) => const_like(&c.expr),
+        _ => false,
+    }
 }
 
 /// The shape a layer outputs, checking what its kind requires of its input.
@@ -429,7 +557,7 @@ fn infer_shape(
                 return input.to_vec();
             };
             let span = shape.bracket.span.join();
-            let mut dims = dims_of(&shape.dims, span, true, errors, asserts);
+            let mut dims = dims_of("a size of `Reshape[..]`", &shape.dims, span, true, errors, asserts);
             let holes = shape.dims.iter().filter(|e| int_lit(e) == Some(-1)).count();
             let total = product(input);
             if holes > 1 {
@@ -494,21 +622,18 @@ fn infer_shape(
     }
 }
 
-/// Resolves a layer's arguments against its kind's table.
-fn resolve_args(
-    kind: &'static Kind,
-    decl: &LayerDecl,
-    errors: &mut Errors,
-    asserts: &mut Vec<TokenStream>,
-) -> HashMap<&'static str, Value> {
-    let specs: Vec<&ArgSpec> =
-        kind.args.iter().chain(if kind.op == Op::Input { &[][..] } else { COMMON_ARGS }).collect();
-    let mut out: HashMap<&'static str, Value> = HashMap::new();
-    let mut given: HashMap<&'static str, (Span, String)> = HashMap::new();
-    let kname = decl.kind.to_string();
+/// Which arguments were given, and their values.
+#[derive(Default)]
+struct Given {
+    /// How each given argument was written, for the "given twice" message.
+    written: HashMap<&'static str, String>,
+    values: HashMap<&'static str, Value>,
+}
 
-    let mut set = |spec: &ArgSpec, span: Span, text: String, value: Option<Value>, errors: &mut Errors| {
-        if let Some((_, first)) = given.get(spec.name) {
+impl Given {
+    /// Records `spec` (written as `text` at `span`); a second time is a mistake.
+    fn set(&mut self, spec: &ArgSpec, span: Span, text: String, value: Option<Value>, errors: &mut Errors) {
+        if let Some(first) = self.written.get(spec.name) {
             let msg = if spec.name == "use_bias" {
                 format!("conflicting arguments: `{first}` and `{text}`; keep one")
             } else {
@@ -517,11 +642,24 @@ fn resolve_args(
             errors.add(span, msg);
             return;
         }
-        given.insert(spec.name, (span, text));
+        self.written.insert(spec.name, text);
         if let Some(v) = value {
-            out.insert(spec.name, v);
+            self.values.insert(spec.name, v);
         }
-    };
+    }
+}
+
+/// Resolves a layer's arguments against its kind's table.
+fn resolve_args(
+    kind: &'static Kind,
+    decl: &LayerDecl,
+    errors: &mut Errors,
+    asserts: &mut Vec<TokenStream>,
+) -> HashMap<&'static str, Value> {
+    let specs: Vec<&ArgSpec> = kind.args.iter().chain(COMMON_ARGS).collect();
+    let mut given = Given::default();
+    let kname = decl.kind.to_string();
+    let positional_spec = |ty: Ty| specs.iter().find(|s| s.positional && s.ty == ty).copied();
 
     let mut next_numeric = specs.iter().filter(|s| s.positional && matches!(s.ty, Ty::Size | Ty::Float { .. }));
     for arg in &decl.args {
@@ -532,81 +670,103 @@ fn resolve_args(
                     let all = specs.iter().flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()));
                     let hint = match layers::suggest(&n, all.clone()) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None if specs.is_empty() => format!("`{kname}` takes no arguments"),
                         None => format!("`{kname}` takes {}", list(all)),
                     };
                     errors.add(name.span(), format!("unknown argument `{n}` for `{kname}`; {hint}"));
                     continue;
                 };
                 let v = value_of(spec, value, &kname, errors, asserts);
-                set(spec, name.span(), format!("{n} = {}", value.to_token_stream()), v, errors);
+                given.set(spec, name.span(), format!("{n} = {}", value.to_token_stream()), v, errors);
             }
             Arg::Positional(e) => {
-                let ident = single_ident(e).map(|i| i.to_string());
-                let by_name = |ty: Ty| specs.iter().find(|s| s.positional && s.ty == ty).copied();
+                // A name, written as a word or as a string (`elu`, `"elu"`).
+                let ident = word(e);
                 let is_vs = matches!(e, Expr::Call(c) if single_ident(&c.func).is_some_and(|f| f == "VarianceScaling"));
                 if ident.as_deref() == Some("no_bias") {
                     if let Some(spec) = specs.iter().find(|s| s.name == "use_bias") {
-                        set(spec, e.span(), "no_bias".into(), Some(Value::Bool(false)), errors);
+                        given.set(spec, e.span(), "no_bias".into(), Some(Value::Bool(false)), errors);
                         continue;
                     }
                 }
-                if let (Some(id), Some(spec)) = (&ident, by_name(Ty::Activation)) {
+                if let (Some(id), Some(spec)) = (&ident, positional_spec(Ty::Activation)) {
                     if ACTIVATIONS.iter().any(|a| a.0 == id) {
                         let v = value_of(spec, e, &kname, errors, asserts);
-                        set(spec, e.span(), id.clone(), v, errors);
+                        given.set(spec, e.span(), id.clone(), v, errors);
                         continue;
                     }
                 }
-                if let Some(spec) = by_name(Ty::Initializer) {
+                if let Some(spec) = positional_spec(Ty::Initializer) {
                     if is_vs || ident.as_ref().is_some_and(|id| INITIALIZERS.iter().any(|a| a.0 == id)) {
                         let v = value_of(spec, e, &kname, errors, asserts);
-                        set(spec, e.span(), e.to_token_stream().to_string(), v, errors);
+                        given.set(spec, e.span(), e.to_token_stream().to_string(), v, errors);
                         continue;
                     }
                 }
                 // A lowercase word that is no known name: a typo of one.
                 if let Some(id) = ident.as_ref().filter(|id| id.chars().next().is_some_and(char::is_lowercase)) {
-                    let takes_names = by_name(Ty::Activation).is_some() || by_name(Ty::Initializer).is_some();
+                    let (act, init) = (positional_spec(Ty::Activation), positional_spec(Ty::Initializer));
                     let mut names: Vec<&str> = Vec::new();
-                    if by_name(Ty::Activation).is_some() {
+                    if act.is_some() {
                         names.extend(ACTIVATIONS.iter().map(|a| a.0));
                     }
-                    if by_name(Ty::Initializer).is_some() {
+                    if init.is_some() {
                         names.extend(INITIALIZERS.iter().map(|a| a.0));
                     }
                     if specs.iter().any(|s| s.name == "use_bias") {
                         names.push("no_bias");
                     }
-                    if takes_names {
-                        let hint = match layers::suggest(id, names.iter().copied()) {
+                    if act.is_some() || init.is_some() {
+                        let suggestion = layers::suggest(id, names.iter().copied());
+                        let is_init = |w: &str| INITIALIZERS.iter().any(|a| a.0 == w);
+                        // The argument it was meant for: counted as given, so
+                        // that no "needs `activation`" error follows.
+                        let meant = match (suggestion, act, init) {
+                            (Some(s), _, Some(init)) if is_init(s) => Some(init),
+                            (Some("no_bias"), _, _) => None,
+                            (_, Some(act), _) => Some(act),
+                            (_, None, init) => init,
+                        };
+                        let what = match meant {
+                            Some(s) if s.ty == Ty::Initializer => "initializer",
+                            Some(_) if suggestion.is_none() && init.is_some() => "activation or initializer",
+                            Some(_) => "activation",
+                            None => "argument",
+                        };
+                        let hint = match suggestion {
                             Some(s) => format!("did you mean `{s}`?"),
                             None => format!("expected one of {}", list(names.iter().copied())),
                         };
-                        errors.add(e.span(), format!("unknown activation or initializer `{id}` for `{kname}`; {hint}"));
+                        errors.add(e.span(), format!("unknown {what} `{id}` for `{kname}`; {hint}"));
+                        if let Some(spec) = meant {
+                            given.set(spec, e.span(), id.clone(), None, errors);
+                        }
                         continue;
                     }
                 }
                 match next_numeric.next() {
                     Some(spec) => {
                         let v = value_of(spec, e, &kname, errors, asserts);
-                        set(spec, e.span(), e.to_token_stream().to_string(), v, errors);
+                        given.set(spec, e.span(), e.to_token_stream().to_string(), v, errors);
                     }
                     None => {
                         let takes: Vec<&str> = specs.iter().filter(|s| s.positional).map(|s| s.name).collect();
+                        let shown = e.to_token_stream().to_string();
                         let msg = if takes.is_empty() {
-                            format!("`{kname}` takes no positional arguments; remove `{}`", e.to_token_stream())
+                            format!("`{kname}` takes no positional arguments; remove `{shown}`")
                         } else {
-                            format!("too many arguments for `{kname}`: it takes {}", list(takes.into_iter()))
+                            format!(
+                                "too many arguments for `{kname}`: it takes {} positionally; remove `{shown}` or name it (`keyword = {shown}`)",
+                                list(takes.into_iter())
+                            )
                         };
-                        errors.add(e.span(), msg);
+                        errors.spanned(e, msg);
                     }
                 }
             }
         }
     }
     for spec in specs.iter().filter(|s| s.required) {
-        if !given.contains_key(spec.name) {
+        if !given.written.contains_key(spec.name) {
             let example = match spec.name {
                 "units" => "Dense(10)".to_string(),
                 "activation" => "Activation(relu)".to_string(),
@@ -624,11 +784,14 @@ fn resolve_args(
             (decl.args.iter().find_map(|a| kw_lit(a, "lower")), decl.args.iter().find_map(|a| kw_lit(a, "upper")))
         {
             if lo.0 > hi.0 {
-                errors.add(hi.1, format!("`upper` ({}) must not be below `lower` ({})", hi.0, lo.0));
+                errors.add(
+                    hi.1,
+                    format!("`upper` ({:?}) of `RReLU` must not be below `lower` ({:?}); swap them", hi.0, lo.0),
+                );
             }
         }
     }
-    out
+    given.values
 }
 
 fn kw_lit(a: &Arg, key: &str) -> Option<(f64, Span)> {
@@ -680,15 +843,15 @@ fn value_of(
             if let Some(v) = float_lit(e) {
                 let ok = v >= min && (v < max || max_inclusive && v <= max);
                 if !ok {
-                    errors.add(e.span(), format!("`{name}` of `{kind}` must be {range}, found {v}"));
+                    errors.spanned(e, format!("`{name}` of `{kind}` must be {range}, found {v:?}"));
                     return None;
                 }
                 let f = v as f32;
                 return Some(Value::Float(quote!(#f)));
             }
             if matches!(e, Expr::Lit(_)) {
-                errors.add(
-                    e.span(),
+                errors.spanned(
+                    e,
                     format!("`{name}` of `{kind}` must be a number {range}, found `{}`", e.to_token_stream()),
                 );
                 return None;
@@ -716,33 +879,44 @@ fn value_of(
         }
         Ty::Initializer => initializer(e, errors).map(Value::Initializer),
         Ty::Bool => match e {
-            Expr::Lit(l) => match &l.lit {
-                Lit::Bool(b) => Some(Value::Bool(b.value)),
-                _ => {
-                    errors.add(e.span(), format!("`{name}` must be `true` or `false`"));
-                    None
-                }
-            },
+            Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. }) => Some(Value::Bool(b.value)),
             _ => {
-                errors.add(e.span(), format!("`{name}` must be `true` or `false`"));
+                errors.spanned(
+                    e,
+                    format!("`{name}` of `{kind}` must be `true` or `false`, found `{}`", e.to_token_stream()),
+                );
                 None
             }
         },
-        Ty::Str => match str_lit(e) {
-            Some(s) if name == "name" => {
-                if syn::parse_str::<syn::Ident>(&s).is_err() || s.starts_with("__") {
-                    errors.add(e.span(), format!("layer name \"{s}\" must be a Rust identifier (it names the struct's field), like \"hidden1\""));
+        Ty::Str => {
+            match str_lit(e) {
+                Some(s) if name == "name" => match layer_name_problem(&s) {
+                    Some(problem) => {
+                        errors.add(e.span(), format!("layer name \"{s}\" {problem}; it names the struct's field: write a name like \"hidden1\""));
+                        None
+                    }
+                    None => Some(Value::Str(s)),
+                },
+                Some(s) => Some(Value::Str(s)),
+                None => {
+                    errors.add(e.span(), format!("`{name}` must be a string literal: `{name} = \"hidden1\"`"));
                     None
-                } else {
-                    Some(Value::Str(s))
                 }
             }
-            Some(s) => Some(Value::Str(s)),
-            None => {
-                errors.add(e.span(), format!("`{name}` must be a string literal: `{name} = \"hidden1\"`"));
-                None
-            }
-        },
+        }
+    }
+}
+
+/// Why `s` cannot name a layer (and so a field), if it cannot.
+fn layer_name_problem(s: &str) -> Option<&'static str> {
+    if s.starts_with("__") {
+        Some("is reserved: names starting with `__` are the macro's own")
+    } else if s.starts_with("r#") || syn::parse_str::<syn::Ident>(s).is_ok() {
+        (s.starts_with("r#")).then_some("must be a plain identifier")
+    } else if syn::parse_str::<syn::Ident>(&format!("r#{s}")).is_ok() {
+        Some("is a Rust keyword")
+    } else {
+        Some("must be a Rust identifier (letters, digits and `_`, not starting with a digit)")
     }
 }
 
@@ -817,7 +991,10 @@ fn variance_scaling(call: &syn::ExprCall, errors: &mut Errors) -> Option<TokenSt
                 quote!(#f)
             }
             _ => {
-                errors.add(e.span(), "`scale` of `VarianceScaling` must be a positive number");
+                errors.spanned(
+                    e,
+                    format!("`scale` of `VarianceScaling` must be a positive number, found `{}`", e.to_token_stream()),
+                );
                 ok = false;
                 quote!(1.0f32)
             }

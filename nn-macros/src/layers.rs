@@ -5,17 +5,29 @@
 /// What a layer does to the shape, and which runtime type it expands to.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op {
+    /// `Input[..]`: declares the input shape; no field.
     Input,
+    /// Keras's `Flatten`.
     Flatten,
+    /// Keras's `Reshape`.
     Reshape,
+    /// Keras's `Dense`.
     Dense,
+    /// Keras's `BatchNormalization`.
     BatchNorm,
+    /// Keras's `Activation`.
     Activation,
+    /// Keras's `LeakyReLU`.
     LeakyRelu,
+    /// Keras's `PReLU`.
     PRelu,
+    /// Keras's `ELU`.
     Elu,
+    /// Keras's `Dropout`.
     Dropout,
+    /// Keras's `AlphaDropout`.
     AlphaDropout,
+    /// PyTorch's `RReLU`.
     RRelu,
 }
 
@@ -25,7 +37,14 @@ pub enum Ty {
     /// A positive integer size (literal or const expression).
     Size,
     /// A float in `[min, max)` (or `[min, max]` when `max_inclusive`).
-    Float { min: f64, max: f64, max_inclusive: bool },
+    Float {
+        /// The smallest value allowed.
+        min: f64,
+        /// The bound above.
+        max: f64,
+        /// Whether `max` itself is allowed.
+        max_inclusive: bool,
+    },
     /// An activation name.
     Activation,
     /// An initializer name or `VarianceScaling(...)`.
@@ -41,6 +60,7 @@ pub enum Ty {
 pub struct ArgSpec {
     /// Keras's keyword name.
     pub name: &'static str,
+    /// What its value must be.
     pub ty: Ty,
     /// Must be given (positionally first or by keyword).
     pub required: bool,
@@ -68,6 +88,7 @@ const POSITIVE: Ty = Ty::Float { min: f64::MIN_POSITIVE, max: f64::INFINITY, max
 /// A layer kind.
 #[derive(Debug)]
 pub struct Kind {
+    /// What it does to the shape, and its runtime type.
     pub op: Op,
     /// Accepted spellings; the first is the canonical one.
     pub names: &'static [&'static str],
@@ -215,8 +236,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

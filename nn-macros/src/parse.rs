@@ -2,67 +2,172 @@
 //!
 //! Parsing is lenient (every argument is an expression); what the arguments
 //! mean is decided in `check.rs`, so that every mistake is reported at once.
+//! Syntax mistakes are recovered from too: a malformed layer is recorded as
+//! broken and parsing goes on at the next `,`, and a malformed struct head
+//! still yields the struct's name, so the fallback can emit it.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
 use syn::{bracketed, parenthesized, token, Attribute, Expr, Ident, Token, Visibility};
 
 /// The struct head: what the fallback needs to still emit the struct.
 pub struct Head {
+    /// Doc comments and attributes, kept on the struct.
     pub attrs: Vec<Attribute>,
+    /// The visibility written.
     pub vis: Visibility,
+    /// The struct's name.
     pub ident: Ident,
     /// The braced layer list, parsed separately so that a mistake inside it
     /// still leaves the struct's name known.
     pub body: TokenStream,
+    /// Mistakes in the head that did not stop parsing (generics, a tuple
+    /// struct, trailing tokens).
+    pub errors: Vec<syn::Error>,
 }
 
 /// One layer as written: `Kind[dims](args)`.
 pub struct LayerDecl {
+    /// The layer's kind as written (`Dense`).
     pub kind: Ident,
+    /// Its bracketed shape, if any.
     pub shape: Option<ShapeDecl>,
+    /// Its arguments, in order.
     pub args: Vec<Arg>,
+    /// The span of the parenthesized arguments, if any.
     pub paren_span: Option<Span>,
 }
 
 /// A bracketed shape: `[28, 28]`.
 pub struct ShapeDecl {
+    /// The brackets, for spans.
     pub bracket: token::Bracket,
+    /// The sizes as written.
     pub dims: Vec<Expr>,
 }
 
 /// One argument: `units`, `he_normal`, `activation = relu`.
 pub enum Arg {
+    /// `300`, `relu`, `no_bias`.
     Positional(Expr),
-    Keyword { name: Ident, value: Expr },
+    /// `activation = relu`.
+    Keyword {
+        /// The keyword.
+        name: Ident,
+        /// Its value.
+        value: Expr,
+    },
 }
+
+const EXAMPLE: &str = "`struct Net { Flatten[28, 28], Dense(10, softmax) }`";
 
 impl Parse for Head {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut errors = Vec::new();
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
-        input.parse::<Token![struct]>()?;
-        let ident: Ident = input.parse()?;
-        let content;
-        let brace = syn::braced!(content in input);
-        let body: TokenStream = content.parse()?;
-        if !input.is_empty() {
-            return Err(input.error("expected a single model declaration: `struct Name { ... }`"));
+        if input.is_empty() {
+            return Err(input.error(format!("expected a model declaration: {EXAMPLE}")));
         }
-        let _ = brace;
-        Ok(Head { attrs, vis, ident, body })
+        if input.peek(Token![struct]) {
+            input.parse::<Token![struct]>()?;
+        } else if input.peek(Ident::peek_any) && input.peek2(Ident) {
+            // `enum Net { .. }`, `model Net { .. }`: report, and go on with the name.
+            let word: TokenTree = input.parse()?;
+            errors.push(syn::Error::new(
+                word.span(),
+                format!("a model is declared as a `struct`, found `{word}`: {EXAMPLE}"),
+            ));
+        } else {
+            return Err(input.error(format!("expected a model declaration: {EXAMPLE}")));
+        }
+        let ident: Ident =
+            input.parse().map_err(|e| syn::Error::new(e.span(), format!("expected the model's name: {EXAMPLE}")))?;
+        if input.peek(Token![<]) {
+            let generics: syn::Generics = input.parse()?;
+            errors.push(syn::Error::new_spanned(
+                &generics,
+                "a model takes no generic parameters: its sizes are fixed at compile time; \
+                 use a const item instead (`const N: usize = 10;` and `Dense(N)`)",
+            ));
+        }
+        let body = if input.peek(token::Brace) {
+            let content;
+            syn::braced!(content in input);
+            content.parse::<TokenStream>()?
+        } else if input.peek(token::Paren) {
+            let content;
+            let paren = parenthesized!(content in input);
+            errors.push(syn::Error::new(
+                paren.span.join(),
+                format!("the layers go in braces, not parentheses: {EXAMPLE}"),
+            ));
+            let _ = input.parse::<Option<Token![;]>>()?;
+            content.parse::<TokenStream>()?
+        } else {
+            return Err(input.error(format!("expected the layers in braces after the model's name: {EXAMPLE}")));
+        };
+        if !input.is_empty() {
+            let rest: TokenStream = input.parse()?;
+            errors.push(syn::Error::new_spanned(
+                rest,
+                "unexpected tokens after the model: one `sequential!` declares one model; \
+                 write a second `sequential!` for another",
+            ));
+        }
+        Ok(Head { attrs, vis, ident, body, errors })
     }
 }
 
-/// The layer list inside the braces.
-pub struct Layers(pub Vec<LayerDecl>);
+/// The layer list inside the braces. A layer that does not parse is `None`
+/// (its error is in `errors`); the rest are still checked.
+pub struct Layers {
+    /// The layers in order; `None` for one that did not parse.
+    pub layers: Vec<Option<LayerDecl>>,
+    /// The syntax mistakes found.
+    pub errors: Vec<syn::Error>,
+}
 
 impl Parse for Layers {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let list = Punctuated::<LayerDecl, Token![,]>::parse_terminated(input)?;
-        Ok(Layers(list.into_iter().collect()))
+        let mut layers = Vec::new();
+        let mut errors = Vec::new();
+        while !input.is_empty() {
+            match input.parse::<LayerDecl>() {
+                Ok(l) => layers.push(Some(l)),
+                Err(e) => {
+                    errors.push(e);
+                    layers.push(None);
+                    skip_to_separator(input)?;
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            if input.peek(Token![,]) {
+                input.parse::<Token![,]>()?;
+            } else if input.peek(Token![;]) {
+                let semi = input.parse::<Token![;]>()?;
+                errors.push(syn::Error::new(semi.span, "layers are separated by `,`, not `;`"));
+            } else if input.peek(Ident) {
+                errors.push(input.error("expected `,` before this layer"));
+            } else {
+                errors.push(input.error("expected `,` between layers"));
+                skip_to_separator(input)?;
+                let _ = input.parse::<Option<Token![,]>>()?;
+            }
+        }
+        Ok(Layers { layers, errors })
     }
+}
+
+/// Skips token trees up to (not including) the next top-level `,` or `;`.
+fn skip_to_separator(input: ParseStream) -> syn::Result<()> {
+    while !input.is_empty() && !input.peek(Token![,]) && !input.peek(Token![;]) {
+        input.parse::<TokenTree>()?;
+    }
+    Ok(())
 }
 
 impl Parse for LayerDecl {
@@ -73,24 +178,47 @@ impl Parse for LayerDecl {
         let shape = if input.peek(token::Bracket) {
             let content;
             let bracket = bracketed!(content in input);
-            let dims = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
-            Some(ShapeDecl { bracket, dims: dims.into_iter().collect() })
+            let dims = list(&content, "a size")?;
+            Some(ShapeDecl { bracket, dims })
         } else {
             None
         };
         let (args, paren_span) = if input.peek(token::Paren) {
             let content;
             let paren = parenthesized!(content in input);
-            let list = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+            let list = list(&content, "an argument")?;
             (list.into_iter().map(Arg::from).collect(), Some(paren.span.join()))
         } else {
             (Vec::new(), None)
         };
-        if !(input.is_empty() || input.peek(Token![,])) {
-            return Err(input.error("expected `,` between layers"));
-        }
         Ok(LayerDecl { kind, shape, args, paren_span })
     }
+}
+
+/// A comma-separated list of expressions, with a clear error for `,,`. On
+/// an error the rest of the group is skipped, so that syn reports this error
+/// and not "unexpected token".
+fn list(input: ParseStream, what: &str) -> syn::Result<Vec<Expr>> {
+    let result = list_items(input, what);
+    if result.is_err() {
+        input.parse::<TokenStream>()?;
+    }
+    result
+}
+
+fn list_items(input: ParseStream, what: &str) -> syn::Result<Vec<Expr>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        if input.peek(Token![,]) {
+            return Err(input.error(format!("expected {what} before this `,`; remove the extra comma")));
+        }
+        out.push(input.parse::<Expr>()?);
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(out)
 }
 
 impl From<Expr> for Arg {

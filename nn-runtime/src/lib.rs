@@ -11,11 +11,13 @@ pub mod init;
 pub mod io;
 pub mod kernels;
 pub mod layers;
+pub mod loss;
 pub mod model;
 pub mod optim;
 pub mod param;
 pub mod rng;
 pub mod summary;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use param::Param;

@@ -54,7 +54,6 @@ pub trait Model: Sized {
 
 /// Where a model keeps what training needs between steps: the workspace,
 /// allocated on the first step and reused, and the generator for dropout.
-#[derive(Debug)]
 pub struct Slot<W> {
     /// The workspace; `None` until the first training step.
     pub workspace: Option<Box<W>>,
@@ -68,6 +67,15 @@ impl<W> Slot<W> {
     /// An empty slot; nothing is allocated.
     pub const fn new(seed: u64) -> Self {
         Slot { workspace: None, seed, rng: None }
+    }
+}
+
+impl<W> std::fmt::Debug for Slot<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot")
+            .field("workspace", &self.workspace.as_ref().map(|_| ".."))
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
     }
 }
 

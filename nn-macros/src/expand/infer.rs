@@ -36,13 +36,23 @@ pub fn infer(gens: &[Gen]) -> TokenStream {
         };
         quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst);)
     });
-    quote! {
-        fn infer(&self, x: &[f32], y: &mut [f32]) {
-            const WIDTH: usize = ::nn::model::max_of(&[0, #(#widths),*]);
+    // Two buffers, a and b, in turn; only those used are allocated.
+    let buffers = match widths.len() {
+        0 => quote!(),
+        1 => quote! {
+            let n = x.len() / <Self as ::nn::Model>::IN;
+            let mut a = ::std::vec![0.0f32; n * #(#widths)*];
+        },
+        _ => quote! {
+            const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
             let n = x.len() / <Self as ::nn::Model>::IN;
             let mut a = ::std::vec![0.0f32; n * WIDTH];
             let mut b = ::std::vec![0.0f32; n * WIDTH];
-            let _ = (&mut a, &mut b);
+        },
+    };
+    quote! {
+        fn infer(&self, x: &[f32], y: &mut [f32]) {
+            #buffers
             #(#calls)*
         }
     }
@@ -56,11 +66,16 @@ fn nested(dims: &[Dim]) -> TokenStream {
     })
 }
 
-/// `as_flattened` applied until the array is one flat slice.
+/// `as_flattened` applied until the array is one flat slice (a rank-1
+/// array coerces to a slice as it is).
 fn flatten(expr: TokenStream, rank: usize, mutable: bool) -> TokenStream {
-    let mut e = if mutable { quote!((&mut #expr[..])) } else { quote!((&#expr[..])) };
-    for _ in 1..rank {
-        e = if mutable { quote!(#e.as_flattened_mut()) } else { quote!(#e.as_flattened()) };
+    let mut e = if mutable { quote!(&mut #expr) } else { expr.clone() };
+    for i in 1..rank {
+        e = match (mutable, i) {
+            (true, 1) => quote!(#expr.as_flattened_mut()),
+            (true, _) => quote!(#e.as_flattened_mut()),
+            (false, _) => quote!(#e.as_flattened()),
+        };
     }
     e
 }
@@ -106,7 +121,7 @@ pub fn inherent(gens: &[Gen], model: &Model) -> TokenStream {
         }
     }
     if steps.is_empty() {
-        calls.push(quote!(#y_flat.copy_from_slice(x);));
+        calls.push(quote!((#y_flat).copy_from_slice(x);));
     }
 
     quote! {

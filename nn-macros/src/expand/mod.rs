@@ -13,12 +13,15 @@ use crate::parse::Head;
 
 /// How one layer expands.
 pub struct Gen<'a> {
+    /// The checked layer.
     pub layer: &'a Layer,
+    /// Its field.
     pub field: Ident,
     /// The field's type.
     pub ty: TokenStream,
-    /// Floats per sample in and out.
+    /// Floats per sample in.
     pub width_in: TokenStream,
+    /// Floats per sample out.
     pub width_out: TokenStream,
     /// Passes data through unchanged at inference (views and dropouts).
     pub infer_identity: bool,
@@ -131,8 +134,8 @@ impl<'a> Gen<'a> {
     }
 }
 
-/// `SeedMlp` -> `seed_mlp`.
-fn snake_case(s: &str) -> String {
+/// `SeedMlp` -> `seed_mlp`, Keras's model name.
+pub fn snake_case(s: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -174,13 +177,34 @@ pub fn model(head: &Head, model: &Model) -> TokenStream {
         (quote!(#f: #init,), freeze)
     });
     let (inits, freezes): (Vec<_>, Vec<_>) = inits.unzip();
+    // Only what is needed: a generator when an initializer draws, a
+    // mutable binding when a layer is frozen after construction.
+    let rng = gens.iter().any(|g| g.layer.kind.op == Op::Dense).then(|| quote!(let mut rng = ::nn::rng::seeded(seed);));
+    let build = quote! {
+        #ident {
+            #(#inits)*
+            __nn: ::nn::model::Slot::new(seed),
+        }
+    };
+    let freezes: Vec<TokenStream> = freezes.into_iter().flatten().collect();
+    let construct = if freezes.is_empty() {
+        build
+    } else {
+        quote! {
+            let mut model = #build;
+            #(#freezes)*
+            model
+        }
+    };
 
     let (in_shape, out_shape) = (shape_array(&model.input), shape_array(model.output()));
     let (in_rank, out_rank) = (model.input.len(), model.output().len());
     let (in_n, out_n) = (product(&model.input).tokens(), product(model.output()).tokens());
     let params: Vec<(Dim, Dim)> = model.layers.iter().map(Layer::params).collect();
-    let trainable = sum(&params.iter().map(|p| p.0.clone()).collect::<Vec<_>>()).tokens();
-    let non_trainable = sum(&params.iter().map(|p| p.1.clone()).collect::<Vec<_>>()).tokens();
+    let trainable = sum(&params.iter().map(|p| p.0.clone()).collect::<Vec<_>>());
+    let non_trainable = sum(&params.iter().map(|p| p.1.clone()).collect::<Vec<_>>());
+    let total = sum(&[trainable.clone(), non_trainable.clone()]).tokens();
+    let (trainable, non_trainable) = (trainable.tokens(), non_trainable.tokens());
     let rows = gens.iter().zip(&params).map(|(g, (t, n))| {
         let (lname, class) = (&g.layer.name, g.layer.kind.class);
         let shape = g.layer.output.iter().map(Dim::tokens);
@@ -205,14 +229,20 @@ pub fn model(head: &Head, model: &Model) -> TokenStream {
     let (workspace, train_inherent) = (train::workspace(&gens, &ws_ident), train::inherent(model));
     let doc_seeded = format!(" A `{ident}` with every weight drawn by its declared initializer from `seed` (the same seed gives the same weights, bit for bit).");
 
+    // Sizes given as const items are cast to `usize` (so that a mistyped const
+    // is one error, at the assertion); the cast is a no-op for `usize` consts.
+    let allow_cast = (!model.asserts.is_empty()).then(|| quote!(#[allow(clippy::unnecessary_cast)]));
+
     quote! {
         #(#attrs)*
+        #allow_cast
         #vis struct #ident {
             #(#fields)*
             #[doc(hidden)]
             pub __nn: ::nn::model::Slot<<#ident as ::nn::Model>::Workspace>,
         }
 
+        #allow_cast
         const _: () = {
             #(#asserts)*
 
@@ -246,6 +276,7 @@ pub fn model(head: &Head, model: &Model) -> TokenStream {
         };
 
         #[allow(dead_code)]
+        #allow_cast
         impl #ident {
             /// snake_case of the struct's name, as Keras names the model.
             pub const NAME: &'static str = #name;
@@ -254,7 +285,7 @@ pub fn model(head: &Head, model: &Model) -> TokenStream {
             /// One sample's output shape (without the batch dimension).
             pub const OUTPUT_SHAPE: [usize; #out_rank] = #out_shape;
             /// Number of weights, as Keras counts them.
-            pub const PARAMS: usize = #trainable + #non_trainable;
+            pub const PARAMS: usize = #total;
             /// Number of weights optimizers train.
             pub const TRAINABLE_PARAMS: usize = #trainable;
             /// Number of weights optimizers leave alone (BatchNorm's moving statistics, frozen layers).
@@ -262,14 +293,8 @@ pub fn model(head: &Head, model: &Model) -> TokenStream {
 
             #[doc = #doc_seeded]
             pub fn seeded(seed: u64) -> Self {
-                let mut rng = ::nn::rng::seeded(seed);
-                #[allow(unused_mut)]
-                let mut model = #ident {
-                    #(#inits)*
-                    __nn: ::nn::model::Slot::new(seed),
-                };
-                #(#freezes)*
-                model
+                #rng
+                #construct
             }
 
             /// The summary table exactly as tf.keras 2 prints it.

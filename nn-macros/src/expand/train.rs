@@ -69,7 +69,7 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
             let p = output(steps[i - 1]);
             quote!(&ws.#p[..n * #win])
         };
-        let (gin, gout) = if (steps.len() - 1 - i) % 2 == 0 {
+        let (gin, gout) = if (steps.len() - 1 - i).is_multiple_of(2) {
             (quote!(grad_b), quote!(grad_a))
         } else {
             (quote!(grad_a), quote!(grad_b))
@@ -117,8 +117,69 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
     }
 }
 
-/// The inherent training methods (`train_on_batch`, `evaluate`, `fit`).
+/// The inherent training methods (`train_on_batch`, `evaluate`, `fit`),
+/// thin wrappers over `::nn::train`.
 pub fn inherent(model: &Model) -> TokenStream {
-    let _ = model;
-    quote!()
+    // The batch of inputs has rank R + 1; ndarray names ranks up to 6.
+    let x_dim = match model.input.len() + 1 {
+        rank @ 1..=6 => {
+            let t = format_ident!("Ix{}", rank);
+            quote!(::nn::ndarray::#t)
+        }
+        _ => quote!(::nn::ndarray::IxDyn),
+    };
+    quote! {
+        /// One training step on a batch (the batch first, then `INPUT_SHAPE`):
+        /// a training-mode forward pass, the loss's gradient, the backward pass
+        /// and one optimizer step. Returns the batch's mean loss before the
+        /// step. `y` holds class indices for `SparseCategoricalCrossentropy`,
+        /// else arrays shaped like the output. On any error (shapes, labels,
+        /// non-finite values) the model and the optimizer are unchanged.
+        pub fn train_on_batch<'a, 'b, L, O, D>(
+            &mut self,
+            x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,
+            y: impl ::nn::ndarray::AsArray<'b, <L as ::nn::loss::Loss>::Elem, D>,
+            loss: &L,
+            opt: &mut O,
+        ) -> ::core::result::Result<f32, ::nn::Error>
+        where
+            L: ::nn::loss::Loss,
+            O: ::nn::optim::Optimizer,
+            D: ::nn::ndarray::Dimension,
+        {
+            ::nn::train::train_on_batch(self, x.into().into_dyn(), y.into().into_dyn(), loss, opt)
+        }
+
+        /// Mean loss and accuracy on `x` and `y` in inference mode, as Keras's `evaluate`.
+        pub fn evaluate<'a, 'b, L, D>(
+            &self,
+            x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,
+            y: impl ::nn::ndarray::AsArray<'b, <L as ::nn::loss::Loss>::Elem, D>,
+            loss: &L,
+        ) -> ::core::result::Result<::nn::train::Evaluation, ::nn::Error>
+        where
+            L: ::nn::loss::Loss,
+            D: ::nn::ndarray::Dimension,
+        {
+            ::nn::train::evaluate(self, x.into().into_dyn(), y.into().into_dyn(), loss)
+        }
+
+        /// Keras's `fit`: `options.epochs` epochs of shuffled mini-batches with
+        /// validation, a progress bar and callbacks; returns the History.
+        pub fn fit<'a, 'b, L, O, D>(
+            &mut self,
+            x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,
+            y: impl ::nn::ndarray::AsArray<'b, <L as ::nn::loss::Loss>::Elem, D>,
+            loss: &L,
+            opt: &mut O,
+            options: ::nn::train::FitOptions<'_, <L as ::nn::loss::Loss>::Elem>,
+        ) -> ::core::result::Result<::nn::train::History, ::nn::Error>
+        where
+            L: ::nn::loss::Loss,
+            O: ::nn::optim::Optimizer,
+            D: ::nn::ndarray::Dimension,
+        {
+            ::nn::train::fit(self, x.into().into_dyn(), y.into().into_dyn(), loss, opt, options)
+        }
+    }
 }

@@ -8,8 +8,8 @@ pub const SELU_SCALE: f32 = 1.050_701;
 
 /// An activation function applied along the last axis of width `width`.
 ///
-/// Elementwise functions define [`f`](Activation::f) and
-/// [`df`](Activation::df); softmax overrides the row-wise methods.
+/// Elementwise functions define [`f`](ActivationFn::f) and
+/// [`df`](ActivationFn::df); softmax overrides the row-wise methods.
 pub trait ActivationFn: Copy + Default + Send + Sync + 'static {
     /// Keras's name for it (`"elu"`).
     const NAME: &'static str;

@@ -87,6 +87,6 @@ pub fn scratch(v: &mut Vec<f32>, n: usize) -> &mut [f32] {
 /// Number of rows of a batch of `len` values with `width` values per row.
 #[inline]
 pub(crate) fn rows(len: usize, width: usize) -> usize {
-    debug_assert!(width > 0 && len % width == 0, "batch of {len} values is not a multiple of {width}");
+    debug_assert!(width > 0 && len.is_multiple_of(width), "batch of {len} values is not a multiple of {width}");
     len / width
 }

@@ -1,8 +1,36 @@
 //! Matrix products. Every product of the library goes through [`sgemm`], so the
 //! backend is chosen in one place.
+//!
+//! The kernels are our own and never touch the heap: packing buffers live on the
+//! stack (at most [`MC`]`×`[`KC`] + [`KC`]`×32` floats, about 130 KiB), so a call
+//! allocates nothing, first call included.
+//!
+//! * The instruction set is picked once at run time (cached in an atomic):
+//!   AVX-512F (`avx512`), AVX2 + FMA (`avx2`) or plain Rust that the compiler
+//!   vectorizes for the baseline target (`portable`, also the path off x86-64).
+//! * `m ≤ 4` with `op(b)` not transposed (one sample through a `Dense` layer) takes
+//!   a gemv-like path: each row of `b` is read once and multiplied by broadcast
+//!   elements of `a`, nothing is packed.
+//! * Everything else goes through a BLIS-style blocked loop: `k` cut in blocks of
+//!   [`KC`], `m` in blocks of [`MC`] packed into `MR`-row panels, `n` in slivers of
+//!   `NR` columns that the micro-kernel reads straight from `b` when `op(b)` is not
+//!   transposed (and full width), or packs (with 8×8 register transposes on x86).
+//! * Large products (`m·k·n` above [`PAR_MIN_FLOPS`]) are split by rows between
+//!   the calling thread and one persistent helper thread (`pool`), started on
+//!   the first such call; later calls hand it work without allocating.
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+mod pool;
+mod portable;
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// A row-major or transposed view of a matrix stored in a flat slice.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
     /// Stored as written: element (i, j) at `i * cols + j`.
     Normal,
@@ -10,10 +38,92 @@ pub enum Layout {
     Transposed,
 }
 
+/// Depth of a `k` block: one packed `A` panel of `MR × KC` and one `B` sliver of
+/// `KC × NR` are reused across a block.
+pub const KC: usize = 256;
+/// Rows of `op(a)` packed at once (a multiple of every kernel's `MR`).
+pub const MC: usize = 96;
+/// Widest `NR` of the kernels (size of the stack sliver buffer).
+const NR_MAX: usize = 32;
+/// Tallest `MR` of the kernels.
+const MR_MAX: usize = 8;
+/// Products with fewer multiply-adds (`m·k·n`) than this stay on one thread.
+pub const PAR_MIN_FLOPS: usize = 1 << 22;
+
+/// Instruction set of a kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Path {
+    /// AVX-512F micro-kernel (8 × 32), AVX-512 gemv.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    /// AVX2 + FMA micro-kernel (6 × 16), AVX2 gemv.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// Plain Rust (4 × 16), vectorized by the compiler for the baseline target.
+    Portable,
+}
+
+impl Path {
+    /// The best path this CPU supports, detected once.
+    pub(crate) fn detect() -> Path {
+        static CACHE: AtomicU8 = AtomicU8::new(0);
+        let code = match CACHE.load(Ordering::Relaxed) {
+            0 => {
+                let code = Self::probe();
+                CACHE.store(code, Ordering::Relaxed);
+                code
+            }
+            code => code,
+        };
+        match code {
+            #[cfg(target_arch = "x86_64")]
+            1 => Path::Avx512,
+            #[cfg(target_arch = "x86_64")]
+            2 => Path::Avx2,
+            _ => Path::Portable,
+        }
+    }
+
+    fn probe() -> u8 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+            if avx2 && is_x86_feature_detected!("avx512f") {
+                return 1;
+            }
+            if avx2 {
+                return 2;
+            }
+        }
+        3
+    }
+
+    /// Every path this CPU can run (for tests and benchmarks).
+    #[allow(dead_code)]
+    pub(crate) fn available() -> Vec<Path> {
+        let best = Self::detect();
+        let mut v = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if best == Path::Avx512 {
+                v.push(Path::Avx512);
+            }
+            if best == Path::Avx512 || best == Path::Avx2 {
+                v.push(Path::Avx2);
+            }
+        }
+        let _ = best;
+        v.push(Path::Portable);
+        v
+    }
+}
+
 /// `c = alpha * op(a) · op(b) + beta * c`, with `op(a)` of shape `m × k`,
 /// `op(b)` of shape `k × n`, and `c` a row-major `m × n` matrix.
 ///
-/// `beta = 0` overwrites `c` (its old content, even NaN, is ignored).
+/// `beta = 0` overwrites `c` (its old content, even NaN, is ignored). Never
+/// allocates (the first product large enough to be split between two threads
+/// starts the helper thread once).
 #[allow(clippy::too_many_arguments)]
 pub fn sgemm(
     m: usize,
@@ -27,41 +137,273 @@ pub fn sgemm(
     beta: f32,
     c: &mut [f32],
 ) {
+    sgemm_on(Path::detect(), true, m, k, n, alpha, a, la, b, lb, beta, c);
+}
+
+/// [`sgemm`] on the calling thread only (never hands work to the helper thread).
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_single_thread(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    la: Layout,
+    b: &[f32],
+    lb: Layout,
+    beta: f32,
+    c: &mut [f32],
+) {
+    sgemm_on(Path::detect(), false, m, k, n, alpha, a, la, b, lb, beta, c);
+}
+
+/// [`sgemm`] on a given path, optionally with the helper thread.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sgemm_on(
+    path: Path,
+    threads: bool,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    la: Layout,
+    b: &[f32],
+    lb: Layout,
+    beta: f32,
+    c: &mut [f32],
+) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "sgemm: slice too short");
-    let (rsa, csa) = match la {
-        Layout::Normal => (k as isize, 1),
-        Layout::Transposed => (1, m as isize),
-    };
-    let (rsb, csb) = match lb {
-        Layout::Normal => (n as isize, 1),
-        Layout::Transposed => (1, k as isize),
-    };
     if m == 0 || n == 0 {
         return;
     }
-    if k == 0 {
-        // matrixmultiply handles k == 0 by scaling c; keep beta = 0 exact.
-        c[..m * n].iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
+    let c = &mut c[..m * n];
+    if k == 0 || alpha == 0.0 {
+        c.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
         return;
     }
-    // SAFETY: the asserts above keep every index the strides reach inside the slices.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            alpha,
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            rsb,
-            csb,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
+    let mat = Mat { m, k, n, a, la, b, lb };
+    if m <= 4 && lb == Layout::Normal {
+        let (rsa, csa) = match la {
+            Layout::Normal => (k, 1),
+            Layout::Transposed => (1, m),
+        };
+        // SAFETY: the assert above keeps a[i*rsa + p*csa] (i < m, p < k),
+        // b[p*n + j] (p < k, j < n) and c[i*n + j] inside the slices, and the
+        // path was detected (or is the portable one).
+        unsafe {
+            match path {
+                #[cfg(target_arch = "x86_64")]
+                Path::Avx512 => avx512::gemv(m, k, n, alpha, a.as_ptr(), rsa, csa, b.as_ptr(), beta, c.as_mut_ptr()),
+                #[cfg(target_arch = "x86_64")]
+                Path::Avx2 => avx2::gemv(m, k, n, alpha, a.as_ptr(), rsa, csa, b.as_ptr(), beta, c.as_mut_ptr()),
+                Path::Portable => {
+                    portable::gemv(m, k, n, alpha, a.as_ptr(), rsa, csa, b.as_ptr(), beta, c.as_mut_ptr())
+                }
+            }
+        }
+        return;
+    }
+    if threads && m >= 2 * MC && m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_FLOPS {
+        // Two halves of the rows, cut at a multiple of MC.
+        let split = (m / 2).div_ceil(MC) * MC;
+        let (c0, c1) = c.split_at_mut(split * n);
+        let cs = [pool::SendPtr(c0.as_mut_ptr()), pool::SendPtr(c1.as_mut_ptr())];
+        pool::run2(&|part: usize| {
+            let (r0, r1) = if part == 0 { (0, split) } else { (split, m) };
+            // SAFETY: each part writes only its own rows of c (disjoint halves of
+            // the split above), which outlive `run2`.
+            let cp = unsafe { std::slice::from_raw_parts_mut(cs[part].0, (r1 - r0) * n) };
+            blocked_on(path, &mat, r0, r1, alpha, beta, cp);
+        });
+        return;
+    }
+    blocked_on(path, &mat, 0, m, alpha, beta, c);
+}
+
+/// The operands of a product.
+struct Mat<'a> {
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &'a [f32],
+    la: Layout,
+    b: &'a [f32],
+    lb: Layout,
+}
+
+fn blocked_on(path: Path, mat: &Mat, r0: usize, r1: usize, alpha: f32, beta: f32, c: &mut [f32]) {
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx512 => blocked::<avx512::Kernel>(mat, r0, r1, alpha, beta, c),
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx2 => blocked::<avx2::Kernel>(mat, r0, r1, alpha, beta, c),
+        Path::Portable => blocked::<portable::Kernel>(mat, r0, r1, alpha, beta, c),
+    }
+}
+
+/// A register-blocked micro-kernel and its packing helpers.
+///
+/// Implementations are only called on a CPU that has their instruction set.
+trait MicroKernel {
+    /// Rows of a micro-tile.
+    const MR: usize;
+    /// Columns of a micro-tile.
+    const NR: usize;
+
+    /// Tile `c[i*ldc + j] = alpha * Σ_p a[p*MR + i] · b[p*bs + j] + beta * c[i*ldc + j]`
+    /// for `i < MR`, `j < NR`, `p < kc` (`beta = 0`: `c` is not read).
+    ///
+    /// # Safety
+    /// The CPU has the kernel's features; `a` holds `kc*MR` floats, `b` rows
+    /// `p < kc` hold `NR` floats each `bs` apart, `c` an `MR × NR` tile with row
+    /// stride `ldc`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn micro(kc: usize, a: *const f32, b: *const f32, bs: usize, c: *mut f32, ldc: usize, alpha: f32, beta: f32);
+
+    /// Whether [`MicroKernel::micro_edge`] reads a partial sliver of `b` in place
+    /// (masked loads), so a non-transposed `b` never needs packing.
+    const DIRECT_EDGE: bool = false;
+
+    /// [`MicroKernel::micro`] for the top-left `mr × nr` corner of a tile only
+    /// (`mr ≤ MR`, `nr ≤ NR`, at least one smaller): `c` is only touched there.
+    ///
+    /// # Safety
+    /// As [`MicroKernel::micro`], with `c` an `mr × nr` tile; `b` rows hold `NR`
+    /// floats, or `nr` if [`MicroKernel::DIRECT_EDGE`].
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn micro_edge(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        mr: usize,
+        nr: usize,
+    ) {
+        let mut tile = [0f32; MR_MAX * NR_MAX];
+        Self::micro(kc, a, b, bs, tile.as_mut_ptr(), Self::NR, 1.0, 0.0);
+        for i in 0..mr {
+            let row = std::slice::from_raw_parts_mut(c.add(i * ldc), nr);
+            let t = &tile[i * Self::NR..i * Self::NR + nr];
+            for (cv, tv) in row.iter_mut().zip(t) {
+                *cv = if beta == 0.0 { alpha * tv } else { alpha * tv + beta * *cv };
+            }
+        }
+    }
+
+    /// Packs a sliver of a transposed `b`: `dst[p*NR + j] = src[j*ld + p]` for
+    /// `p < kc`, `j < nr`, and zero for `nr ≤ j < NR`.
+    ///
+    /// # Safety
+    /// The CPU has the kernel's features; `src` rows `j < nr` hold `kc` floats
+    /// `ld` apart; `dst` holds `kc * NR` floats.
+    unsafe fn pack_bt(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        for p in 0..kc {
+            for j in 0..Self::NR {
+                *dst.add(p * Self::NR + j) = if j < nr { *src.add(j * ld + p) } else { 0.0 };
+            }
+        }
+    }
+}
+
+/// Rows `r0..r1` of the product into `c` (those rows only, row-major `n` wide).
+fn blocked<K: MicroKernel>(mat: &Mat, r0: usize, r1: usize, alpha: f32, beta: f32, c: &mut [f32]) {
+    let Mat { m, k, n, a, la, b, lb } = *mat;
+    let (mr_, nr_) = (K::MR, K::NR);
+    debug_assert!(MC.is_multiple_of(mr_) && nr_ <= NR_MAX && mr_ <= MR_MAX);
+    debug_assert!(c.len() >= (r1 - r0) * n);
+    // Packing buffers on the stack: only what a pack writes is ever read.
+    let mut abuf = MaybeUninit::<[f32; MC * KC]>::uninit();
+    let mut bbuf = MaybeUninit::<[f32; KC * NR_MAX]>::uninit();
+    let abuf = abuf.as_mut_ptr() as *mut f32;
+    let bbuf = bbuf.as_mut_ptr() as *mut f32;
+    let mut pc = 0;
+    while pc < k {
+        let kc = KC.min(k - pc);
+        let beta = if pc == 0 { beta } else { 1.0 };
+        let mut ic = r0;
+        while ic < r1 {
+            let mc = MC.min(r1 - ic);
+            // Pack op(a)[ic..ic+mc, pc..pc+kc] into MR-row panels, zero-padded.
+            let panels = mc.div_ceil(mr_);
+            for q in 0..panels {
+                // SAFETY: panel q starts at q*kc*MR < MC*KC and spans kc*MR floats.
+                let dst = unsafe { abuf.add(q * kc * mr_) };
+                let i0 = ic + q * mr_;
+                let rows = mr_.min(r1 - i0);
+                match la {
+                    Layout::Normal => {
+                        for ii in 0..mr_ {
+                            let i = i0 + ii;
+                            for p in 0..kc {
+                                let v = if ii < rows { a[i * k + pc + p] } else { 0.0 };
+                                // SAFETY: p*MR + ii < kc*MR.
+                                unsafe { *dst.add(p * mr_ + ii) = v };
+                            }
+                        }
+                    }
+                    Layout::Transposed => {
+                        // Row p of the stored a holds op(a)[.., p] contiguously: copy MR at a time.
+                        for p in 0..kc {
+                            let src = &a[(pc + p) * m + i0..][..rows];
+                            for ii in 0..mr_ {
+                                let v = src.get(ii).copied().unwrap_or(0.0);
+                                // SAFETY: as above.
+                                unsafe { *dst.add(p * mr_ + ii) = v };
+                            }
+                        }
+                    }
+                }
+            }
+            let mut jr = 0;
+            while jr < n {
+                let nr = nr_.min(n - jr);
+                let (bp, bs) = match lb {
+                    Layout::Normal if nr == nr_ || K::DIRECT_EDGE => (b[(pc * n + jr)..].as_ptr(), n),
+                    Layout::Normal => {
+                        for p in 0..kc {
+                            for j in 0..nr_ {
+                                let v = if j < nr { b[(pc + p) * n + jr + j] } else { 0.0 };
+                                // SAFETY: p*NR + j < KC*NR_MAX.
+                                unsafe { *bbuf.add(p * nr_ + j) = v };
+                            }
+                        }
+                        (bbuf as *const f32, nr_)
+                    }
+                    Layout::Transposed => {
+                        // SAFETY: rows jr..jr+nr of the stored b (k wide) hold
+                        // columns pc..pc+kc; bbuf holds KC*NR_MAX >= kc*NR floats.
+                        unsafe { K::pack_bt(kc, nr, b[jr * k + pc..].as_ptr(), k, bbuf) };
+                        (bbuf as *const f32, nr_)
+                    }
+                };
+                let mut ir = 0;
+                while ir < mc {
+                    let mr = mr_.min(mc - ir);
+                    // SAFETY: panel ir/MR of abuf was packed above (kc*MR floats);
+                    // bp rows p < kc hold NR floats bs apart (full sliver of b
+                    // or the packed buffer); the c tile is inside c when full,
+                    // else micro_edge touches only its mr × nr corner.
+                    unsafe {
+                        let ap = abuf.add(ir * kc);
+                        let cp = c.as_mut_ptr().add((ic - r0 + ir) * n + jr);
+                        if mr == mr_ && nr == nr_ {
+                            K::micro(kc, ap, bp, bs, cp, n, alpha, beta);
+                        } else {
+                            K::micro_edge(kc, ap, bp, bs, cp, n, alpha, beta, mr, nr);
+                        }
+                    }
+                    ir += mr_;
+                }
+                jr += nr_;
+            }
+            ic += mc;
+        }
+        pc += kc;
     }
 }
 
@@ -69,11 +411,11 @@ pub fn sgemm(
 mod tests {
     use super::*;
 
-    fn naive(m: usize, k: usize, n: usize, a: &[f32], b: &[f32]) -> Vec<f32> {
+    fn naive(m: usize, k: usize, n: usize, a: &[f32], b: &[f32]) -> Vec<f64> {
         let mut c = vec![0.0; m * n];
         for i in 0..m {
             for j in 0..n {
-                c[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+                c[i * n + j] = (0..k).map(|p| a[i * k + p] as f64 * b[p * n + j] as f64).sum();
             }
         }
         c
@@ -89,22 +431,85 @@ mod tests {
         t
     }
 
-    #[test]
-    fn matches_naive_in_every_layout() {
-        let (m, k, n) = (5, 7, 3);
-        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.71).cos()).collect();
-        let want = naive(m, k, n, &a, &b);
+    #[allow(clippy::too_many_arguments)]
+    fn check(path: Path, threads: bool, m: usize, k: usize, n: usize, alpha: f32, beta: f32) {
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 + 3) as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 + 1) as f32 * 0.71).cos()).collect();
+        let c0: Vec<f32> = (0..m * n).map(|i| (i as f32 * 0.13).sin()).collect();
+        let prod = naive(m, k, n, &a, &b);
         let at = transpose(m, k, &a);
         let bt = transpose(k, n, &b);
         for (aa, la) in [(&a, Layout::Normal), (&at, Layout::Transposed)] {
             for (bb, lb) in [(&b, Layout::Normal), (&bt, Layout::Transposed)] {
-                let mut c = vec![f32::NAN; m * n];
-                sgemm(m, k, n, 1.0, aa, la, bb, lb, 0.0, &mut c);
-                for (x, y) in c.iter().zip(&want) {
-                    assert!((x - y).abs() < 1e-5, "{la:?} {lb:?}: {x} vs {y}");
+                let mut c = if beta == 0.0 { vec![f32::NAN; m * n] } else { c0.clone() };
+                c.resize(m * n + 3, 7.0);
+                sgemm_on(path, threads, m, k, n, alpha, aa, la, bb, lb, beta, &mut c);
+                for (i, (x, p)) in c.iter().zip(&prod).enumerate() {
+                    let old = if beta == 0.0 { 0.0 } else { c0[i] as f64 * beta as f64 };
+                    let want = alpha as f64 * p + old;
+                    let tol = 1e-5 * (k as f64).sqrt() * (1.0 + want.abs());
+                    assert!(
+                        (*x as f64 - want).abs() <= tol,
+                        "{path:?} {m}x{k}x{n} a={alpha} b={beta} {la:?} {lb:?} at {i}: {x} vs {want}"
+                    );
+                }
+                assert!(c[m * n..].iter().all(|v| *v == 7.0), "wrote past c");
+            }
+        }
+    }
+
+    const SIZES: [usize; 8] = [1, 3, 8, 17, 31, 33, 65, 100];
+
+    #[test]
+    fn every_path_matches_naive_in_every_layout() {
+        for path in Path::available() {
+            for &m in &SIZES {
+                for &k in &[1, 3, 17, 64, 65] {
+                    for &n in &SIZES {
+                        check(path, false, m, k, n, 1.0, 0.0);
+                    }
+                }
+            }
+            for m in 1..=5 {
+                check(path, false, m, 9, 37, 1.0, 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn alpha_beta_and_deep_k() {
+        for path in Path::available() {
+            for (alpha, beta) in [(1.0, 1.0), (0.5, -2.0), (-1.5, 0.0), (2.0, 0.25), (0.0, 0.5)] {
+                for &(m, k, n) in &[(1, 300, 33), (4, 257, 70), (7, 513, 31), (33, 600, 65), (130, 270, 97)] {
+                    check(path, false, m, k, n, alpha, beta);
                 }
             }
         }
+    }
+
+    #[test]
+    fn threaded_split_matches() {
+        for path in Path::available() {
+            check(path, true, 300, 200, 100, 1.0, 0.0);
+            check(path, true, 250, 300, 70, 0.5, 1.0);
+        }
+    }
+
+    #[test]
+    fn k_zero_and_empty() {
+        let mut c = vec![f32::NAN; 6];
+        sgemm(2, 0, 3, 1.0, &[], Layout::Normal, &[], Layout::Normal, 0.0, &mut c);
+        assert!(c.iter().all(|v| *v == 0.0));
+        let mut c = vec![2.0; 6];
+        sgemm(2, 0, 3, 1.0, &[], Layout::Normal, &[], Layout::Normal, 0.5, &mut c);
+        assert!(c.iter().all(|v| *v == 1.0));
+        sgemm(0, 3, 3, 1.0, &[], Layout::Normal, &[0.0; 9], Layout::Normal, 0.0, &mut []);
+    }
+
+    #[test]
+    fn detection_is_cached_and_best() {
+        let p = Path::detect();
+        assert_eq!(p, Path::detect());
+        assert_eq!(Path::available()[0], p);
     }
 }

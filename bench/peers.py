@@ -1,0 +1,191 @@
+"""The seed model's four workloads in nn, PyTorch and Keras, one after the other.
+
+Runs `cargo run --release --example bench -- --json` for nn's figures, then the
+same workloads in PyTorch and in Keras when they are installed, and prints each
+figure with nn's ratio to it (above 1 means nn is faster). Not run by CI.
+
+    pip install torch tensorflow-cpu   # whichever peers you want to compare
+    python bench/peers.py [--threads 2]
+
+Workloads (MNIST, first 5,000 training images held out as in the main job):
+training samples/s over one epoch of 55,000 images at batch 32 and 256
+(SGD 1e-3, sparse categorical cross-entropy), one-sample inference latency
+(median and p99 over 10,000 calls), batch-1000 inference samples/s.
+"""
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def mnist():
+    d = os.path.join(ROOT, "data", "mnist")
+
+    def images(name):
+        with gzip.open(os.path.join(d, name)) as f:
+            return np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28).astype("float32") / 255.0
+
+    def labels(name):
+        with gzip.open(os.path.join(d, name)) as f:
+            return np.frombuffer(f.read(), np.uint8, offset=8).astype("int64")
+
+    x = images("train-images-idx3-ubyte.gz")[5000:]
+    y = labels("train-labels-idx1-ubyte.gz")[5000:]
+    t = images("t10k-images-idx3-ubyte.gz")
+    return x, y, t
+
+
+def latency(fn, samples, calls=10_000):
+    for s in samples[:200]:
+        fn(s)
+    lat = []
+    for i in range(calls):
+        s = samples[i % len(samples)]
+        t0 = time.perf_counter()
+        fn(s)
+        lat.append((time.perf_counter() - t0) * 1e6)
+    lat.sort()
+    return lat[len(lat) // 2], lat[len(lat) * 99 // 100]
+
+
+def run_nn():
+    out = subprocess.run(
+        ["cargo", "run", "--release", "--quiet", "--example", "bench", "--", "--json"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_torch(x, y, t, threads):
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(42)
+
+    def model():
+        # Keras's BatchNorm: eps 1e-3, momentum 0.99 (PyTorch counts momentum the other way).
+        bn = lambda n: nn.BatchNorm1d(n, eps=1e-3, momentum=0.01)
+        return nn.Sequential(
+            nn.Flatten(), bn(784),
+            nn.Linear(784, 300, bias=False), nn.ELU(), bn(300),
+            nn.Linear(300, 100, bias=False), nn.ELU(), bn(100),
+            nn.Linear(100, 10),
+        )
+
+    def train(batch):
+        m = model().train()
+        opt = torch.optim.SGD(m.parameters(), lr=1e-3)
+        loss_fn = nn.CrossEntropyLoss()
+        xs, ys = torch.from_numpy(x), torch.from_numpy(y)
+        n = len(x) // batch * batch
+        def step(i):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(m(xs[i:i + batch]), ys[i:i + batch])
+            loss.backward()
+            opt.step()
+        for i in range(3):
+            step(i * batch)
+        t0 = time.perf_counter()
+        for i in range(0, n, batch):
+            step(i)
+        return n / (time.perf_counter() - t0)
+
+    res = {"train_b32": train(32), "train_b256": train(256)}
+    m = model().eval()
+    tt = torch.from_numpy(t)
+    samples = [tt[i:i + 1] for i in range(1000)]
+    with torch.inference_mode():
+        # nn's output layer includes the softmax; so does this.
+        infer = lambda s: torch.softmax(m(s), -1)
+        res["predict_one_median_us"], res["predict_one_p99_us"] = latency(infer, samples)
+        b = tt[:1000]
+        infer(b)
+        t0 = time.perf_counter()
+        for _ in range(50):
+            infer(b)
+        res["predict_b1000"] = 50_000 / (time.perf_counter() - t0)
+    return res
+
+
+def run_keras(x, y, t, threads):
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    import keras
+    from keras import layers as L
+
+    keras.utils.set_random_seed(42)
+
+    def model():
+        m = keras.Sequential([
+            keras.Input((28, 28)), L.Flatten(), L.BatchNormalization(),
+            L.Dense(300, kernel_initializer="he_normal", use_bias=False), L.Activation("elu"), L.BatchNormalization(),
+            L.Dense(100, kernel_initializer="he_normal", use_bias=False), L.Activation("elu"), L.BatchNormalization(),
+            L.Dense(10, activation="softmax"),
+        ])
+        m.compile(optimizer=keras.optimizers.SGD(1e-3), loss="sparse_categorical_crossentropy")
+        return m
+
+    def train(batch):
+        m = model()
+        m.fit(x[:batch * 3], y[:batch * 3], batch_size=batch, epochs=1, verbose=0)
+        t0 = time.perf_counter()
+        m.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+        return len(x) / (time.perf_counter() - t0)
+
+    res = {"train_b32": train(32), "train_b256": train(256)}
+    m = model()
+    samples = [t[i:i + 1] for i in range(1000)]
+    res["predict_one_median_us"], res["predict_one_p99_us"] = latency(m.predict_on_batch, samples)
+    b = t[:1000]
+    m.predict_on_batch(b)
+    t0 = time.perf_counter()
+    for _ in range(50):
+        m.predict_on_batch(b)
+    res["predict_b1000"] = 50_000 / (time.perf_counter() - t0)
+    return res
+
+
+ROWS = [
+    ("train_b32", "training, batch 32 (samples/s)", True),
+    ("train_b256", "training, batch 256 (samples/s)", True),
+    ("predict_one_median_us", "one-sample latency, median (µs)", False),
+    ("predict_one_p99_us", "one-sample latency, p99 (µs)", False),
+    ("predict_b1000", "batch-1000 inference (samples/s)", True),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    x, y, t = mnist()
+    results = {"nn": run_nn()}
+    for name, fn in [("pytorch", run_torch), ("keras", run_keras)]:
+        try:
+            results[name] = fn(x, y, t, args.threads)
+        except ImportError as e:
+            print(f"{name}: not installed ({e}); skipped")
+    peers = [p for p in results if p != "nn"]
+    head = f"{'workload':<36}{'nn':>12}" + "".join(f"{p:>12}{'nn ratio':>10}" for p in peers)
+    print(head)
+    print("-" * len(head))
+    for key, label, higher_better in ROWS:
+        line = f"{label:<36}{results['nn'][key]:>12.1f}"
+        for p in peers:
+            v = results[p][key]
+            ratio = results["nn"][key] / v if higher_better else v / results["nn"][key]
+            line += f"{v:>12.1f}{ratio:>9.2f}x"
+        print(line)
+    print(f"nn peak RSS: {results['nn']['peak_rss_mb']:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

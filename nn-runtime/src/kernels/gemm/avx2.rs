@@ -1,0 +1,227 @@
+//! AVX2 + FMA kernels (8-wide `f32` vectors).
+
+use std::arch::x86_64::*;
+
+use super::MicroKernel;
+
+/// 6 × 16 micro-kernel: 12 `ymm` accumulators.
+pub(super) struct Kernel;
+
+const MR: usize = 6;
+const NR: usize = 16;
+
+impl MicroKernel for Kernel {
+    const MR: usize = MR;
+    const NR: usize = NR;
+
+    unsafe fn micro(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+    ) {
+        micro(kc, a, b, bs, c, ldc, alpha, beta)
+    }
+
+    unsafe fn pack_bt(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        pack_bt::<NR>(kc, nr, src, ld, dst)
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro(kc: usize, a: *const f32, b: *const f32, bs: usize, c: *mut f32, ldc: usize, alpha: f32, beta: f32) {
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+    let (mut a, mut b) = (a, b);
+    for _ in 0..kc {
+        let b0 = _mm256_loadu_ps(b);
+        let b1 = _mm256_loadu_ps(b.add(8));
+        for (i, acc) in acc.iter_mut().enumerate() {
+            let ai = _mm256_broadcast_ss(&*a.add(i));
+            acc[0] = _mm256_fmadd_ps(ai, b0, acc[0]);
+            acc[1] = _mm256_fmadd_ps(ai, b1, acc[1]);
+        }
+        a = a.add(MR);
+        b = b.add(bs);
+    }
+    let va = _mm256_set1_ps(alpha);
+    let vb = _mm256_set1_ps(beta);
+    for (i, acc) in acc.iter().enumerate() {
+        for (v, acc) in acc.iter().enumerate() {
+            let p = c.add(i * ldc + 8 * v);
+            let r = _mm256_mul_ps(*acc, va);
+            let r = if beta == 0.0 { r } else { _mm256_fmadd_ps(vb, _mm256_loadu_ps(p), r) };
+            _mm256_storeu_ps(p, r);
+        }
+    }
+}
+
+/// Packs a sliver of a transposed `b` (see [`MicroKernel::pack_bt`]) with 8 × 8
+/// register transposes; shared with the AVX-512 kernel.
+///
+/// # Safety
+/// As [`MicroKernel::pack_bt`], on a CPU with AVX2.
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn pack_bt<const W: usize>(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
+    let full_j = nr / 8 * 8;
+    let kc8 = kc / 8 * 8;
+    for jb in (0..full_j).step_by(8) {
+        let s = src.add(jb * ld);
+        for pb in (0..kc8).step_by(8) {
+            let r0 = _mm256_loadu_ps(s.add(pb));
+            let r1 = _mm256_loadu_ps(s.add(ld + pb));
+            let r2 = _mm256_loadu_ps(s.add(2 * ld + pb));
+            let r3 = _mm256_loadu_ps(s.add(3 * ld + pb));
+            let r4 = _mm256_loadu_ps(s.add(4 * ld + pb));
+            let r5 = _mm256_loadu_ps(s.add(5 * ld + pb));
+            let r6 = _mm256_loadu_ps(s.add(6 * ld + pb));
+            let r7 = _mm256_loadu_ps(s.add(7 * ld + pb));
+            let t0 = _mm256_unpacklo_ps(r0, r1);
+            let t1 = _mm256_unpackhi_ps(r0, r1);
+            let t2 = _mm256_unpacklo_ps(r2, r3);
+            let t3 = _mm256_unpackhi_ps(r2, r3);
+            let t4 = _mm256_unpacklo_ps(r4, r5);
+            let t5 = _mm256_unpackhi_ps(r4, r5);
+            let t6 = _mm256_unpacklo_ps(r6, r7);
+            let t7 = _mm256_unpackhi_ps(r6, r7);
+            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            let d = dst.add(pb * W + jb);
+            _mm256_storeu_ps(d, _mm256_permute2f128_ps::<0x20>(u0, u4));
+            _mm256_storeu_ps(d.add(W), _mm256_permute2f128_ps::<0x20>(u1, u5));
+            _mm256_storeu_ps(d.add(2 * W), _mm256_permute2f128_ps::<0x20>(u2, u6));
+            _mm256_storeu_ps(d.add(3 * W), _mm256_permute2f128_ps::<0x20>(u3, u7));
+            _mm256_storeu_ps(d.add(4 * W), _mm256_permute2f128_ps::<0x31>(u0, u4));
+            _mm256_storeu_ps(d.add(5 * W), _mm256_permute2f128_ps::<0x31>(u1, u5));
+            _mm256_storeu_ps(d.add(6 * W), _mm256_permute2f128_ps::<0x31>(u2, u6));
+            _mm256_storeu_ps(d.add(7 * W), _mm256_permute2f128_ps::<0x31>(u3, u7));
+        }
+        for p in kc8..kc {
+            for t in 0..8 {
+                *dst.add(p * W + jb + t) = *s.add(t * ld + p);
+            }
+        }
+    }
+    if full_j < W {
+        for p in 0..kc {
+            for j in full_j..W {
+                *dst.add(p * W + j) = if j < nr { *src.add(j * ld + p) } else { 0.0 };
+            }
+        }
+    }
+}
+
+/// AVX2 version of [`super::portable::gemv`]: up to 4 rows of `c` at once, 32
+/// columns per pass, each row of `b` read once.
+///
+/// # Safety
+/// As [`super::portable::gemv`], on a CPU with AVX2 and FMA; `m ≤ 4`.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn gemv(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+) {
+    match m {
+        1 => gemv_rows::<1>(k, n, alpha, a, rsa, csa, b, beta, c),
+        2 => gemv_rows::<2>(k, n, alpha, a, rsa, csa, b, beta, c),
+        3 => gemv_rows::<3>(k, n, alpha, a, rsa, csa, b, beta, c),
+        _ => gemv_rows::<4>(k, n, alpha, a, rsa, csa, b, beta, c),
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemv_rows<const M: usize>(
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+) {
+    let mut j = 0;
+    while j + 32 <= n {
+        gemv_block::<M, 4>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        j += 32;
+    }
+    while j + 8 <= n {
+        gemv_block::<M, 1>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        j += 8;
+    }
+    if j < n {
+        for i in 0..M {
+            for jj in j..n {
+                let mut s = 0.0;
+                for p in 0..k {
+                    s += *a.add(i * rsa + p * csa) * *b.add(p * n + jj);
+                }
+                let cp = c.add(i * n + jj);
+                *cp = if beta == 0.0 { alpha * s } else { alpha * s + beta * *cp };
+            }
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+#[inline]
+unsafe fn gemv_block<const M: usize, const V: usize>(
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+    j: usize,
+) {
+    let mut acc = [[_mm256_setzero_ps(); V]; M];
+    let mut bp = b.add(j);
+    for p in 0..k {
+        let mut bv = [_mm256_setzero_ps(); V];
+        for (v, bv) in bv.iter_mut().enumerate() {
+            *bv = _mm256_loadu_ps(bp.add(8 * v));
+        }
+        for (i, acc) in acc.iter_mut().enumerate() {
+            let ai = _mm256_broadcast_ss(&*a.add(i * rsa + p * csa));
+            for v in 0..V {
+                acc[v] = _mm256_fmadd_ps(ai, bv[v], acc[v]);
+            }
+        }
+        bp = bp.add(n);
+    }
+    let va = _mm256_set1_ps(alpha);
+    let vb = _mm256_set1_ps(beta);
+    for (i, acc) in acc.iter().enumerate() {
+        for (v, acc) in acc.iter().enumerate() {
+            let p = c.add(i * n + j + 8 * v);
+            let r = _mm256_mul_ps(*acc, va);
+            let r = if beta == 0.0 { r } else { _mm256_fmadd_ps(vb, _mm256_loadu_ps(p), r) };
+            _mm256_storeu_ps(p, r);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! AVX-512F kernels (16-wide `f32` vectors, masked tails).
+
+use std::arch::x86_64::*;
+
+use super::MicroKernel;
+
+/// 8 × 32 micro-kernel: 16 `zmm` accumulators.
+pub(super) struct Kernel;
+
+const MR: usize = 8;
+const NR: usize = 32;
+
+impl MicroKernel for Kernel {
+    const MR: usize = MR;
+    const NR: usize = NR;
+
+    unsafe fn micro(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+    ) {
+        micro(kc, a, b, bs, c, ldc, alpha, beta)
+    }
+
+    const DIRECT_EDGE: bool = true;
+
+    unsafe fn micro_edge(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        mr: usize,
+        nr: usize,
+    ) {
+        if nr <= 16 {
+            micro_masked::<1>(kc, a, b, bs, c, ldc, alpha, beta, mr, [lanes(nr), 0])
+        } else {
+            micro_masked::<2>(kc, a, b, bs, c, ldc, alpha, beta, mr, [0xFFFF, lanes(nr - 16)])
+        }
+    }
+
+    unsafe fn pack_bt(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        super::avx2::pack_bt::<NR>(kc, nr, src, ld, dst)
+    }
+}
+
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro(kc: usize, a: *const f32, b: *const f32, bs: usize, c: *mut f32, ldc: usize, alpha: f32, beta: f32) {
+    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
+    let (mut a, mut b) = (a, b);
+    for _ in 0..kc {
+        let b0 = _mm512_loadu_ps(b);
+        let b1 = _mm512_loadu_ps(b.add(16));
+        for (i, acc) in acc.iter_mut().enumerate() {
+            let ai = _mm512_set1_ps(*a.add(i));
+            acc[0] = _mm512_fmadd_ps(ai, b0, acc[0]);
+            acc[1] = _mm512_fmadd_ps(ai, b1, acc[1]);
+        }
+        a = a.add(MR);
+        b = b.add(bs);
+    }
+    let va = _mm512_set1_ps(alpha);
+    let vb = _mm512_set1_ps(beta);
+    for (i, acc) in acc.iter().enumerate() {
+        for (v, acc) in acc.iter().enumerate() {
+            let p = c.add(i * ldc + 16 * v);
+            let r = _mm512_mul_ps(*acc, va);
+            let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_loadu_ps(p), r) };
+            _mm512_storeu_ps(p, r);
+        }
+    }
+}
+
+/// The mask of the first `w ≤ 16` lanes.
+fn lanes(w: usize) -> __mmask16 {
+    ((1u32 << w) - 1) as __mmask16
+}
+
+/// Edge tile: `NV` vectors of 16 columns with lane masks `mask` (masked-off
+/// lanes of `b` and `c` are neither read nor written), rows `i < mr` stored.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro_masked<const NV: usize>(
+    kc: usize,
+    a: *const f32,
+    b: *const f32,
+    bs: usize,
+    c: *mut f32,
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+    mr: usize,
+    mask: [__mmask16; 2],
+) {
+    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+    let (mut a, mut b) = (a, b);
+    for _ in 0..kc {
+        let mut bv = [_mm512_setzero_ps(); NV];
+        for (v, bv) in bv.iter_mut().enumerate() {
+            *bv = _mm512_maskz_loadu_ps(mask[v], b.add(16 * v));
+        }
+        for (i, acc) in acc.iter_mut().enumerate() {
+            let ai = _mm512_set1_ps(*a.add(i));
+            for v in 0..NV {
+                acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
+            }
+        }
+        a = a.add(MR);
+        b = b.add(bs);
+    }
+    let va = _mm512_set1_ps(alpha);
+    let vb = _mm512_set1_ps(beta);
+    for (i, acc) in acc.iter().enumerate().take(mr) {
+        for (v, acc) in acc.iter().enumerate() {
+            let p = c.add(i * ldc + 16 * v);
+            let r = _mm512_mul_ps(*acc, va);
+            let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
+            _mm512_mask_storeu_ps(p, mask[v], r);
+        }
+    }
+}
+
+/// AVX-512 version of [`super::portable::gemv`]: up to 4 rows of `c` at once, 64
+/// columns per pass (masked loads and stores for the last 1..16), each row of `b`
+/// read once.
+///
+/// # Safety
+/// As [`super::portable::gemv`], on a CPU with AVX-512F; `m ≤ 4`.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn gemv(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+) {
+    match m {
+        1 => gemv_rows::<1>(k, n, alpha, a, rsa, csa, b, beta, c),
+        2 => gemv_rows::<2>(k, n, alpha, a, rsa, csa, b, beta, c),
+        3 => gemv_rows::<3>(k, n, alpha, a, rsa, csa, b, beta, c),
+        _ => gemv_rows::<4>(k, n, alpha, a, rsa, csa, b, beta, c),
+    }
+}
+
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemv_rows<const M: usize>(
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+) {
+    let mut j = 0;
+    // Up to 16 accumulators: 128 columns per pass for one or two rows.
+    if M <= 2 {
+        while j + 128 <= n {
+            gemv_block::<M, 8>(k, n, alpha, a, rsa, csa, b, beta, c, j, 0xFFFF);
+            j += 128;
+        }
+    }
+    while j + 64 <= n {
+        gemv_block::<M, 4>(k, n, alpha, a, rsa, csa, b, beta, c, j, 0xFFFF);
+        j += 64;
+    }
+    while j < n {
+        let w = (n - j).min(16);
+        gemv_block::<M, 1>(k, n, alpha, a, rsa, csa, b, beta, c, j, ((1u32 << w) - 1) as u16);
+        j += 16;
+    }
+}
+
+/// Columns `j .. j + 16*V` of `M` rows; `last` masks the columns of the last vector.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+#[inline]
+unsafe fn gemv_block<const M: usize, const V: usize>(
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+    j: usize,
+    last: __mmask16,
+) {
+    let mask = |v: usize| if v + 1 == V { last } else { 0xFFFF };
+    let mut acc = [[_mm512_setzero_ps(); V]; M];
+    let mut bp = b.add(j);
+    for p in 0..k {
+        let mut bv = [_mm512_setzero_ps(); V];
+        for (v, bv) in bv.iter_mut().enumerate() {
+            // Masked-off lanes are not read (no fault past the end of b).
+            *bv = _mm512_maskz_loadu_ps(mask(v), bp.add(16 * v));
+        }
+        for (i, acc) in acc.iter_mut().enumerate() {
+            let ai = _mm512_set1_ps(*a.add(i * rsa + p * csa));
+            for v in 0..V {
+                acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
+            }
+        }
+        bp = bp.add(n);
+    }
+    let va = _mm512_set1_ps(alpha);
+    let vb = _mm512_set1_ps(beta);
+    for (i, acc) in acc.iter().enumerate() {
+        for (v, acc) in acc.iter().enumerate() {
+            let p = c.add(i * n + j + 16 * v);
+            let r = _mm512_mul_ps(*acc, va);
+            let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask(v), p), r) };
+            _mm512_mask_storeu_ps(p, mask(v), r);
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! Keras's training callbacks: [`EarlyStopping`], [`ModelCheckpoint`],
+//! [`TerminateOnNaN`] and [`LearningRateScheduler`], and the [`Callback`]
+//! trait to write others.
+//!
+//! ```no_run
+//! use nn_runtime::train::{EarlyStopping, FitOptions, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN};
+//!
+//! let options: FitOptions = FitOptions {
+//!     epochs: 100,
+//!     callbacks: vec![
+//!         Box::new(EarlyStopping { patience: 5, restore_best_weights: true, ..Default::default() }),
+//!         Box::new(ModelCheckpoint::new("out/best.safetensors").save_best_only(true)),
+//!         Box::new(TerminateOnNaN),
+//!         Box::new(LearningRateScheduler(|epoch, lr| if epoch < 10 { lr } else { lr * 0.9 })),
+//!     ],
+//!     ..Default::default()
+//! };
+//! ```
+
+use std::path::PathBuf;
+
+use super::checkpoint::{save_dyn, DynModel};
+use crate::optim::Optimizer;
+use crate::{Error, Result};
+
+/// The metrics of one finished epoch, as Keras's `logs` dictionary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochLogs {
+    /// Mean training loss over the epoch's samples.
+    pub loss: f32,
+    /// Training accuracy over the epoch's samples.
+    pub accuracy: f32,
+    /// Validation loss, when there is validation data.
+    pub val_loss: Option<f32>,
+    /// Validation accuracy, when there is validation data.
+    pub val_accuracy: Option<f32>,
+    /// The learning rate the epoch trained with.
+    pub learning_rate: f32,
+}
+
+impl EpochLogs {
+    /// The value Keras logs under `name` (`"loss"`, `"accuracy"`, `"val_loss"`,
+    /// `"val_accuracy"`, `"learning_rate"`), if this epoch has it.
+    pub fn get(&self, name: &str) -> Option<f32> {
+        match name {
+            "loss" => Some(self.loss),
+            "accuracy" => Some(self.accuracy),
+            "val_loss" => self.val_loss,
+            "val_accuracy" => self.val_accuracy,
+            "learning_rate" => Some(self.learning_rate),
+            _ => None,
+        }
+    }
+
+    /// The value of `monitor`, or an error naming it and what is available.
+    fn monitored(&self, callback: &str, monitor: &str) -> Result<f32> {
+        self.get(monitor).ok_or_else(|| {
+            let available = if self.val_loss.is_some() {
+                "loss, accuracy, val_loss, val_accuracy, learning_rate"
+            } else {
+                "loss, accuracy, learning_rate (no validation data)"
+            };
+            Error::Invalid(format!("{callback} monitors `{monitor}`, which fit does not log; available: {available}"))
+        })
+    }
+}
+
+/// What a callback may act on during `fit`: the model's weights, the
+/// optimizer, and whether training goes on.
+pub struct Context<'a> {
+    pub(super) model: &'a mut dyn DynModel,
+    pub(super) optimizer: &'a mut dyn Optimizer,
+    pub(super) stop: Option<String>,
+    pub(super) verbose: u8,
+}
+
+impl Context<'_> {
+    /// Asks `fit` to stop after this epoch (Keras's `model.stop_training = True`); `reason` goes to the History.
+    pub fn stop_training(&mut self, reason: impl Into<String>) {
+        self.stop = Some(reason.into());
+    }
+
+    /// The optimizer's current learning rate.
+    pub fn learning_rate(&self) -> f32 {
+        self.optimizer.learning_rate()
+    }
+
+    /// Sets the optimizer's learning rate.
+    pub fn set_learning_rate(&mut self, lr: f32) {
+        self.optimizer.set_learning_rate(lr);
+    }
+
+    /// A copy of every weight (Keras's `get_weights`, moving statistics included), in Keras's order.
+    pub fn weights(&self) -> Vec<Vec<f32>> {
+        let mut out = Vec::new();
+        self.model.visit(&mut |_, _, p| out.push(p.to_vec()));
+        out
+    }
+
+    /// Restores weights taken by [`weights`](Context::weights).
+    pub fn set_weights(&mut self, weights: &[Vec<f32>]) {
+        let mut it = weights.iter();
+        self.model.visit_mut(&mut |_, _, p| {
+            if let Some(w) = it.next() {
+                p.as_mut_slice().copy_from_slice(w);
+            }
+        });
+    }
+
+    /// Saves a checkpoint: the weights at `path`, the optimizer state, the
+    /// dropout generator and `epochs_done` beside it (see [`super::save_checkpoint`]).
+    pub fn save_checkpoint(&mut self, path: &std::path::Path, epochs_done: usize) -> Result<()> {
+        save_dyn(self.model, self.optimizer, path, epochs_done)
+    }
+
+    /// The `verbose` level `fit` runs with.
+    pub fn verbose(&self) -> u8 {
+        self.verbose
+    }
+}
+
+/// Hooks `fit` calls; every method has a default that does nothing.
+/// Epochs are counted from 0, as Keras's callbacks see them.
+pub trait Callback {
+    /// Before the first epoch.
+    fn on_train_begin(&mut self, ctx: &mut Context<'_>) -> Result<()> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// Before each epoch.
+    fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut Context<'_>) -> Result<()> {
+        let _ = (epoch, ctx);
+        Ok(())
+    }
+
+    /// After each epoch, with its metrics.
+    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, ctx: &mut Context<'_>) -> Result<()> {
+        let _ = (epoch, logs, ctx);
+        Ok(())
+    }
+
+    /// After the last epoch (also after an early stop).
+    fn on_train_end(&mut self, ctx: &mut Context<'_>) -> Result<()> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// A batch's loss or gradient was not finite (the step was undone). Return
+    /// `true` to stop training cleanly instead of `fit` returning the error.
+    fn on_non_finite(&mut self, epoch: usize, batch: usize, reason: &str) -> bool {
+        let _ = (epoch, batch, reason);
+        false
+    }
+}
+
+/// Whether `monitor` improves upward (`mode = "auto"`: accuracies up, the rest down).
+fn maximizes(monitor: &str) -> bool {
+    monitor.contains("acc")
+}
+
+/// Keras's `EarlyStopping`: stops when `monitor` has not improved by more
+/// than `min_delta` for `patience` epochs; with `restore_best_weights`, the
+/// weights of the best epoch are restored at the end of training (Keras 3).
+#[derive(Debug, Clone)]
+pub struct EarlyStopping {
+    /// The logged value to watch (Keras's default `"val_loss"`).
+    pub monitor: String,
+    /// Smallest change that counts as an improvement.
+    pub min_delta: f32,
+    /// Epochs without improvement before stopping.
+    pub patience: usize,
+    /// Restore the weights of the best epoch when training ends.
+    pub restore_best_weights: bool,
+    /// Epochs to wait before watching at all (Keras's `start_from_epoch`).
+    pub start_from_epoch: usize,
+    /// What the callback has seen so far (reset when training begins); leave it at its default.
+    pub state: MonitorState,
+}
+
+/// What a monitoring callback has seen so far: the best value, and for
+/// `EarlyStopping` the epochs waited and the best weights. Reset when
+/// training begins.
+#[derive(Debug, Clone, Default)]
+pub struct MonitorState {
+    best: Option<f32>,
+    best_weights: Option<Vec<Vec<f32>>>,
+    wait: usize,
+}
+
+impl MonitorState {
+    /// The best monitored value so far.
+    pub fn best(&self) -> Option<f32> {
+        self.best
+    }
+}
+
+impl Default for EarlyStopping {
+    /// Keras's defaults: `monitor = "val_loss"`, `min_delta = 0`, `patience = 0`.
+    fn default() -> Self {
+        EarlyStopping {
+            monitor: "val_loss".to_string(),
+            min_delta: 0.0,
+            patience: 0,
+            restore_best_weights: false,
+            start_from_epoch: 0,
+            state: MonitorState::default(),
+        }
+    }
+}
+
+impl EarlyStopping {
+    /// Watches `monitor` with `patience`, other settings at Keras's defaults.
+    pub fn new(monitor: &str, patience: usize) -> Self {
+        EarlyStopping { monitor: monitor.to_string(), patience, ..Default::default() }
+    }
+
+    /// Sets `restore_best_weights`.
+    pub fn restore_best_weights(mut self, restore: bool) -> Self {
+        self.restore_best_weights = restore;
+        self
+    }
+}
+
+impl Callback for EarlyStopping {
+    fn on_train_begin(&mut self, _: &mut Context<'_>) -> Result<()> {
+        self.state = MonitorState::default();
+        Ok(())
+    }
+
+    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, ctx: &mut Context<'_>) -> Result<()> {
+        let current = logs.monitored("EarlyStopping", &self.monitor)?;
+        if epoch < self.start_from_epoch || current.is_nan() {
+            return Ok(());
+        }
+        self.state.wait += 1;
+        let delta = self.min_delta.abs();
+        let improved = match self.state.best {
+            None => true,
+            Some(best) if maximizes(&self.monitor) => current - delta > best,
+            Some(best) => current + delta < best,
+        };
+        if improved {
+            self.state.best = Some(current);
+            self.state.wait = 0;
+            if self.restore_best_weights {
+                self.state.best_weights = Some(ctx.weights());
+            }
+            return Ok(());
+        }
+        if self.state.wait >= self.patience && epoch > 0 {
+            ctx.stop_training(format!(
+                "EarlyStopping: `{}` did not improve on {} for {} epochs",
+                self.monitor,
+                self.state.best.unwrap_or(f32::NAN),
+                self.state.wait
+            ));
+        }
+        Ok(())
+    }
+
+    fn on_train_end(&mut self, ctx: &mut Context<'_>) -> Result<()> {
+        if self.restore_best_weights {
+            if let Some(w) = self.state.best_weights.take() {
+                if ctx.verbose() > 0 {
+                    println!(
+                        "Restoring model weights from the end of the best epoch ({} = {}).",
+                        self.monitor,
+                        self.state.best.unwrap_or(f32::NAN)
+                    );
+                }
+                ctx.set_weights(&w);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keras's `ModelCheckpoint`: saves a checkpoint at the end of each epoch (or
+/// only when `monitor` improves, with `save_best_only`).
+///
+/// A checkpoint is the weights file at `path` (loadable by `load_weights`)
+/// plus, beside it, `<stem>.opt.safetensors` with the optimizer state, the
+/// dropout generator and the epoch count, so that
+/// [`load_checkpoint`](super::load_checkpoint) and `FitOptions::initial_epoch`
+/// resume training exactly. `{epoch}` in the path is replaced by the epoch
+/// number, counted from 1 as Keras names files.
+#[derive(Debug, Clone)]
+pub struct ModelCheckpoint {
+    /// Where the weights go; `{epoch}` is replaced by the epoch number.
+    pub path: PathBuf,
+    /// The logged value that decides "best" (Keras's default `"val_loss"`).
+    pub monitor: String,
+    /// Save only when `monitor` improves.
+    pub save_best_only: bool,
+    /// The best value so far (reset when training begins); leave it at its default.
+    pub state: MonitorState,
+}
+
+impl Default for ModelCheckpoint {
+    /// Keras's defaults, saving to `checkpoints/epoch_{epoch}.safetensors`.
+    fn default() -> Self {
+        ModelCheckpoint::new("checkpoints/epoch_{epoch}.safetensors")
+    }
+}
+
+impl ModelCheckpoint {
+    /// Saves to `path` after every epoch, monitoring `"val_loss"` for `save_best_only`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        ModelCheckpoint {
+            path: path.into(),
+            monitor: "val_loss".to_string(),
+            save_best_only: false,
+            state: MonitorState::default(),
+        }
+    }
+
+    /// Sets `save_best_only`.
+    pub fn save_best_only(mut self, yes: bool) -> Self {
+        self.save_best_only = yes;
+        self
+    }
+
+    /// Sets the monitored value.
+    pub fn monitor(mut self, monitor: &str) -> Self {
+        self.monitor = monitor.to_string();
+        self
+    }
+
+    /// The path for a given epoch (counted from 0).
+    fn path_for(&self, epoch: usize) -> PathBuf {
+        let s = self.path.to_string_lossy();
+        if s.contains("{epoch}") {
+            PathBuf::from(s.replace("{epoch}", &format!("{:02}", epoch + 1)))
+        } else {
+            self.path.clone()
+        }
+    }
+}
+
+impl Callback for ModelCheckpoint {
+    fn on_train_begin(&mut self, _: &mut Context<'_>) -> Result<()> {
+        self.state = MonitorState::default();
+        Ok(())
+    }
+
+    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, ctx: &mut Context<'_>) -> Result<()> {
+        if self.save_best_only {
+            let current = logs.monitored("ModelCheckpoint", &self.monitor)?;
+            let improved = match self.state.best {
+                None => !current.is_nan(),
+                Some(best) if maximizes(&self.monitor) => current > best,
+                Some(best) => current < best,
+            };
+            if !improved {
+                return Ok(());
+            }
+            self.state.best = Some(current);
+        }
+        let path = self.path_for(epoch);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+        }
+        ctx.save_checkpoint(&path, epoch + 1)
+    }
+}
+
+/// Keras's `TerminateOnNaN`: when a batch's loss (or gradient) is not
+/// finite, training stops cleanly, with the weights of the last finite step,
+/// and the History records the epoch and batch. Without it, `fit` returns
+/// the error instead.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TerminateOnNaN;
+
+impl Callback for TerminateOnNaN {
+    fn on_non_finite(&mut self, epoch: usize, batch: usize, reason: &str) -> bool {
+        println!("Epoch {}, batch {}: invalid loss ({reason}), terminating training", epoch + 1, batch + 1);
+        true
+    }
+}
+
+/// Keras's `LearningRateScheduler`: before each epoch, sets the learning rate
+/// to `schedule(epoch, current_lr)` (epochs counted from 0).
+#[derive(Debug, Clone, Copy)]
+pub struct LearningRateScheduler(pub fn(usize, f32) -> f32);
+
+impl Callback for LearningRateScheduler {
+    fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut Context<'_>) -> Result<()> {
+        let lr = (self.0)(epoch, ctx.learning_rate());
+        if !lr.is_finite() || lr < 0.0 {
+            return Err(Error::Invalid(format!("LearningRateScheduler returned learning rate {lr} for epoch {epoch}")));
+        }
+        ctx.set_learning_rate(lr);
+        Ok(())
+    }
+}

@@ -1,0 +1,301 @@
+//! Keras's `fit`: epochs of shuffled mini-batches, validation, progress,
+//! callbacks and the [`History`].
+
+use ndarray::{ArrayViewD, AsArray, Dimension};
+use rand::Rng as _;
+
+use super::callbacks::{Callback, Context, EpochLogs};
+use super::progress::Progress;
+use super::{
+    check_finite_input, check_xy, evaluate_flat, rows_per_sample, step, targets_per_sample, width, History, StopReason,
+};
+use crate::loss::Loss;
+use crate::model::Model;
+use crate::optim::Optimizer;
+use crate::{rng, Error, Result};
+
+/// The options of [`fit`], with Keras's defaults; write
+/// `FitOptions { epochs: 10, ..Default::default() }`.
+///
+/// `T` is the element type of the targets: `usize` class indices (the
+/// default) or `f32`.
+pub struct FitOptions<'a, T = usize> {
+    /// Number of epochs to train for (default 1). With `initial_epoch`, the
+    /// index of the last epoch, as in Keras.
+    pub epochs: usize,
+    /// Epoch to start from, counted from 0 (default 0); for resuming from a
+    /// checkpoint, pass what `load_checkpoint` returned.
+    pub initial_epoch: usize,
+    /// Samples per gradient step (default 32).
+    pub batch_size: usize,
+    /// Shuffle the training samples before each epoch (default true).
+    pub shuffle: bool,
+    /// Seed of the shuffling; `None` (the default) uses the model's seed. The
+    /// order of epoch `e` depends only on the seed and `e`, so a run resumed
+    /// from a checkpoint sees the same batches.
+    pub seed: Option<u64>,
+    /// Fraction of the samples, taken from the end before shuffling, held out
+    /// for validation (default 0, as Keras).
+    pub validation_split: f32,
+    /// Validation inputs and targets (takes precedence over `validation_split`, as in Keras).
+    pub validation_data: Option<(ArrayViewD<'a, f32>, ArrayViewD<'a, T>)>,
+    /// 0: silent, 1: progress bar (default), 2: one line per epoch.
+    pub verbose: u8,
+    /// Called at the start and end of training and of every epoch.
+    pub callbacks: Vec<Box<dyn Callback + 'a>>,
+}
+
+impl<T> Default for FitOptions<'_, T> {
+    /// Keras's defaults: 1 epoch, batches of 32, shuffled, verbose 1, no validation.
+    fn default() -> Self {
+        FitOptions {
+            epochs: 1,
+            initial_epoch: 0,
+            batch_size: 32,
+            shuffle: true,
+            seed: None,
+            validation_split: 0.0,
+            validation_data: None,
+            verbose: 1,
+            callbacks: Vec::new(),
+        }
+    }
+}
+
+impl<'a, T> FitOptions<'a, T> {
+    /// Sets `validation_data` from arrays of any rank (views or references).
+    pub fn with_validation<D1: Dimension, D2: Dimension>(
+        mut self,
+        x: impl AsArray<'a, f32, D1>,
+        y: impl AsArray<'a, T, D2>,
+    ) -> Self
+    where
+        T: 'a,
+    {
+        self.validation_data = Some((x.into().into_dyn(), y.into().into_dyn()));
+        self
+    }
+}
+
+impl<T> std::fmt::Debug for FitOptions<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitOptions")
+            .field("epochs", &self.epochs)
+            .field("initial_epoch", &self.initial_epoch)
+            .field("batch_size", &self.batch_size)
+            .field("shuffle", &self.shuffle)
+            .field("seed", &self.seed)
+            .field("validation_split", &self.validation_split)
+            .field(
+                "validation_data",
+                &self.validation_data.as_ref().map(|(x, y)| (x.shape().to_vec(), y.shape().to_vec())),
+            )
+            .field("verbose", &self.verbose)
+            .field("callbacks", &self.callbacks.len())
+            .finish()
+    }
+}
+
+/// Flat inputs, targets and the number of samples of a data split.
+type Split<'a, T> = (&'a [f32], &'a [T], usize);
+
+/// Runs `f` on every callback with a context over the model and optimizer; stops at the first error.
+fn each<M: Model, O: Optimizer>(
+    callbacks: &mut [Box<dyn Callback + '_>],
+    m: &mut M,
+    opt: &mut O,
+    verbose: u8,
+    mut f: impl FnMut(&mut dyn Callback, &mut Context<'_>) -> Result<()>,
+) -> Result<Option<String>> {
+    let mut ctx = Context { model: m, optimizer: opt, stop: None, verbose };
+    for c in callbacks.iter_mut() {
+        f(c.as_mut(), &mut ctx)?;
+    }
+    Ok(ctx.stop)
+}
+
+/// Whether every weight of the model is finite.
+fn weights_finite<M: Model>(m: &M) -> bool {
+    let mut ok = true;
+    m.visit_weights(&mut |_, _, p| ok &= p.iter().all(|v| v.is_finite()));
+    ok
+}
+
+/// Keras's `fit`: trains on `x` and `y` for `options.epochs` epochs of
+/// mini-batches and returns the [`History`].
+///
+/// Each epoch shuffles the training samples (unless `shuffle` is false),
+/// takes a training step per batch (the last one smaller when the batch size
+/// does not divide the samples), then evaluates the validation data in
+/// inference mode. The logged loss and accuracy are means over the epoch's
+/// samples of the training-mode values before each step, as Keras logs them.
+/// Every input and target is checked before the first step; the error names
+/// what is wrong. A non-finite loss stops with an error naming the epoch and
+/// batch, unless a callback such as `TerminateOnNaN` takes it.
+pub fn fit<M: Model, L: Loss, O: Optimizer>(
+    m: &mut M,
+    x: ArrayViewD<'_, f32>,
+    y: ArrayViewD<'_, L::Elem>,
+    loss: &L,
+    opt: &mut O,
+    options: FitOptions<'_, L::Elem>,
+) -> Result<History> {
+    let FitOptions {
+        epochs,
+        initial_epoch,
+        batch_size,
+        shuffle,
+        seed,
+        validation_split,
+        validation_data,
+        verbose,
+        mut callbacks,
+    } = options;
+    let n = check_xy::<M, L>("fit", &x, &y)?;
+    if batch_size == 0 {
+        return Err(Error::Invalid("fit: batch_size must be at least 1, got 0".to_string()));
+    }
+    if !(0.0..1.0).contains(&validation_split) {
+        return Err(Error::Invalid(format!("fit: validation_split must be in [0, 1), got {validation_split}")));
+    }
+    let (w, rps, tps) = (width::<M>(), rows_per_sample::<M>(), targets_per_sample::<M, L>());
+    let x = x.as_standard_layout();
+    let y = y.as_standard_layout();
+    let (xs, ys) = (x.as_slice().expect("standard layout"), y.as_slice().expect("standard layout"));
+    check_finite_input(xs, M::IN)?;
+    loss.check_targets(ys, w, rps)?;
+
+    // Keras: the validation split is the last fraction of the data, before shuffling.
+    let n_train = if validation_data.is_none() && validation_split > 0.0 {
+        let split_at = (n as f64 * (1.0 - f64::from(validation_split))).ceil() as usize;
+        if split_at == 0 || split_at == n {
+            return Err(Error::Invalid(format!(
+                "fit: validation_split {validation_split} of {n} samples leaves {} for training and {} for validation",
+                split_at,
+                n - split_at
+            )));
+        }
+        split_at
+    } else {
+        n
+    };
+    let (x_train, y_train) = (&xs[..n_train * M::IN], &ys[..n_train * tps]);
+    let val_owned = match &validation_data {
+        Some((vx, vy)) => {
+            let nv = check_xy::<M, L>("fit validation_data", vx, vy)?;
+            let (vx, vy) = (vx.as_standard_layout(), vy.as_standard_layout());
+            Some((vx.into_owned(), vy.into_owned(), nv))
+        }
+        None => None,
+    };
+    let val: Option<Split<'_, L::Elem>> = match &val_owned {
+        Some((vx, vy, nv)) => {
+            let (vx, vy) = (vx.as_slice().expect("standard layout"), vy.as_slice().expect("standard layout"));
+            check_finite_input(vx, M::IN)?;
+            loss.check_targets(vy, w, rps)?;
+            Some((vx, vy, *nv))
+        }
+        None if n_train < n => Some((&xs[n_train * M::IN..], &ys[n_train * tps..], n - n_train)),
+        None => None,
+    };
+
+    let seed = seed.unwrap_or(m.slot().seed);
+    let steps = n_train.div_ceil(batch_size);
+    let mut order: Vec<usize> = (0..n_train).collect();
+    let mut xb = vec![0.0f32; batch_size.min(n_train) * M::IN];
+    let mut yb: Vec<L::Elem> = y_train[..batch_size.min(n_train) * tps].to_vec();
+    let mut history = History::default();
+    let mut progress = Progress::new(verbose);
+    let guards_nan = !callbacks.is_empty();
+
+    each(&mut callbacks, m, opt, verbose, |c, ctx| c.on_train_begin(ctx))?;
+    'epochs: for epoch in initial_epoch..epochs {
+        if let Some(reason) = each(&mut callbacks, m, opt, verbose, |c, ctx| c.on_epoch_begin(epoch, ctx))? {
+            history.stopped = Some(StopReason { epoch, batch: None, reason });
+            break;
+        }
+        let lr = opt.learning_rate();
+        order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+        if shuffle {
+            // Fisher-Yates with a generator that depends only on (seed, epoch).
+            let mut gen = rng::seeded(seed);
+            gen.set_stream(epoch as u64);
+            for i in (1..n_train).rev() {
+                order.swap(i, gen.random_range(0..=i));
+            }
+        }
+        // The weights at the start of the epoch, to fall back on if a step leaves them non-finite.
+        let snapshot: Option<Vec<Vec<f32>>> = guards_nan.then(|| {
+            let mut s = Vec::new();
+            m.visit_weights(&mut |_, _, p| s.push(p.to_vec()));
+            s
+        });
+
+        progress.epoch_begin(epoch, epochs, steps);
+        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
+        for (b, idx) in order.chunks(batch_size).enumerate() {
+            let k = idx.len();
+            for (j, &i) in idx.iter().enumerate() {
+                xb[j * M::IN..(j + 1) * M::IN].copy_from_slice(&x_train[i * M::IN..(i + 1) * M::IN]);
+                yb[j * tps..(j + 1) * tps].copy_from_slice(&y_train[i * tps..(i + 1) * tps]);
+            }
+            match step(m, &xb[..k * M::IN], &yb[..k * tps], loss, opt) {
+                Ok((l, c)) => {
+                    loss_sum += f64::from(l) * k as f64;
+                    correct += c;
+                    seen += k;
+                    progress.batch_end(b + 1, loss_sum / seen as f64, correct / (seen * rps) as f64);
+                }
+                Err(Error::NonFinite(reason)) => {
+                    progress.abort();
+                    // Every callback hears of it, not only the first that takes it.
+                    let mut handled = false;
+                    for c in callbacks.iter_mut() {
+                        handled |= c.on_non_finite(epoch, b, &reason);
+                    }
+                    if !handled {
+                        return Err(Error::NonFinite(format!("fit: epoch {}, batch {}: {reason}", epoch + 1, b + 1)));
+                    }
+                    if !weights_finite(m) {
+                        if let Some(s) = &snapshot {
+                            let mut it = s.iter();
+                            m.visit_weights_mut(&mut |_, _, p| {
+                                if let Some(w) = it.next() {
+                                    p.as_mut_slice().copy_from_slice(w);
+                                }
+                            });
+                        }
+                    }
+                    history.stopped = Some(StopReason { epoch, batch: Some(b), reason });
+                    break 'epochs;
+                }
+                Err(e) => {
+                    progress.abort();
+                    return Err(e);
+                }
+            }
+        }
+        let (val_loss, val_accuracy) = match val {
+            Some((vx, vy, nv)) => {
+                let e = evaluate_flat(m, vx, vy, loss, nv);
+                (Some(e.loss), Some(e.accuracy))
+            }
+            None => (None, None),
+        };
+        let logs = EpochLogs {
+            loss: (loss_sum / seen.max(1) as f64) as f32,
+            accuracy: (correct / (seen.max(1) * rps) as f64) as f32,
+            val_loss,
+            val_accuracy,
+            learning_rate: lr,
+        };
+        progress.epoch_end(&logs);
+        history.push(epoch, &logs);
+        if let Some(reason) = each(&mut callbacks, m, opt, verbose, |c, ctx| c.on_epoch_end(epoch, &logs, ctx))? {
+            history.stopped = Some(StopReason { epoch, batch: None, reason });
+            break;
+        }
+    }
+    each(&mut callbacks, m, opt, verbose, |c, ctx| c.on_train_end(ctx))?;
+    Ok(history)
+}

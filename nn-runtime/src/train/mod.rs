@@ -1,0 +1,274 @@
+//! Training: one step ([`train_on_batch`]), [`evaluate`] and Keras's [`fit`]
+//! loop with its [`History`], progress bar and [`callbacks`].
+//!
+//! These generic functions are what the `train_on_batch`, `evaluate` and
+//! `fit` methods that `sequential!` generates delegate to.
+//!
+//! A training step is one training-mode forward pass, the loss and its
+//! gradient (fused with the softmax when the model ends in one and the loss
+//! is a cross-entropy, as Keras 3 does), the backward pass and one optimizer
+//! update of every trainable tensor. It allocates nothing once warmed up: the
+//! model's workspace lives in its [`Slot`](crate::model::Slot) and the loss
+//! gradient in a per-thread buffer.
+//!
+//! A step that fails leaves the model as it was: shapes, labels and inputs are
+//! checked before anything moves, and a non-finite loss or gradient undoes the
+//! forward pass's changes (BatchNorm's moving statistics, the dropout
+//! generator) before the optimizer is touched.
+
+pub mod callbacks;
+mod checkpoint;
+mod fit;
+mod history;
+mod plot;
+mod progress;
+
+use std::cell::RefCell;
+
+use ndarray::ArrayViewD;
+
+pub use callbacks::{
+    Callback, Context, EarlyStopping, EpochLogs, LearningRateScheduler, ModelCheckpoint, MonitorState, TerminateOnNaN,
+};
+pub use checkpoint::{load_checkpoint, optimizer_path, save_checkpoint};
+pub use fit::{fit, FitOptions};
+pub use history::{History, StopReason};
+
+use crate::error::shape_string;
+use crate::layers::scratch;
+use crate::loss::Loss;
+use crate::model::{check_input, Model};
+use crate::optim::Optimizer;
+use crate::{rng, Error, Result};
+
+/// What [`evaluate`] returns: Keras's `model.evaluate` values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss over the samples.
+    pub loss: f32,
+    /// Accuracy over the samples, as the loss's metric measures it
+    /// (sparse categorical, categorical or binary).
+    pub accuracy: f32,
+}
+
+/// Buffers a training step reuses: the loss gradient and a copy of the
+/// moving statistics (to undo a failed step).
+#[derive(Default)]
+struct Scratch {
+    grad: Vec<f32>,
+    moving: Vec<f32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (fresh ones if they are in use).
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    let mut f = Some(f);
+    let shared = SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => Some((f.take().expect("called once"))(&mut s)),
+        Err(_) => None,
+    });
+    match shared {
+        Some(v) => v,
+        None => (f.take().expect("called once"))(&mut Scratch::default()),
+    }
+}
+
+/// Width of the output's last axis (the rows a loss reduces over).
+fn width<M: Model>() -> usize {
+    M::OUTPUT_SHAPE.last().copied().unwrap_or(1).max(1)
+}
+
+/// Rows (vectors along the last axis) per output sample.
+fn rows_per_sample<M: Model>() -> usize {
+    (M::OUT / width::<M>()).max(1)
+}
+
+/// Targets per sample: one class index per row for sparse losses, else the whole output.
+fn targets_per_sample<M: Model, L: Loss>() -> usize {
+    if L::SPARSE {
+        rows_per_sample::<M>()
+    } else {
+        M::OUT
+    }
+}
+
+/// Checks `x` against the model's input shape and `y` against the loss's
+/// target shape; returns the number of samples (at least one).
+fn check_xy<M: Model, L: Loss>(what: &str, x: &ArrayViewD<'_, f32>, y: &ArrayViewD<'_, L::Elem>) -> Result<usize> {
+    let n = check_input::<M>("input x", x)?;
+    if n == 0 {
+        return Err(Error::Invalid(format!("{what}: empty input, x has 0 samples (shape {:?})", x.shape())));
+    }
+    let ys = y.shape();
+    let out = M::OUTPUT_SHAPE;
+    let lead = &out[..out.len().saturating_sub(1)];
+    let inner = ys.get(1..).unwrap_or(&[]);
+    let fits = if L::SPARSE {
+        inner == lead || (inner.len() == out.len() && &inner[..lead.len()] == lead && inner[lead.len()] == 1)
+    } else {
+        inner == out
+    };
+    if ys.is_empty() || !fits {
+        let expected =
+            if L::SPARSE { format!("{} of class indices", shape_string(None, lead)) } else { shape_string(None, out) };
+        return Err(Error::Shape {
+            what: "targets y",
+            expected: format!("{expected} for {} on a model with output {}", L::NAME, shape_string(None, out)),
+            found: format!("{ys:?}").replace('[', "(").replace(']', ")"),
+        });
+    }
+    if ys[0] != n {
+        return Err(Error::Invalid(format!("{what}: x has {n} samples but y has {} (they must match)", ys[0])));
+    }
+    Ok(n)
+}
+
+/// Checks that every input value is finite; the error names the first that is not.
+fn check_finite_input(x: &[f32], per_sample: usize) -> Result<()> {
+    match x.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::NonFinite(format!(
+            "input value {} at sample {} (element {} of {}) is not finite",
+            x[i],
+            i / per_sample,
+            i % per_sample,
+            per_sample
+        ))),
+    }
+}
+
+/// One training step on a batch: a training-mode forward pass, the loss and
+/// its gradient, the backward pass and one optimizer step. Returns the
+/// batch's mean loss before the step.
+///
+/// `x` is the batch first, then `M::INPUT_SHAPE`; `y` holds class indices
+/// (`(batch,)`) for sparse losses, else arrays shaped like the output. On any
+/// error (a shape, an empty batch, a label out of range, a non-finite input,
+/// loss or gradient) the model and the optimizer are unchanged. Allocates
+/// nothing once warmed up, for contiguous (standard-layout) arrays.
+pub fn train_on_batch<M: Model, L: Loss, O: Optimizer + ?Sized>(
+    m: &mut M,
+    x: ArrayViewD<'_, f32>,
+    y: ArrayViewD<'_, L::Elem>,
+    loss: &L,
+    opt: &mut O,
+) -> Result<f32> {
+    check_xy::<M, L>("train_on_batch", &x, &y)?;
+    let x = x.as_standard_layout();
+    let y = y.as_standard_layout();
+    let (xs, ys) = (x.as_slice().expect("standard layout"), y.as_slice().expect("standard layout"));
+    check_finite_input(xs, M::IN)?;
+    loss.check_targets(ys, width::<M>(), rows_per_sample::<M>())?;
+    step(m, xs, ys, loss, opt).map(|(l, _)| l)
+}
+
+/// A checked training step on flat data; returns the mean loss and the
+/// number of correct rows of the training-mode output.
+fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
+    m: &mut M,
+    x: &[f32],
+    y: &[L::Elem],
+    loss: &L,
+    opt: &mut O,
+) -> Result<(f32, f64)> {
+    let w = width::<M>();
+    let logits = M::SOFTMAX_OUTPUT && L::FUSES_SOFTMAX;
+    let slot = m.slot();
+    let mut ws = slot.workspace.take().unwrap_or_default();
+    let seed = slot.seed;
+    let mut gen = slot.rng.take().unwrap_or_else(|| rng::seeded(seed));
+    let saved_gen = gen.clone();
+
+    let result = with_scratch(|s| {
+        s.moving.clear();
+        m.visit_weights(&mut |_, name, p| {
+            if name.starts_with("moving_") {
+                s.moving.extend_from_slice(p);
+            }
+        });
+        let out = m.forward(&mut ws, x, &mut gen);
+        let grad = scratch(&mut s.grad, out.len());
+        let value = loss.compute(out, y, w, logits, Some(grad));
+        let correct = loss.correct(out, y, w);
+        let grad = &s.grad[..out.len()];
+        let failure = if value.is_finite() {
+            m.backward(&mut ws, x, grad, logits);
+            let (mut index, mut bad) = (0usize, None);
+            m.visit_grads(&mut ws, &mut |p, g| {
+                if bad.is_none() && p.trainable && g.iter().any(|v| !v.is_finite()) {
+                    bad = Some((index, p.shape()));
+                }
+                index += 1;
+            });
+            bad.map(|(i, shape)| {
+                format!("the gradient of trainable tensor #{i} (shape {shape:?}) is not finite (loss {value})")
+            })
+        } else {
+            Some(format!("the loss is {value}"))
+        };
+        if let Some(reason) = failure {
+            // Undo the forward pass: put the moving statistics back.
+            let mut at = 0;
+            let saved = &s.moving;
+            m.visit_weights_mut(&mut |_, name, p| {
+                if name.starts_with("moving_") {
+                    let n = p.len();
+                    p.as_mut_slice().copy_from_slice(&saved[at..at + n]);
+                    at += n;
+                }
+            });
+            return Err(Error::NonFinite(reason));
+        }
+        opt.begin_step();
+        let mut index = 0usize;
+        m.visit_grads(&mut ws, &mut |p, g| {
+            if p.trainable {
+                opt.update(index, p.as_mut_slice(), g);
+            }
+            index += 1;
+        });
+        Ok((value, correct))
+    });
+
+    let slot = m.slot();
+    slot.workspace = Some(ws);
+    slot.rng = Some(if result.is_ok() { gen } else { saved_gen });
+    result
+}
+
+/// Mean loss and accuracy of the model on `x` and `y` in inference mode
+/// (BatchNorm's moving statistics, no dropout), as Keras's `evaluate`.
+pub fn evaluate<M: Model, L: Loss>(
+    m: &M,
+    x: ArrayViewD<'_, f32>,
+    y: ArrayViewD<'_, L::Elem>,
+    loss: &L,
+) -> Result<Evaluation> {
+    let n = check_xy::<M, L>("evaluate", &x, &y)?;
+    let x = x.as_standard_layout();
+    let y = y.as_standard_layout();
+    let (xs, ys) = (x.as_slice().expect("standard layout"), y.as_slice().expect("standard layout"));
+    check_finite_input(xs, M::IN)?;
+    loss.check_targets(ys, width::<M>(), rows_per_sample::<M>())?;
+    Ok(evaluate_flat(m, xs, ys, loss, n))
+}
+
+/// [`evaluate`] on checked flat data of `n` samples.
+fn evaluate_flat<M: Model, L: Loss>(m: &M, x: &[f32], y: &[L::Elem], loss: &L, n: usize) -> Evaluation {
+    const CHUNK: usize = 1024;
+    let (w, tps) = (width::<M>(), targets_per_sample::<M, L>());
+    let logits = M::SOFTMAX_OUTPUT && L::FUSES_SOFTMAX;
+    let mut out = vec![0.0f32; CHUNK.min(n) * M::OUT];
+    let (mut loss_sum, mut correct) = (0.0f64, 0.0f64);
+    for (xc, yc) in x.chunks(CHUNK * M::IN).zip(y.chunks(CHUNK * tps)) {
+        let k = xc.len() / M::IN;
+        let o = &mut out[..k * M::OUT];
+        m.infer(xc, o);
+        loss_sum += f64::from(loss.compute(o, yc, w, logits, None)) * k as f64;
+        correct += loss.correct(o, yc, w);
+    }
+    Evaluation { loss: (loss_sum / n as f64) as f32, accuracy: (correct / (n * rows_per_sample::<M>()) as f64) as f32 }
+}

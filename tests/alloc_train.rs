@@ -1,0 +1,109 @@
+//! `train_on_batch` allocates nothing per call once warmed up: a counting
+//! global allocator (counting this thread's calls only, so that other tests
+//! running in parallel do not interfere) sees no allocation over many steps.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use nn::loss::{CategoricalCrossentropy, SparseCategoricalCrossentropy};
+use nn::ndarray::{Array1, Array2, Array3};
+use nn::optim::{Adam, Sgd};
+
+struct Counting;
+
+thread_local! {
+    // `const` initialization: reading it never allocates.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
+
+nn::sequential! {
+    struct SeedMlp {
+        Flatten[28, 28], BatchNorm,
+        Dense(300, he_normal, no_bias), Activation(elu), BatchNorm,
+        Dense(100, he_normal, no_bias), Activation(elu), BatchNorm,
+        Dense(10, softmax),
+    }
+}
+
+nn::sequential! {
+    /// Every training kernel: sampled layers, PReLU's gradient, an unfused output.
+    struct Everything {
+        Input[4, 6],
+        Dense(8, relu), LeakyReLU, PReLU, ELU(alpha = 0.5), Dropout(0.3),
+        Flatten, Dense(12, selu), AlphaDropout(0.1), RReLU, BatchNorm,
+        Dense(5, tanh), Activation(softmax),
+    }
+}
+
+#[test]
+fn seed_model_train_on_batch_allocates_nothing_once_warm() {
+    let mut m = SeedMlp::seeded(1);
+    let x = Array3::from_shape_fn((32, 28, 28), |(i, r, c)| ((i * 7 + r * 3 + c) % 17) as f32 / 17.0);
+    let y = Array1::from_shape_fn(32, |i| i % 10);
+    let loss = SparseCategoricalCrossentropy;
+    for (name, steps) in [("SGD with momentum", 0), ("Adam", 1)] {
+        let mut sgd = Sgd::new(0.01).momentum(0.9);
+        let mut adam = Adam::new(1e-3);
+        let mut step = |m: &mut SeedMlp| match steps {
+            0 => m.train_on_batch(&x, &y, &loss, &mut sgd).unwrap(),
+            _ => m.train_on_batch(&x, &y, &loss, &mut adam).unwrap(),
+        };
+        for _ in 0..3 {
+            step(&mut m);
+        }
+        let before = allocs();
+        let mut total = 0.0;
+        for _ in 0..10 {
+            total += step(&mut m);
+        }
+        let n = allocs() - before;
+        assert_eq!(n, 0, "{name}: 10 warm train_on_batch calls allocated {n} times");
+        assert!(total.is_finite());
+    }
+}
+
+#[test]
+fn every_layer_kind_train_on_batch_allocates_nothing_once_warm() {
+    let mut m = Everything::seeded(2);
+    let x = Array3::from_shape_fn((16, 4, 6), |(i, r, c)| ((i + 2 * r + 3 * c) % 7) as f32 / 3.5 - 1.0);
+    let y = Array2::from_shape_fn((16, 5), |(i, j)| f32::from(u8::from(i % 5 == j)));
+    let mut opt = Adam::new(1e-3);
+    for _ in 0..3 {
+        m.train_on_batch(&x, &y, &CategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let before = allocs();
+    for _ in 0..10 {
+        m.train_on_batch(&x, &y, &CategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let n = allocs() - before;
+    assert_eq!(n, 0, "10 warm train_on_batch calls allocated {n} times");
+}

@@ -1,0 +1,9 @@
+nn::sequential! {
+    struct Net {
+        Flatten[28, 28],
+        Input[784],
+        Dense(10, softmax),
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+nn::sequential! {
+    struct Net {
+        Flatten[28, 28],
+        Dense(100, relu),
+        BatchNorm[300],
+        Dense(10, softmax),
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+const HIDDEN: f32 = 300.0;
+
+nn::sequential! {
+    struct Net {
+        Flatten[28, 28],
+        Dense(HIDDEN, relu),
+        Dense(10, softmax),
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+nn::sequential! {
+    struct Net {
+        Input[28, 28],
+        Reshape[-1, -1],
+        Dense(10, softmax),
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+nn::sequential! {
+    struct Net {
+        Flatten[28, 28],
+        Dense(10,,),
+    }
+}
+
+fn main() {}

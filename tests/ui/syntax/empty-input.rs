@@ -1,0 +1,3 @@
+nn::sequential! {}
+
+fn main() {}

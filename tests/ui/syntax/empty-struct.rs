@@ -1,0 +1,5 @@
+nn::sequential! {
+    struct Net {}
+}
+
+fn main() {}
