@@ -7,6 +7,11 @@ figure with nn's ratio to it (above 1 means nn is faster). Not run by CI.
     pip install torch tensorflow-cpu   # whichever peers you want to compare
     python bench/peers.py [--threads 2]
 
+PyTorch is given its better configuration: `--threads` or 1 thread, whichever
+is faster on each workload (on a shared 2-core machine its OpenMP threads can
+collapse when one is descheduled). The load average is printed: above 2 the
+machine was shared and every figure is depressed.
+
 Workloads (MNIST, first 5,000 training images held out as in the main job):
 training samples/s over one epoch of 55,000 images at batch 32 and 256
 (SGD 1e-3, sparse categorical cross-entropy), one-sample inference latency
@@ -98,19 +103,35 @@ def run_torch(x, y, t, threads):
         return n / (time.perf_counter() - t0)
 
     res = {"train_b32": train(32), "train_b256": train(256)}
+    if threads > 1:
+        # On a shared machine PyTorch's OpenMP threads can collapse (a descheduled
+        # thread stalls every barrier); report its better configuration, 1 or
+        # `threads`, so that the comparison never flatters nn.
+        torch.set_num_threads(1)
+        res = {k: max(v, train(int(k[7:]))) for k, v in res.items()}
+        torch.set_num_threads(threads)
     m = model().eval()
     tt = torch.from_numpy(t)
     samples = [tt[i:i + 1] for i in range(1000)]
     with torch.inference_mode():
         # nn's output layer includes the softmax; so does this.
         infer = lambda s: torch.softmax(m(s), -1)
-        res["predict_one_median_us"], res["predict_one_p99_us"] = latency(infer, samples)
-        b = tt[:1000]
-        infer(b)
-        t0 = time.perf_counter()
-        for _ in range(50):
+        def b1000():
+            b = tt[:1000]
             infer(b)
-        res["predict_b1000"] = 50_000 / (time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for _ in range(50):
+                infer(b)
+            return 50_000 / (time.perf_counter() - t0)
+        res["predict_b1000"] = b1000()
+        # One sample at a time: PyTorch is fastest on one thread (as above, best of both).
+        torch.set_num_threads(1)
+        one = latency(infer, samples)
+        if threads > 1:
+            res["predict_b1000"] = max(res["predict_b1000"], b1000())
+        torch.set_num_threads(threads)
+        two = latency(infer, samples)
+        res["predict_one_median_us"], res["predict_one_p99_us"] = min(one, two)
     return res
 
 
@@ -167,6 +188,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     x, y, t = mnist()
+    load0 = f"{os.getloadavg()[0]:.2f}"
     results = {"nn": run_nn()}
     for name, fn in [("pytorch", run_torch), ("keras", run_keras)]:
         try:
@@ -174,6 +196,7 @@ def main():
         except ImportError as e:
             print(f"{name}: not installed ({e}); skipped")
     peers = [p for p in results if p != "nn"]
+    print(f"load average before/after: {load0} / {os.getloadavg()[0]:.2f} (2 cores; above 2 the machine is shared)")
     head = f"{'workload':<36}{'nn':>12}" + "".join(f"{p:>12}{'nn ratio':>10}" for p in peers)
     print(head)
     print("-" * len(head))

@@ -59,15 +59,19 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn main() -> Result<(), nn::Error> {
-    let json = std::env::args().any(|a| a == "--json");
+    let args: Vec<String> = std::env::args().collect();
+    let json = args.iter().any(|a| a == "--json");
+    // `--only train32|train256|one|b1000`: one workload, for profiling.
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+    let want = |w: &str| only.as_deref().is_none_or(|o| o == w);
     let mnist = Mnist::load(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"))?;
     let x_all = to_f32(&mnist.train_images);
     let y_all = labels_usize(&mnist.train_labels);
     let x = x_all.slice(s![5000.., .., ..]).to_owned();
     let y = y_all.slice(s![5000..]).to_owned();
 
-    let train32 = train_epoch(&x, &y, 32);
-    let train256 = train_epoch(&x, &y, 256);
+    let train32 = if want("train32") { train_epoch(&x, &y, 32) } else { f64::NAN };
+    let train256 = if want("train256") { train_epoch(&x, &y, 256) } else { f64::NAN };
 
     let model = SeedMlp::seeded(42);
     let test = to_f32(&mnist.test_images);
@@ -85,8 +89,9 @@ fn main() -> Result<(), nn::Error> {
     for s in samples.iter().take(200) {
         sink += model.predict_one(s)[0];
     }
-    let mut lat = Vec::with_capacity(10_000);
-    for i in 0..10_000 {
+    let calls = if want("one") { 10_000 } else { 100 };
+    let mut lat = Vec::with_capacity(calls);
+    for i in 0..calls {
         let t = Instant::now();
         let y = model.predict_one(&samples[i % samples.len()]);
         lat.push(t.elapsed().as_secs_f64() * 1e6);
@@ -97,7 +102,7 @@ fn main() -> Result<(), nn::Error> {
 
     let batch = test.slice(s![..1000, .., ..]).to_owned();
     model.predict(batch.view())?;
-    let reps = 50;
+    let reps = if want("b1000") { 50 } else { 1 };
     let t = Instant::now();
     for _ in 0..reps {
         sink += model.predict(batch.view())?[[0, 0]];

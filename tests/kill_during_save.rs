@@ -1,6 +1,7 @@
 //! Interrupted saves lose nothing: a child process saves weights in a loop and
 //! is killed with SIGKILL at random moments; the file on disk is always a
-//! complete old or new file that loads.
+//! complete old or new file that loads, and the temporary files of killed
+//! writers are removed by the next save.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -66,11 +67,52 @@ fn kill_during_save_100_times() {
         let which = which.unwrap_or_else(|| panic!("round {round}: file is neither the old nor the new weights"));
         seen[which] += 1;
     }
-    // The kills landed at different points of the loop: both versions were seen,
-    // and killed writers left their unfinished temporary files beside the target.
+    // The kills landed at different points of the loop: both versions were seen.
     assert!(seen[0] > 0 && seen[1] > 0, "saw old/new {seen:?}");
-    let litter = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"));
-    eprintln!("old/new seen {seen:?}, unfinished temporary files {}", litter.count());
+    // Each child's first save removed the temporary files of the killed ones
+    // before it; the next save here removes the last one's.
+    let litter = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect::<Vec<_>>()
+    };
+    let left = litter().len();
+    assert!(left <= 3, "temporary files of killed writers pile up: {:?}", litter());
+    a.save_weights(&path).unwrap();
+    assert_eq!(litter(), Vec::<String>::new(), "a save leaves killed writers' temporary files");
+    eprintln!("100 kills: old/new seen {seen:?}, temporary files left by the kills {left}, after one more save 0");
+}
+
+/// Only the temporary files of writers that are gone are removed: not a live
+/// process's, not other files.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_save_removes_only_dead_writers_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("net.safetensors");
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let alive = std::process::id();
+    let names = [
+        format!(".net.safetensors.{dead}.0.tmp"),   // a killed writer's: removed
+        format!(".net.safetensors.{dead}.17.tmp"),  // another of its: removed
+        format!(".net.safetensors.{alive}.9.tmp"),  // a live writer's: kept
+        format!(".other.safetensors.{dead}.0.tmp"), // another file's: kept
+        format!(".net.safetensors.{dead}.x.tmp"),   // not our pattern: kept
+        "net.safetensors.tmp".to_string(),          // not ours: kept
+    ];
+    for n in &names {
+        std::fs::write(dir.path().join(n), b"partial").unwrap();
+    }
+    Net::seeded(1).save_weights(&path).unwrap();
+    let mut left: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    let mut want: Vec<String> = names[2..].to_vec();
+    want.push("net.safetensors".to_string());
+    want.sort();
+    assert_eq!(left, want);
 }

@@ -74,6 +74,15 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Errors) -> TokenStream {
         ),
     };
 
+    // `static M: Net = Net::embedded();` must not add an error of its own.
+    let embedded = head.wants_embedded.then(|| {
+        quote! {
+            pub const fn embedded() -> Self {
+                #ident {}
+            }
+        }
+    });
+
     quote! {
         #errors
 
@@ -101,6 +110,8 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Errors) -> TokenStream {
             }
 
             #predict_one
+
+            #embedded
 
             pub fn train_on_batch<X, Y, L: ?::core::marker::Sized, O: ?::core::marker::Sized>(
                 &mut self,

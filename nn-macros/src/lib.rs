@@ -11,6 +11,7 @@ mod expand;
 mod fallback;
 mod layers;
 mod parse;
+mod weights;
 
 use proc_macro::TokenStream;
 
@@ -18,6 +19,15 @@ use proc_macro::TokenStream;
 /// shapes, and Keras-like methods (`seeded`, `summary`, `predict`,
 /// `predict_one`, `train_on_batch`, `evaluate`, `fit`, `save_weights`,
 /// `load_weights`).
+///
+/// `#[weights = "path/to/file.safetensors"]` on the struct (the path
+/// relative to the declaring crate's directory, `CARGO_MANIFEST_DIR`) bakes
+/// a weights file into the binary: the file is read and checked against the
+/// declaration when the macro expands (a missing, extra, misshaped or
+/// non-F32 tensor is a compile error at the attribute), the crate rebuilds
+/// when the file changes, and `const fn embedded()` builds the model over
+/// those weights with no file, no parsing and no allocation, so that
+/// `static MODEL: Net = Net::embedded();` works.
 ///
 /// ```ignore
 /// nn::sequential! {
@@ -54,7 +64,17 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     if errors.has_errors() {
         return fallback::emit(&head, Some(&model), errors);
     }
-    expand::model(&head, &model)
+    let embedded = match &head.weights {
+        Some(attr) => {
+            let expected = weights::expected(&model);
+            match weights::check(attr, &expected, &mut errors) {
+                Some(file) => Some((expected, file)),
+                None => return fallback::emit(&head, Some(&model), errors),
+            }
+        }
+        None => None,
+    };
+    expand::model(&head, &model, embedded.as_ref().map(|(e, f)| (&e[..], f)))
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ pub struct Head {
     /// Mistakes in the head that did not stop parsing (generics, a tuple
     /// struct, trailing tokens).
     pub errors: Vec<syn::Error>,
+    /// `#[weights = "file.safetensors"]`, taken out of `attrs`.
+    pub weights: Option<crate::weights::WeightsAttr>,
+    /// Whether a `#[weights ..]` attribute was written, even a malformed one.
+    pub wants_embedded: bool,
 }
 
 /// One layer as written: `Kind[dims](args)`.
@@ -65,7 +69,8 @@ const EXAMPLE: &str = "`struct Net { Flatten[28, 28], Dense(10, softmax) }`";
 impl Parse for Head {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut errors = Vec::new();
-        let attrs = input.call(Attribute::parse_outer)?;
+        let mut attrs = input.call(Attribute::parse_outer)?;
+        let (weights, wants_embedded) = crate::weights::take_attr(&mut attrs, &mut errors);
         let vis: Visibility = input.parse()?;
         if input.is_empty() {
             return Err(input.error(format!("expected a model declaration: {EXAMPLE}")));
@@ -116,7 +121,7 @@ impl Parse for Head {
                  write a second `sequential!` for another",
             ));
         }
-        Ok(Head { attrs, vis, ident, body, errors })
+        Ok(Head { attrs, vis, ident, body, errors, weights, wants_embedded })
     }
 }
 

@@ -3,7 +3,9 @@
 //!
 //! [`save`] replaces the file atomically: it writes a temporary file in the
 //! same directory, flushes it to disk and renames it over the target, so a
-//! crash leaves either the old file or the new one, never half of one.
+//! crash leaves either the old file or the new one, never half of one. A
+//! writer killed mid-save leaves its temporary file (`.<name>.<pid>.<n>.tmp`);
+//! the next successful save of the same file removes those of dead writers.
 //!
 //! [`load`] reads a whole file, checks it against the tensors a model expects
 //! and returns their values; it never panics and never trusts a length it
@@ -93,7 +95,9 @@ pub fn save(path: &Path, tensors: &[(String, &[usize], &[f32])]) -> Result<()> {
         let _ = fs::remove_file(&tmp_path);
         return Err(io_err(e));
     }
-    sync_dir(path).map_err(io_err)
+    sync_dir(path).map_err(io_err)?;
+    remove_stale_temps(path);
+    Ok(())
 }
 
 /// Reads and validates the file against `expected` (key, shape) in order;
@@ -107,6 +111,46 @@ pub fn save(path: &Path, tensors: &[(String, &[usize], &[f32])]) -> Result<()> {
 /// tensor problems are reported in one message. A file that cannot be opened
 /// or read is an [`Error::Io`] with the operating system's reason.
 pub fn load(path: &Path, expected: &[(String, &[usize])]) -> Result<Vec<Vec<f32>>> {
+    let weights_err = |reason: String| Error::Weights { path: path.to_path_buf(), reason };
+    let (bytes, data_start, metadata) = read_file(path)?;
+    check_tensors(&metadata, expected).map_err(weights_err)?;
+    expected.iter().map(|(key, _)| tensor_data(path, &bytes, data_start, &metadata, key)).collect()
+}
+
+/// A tensor read by [`load_all`]: key, shape, values.
+pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
+
+/// Reads every tensor of a safetensors file, each `(key, shape, data)`,
+/// sorted by key; every tensor must be `F32` (an error names the first that
+/// is not). The same checks as [`load`] apply before anything is allocated;
+/// used by checkpoints, whose set of tensors depends on the optimizer.
+pub fn load_all(path: &Path) -> Result<Vec<NamedTensor>> {
+    let weights_err = |reason: String| Error::Weights { path: path.to_path_buf(), reason };
+    let (bytes, data_start, metadata) = read_file(path)?;
+    let mut keys: Vec<(String, Vec<usize>)> = metadata
+        .tensors()
+        .into_iter()
+        .map(|(k, info)| {
+            if info.dtype == Dtype::F32 {
+                Ok((k, info.shape.clone()))
+            } else {
+                Err(weights_err(format!("tensor `{k}` has dtype {}, expected F32", info.dtype)))
+            }
+        })
+        .collect::<Result<_>>()?;
+    keys.sort();
+    keys.into_iter()
+        .map(|(key, shape)| {
+            let data = tensor_data(path, &bytes, data_start, &metadata, &key)?;
+            Ok((key, shape, data))
+        })
+        .collect()
+}
+
+/// Reads a whole safetensors file after checking its header length against
+/// the file's real size; returns the bytes, where the data section starts
+/// and the validated header.
+fn read_file(path: &Path) -> Result<(Vec<u8>, usize, Metadata)> {
     let weights_err = |reason: String| Error::Weights { path: path.to_path_buf(), reason };
     let io_err = |source: std::io::Error| Error::Io { path: path.to_path_buf(), source };
 
@@ -150,28 +194,28 @@ pub fn load(path: &Path, expected: &[(String, &[usize])]) -> Result<Vec<Vec<f32>
     }
 
     let (header_len, metadata) = read_metadata(&bytes, header_len).map_err(weights_err)?;
-    check_tensors(&metadata, expected).map_err(weights_err)?;
+    Ok((bytes, HEADER_LEN_BYTES + header_len, metadata))
+}
 
-    let data_start = HEADER_LEN_BYTES + header_len;
-    expected
-        .iter()
-        .map(|(key, _)| {
-            // `read_metadata` validated every offset against the file; the
-            // lookups stay checked all the same.
-            let data = metadata
-                .info(key)
-                .and_then(|info| {
-                    let (start, end) = info.data_offsets;
-                    bytes.get(data_start.checked_add(start)?..data_start.checked_add(end)?)
-                })
-                .ok_or_else(|| weights_err(format!("tensor `{key}` has offsets outside the file")))?;
-            Ok(data
-                .chunks_exact(4)
-                // Copies from bytes: the data need not be aligned for f32.
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect())
+/// The values of tensor `key` (already checked to be F32).
+fn tensor_data(path: &Path, bytes: &[u8], data_start: usize, metadata: &Metadata, key: &str) -> Result<Vec<f32>> {
+    // `read_metadata` validated every offset against the file; the lookups
+    // stay checked all the same.
+    let data = metadata
+        .info(key)
+        .and_then(|info| {
+            let (start, end) = info.data_offsets;
+            bytes.get(data_start.checked_add(start)?..data_start.checked_add(end)?)
         })
-        .collect()
+        .ok_or_else(|| Error::Weights {
+            path: path.to_path_buf(),
+            reason: format!("tensor `{key}` has offsets outside the file"),
+        })?;
+    Ok(data
+        .chunks_exact(4)
+        // Copies from bytes: the data need not be aligned for f32.
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
 }
 
 /// Parses and validates the header of a whole file in memory (whose header
@@ -294,6 +338,45 @@ fn create_temp_beside(path: &Path) -> std::io::Result<(PathBuf, File)> {
         }
     }
 }
+
+/// Removes the temporary files that writers killed mid-save left beside
+/// `path` (`.<name>.<pid>.<n>.tmp`, see [`create_temp_beside`]).
+///
+/// Only files whose writer process no longer exists are removed: the pid in
+/// the name must be another process's and absent from `/proc`. Linux only
+/// (elsewhere there is no cheap, reliable liveness check and litter stays).
+/// Best effort: any error is ignored, the save itself already succeeded.
+/// Caveat: a writer in another pid namespace (a container sharing the
+/// directory) looks dead; its rename would then fail with an error, never
+/// corrupt the target.
+#[cfg(target_os = "linux")]
+fn remove_stale_temps(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.");
+    let own = std::process::id();
+    let Ok(entries) = fs::read_dir(parent_dir(path)) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let Some(rest) = file_name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".tmp")) else { continue };
+        let Some((pid, n)) = rest.split_once('.') else { continue };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(n) {
+            continue;
+        }
+        let Some(pid) = pid.parse::<u32>().ok().filter(|_| digits(pid)) else { continue };
+        if pid != own && pid != 0 && !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// No cheap liveness check of a writer here: stale temporary files stay.
+#[cfg(not(target_os = "linux"))]
+fn remove_stale_temps(_path: &Path) {}
 
 /// The directory holding `path` (`.` for a bare file name).
 fn parent_dir(path: &Path) -> &Path {

@@ -136,7 +136,7 @@ pub fn check_input<M: Model>(what: &'static str, x: &ArrayViewD<'_, f32>) -> Res
 }
 
 /// Inference over a batch: the batch first, then `M::INPUT_SHAPE`.
-pub fn predict<M: Model, D: Dimension>(model: &M, x: ArrayViewD<'_, f32>) -> Result<Array<f32, D>> {
+pub fn predict<M: Model + Sync, D: Dimension>(model: &M, x: ArrayViewD<'_, f32>) -> Result<Array<f32, D>> {
     let y = predict_dyn(model, x)?;
     let shape = y.shape().to_vec();
     y.into_dimensionality::<D>().map_err(|_| Error::Shape {
@@ -147,8 +147,11 @@ pub fn predict<M: Model, D: Dimension>(model: &M, x: ArrayViewD<'_, f32>) -> Res
 }
 
 /// Inference over a batch, with a dynamic-rank result.
-pub fn predict_dyn<M: Model>(model: &M, x: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
+pub fn predict_dyn<M: Model + Sync>(model: &M, x: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
     let batch = check_input::<M>("predict input", &x)?;
+    if batch == 0 {
+        return Err(Error::Invalid(format!("predict: empty input, x has 0 samples (shape {:?})", x.shape())));
+    }
     let x = x.as_standard_layout();
     let flat = x.as_slice().expect("standard layout is contiguous");
     let mut out_shape = vec![batch];
@@ -158,9 +161,59 @@ pub fn predict_dyn<M: Model>(model: &M, x: ArrayViewD<'_, f32>) -> Result<ArrayD
     // Chunks keep the intermediate activations in cache.
     const CHUNK: usize = 1024;
     for (xc, yc) in flat.chunks(CHUNK * M::IN).zip(out.chunks_mut(CHUNK * M::OUT)) {
-        model.infer(xc, yc);
+        infer_parallel(model, xc, yc);
     }
     Ok(y)
+}
+
+/// Batches at least this large are inferred as two halves on two threads.
+const PAR_MIN_ROWS: usize = 128;
+
+/// `model.infer` on a flat batch; a large batch is cut in two halves that the
+/// calling thread and the gemm's helper thread infer at once (every layer of
+/// inference is row-wise, so the halves are independent and the result is
+/// the same bit for bit).
+pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
+    let n = x.len() / M::IN.max(1);
+    if n < PAR_MIN_ROWS || M::IN == 0 || M::OUT == 0 {
+        model.infer(x, y);
+        return;
+    }
+    let half = n / 2;
+    let (y0, y1) = y.split_at_mut(half * M::OUT);
+    let ys = [crate::kernels::gemm::SharedMut::new(y0), crate::kernels::gemm::SharedMut::new(y1)];
+    crate::kernels::gemm::run2(&|part: usize| {
+        let xs = if part == 0 { &x[..half * M::IN] } else { &x[half * M::IN..] };
+        // SAFETY: each part writes only its own half of y, which outlives `run2`.
+        let ys = unsafe { ys[part].get() };
+        model.infer(xs, ys);
+    });
+}
+
+thread_local! {
+    static INFER_BUFFERS: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Runs `f` with two scratch buffers of `len` floats for the generated
+/// `Model::infer` (the ping-pong activations), kept per thread and reused:
+/// batched inference allocates them once instead of on every call. Their
+/// content on entry is unspecified.
+pub fn with_buffers<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    let mut f = Some(f);
+    let r = INFER_BUFFERS.with(|cell| {
+        let mut bufs = cell.try_borrow_mut().ok()?;
+        let (a, b) = &mut *bufs;
+        if a.len() < len {
+            a.resize(len, 0.0);
+            b.resize(len, 0.0);
+        }
+        Some((f.take().expect("called once"))(&mut a[..len], &mut b[..len]))
+    });
+    match r {
+        Some(r) => r,
+        // Re-entered (or the thread is exiting): plain buffers.
+        None => (f.take().expect("called once"))(&mut vec![0.0; len], &mut vec![0.0; len]),
+    }
 }
 
 /// The `<layer>.<weight>` key of a tensor in a weights file.

@@ -72,6 +72,33 @@ impl Param {
     }
 }
 
+/// Bytes aligned for `f32`: the wrapper `sequential!`'s `#[weights = ".."]`
+/// puts around the `include_bytes!` of a weights file, so that each tensor
+/// can be viewed in place as `&'static [f32]` (no copy, no allocation).
+#[repr(C, align(4))]
+pub struct Aligned<T: ?Sized>(pub T);
+
+/// Views `len` floats at byte `offset` of `bytes` as `&'static [f32]`, in a
+/// const context (for weights baked into the binary: no copy, no allocation).
+///
+/// The floats are read in the target's byte order: safetensors data is
+/// little-endian, so the macro uses this on little-endian targets only.
+///
+/// # Panics
+///
+/// If `offset` is not a multiple of 4 or the floats run past the end of
+/// `bytes` (at compile time, when called in a const context).
+pub const fn static_f32(bytes: &'static Aligned<[u8]>, offset: usize, len: usize) -> &'static [f32] {
+    let all = &bytes.0;
+    assert!(offset.is_multiple_of(4), "tensor data not aligned for f32");
+    assert!(offset <= all.len() && len <= (all.len() - offset) / 4, "tensor data past the end of the weights file");
+    // SAFETY: `Aligned` puts the bytes at a 4-byte aligned address and `offset` is a
+    // multiple of 4, so the pointer is aligned for f32; the `len` floats are within
+    // `bytes` (checked above), which are initialized and immutable for 'static;
+    // every bit pattern is a valid f32.
+    unsafe { core::slice::from_raw_parts(all.as_ptr().add(offset).cast::<f32>(), len) }
+}
+
 impl std::ops::Deref for Param {
     type Target = [f32];
     fn deref(&self) -> &[f32] {

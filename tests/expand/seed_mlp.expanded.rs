@@ -88,32 +88,48 @@ const _: () = {
                 &[784, 300, 300, 300, 100, 100, 100],
             );
             let n = x.len() / <Self as ::nn::Model>::IN;
-            let mut a = ::std::vec![0.0f32; n * WIDTH];
-            let mut b = ::std::vec![0.0f32; n * WIDTH];
-            ::nn::layers::Layer::infer(&self.batch_normalization, x, &mut a[..n * 784]);
-            ::nn::layers::Layer::infer(&self.dense, &a[..n * 784], &mut b[..n * 300]);
-            ::nn::layers::Layer::infer(
-                &self.activation,
-                &b[..n * 300],
-                &mut a[..n * 300],
+            ::nn::model::with_buffers(
+                n * WIDTH,
+                |a, b| {
+                    let _ = &b;
+                    ::nn::layers::Layer::infer(
+                        &self.batch_normalization,
+                        x,
+                        &mut a[..n * 784],
+                    );
+                    ::nn::layers::Layer::infer(
+                        &self.dense,
+                        &a[..n * 784],
+                        &mut b[..n * 300],
+                    );
+                    ::nn::layers::Layer::infer(
+                        &self.activation,
+                        &b[..n * 300],
+                        &mut a[..n * 300],
+                    );
+                    ::nn::layers::Layer::infer(
+                        &self.batch_normalization_1,
+                        &a[..n * 300],
+                        &mut b[..n * 300],
+                    );
+                    ::nn::layers::Layer::infer(
+                        &self.dense_1,
+                        &b[..n * 300],
+                        &mut a[..n * 100],
+                    );
+                    ::nn::layers::Layer::infer(
+                        &self.activation_1,
+                        &a[..n * 100],
+                        &mut b[..n * 100],
+                    );
+                    ::nn::layers::Layer::infer(
+                        &self.batch_normalization_2,
+                        &b[..n * 100],
+                        &mut a[..n * 100],
+                    );
+                    ::nn::layers::Layer::infer(&self.dense_2, &a[..n * 100], &mut *y);
+                },
             );
-            ::nn::layers::Layer::infer(
-                &self.batch_normalization_1,
-                &a[..n * 300],
-                &mut b[..n * 300],
-            );
-            ::nn::layers::Layer::infer(&self.dense_1, &b[..n * 300], &mut a[..n * 100]);
-            ::nn::layers::Layer::infer(
-                &self.activation_1,
-                &a[..n * 100],
-                &mut b[..n * 100],
-            );
-            ::nn::layers::Layer::infer(
-                &self.batch_normalization_2,
-                &b[..n * 100],
-                &mut a[..n * 100],
-            );
-            ::nn::layers::Layer::infer(&self.dense_2, &a[..n * 100], &mut *y);
         }
         fn forward<'w>(
             &mut self,

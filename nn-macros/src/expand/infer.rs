@@ -36,24 +36,21 @@ pub fn infer(gens: &[Gen]) -> TokenStream {
         };
         quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst);)
     });
-    // Two buffers, a and b, in turn; only those used are allocated.
-    let buffers = match widths.len() {
-        0 => quote!(),
-        1 => quote! {
-            let n = x.len() / <Self as ::nn::Model>::IN;
-            let mut a = ::std::vec![0.0f32; n * #(#widths)*];
-        },
+    // Two buffers, a and b, in turn, reused across calls (per thread).
+    let body = match widths.len() {
+        0 => quote!(#(#calls)*),
         _ => quote! {
             const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
             let n = x.len() / <Self as ::nn::Model>::IN;
-            let mut a = ::std::vec![0.0f32; n * WIDTH];
-            let mut b = ::std::vec![0.0f32; n * WIDTH];
+            ::nn::model::with_buffers(n * WIDTH, |a, b| {
+                let _ = &b;
+                #(#calls)*
+            });
         },
     };
     quote! {
         fn infer(&self, x: &[f32], y: &mut [f32]) {
-            #buffers
-            #(#calls)*
+            #body
         }
     }
 }

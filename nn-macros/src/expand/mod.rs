@@ -3,6 +3,7 @@
 
 mod infer;
 mod train;
+mod weights;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -10,6 +11,7 @@ use quote::{format_ident, quote, quote_spanned};
 use crate::check::{product, show_shape, sum, Dim, Layer, Model, Value};
 use crate::layers::Op;
 use crate::parse::Head;
+use crate::weights::{Embedded, Expected};
 
 /// How one layer expands.
 pub struct Gen<'a> {
@@ -158,8 +160,9 @@ fn shape_array(dims: &[Dim]) -> TokenStream {
     quote!([#(#d),*])
 }
 
-/// The whole expansion of a checked model.
-pub fn model(head: &Head, model: &Model) -> TokenStream {
+/// The whole expansion of a checked model; `embedded` is the checked file of
+/// `#[weights = ".."]`, if any.
+pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedded)>) -> TokenStream {
     let Head { attrs, vis, ident, .. } = head;
     let gens: Vec<Gen> = model.layers.iter().map(Gen::new).collect();
     let name = snake_case(&ident.to_string());
@@ -222,6 +225,7 @@ pub fn model(head: &Head, model: &Model) -> TokenStream {
         quote!(::nn::layers::Layer::visit_mut(&mut self.#f, &mut |w, p| f(#lname, w, p));)
     });
 
+    let embedded = embedded.map(|(expected, file)| weights::embedded(ident, &gens, expected, file));
     let infer = infer::infer(&gens);
     let inherent_infer = infer::inherent(&gens, model);
     let train = train::model_impl(&gens);
@@ -296,6 +300,8 @@ pub fn model(head: &Head, model: &Model) -> TokenStream {
                 #rng
                 #construct
             }
+
+            #embedded
 
             /// The summary table exactly as tf.keras 2 prints it.
             pub fn summary(&self) -> ::std::string::String {

@@ -1,6 +1,8 @@
 //! Keras's activation functions, each a zero-sized type so that a layer that
 //! uses one (`Dense<784, 300, Elu>`) is monomorphized on it.
 
+use super::simd::{dispatch, exp_neg, expm1_neg};
+
 /// SELU's alpha (Keras's constant).
 pub const SELU_ALPHA: f32 = 1.673_263_2;
 /// SELU's scale (Keras's constant).
@@ -17,21 +19,33 @@ pub trait ActivationFn: Copy + Default + Send + Sync + 'static {
     fn f(x: f32) -> f32;
     /// Its derivative at `x`, given `y = f(x)`.
     fn df(x: f32, y: f32) -> f32;
+    /// Whether this is the identity (layers then skip copies and passes).
+    const LINEAR: bool = false;
 
     /// Applies the function in place to rows of `width` values.
     #[inline]
     fn apply(v: &mut [f32], width: usize) {
         let _ = width;
-        v.iter_mut().for_each(|v| *v = Self::f(*v));
+        // Vectorized for this CPU where `f` allows it.
+        dispatch(|| v.iter_mut().for_each(|v| *v = Self::f(*v)));
+    }
+
+    /// `y = f(x)`, rows of `width` values.
+    #[inline]
+    fn apply_to(x: &[f32], y: &mut [f32], width: usize) {
+        let _ = width;
+        dispatch(|| y.iter_mut().zip(x).for_each(|(y, &x)| *y = Self::f(x)));
     }
 
     /// `dx = dy * f'(x)`, rows of `width`; `x` the input, `y` the output.
     #[inline]
     fn backward(x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], width: usize) {
         let _ = width;
-        for (((dx, &dy), &x), &y) in dx.iter_mut().zip(dy).zip(x).zip(y) {
-            *dx = dy * Self::df(x, y);
-        }
+        dispatch(|| {
+            for (((dx, &dy), &x), &y) in dx.iter_mut().zip(dy).zip(x).zip(y) {
+                *dx = dy * Self::df(x, y);
+            }
+        });
     }
 }
 
@@ -70,22 +84,27 @@ pub struct Swish;
 pub struct Gelu;
 
 /// ELU with a given alpha: `x` for `x > 0`, else `alpha * (exp(x) - 1)`.
-#[inline]
+///
+/// Branch-free with a polynomial `expm1` (within 2 ulp of libm's) so that a
+/// loop of it vectorizes.
+#[inline(always)]
 pub fn elu(x: f32, alpha: f32) -> f32 {
+    let e = alpha * expm1_neg(x);
     if x > 0.0 {
         x
     } else {
-        alpha * x.exp_m1()
+        e
     }
 }
 
 /// Derivative of [`elu`] at `x`.
-#[inline]
+#[inline(always)]
 pub fn elu_grad(x: f32, alpha: f32) -> f32 {
+    let e = alpha * exp_neg(x);
     if x > 0.0 {
         1.0
     } else {
-        alpha * x.exp()
+        e
     }
 }
 
@@ -130,8 +149,17 @@ impl ActivationFn for Linear {
     fn df(_: f32, _: f32) -> f32 {
         1.0
     }
+    const LINEAR: bool = true;
     #[inline]
     fn apply(_: &mut [f32], _: usize) {}
+    #[inline]
+    fn apply_to(x: &[f32], y: &mut [f32], _: usize) {
+        y.copy_from_slice(x);
+    }
+    #[inline]
+    fn backward(_: &[f32], _: &[f32], dy: &[f32], dx: &mut [f32], _: usize) {
+        dx.copy_from_slice(dy);
+    }
 }
 
 impl ActivationFn for Relu {
@@ -259,9 +287,16 @@ impl ActivationFn for Softmax {
     }
     #[inline]
     fn apply(v: &mut [f32], width: usize) {
-        for row in v.chunks_exact_mut(width) {
-            softmax_row(row);
-        }
+        dispatch(|| {
+            for row in v.chunks_exact_mut(width) {
+                softmax_row(row);
+            }
+        });
+    }
+    #[inline]
+    fn apply_to(x: &[f32], y: &mut [f32], width: usize) {
+        y.copy_from_slice(x);
+        Self::apply(y, width);
     }
     #[inline]
     fn backward(_: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], width: usize) {
@@ -275,12 +310,15 @@ impl ActivationFn for Softmax {
 }
 
 /// Softmax of one row in place, shifted by the row's maximum for stability.
-#[inline]
+#[inline(always)]
 pub fn softmax_row(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
     for v in row.iter_mut() {
-        *v = (*v - max).exp();
+        *v = exp_neg(*v - max);
+    }
+    // The sum in order, as before (a sequential reduction).
+    let mut sum = 0.0;
+    for v in row.iter() {
         sum += *v;
     }
     let inv = 1.0 / sum;

@@ -2,5 +2,6 @@
 
 pub mod activation;
 pub mod gemm;
+pub mod simd;
 
 pub use activation::ActivationFn;

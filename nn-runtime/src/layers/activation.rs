@@ -22,8 +22,7 @@ impl<A: ActivationFn, const F: usize> Layer for Activation<A, F> {
     type State = ();
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
-        y.copy_from_slice(x);
-        A::apply(y, F);
+        A::apply_to(x, y, F);
     }
 
     fn backward(&mut self, _: &mut (), x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {

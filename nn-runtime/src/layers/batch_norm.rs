@@ -7,6 +7,7 @@
 //! Inference uses the moving statistics.
 
 use super::{rows, scratch, Layer};
+use crate::kernels::simd::dispatch;
 use crate::{Param, Rng};
 
 /// Batch normalization of `F` features with Keras's defaults
@@ -32,9 +33,15 @@ pub struct BatchNorm<const F: usize> {
 pub struct BatchNormState {
     mean: Vec<f32>,
     inv_std: Vec<f32>,
+    scale: Vec<f32>,
+    shift: Vec<f32>,
     dgamma: Vec<f32>,
     dbeta: Vec<f32>,
 }
+
+/// Features per block of the inference pass (the per-feature scale and
+/// shift of a block live on the stack).
+const BLOCK: usize = 512;
 
 impl<const F: usize> BatchNorm<F> {
     const SHAPE: &'static [usize] = &[F];
@@ -50,13 +57,14 @@ impl<const F: usize> BatchNorm<F> {
             epsilon,
         }
     }
+}
 
-    fn normalize(x: &[f32], y: &mut [f32], scale: impl Fn(usize) -> (f32, f32)) {
-        for (xr, yr) in x.chunks_exact(F).zip(y.chunks_exact_mut(F)) {
-            for (j, (x, y)) in xr.iter().zip(yr.iter_mut()).enumerate() {
-                let (a, b) = scale(j);
-                *y = x * a + b;
-            }
+/// `y = x * a + b` per feature, over rows of `a.len()` features.
+#[inline(always)]
+fn normalize(x: &[f32], y: &mut [f32], a: &[f32], b: &[f32], width: usize) {
+    for (xr, yr) in x.chunks_exact(width).zip(y.chunks_exact_mut(width)) {
+        for (((y, &x), &a), &b) in yr.iter_mut().zip(xr).zip(a).zip(b) {
+            *y = x * a + b;
         }
     }
 }
@@ -69,71 +77,106 @@ impl<const F: usize> Layer for BatchNorm<F> {
     fn infer(&self, x: &[f32], y: &mut [f32]) {
         let (g, b, m, v) = (&*self.gamma, &*self.beta, &*self.moving_mean, &*self.moving_variance);
         let eps = self.epsilon;
-        // As tf.nn.batch_normalization: x * (gamma / sqrt(var + eps)) + (beta - mean * that).
-        Self::normalize(x, y, |j| {
-            let a = g[j] / (v[j] + eps).sqrt();
-            (a, b[j] - m[j] * a)
+        // As tf.nn.batch_normalization: x * (gamma / sqrt(var + eps)) + (beta - mean * that),
+        // with the per-feature factors computed once per block of features, not per element.
+        dispatch(|| {
+            let (mut a, mut c) = ([0.0f32; BLOCK], [0.0f32; BLOCK]);
+            let mut j0 = 0;
+            while j0 < F {
+                let w = BLOCK.min(F - j0);
+                let (a, c) = (&mut a[..w], &mut c[..w]);
+                for ((((a, c), &g), &b), (&m, &v)) in
+                    a.iter_mut().zip(c.iter_mut()).zip(&g[j0..]).zip(&b[j0..]).zip(m[j0..].iter().zip(&v[j0..]))
+                {
+                    *a = g / (v + eps).sqrt();
+                    *c = b - m * *a;
+                }
+                if w == F {
+                    normalize(x, y, a, c, F);
+                } else {
+                    for (xr, yr) in x.chunks_exact(F).zip(y.chunks_exact_mut(F)) {
+                        normalize(&xr[j0..j0 + w], &mut yr[j0..j0 + w], a, c, w);
+                    }
+                }
+                j0 += w;
+            }
         });
     }
 
     fn forward(&mut self, st: &mut BatchNormState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         let n = rows(x.len(), F);
-        let mean = scratch(&mut st.mean, F);
-        mean.fill(0.0);
-        for r in x.chunks_exact(F) {
-            mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
-        }
-        let inv_n = 1.0 / n as f32;
-        mean.iter_mut().for_each(|m| *m *= inv_n);
-        let var = scratch(&mut st.inv_std, F);
-        var.fill(0.0);
-        for r in x.chunks_exact(F) {
-            for ((v, x), m) in var.iter_mut().zip(r).zip(mean.iter()) {
-                let d = x - m;
-                *v += d * d;
-            }
-        }
-        var.iter_mut().for_each(|v| *v *= inv_n);
         let mom = self.momentum;
-        for (mm, m) in self.moving_mean.iter_mut().zip(mean.iter()) {
-            *mm = *mm * mom + m * (1.0 - mom);
-        }
-        for (mv, v) in self.moving_variance.iter_mut().zip(var.iter()) {
-            *mv = *mv * mom + v * (1.0 - mom);
-        }
         let eps = self.epsilon;
-        var.iter_mut().for_each(|v| *v = 1.0 / (*v + eps).sqrt());
-        let (g, b, inv, mean) = (&*self.gamma, &*self.beta, &*var, &*mean);
-        Self::normalize(x, y, |j| {
-            let a = g[j] * inv[j];
-            (a, b[j] - mean[j] * a)
+        let (g, b) = (&*self.gamma, &*self.beta);
+        let (mm, mv) = (&mut *self.moving_mean, &mut *self.moving_variance);
+        let mean = scratch(&mut st.mean, F);
+        let var = scratch(&mut st.inv_std, F);
+        let a = scratch(&mut st.scale, F);
+        let c = scratch(&mut st.shift, F);
+        dispatch(|| {
+            // Sums in row order per feature (vectorized across features).
+            mean.fill(0.0);
+            for r in x.chunks_exact(F) {
+                mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
+            }
+            let inv_n = 1.0 / n as f32;
+            mean.iter_mut().for_each(|m| *m *= inv_n);
+            var.fill(0.0);
+            for r in x.chunks_exact(F) {
+                for ((v, x), m) in var.iter_mut().zip(r).zip(mean.iter()) {
+                    let d = x - m;
+                    *v += d * d;
+                }
+            }
+            var.iter_mut().for_each(|v| *v *= inv_n);
+            for (mm, m) in mm.iter_mut().zip(mean.iter()) {
+                *mm = *mm * mom + m * (1.0 - mom);
+            }
+            for (mv, v) in mv.iter_mut().zip(var.iter()) {
+                *mv = *mv * mom + v * (1.0 - mom);
+            }
+            var.iter_mut().for_each(|v| *v = 1.0 / (*v + eps).sqrt());
+            for ((((a, c), &g), &b), (&inv, &m)) in
+                a.iter_mut().zip(c.iter_mut()).zip(g).zip(b).zip(var.iter().zip(mean.iter()))
+            {
+                *a = g * inv;
+                *c = b - m * *a;
+            }
+            normalize(x, y, a, c, F);
         });
     }
 
     fn backward(&mut self, st: &mut BatchNormState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         let n = rows(x.len(), F);
-        let (mean, inv) = (&st.mean[..F], &st.inv_std[..F]);
+        let (mean, inv, a) = (&st.mean[..F], &st.inv_std[..F], &st.scale[..F]);
         let dgamma = scratch(&mut st.dgamma, F);
-        dgamma.fill(0.0);
         let dbeta = scratch(&mut st.dbeta, F);
-        dbeta.fill(0.0);
-        for (xr, dr) in x.chunks_exact(F).zip(dy.chunks_exact(F)) {
-            for j in 0..F {
-                let xhat = (xr[j] - mean[j]) * inv[j];
-                dgamma[j] += dr[j] * xhat;
-                dbeta[j] += dr[j];
-            }
-        }
-        if let Some(dx) = dx {
-            let g = &*self.gamma;
-            let inv_n = 1.0 / n as f32;
-            for ((xr, dr), dxr) in x.chunks_exact(F).zip(dy.chunks_exact(F)).zip(dx.chunks_exact_mut(F)) {
-                for j in 0..F {
-                    let xhat = (xr[j] - mean[j]) * inv[j];
-                    dxr[j] = g[j] * inv[j] * (dr[j] - (dbeta[j] + xhat * dgamma[j]) * inv_n);
+        dispatch(|| {
+            dgamma.fill(0.0);
+            dbeta.fill(0.0);
+            for (xr, dr) in x.chunks_exact(F).zip(dy.chunks_exact(F)) {
+                for ((((dg, db), &x), &d), (&m, &inv)) in
+                    dgamma.iter_mut().zip(dbeta.iter_mut()).zip(xr).zip(dr).zip(mean.iter().zip(inv))
+                {
+                    let xhat = (x - m) * inv;
+                    *dg += d * xhat;
+                    *db += d;
                 }
             }
-        }
+            if let Some(dx) = dx {
+                // a = gamma * inv_std, as computed in the forward pass.
+                let inv_n = 1.0 / n as f32;
+                let (dgamma, dbeta) = (&*dgamma, &*dbeta);
+                for ((xr, dr), dxr) in x.chunks_exact(F).zip(dy.chunks_exact(F)).zip(dx.chunks_exact_mut(F)) {
+                    for (((dx, &x), &d), (((&m, &inv), &a), (&dg, &db))) in
+                        dxr.iter_mut().zip(xr).zip(dr).zip(mean.iter().zip(inv).zip(a).zip(dgamma.iter().zip(dbeta)))
+                    {
+                        let xhat = (x - m) * inv;
+                        *dx = a * (d - (db + xhat * dg) * inv_n);
+                    }
+                }
+            }
+        });
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {

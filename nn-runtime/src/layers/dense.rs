@@ -23,7 +23,7 @@ pub struct Dense<const I: usize, const O: usize, A> {
     pub kernel: Param,
     /// `[O]`, absent with `use_bias = false`.
     pub bias: Option<Param>,
-    act: PhantomData<A>,
+    pub(super) act: PhantomData<A>,
 }
 
 /// Dense's training caches and gradients.
@@ -69,10 +69,10 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
 }
 
 impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
-    /// Weight and input gradients from the pre-activation gradient in `st.dz`.
-    fn backward_affine(&self, st: &mut DenseState, x: &[f32], dx: Option<&mut [f32]>) {
+    /// Weight and input gradients from the pre-activation gradient `dz`.
+    fn backward_affine(&self, st: &mut DenseState, x: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
         let n = rows(x.len(), I);
-        let dz = &st.dz[..n * O];
+        let dz = &dz[..n * O];
         let dk = scratch(&mut st.dkernel, I * O);
         sgemm(I, n, O, 1.0, x, Layout::Transposed, dz, Layout::Normal, 0.0, dk);
         if self.bias.is_some() {
@@ -99,21 +99,30 @@ impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
     }
 
     fn forward(&mut self, st: &mut DenseState, x: &[f32], y: &mut [f32], _: &mut Rng) {
-        self.affine(x, y);
-        // Keep the pre-activation for the backward pass.
-        scratch(&mut st.z, y.len()).copy_from_slice(y);
-        A::apply(y, O);
+        if A::LINEAR {
+            // y is the pre-activation: nothing to keep.
+            self.affine(x, y);
+        } else {
+            // Keep the pre-activation for the backward pass; the activation reads it once.
+            let z = scratch(&mut st.z, y.len());
+            self.affine(x, z);
+            A::apply_to(z, y, O);
+        }
     }
 
     fn backward(&mut self, st: &mut DenseState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        let dz = scratch(&mut st.dz, dy.len());
-        A::backward(&st.z[..dy.len()], y, dy, dz, O);
-        self.backward_affine(st, x, dx);
+        if A::LINEAR {
+            self.backward_affine(st, x, dy, dx);
+        } else {
+            let mut dz = std::mem::take(&mut st.dz);
+            A::backward(&st.z[..dy.len()], y, dy, scratch(&mut dz, dy.len()), O);
+            self.backward_affine(st, x, &dz, dx);
+            st.dz = dz;
+        }
     }
 
     fn backward_logits(&mut self, st: &mut DenseState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
-        scratch(&mut st.dz, dz.len()).copy_from_slice(dz);
-        self.backward_affine(st, x, dx);
+        self.backward_affine(st, x, dz, dx);
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {

@@ -2,6 +2,7 @@
 
 use super::Layer;
 use crate::kernels::activation::{elu, elu_grad};
+use crate::kernels::simd::dispatch;
 
 /// ELU over `N` values per sample.
 #[derive(Debug, Clone, Copy)]
@@ -23,14 +24,18 @@ impl<const N: usize> Layer for Elu<N> {
     type State = ();
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
-        y.iter_mut().zip(x).for_each(|(y, &x)| *y = elu(x, self.alpha));
+        let alpha = self.alpha;
+        dispatch(|| y.iter_mut().zip(x).for_each(|(y, &x)| *y = elu(x, alpha)));
     }
 
     fn backward(&mut self, _: &mut (), x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
-            for ((dx, &dy), &x) in dx.iter_mut().zip(dy).zip(x) {
-                *dx = dy * elu_grad(x, self.alpha);
-            }
+            let alpha = self.alpha;
+            dispatch(|| {
+                for ((dx, &dy), &x) in dx.iter_mut().zip(dy).zip(x) {
+                    *dx = dy * elu_grad(x, alpha);
+                }
+            });
         }
     }
 }

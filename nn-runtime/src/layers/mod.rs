@@ -11,6 +11,7 @@ mod batch_norm;
 mod dense;
 mod dropout;
 mod elu;
+mod embedded;
 mod leaky_relu;
 mod prelu;
 mod reshape;

@@ -72,6 +72,7 @@ pub struct Context<'a> {
     pub(super) optimizer: &'a mut dyn Optimizer,
     pub(super) stop: Option<String>,
     pub(super) verbose: u8,
+    pub(super) steps: usize,
 }
 
 impl Context<'_> {
@@ -110,12 +111,28 @@ impl Context<'_> {
     /// Saves a checkpoint: the weights at `path`, the optimizer state, the
     /// dropout generator and `epochs_done` beside it (see [`super::save_checkpoint`]).
     pub fn save_checkpoint(&mut self, path: &std::path::Path, epochs_done: usize) -> Result<()> {
-        save_dyn(self.model, self.optimizer, path, epochs_done)
+        save_dyn(self.model, self.optimizer, path, epochs_done, 0)
     }
 
     /// The `verbose` level `fit` runs with.
     pub fn verbose(&self) -> u8 {
         self.verbose
+    }
+
+    /// The number of batches (gradient steps) in an epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.steps
+    }
+
+    /// Saves a checkpoint taken after `batches_done` batches of epoch `epoch`
+    /// (counted from 0); `resume_from_checkpoint` returns that position.
+    pub fn save_checkpoint_mid_epoch(
+        &mut self,
+        path: &std::path::Path,
+        epoch: usize,
+        batches_done: usize,
+    ) -> Result<()> {
+        save_dyn(self.model, self.optimizer, path, epoch, batches_done)
     }
 }
 
@@ -137,6 +154,13 @@ pub trait Callback {
     /// After each epoch, with its metrics.
     fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, ctx: &mut Context<'_>) -> Result<()> {
         let _ = (epoch, logs, ctx);
+        Ok(())
+    }
+
+    /// After each successful training step (batch counted from 0 within the
+    /// epoch). A stop asked for here takes effect at the end of the epoch.
+    fn on_train_batch_end(&mut self, epoch: usize, batch: usize, ctx: &mut Context<'_>) -> Result<()> {
+        let _ = (epoch, batch, ctx);
         Ok(())
     }
 
@@ -178,14 +202,17 @@ pub struct EarlyStopping {
     pub state: MonitorState,
 }
 
-/// What a monitoring callback has seen so far: the best value, and for
-/// `EarlyStopping` the epochs waited and the best weights. Reset when
-/// training begins.
+/// What a monitoring callback has seen so far: the best value, for
+/// `EarlyStopping` the epochs waited and the best weights, for
+/// `ModelCheckpoint` the batches since the last save. Reset when training
+/// begins.
 #[derive(Debug, Clone, Default)]
 pub struct MonitorState {
     best: Option<f32>,
     best_weights: Option<Vec<Vec<f32>>>,
     wait: usize,
+    /// Batches since the last save (`ModelCheckpoint::save_freq`).
+    batches: usize,
 }
 
 impl MonitorState {
@@ -277,7 +304,8 @@ impl Callback for EarlyStopping {
 }
 
 /// Keras's `ModelCheckpoint`: saves a checkpoint at the end of each epoch (or
-/// only when `monitor` improves, with `save_best_only`).
+/// only when `monitor` improves, with `save_best_only`), or every `save_freq`
+/// batches.
 ///
 /// A checkpoint is the weights file at `path` (loadable by `load_weights`)
 /// plus, beside it, `<stem>.opt.safetensors` with the optimizer state, the
@@ -285,6 +313,13 @@ impl Callback for EarlyStopping {
 /// [`load_checkpoint`](super::load_checkpoint) and `FitOptions::initial_epoch`
 /// resume training exactly. `{epoch}` in the path is replaced by the epoch
 /// number, counted from 1 as Keras names files.
+///
+/// With [`save_freq`](ModelCheckpoint::save_freq)`(n)` (Keras's integer
+/// `save_freq`), a checkpoint is saved after every `n` batches, counted
+/// across epochs, instead of at the end of each epoch; one taken mid-epoch
+/// resumes with [`resume_from_checkpoint`](super::resume_from_checkpoint)
+/// and `FitOptions::initial_batch`. `save_best_only` applies to per-epoch
+/// saving only.
 #[derive(Debug, Clone)]
 pub struct ModelCheckpoint {
     /// Where the weights go; `{epoch}` is replaced by the epoch number.
@@ -293,7 +328,11 @@ pub struct ModelCheckpoint {
     pub monitor: String,
     /// Save only when `monitor` improves.
     pub save_best_only: bool,
-    /// The best value so far (reset when training begins); leave it at its default.
+    /// Save every this many batches instead of every epoch (`None`, the
+    /// default: Keras's `save_freq = "epoch"`).
+    pub save_freq: Option<usize>,
+    /// The best value so far and the batches since the last save (reset
+    /// when training begins); leave it at its default.
     pub state: MonitorState,
 }
 
@@ -311,8 +350,16 @@ impl ModelCheckpoint {
             path: path.into(),
             monitor: "val_loss".to_string(),
             save_best_only: false,
+            save_freq: None,
             state: MonitorState::default(),
         }
+    }
+
+    /// Saves every `batches` batches instead of at the end of every epoch
+    /// (Keras's integer `save_freq`); 0 is taken as 1.
+    pub fn save_freq(mut self, batches: usize) -> Self {
+        self.save_freq = Some(batches.max(1));
+        self
     }
 
     /// Sets `save_best_only`.
@@ -325,6 +372,15 @@ impl ModelCheckpoint {
     pub fn monitor(mut self, monitor: &str) -> Self {
         self.monitor = monitor.to_string();
         self
+    }
+
+    /// The path for a given epoch, its directory created.
+    fn prepared_path(&self, epoch: usize) -> Result<PathBuf> {
+        let path = self.path_for(epoch);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+        }
+        Ok(path)
     }
 
     /// The path for a given epoch (counted from 0).
@@ -344,7 +400,26 @@ impl Callback for ModelCheckpoint {
         Ok(())
     }
 
+    fn on_train_batch_end(&mut self, epoch: usize, batch: usize, ctx: &mut Context<'_>) -> Result<()> {
+        let Some(freq) = self.save_freq else { return Ok(()) };
+        self.state.batches += 1;
+        if self.state.batches < freq {
+            return Ok(());
+        }
+        self.state.batches = 0;
+        let path = self.prepared_path(epoch)?;
+        if batch + 1 >= ctx.steps_per_epoch() {
+            // The last batch of the epoch: the position is the next epoch's start.
+            ctx.save_checkpoint(&path, epoch + 1)
+        } else {
+            ctx.save_checkpoint_mid_epoch(&path, epoch, batch + 1)
+        }
+    }
+
     fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, ctx: &mut Context<'_>) -> Result<()> {
+        if self.save_freq.is_some() {
+            return Ok(());
+        }
         if self.save_best_only {
             let current = logs.monitored("ModelCheckpoint", &self.monitor)?;
             let improved = match self.state.best {
@@ -357,10 +432,7 @@ impl Callback for ModelCheckpoint {
             }
             self.state.best = Some(current);
         }
-        let path = self.path_for(epoch);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
-        }
+        let path = self.prepared_path(epoch)?;
         ctx.save_checkpoint(&path, epoch + 1)
     }
 }

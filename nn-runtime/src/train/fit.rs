@@ -26,6 +26,11 @@ pub struct FitOptions<'a, T = usize> {
     /// Epoch to start from, counted from 0 (default 0); for resuming from a
     /// checkpoint, pass what `load_checkpoint` returned.
     pub initial_epoch: usize,
+    /// Batches of `initial_epoch` already trained (default 0), for resuming
+    /// from a checkpoint taken mid-epoch (`ModelCheckpoint::save_freq`): pass
+    /// what `resume_from_checkpoint` returned. That epoch's logged loss and
+    /// accuracy average only the batches trained after the resume.
+    pub initial_batch: usize,
     /// Samples per gradient step (default 32).
     pub batch_size: usize,
     /// Shuffle the training samples before each epoch (default true).
@@ -51,6 +56,7 @@ impl<T> Default for FitOptions<'_, T> {
         FitOptions {
             epochs: 1,
             initial_epoch: 0,
+            initial_batch: 0,
             batch_size: 32,
             shuffle: true,
             seed: None,
@@ -82,6 +88,7 @@ impl<T> std::fmt::Debug for FitOptions<'_, T> {
         f.debug_struct("FitOptions")
             .field("epochs", &self.epochs)
             .field("initial_epoch", &self.initial_epoch)
+            .field("initial_batch", &self.initial_batch)
             .field("batch_size", &self.batch_size)
             .field("shuffle", &self.shuffle)
             .field("seed", &self.seed)
@@ -105,9 +112,10 @@ fn each<M: Model, O: Optimizer>(
     m: &mut M,
     opt: &mut O,
     verbose: u8,
+    steps: usize,
     mut f: impl FnMut(&mut dyn Callback, &mut Context<'_>) -> Result<()>,
 ) -> Result<Option<String>> {
-    let mut ctx = Context { model: m, optimizer: opt, stop: None, verbose };
+    let mut ctx = Context { model: m, optimizer: opt, stop: None, verbose, steps };
     for c in callbacks.iter_mut() {
         f(c.as_mut(), &mut ctx)?;
     }
@@ -143,6 +151,7 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
     let FitOptions {
         epochs,
         initial_epoch,
+        initial_batch,
         batch_size,
         shuffle,
         seed,
@@ -201,16 +210,23 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
 
     let seed = seed.unwrap_or(m.slot().seed);
     let steps = n_train.div_ceil(batch_size);
+    if initial_batch > 0 && initial_batch >= steps {
+        return Err(Error::Invalid(format!(
+            "fit: initial_batch {initial_batch} is not less than the {steps} batches of an epoch"
+        )));
+    }
     let mut order: Vec<usize> = (0..n_train).collect();
     let mut xb = vec![0.0f32; batch_size.min(n_train) * M::IN];
     let mut yb: Vec<L::Elem> = y_train[..batch_size.min(n_train) * tps].to_vec();
     let mut history = History::default();
     let mut progress = Progress::new(verbose);
     let guards_nan = !callbacks.is_empty();
+    // A stop asked for at the end of a batch takes effect at the end of the epoch.
+    let mut batch_stop = None;
 
-    each(&mut callbacks, m, opt, verbose, |c, ctx| c.on_train_begin(ctx))?;
+    each(&mut callbacks, m, opt, verbose, steps, |c, ctx| c.on_train_begin(ctx))?;
     'epochs: for epoch in initial_epoch..epochs {
-        if let Some(reason) = each(&mut callbacks, m, opt, verbose, |c, ctx| c.on_epoch_begin(epoch, ctx))? {
+        if let Some(reason) = each(&mut callbacks, m, opt, verbose, steps, |c, ctx| c.on_epoch_begin(epoch, ctx))? {
             history.stopped = Some(StopReason { epoch, batch: None, reason });
             break;
         }
@@ -233,7 +249,8 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
 
         progress.epoch_begin(epoch, epochs, steps);
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
-        for (b, idx) in order.chunks(batch_size).enumerate() {
+        let skip = if epoch == initial_epoch { initial_batch } else { 0 };
+        for (b, idx) in order.chunks(batch_size).enumerate().skip(skip) {
             let k = idx.len();
             for (j, &i) in idx.iter().enumerate() {
                 xb[j * M::IN..(j + 1) * M::IN].copy_from_slice(&x_train[i * M::IN..(i + 1) * M::IN]);
@@ -245,6 +262,11 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
                     correct += c;
                     seen += k;
                     progress.batch_end(b + 1, loss_sum / seen as f64, correct / (seen * rps) as f64);
+                    if !callbacks.is_empty() {
+                        let stop =
+                            each(&mut callbacks, m, opt, verbose, steps, |c, ctx| c.on_train_batch_end(epoch, b, ctx))?;
+                        batch_stop = batch_stop.or(stop);
+                    }
                 }
                 Err(Error::NonFinite(reason)) => {
                     progress.abort();
@@ -291,11 +313,12 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
         };
         progress.epoch_end(&logs);
         history.push(epoch, &logs);
-        if let Some(reason) = each(&mut callbacks, m, opt, verbose, |c, ctx| c.on_epoch_end(epoch, &logs, ctx))? {
+        let stop = each(&mut callbacks, m, opt, verbose, steps, |c, ctx| c.on_epoch_end(epoch, &logs, ctx))?;
+        if let Some(reason) = stop.or(batch_stop.take()) {
             history.stopped = Some(StopReason { epoch, batch: None, reason });
             break;
         }
     }
-    each(&mut callbacks, m, opt, verbose, |c, ctx| c.on_train_end(ctx))?;
+    each(&mut callbacks, m, opt, verbose, steps, |c, ctx| c.on_train_end(ctx))?;
     Ok(history)
 }

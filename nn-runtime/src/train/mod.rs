@@ -30,7 +30,7 @@ use ndarray::ArrayViewD;
 pub use callbacks::{
     Callback, Context, EarlyStopping, EpochLogs, LearningRateScheduler, ModelCheckpoint, MonitorState, TerminateOnNaN,
 };
-pub use checkpoint::{load_checkpoint, optimizer_path, save_checkpoint};
+pub use checkpoint::{load_checkpoint, optimizer_path, resume_from_checkpoint, save_checkpoint, ResumePoint};
 pub use fit::{fit, FitOptions};
 pub use history::{History, StopReason};
 
@@ -128,6 +128,10 @@ fn check_xy<M: Model, L: Loss>(what: &str, x: &ArrayViewD<'_, f32>, y: &ArrayVie
 
 /// Checks that every input value is finite; the error names the first that is not.
 fn check_finite_input(x: &[f32], per_sample: usize) -> Result<()> {
+    // A vectorized scan first; the position only when something is wrong.
+    if !crate::kernels::simd::any_non_finite(x) {
+        return Ok(());
+    }
     match x.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
         Some(i) => Err(Error::NonFinite(format!(
@@ -198,7 +202,7 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
             m.backward(&mut ws, x, grad, logits);
             let (mut index, mut bad) = (0usize, None);
             m.visit_grads(&mut ws, &mut |p, g| {
-                if bad.is_none() && p.trainable && g.iter().any(|v| !v.is_finite()) {
+                if bad.is_none() && p.trainable && crate::kernels::simd::any_non_finite(g) {
                     bad = Some((index, p.shape()));
                 }
                 index += 1;

@@ -172,6 +172,31 @@ unsafe fn gemv_rows<const M: usize>(
     c: *mut f32,
 ) {
     let mut j = 0;
+    // One row (predict_one): up to 20 accumulators, so that a layer up to 320
+    // wide reads its weights in one sequential pass (the first layer of the
+    // seed model streams 940 KB: one pass lets the prefetcher run ahead).
+    if M == 1 {
+        while j < n {
+            let rem = n - j;
+            if rem > 256 {
+                gemv_wide::<20>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                j += 320;
+            } else if rem > 128 {
+                gemv_wide::<16>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                j += 256;
+            } else if rem > 64 {
+                gemv_wide::<8>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                j += 128;
+            } else if rem > 32 {
+                gemv_wide::<4>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                j += 64;
+            } else {
+                gemv_wide::<2>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                j += 32;
+            }
+        }
+        return;
+    }
     // Up to 16 accumulators: 128 columns per pass for one or two rows.
     if M <= 2 {
         while j + 128 <= n {
@@ -187,6 +212,49 @@ unsafe fn gemv_rows<const M: usize>(
         let w = (n - j).min(16);
         gemv_block::<M, 1>(k, n, alpha, a, rsa, csa, b, beta, c, j, ((1u32 << w) - 1) as u16);
         j += 16;
+    }
+}
+
+/// Columns `j .. min(n, j + 16*V)` of one row; vectors past `n` are masked
+/// off entirely (not read, not written).
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+#[inline]
+unsafe fn gemv_wide<const V: usize>(
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+    j: usize,
+) {
+    let _ = rsa;
+    let mut mask = [0 as __mmask16; V];
+    for (v, m) in mask.iter_mut().enumerate() {
+        let start = j + 16 * v;
+        *m = if start >= n { 0 } else { lanes((n - start).min(16)) };
+    }
+    let mut acc = [_mm512_setzero_ps(); V];
+    let mut bp = b.add(j);
+    for p in 0..k {
+        let ai = _mm512_set1_ps(*a.add(p * csa));
+        for v in 0..V {
+            let bv = _mm512_maskz_loadu_ps(mask[v], bp.add(16 * v));
+            acc[v] = _mm512_fmadd_ps(ai, bv, acc[v]);
+        }
+        bp = bp.add(n);
+    }
+    let va = _mm512_set1_ps(alpha);
+    let vb = _mm512_set1_ps(beta);
+    for v in 0..V {
+        let p = c.add(j + 16 * v);
+        let r = _mm512_mul_ps(acc[v], va);
+        let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
+        _mm512_mask_storeu_ps(p, mask[v], r);
     }
 }
 

@@ -49,6 +49,10 @@ const NR_MAX: usize = 32;
 const MR_MAX: usize = 8;
 /// Products with fewer multiply-adds (`m·k·n`) than this stay on one thread.
 pub const PAR_MIN_FLOPS: usize = 1 << 22;
+/// The same for a split by columns (few rows: a small batch through a wide
+/// layer); waking the helper costs a few microseconds, a product this size
+/// takes about 40 µs on one core.
+pub const PAR_MIN_FLOPS_COLS: usize = 1 << 21;
 
 /// Instruction set of a kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,21 +208,70 @@ pub(crate) fn sgemm_on(
         }
         return;
     }
-    if threads && m >= 2 * MC && m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_FLOPS {
-        // Two halves of the rows, cut at a multiple of MC.
-        let split = (m / 2).div_ceil(MC) * MC;
-        let (c0, c1) = c.split_at_mut(split * n);
-        let cs = [pool::SendPtr(c0.as_mut_ptr()), pool::SendPtr(c1.as_mut_ptr())];
+    let flops = m.saturating_mul(k).saturating_mul(n);
+    if threads && m >= 128 && flops >= PAR_MIN_FLOPS {
+        // Two equal halves of the rows (cut at a multiple of 8; a cut at a
+        // multiple of MC left 192 + 64 rows for a batch of 256).
+        let split = (m / 2).div_ceil(8) * 8;
+        let cp = pool::SendPtr(c.as_mut_ptr());
         pool::run2(&|part: usize| {
             let (r0, r1) = if part == 0 { (0, split) } else { (split, m) };
             // SAFETY: each part writes only its own rows of c (disjoint halves of
             // the split above), which outlive `run2`.
-            let cp = unsafe { std::slice::from_raw_parts_mut(cs[part].0, (r1 - r0) * n) };
-            blocked_on(path, &mat, r0, r1, alpha, beta, cp);
+            unsafe { blocked_on(path, &mat, r0, r1, 0, n, alpha, beta, cp.get().add(r0 * n)) };
         });
         return;
     }
-    blocked_on(path, &mat, 0, m, alpha, beta, c);
+    if threads && n >= 4 * NR_MAX && flops >= PAR_MIN_FLOPS_COLS {
+        // Few rows (a small batch): two halves of the columns, cut at a multiple
+        // of the widest NR; each thread packs the same rows of a (cheap for small m).
+        let split = (n / 2).div_ceil(NR_MAX) * NR_MAX;
+        let cp = pool::SendPtr(c.as_mut_ptr());
+        pool::run2(&|part: usize| {
+            let (j0, j1) = if part == 0 { (0, split) } else { (split, n) };
+            // SAFETY: each part writes only its own columns of c (disjoint), which
+            // outlive `run2`.
+            unsafe { blocked_on(path, &mat, 0, m, j0, j1, alpha, beta, cp.get()) };
+        });
+        return;
+    }
+    // SAFETY: c holds m * n floats.
+    unsafe { blocked_on(path, &mat, 0, m, 0, n, alpha, beta, c.as_mut_ptr()) };
+}
+
+/// Runs `f(0)` on the calling thread and `f(1)` on the helper thread (the one
+/// large products are split with), and returns when both are done; both run
+/// here when the helper is busy. Allocates nothing once the helper is started.
+pub fn run2(f: &(dyn Fn(usize) + Sync)) {
+    pool::run2(f);
+}
+
+/// A mutable slice that two threads of [`run2`] may each take one of.
+pub struct SharedMut {
+    ptr: *mut f32,
+    len: usize,
+}
+
+// SAFETY: `get` is unsafe; the caller guarantees exclusive use per thread.
+unsafe impl Sync for SharedMut {}
+// SAFETY: as above.
+unsafe impl Send for SharedMut {}
+
+impl SharedMut {
+    /// Wraps `s`, which must outlive every use of [`SharedMut::get`].
+    pub fn new(s: &mut [f32]) -> Self {
+        SharedMut { ptr: s.as_mut_ptr(), len: s.len() }
+    }
+
+    /// The slice.
+    ///
+    /// # Safety
+    /// Only one thread uses it at a time, while the slice it was made from is
+    /// alive and not otherwise used.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn get(&self) -> &mut [f32] {
+        std::slice::from_raw_parts_mut(self.ptr, self.len)
+    }
 }
 
 /// The operands of a product.
@@ -232,13 +285,27 @@ struct Mat<'a> {
     lb: Layout,
 }
 
-fn blocked_on(path: Path, mat: &Mat, r0: usize, r1: usize, alpha: f32, beta: f32, c: &mut [f32]) {
+/// # Safety
+/// `c` points at row `r0` of the `m × n` row-major result; rows `r0..r1`,
+/// columns `j0..j1` of it are valid and not touched by anyone else meanwhile.
+#[allow(clippy::too_many_arguments)]
+unsafe fn blocked_on(
+    path: Path,
+    mat: &Mat,
+    r0: usize,
+    r1: usize,
+    j0: usize,
+    j1: usize,
+    alpha: f32,
+    beta: f32,
+    c: *mut f32,
+) {
     match path {
         #[cfg(target_arch = "x86_64")]
-        Path::Avx512 => blocked::<avx512::Kernel>(mat, r0, r1, alpha, beta, c),
+        Path::Avx512 => blocked::<avx512::Kernel>(mat, r0, r1, j0, j1, alpha, beta, c),
         #[cfg(target_arch = "x86_64")]
-        Path::Avx2 => blocked::<avx2::Kernel>(mat, r0, r1, alpha, beta, c),
-        Path::Portable => blocked::<portable::Kernel>(mat, r0, r1, alpha, beta, c),
+        Path::Avx2 => blocked::<avx2::Kernel>(mat, r0, r1, j0, j1, alpha, beta, c),
+        Path::Portable => blocked::<portable::Kernel>(mat, r0, r1, j0, j1, alpha, beta, c),
     }
 }
 
@@ -310,12 +377,26 @@ trait MicroKernel {
     }
 }
 
-/// Rows `r0..r1` of the product into `c` (those rows only, row-major `n` wide).
-fn blocked<K: MicroKernel>(mat: &Mat, r0: usize, r1: usize, alpha: f32, beta: f32, c: &mut [f32]) {
+/// Rows `r0..r1`, columns `j0..j1` of the product into `c` (which points at
+/// row `r0`, row-major `n` wide).
+///
+/// # Safety
+/// As [`blocked_on`]; `j0` is a multiple of `K::NR`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn blocked<K: MicroKernel>(
+    mat: &Mat,
+    r0: usize,
+    r1: usize,
+    j0: usize,
+    j1: usize,
+    alpha: f32,
+    beta: f32,
+    c: *mut f32,
+) {
     let Mat { m, k, n, a, la, b, lb } = *mat;
     let (mr_, nr_) = (K::MR, K::NR);
     debug_assert!(MC.is_multiple_of(mr_) && nr_ <= NR_MAX && mr_ <= MR_MAX);
-    debug_assert!(c.len() >= (r1 - r0) * n);
+    debug_assert!(j0.is_multiple_of(nr_) && j1 <= n);
     // Packing buffers on the stack: only what a pack writes is ever read.
     let mut abuf = MaybeUninit::<[f32; MC * KC]>::uninit();
     let mut bbuf = MaybeUninit::<[f32; KC * NR_MAX]>::uninit();
@@ -359,9 +440,9 @@ fn blocked<K: MicroKernel>(mat: &Mat, r0: usize, r1: usize, alpha: f32, beta: f3
                     }
                 }
             }
-            let mut jr = 0;
-            while jr < n {
-                let nr = nr_.min(n - jr);
+            let mut jr = j0;
+            while jr < j1 {
+                let nr = nr_.min(j1 - jr);
                 let (bp, bs) = match lb {
                     Layout::Normal if nr == nr_ || K::DIRECT_EDGE => (b[(pc * n + jr)..].as_ptr(), n),
                     Layout::Normal => {
@@ -390,7 +471,7 @@ fn blocked<K: MicroKernel>(mat: &Mat, r0: usize, r1: usize, alpha: f32, beta: f3
                     // else micro_edge touches only its mr × nr corner.
                     unsafe {
                         let ap = abuf.add(ir * kc);
-                        let cp = c.as_mut_ptr().add((ic - r0 + ir) * n + jr);
+                        let cp = c.add((ic - r0 + ir) * n + jr);
                         if mr == mr_ && nr == nr_ {
                             K::micro(kc, ap, bp, bs, cp, n, alpha, beta);
                         } else {
@@ -492,6 +573,9 @@ mod tests {
         for path in Path::available() {
             check(path, true, 300, 200, 100, 1.0, 0.0);
             check(path, true, 250, 300, 70, 0.5, 1.0);
+            // Split by columns (few rows).
+            check(path, true, 32, 300, 300, 1.0, 0.0);
+            check(path, true, 7, 700, 450, 0.5, 1.0);
         }
     }
 

@@ -1,0 +1,70 @@
+//! `M::embedded()`: the model over the weights of `#[weights = ".."]`, built
+//! in a `const fn` from tensors viewed in place in the `include_bytes!` of
+//! the file (checked against the declaration in `crate::weights`).
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use super::Gen;
+use crate::layers::Op;
+use crate::weights::{param, Embedded, Expected};
+
+/// The `embedded` constructor, for the inherent `impl`.
+pub fn embedded(ident: &Ident, gens: &[Gen], expected: &[Expected], file: &Embedded) -> TokenStream {
+    let bytes = quote!(__NN_WEIGHTS);
+    let path = &file.path;
+    let asserts = &file.asserts;
+    let inits = gens.iter().enumerate().map(|(i, g)| {
+        let f = &g.field;
+        let params: Vec<TokenStream> = expected
+            .iter()
+            .zip(&file.tensors)
+            .filter(|(e, _)| e.layer == i)
+            .map(|(e, t)| param(e, t, &bytes))
+            .collect();
+        let l = g.layer;
+        let init = match l.kind.op {
+            Op::Dense => {
+                let kernel = &params[0];
+                let bias = match params.get(1) {
+                    Some(b) => quote!(::core::option::Option::Some(#b)),
+                    None => quote!(::core::option::Option::None),
+                };
+                quote!(::nn::layers::Dense::from_params(#kernel, #bias))
+            }
+            Op::BatchNorm => {
+                let (m, e) = (l.float("momentum", 0.99), l.float("epsilon", 1e-3));
+                quote!(::nn::layers::BatchNorm::from_params(#(#params,)* #m, #e))
+            }
+            Op::PRelu => {
+                let alpha = &params[0];
+                quote!(::nn::layers::PRelu::from_params(#alpha))
+            }
+            // Layers without weights: their constructors are `const fn`s.
+            _ => g.init(),
+        };
+        quote!(#f: #init,)
+    });
+    let doc = format!(
+        " The model over the weights of `{}`, baked into the binary when the crate was built \
+         (and checked against the declaration then). A `const fn`: no file, no parsing and \
+         no allocation at run time, so that `static MODEL: {ident} = {ident}::embedded();` works.",
+        file.path.rsplit(['/', '\\']).next().unwrap_or(&file.path),
+    );
+    quote! {
+        #[doc = #doc]
+        pub const fn embedded() -> Self {
+            // safetensors stores little-endian floats, viewed in place here.
+            #[cfg(target_endian = "big")]
+            ::core::compile_error!("`#[weights = \"..\"]` needs a little-endian target: the floats are used in place");
+            #(#asserts)*
+            #[allow(dead_code)] // in a model without weights
+            static __NN_WEIGHTS: &::nn::runtime::param::Aligned<[u8]> =
+                &::nn::runtime::param::Aligned(*::core::include_bytes!(#path));
+            Self {
+                #(#inits)*
+                __nn: ::nn::model::Slot::new(0),
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Elementwise loops compiled once per instruction set and picked at run time.
+//!
+//! The crate is built for the baseline x86-64 target (SSE2) so that a user
+//! needs no `RUSTFLAGS`. The bodies here are plain Rust written so that LLVM
+//! vectorizes them (no libm calls, no data-dependent branches); each is
+//! instantiated inside a `#[target_feature]` wrapper for AVX-512F and for
+//! AVX2 + FMA, and the gemm's cached CPU detection picks the wrapper. The
+//! results are bit for bit the same on every path: no FMA contraction is
+//! ever implied (Rust does not contract `a * b + c`).
+
+use super::gemm::Path;
+
+/// Calls `body` compiled for the best instruction set of this CPU.
+///
+/// `body` must be `#[inline(always)]`-friendly (a closure or inlined fns) so
+/// that it is vectorized at the wrapper's features.
+#[inline(always)]
+pub fn dispatch<R>(body: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        unsafe fn avx512<R>(body: impl FnOnce() -> R) -> R {
+            body()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn avx2<R>(body: impl FnOnce() -> R) -> R {
+            body()
+        }
+        match Path::detect() {
+            // SAFETY: the path is only detected on a CPU with these features.
+            Path::Avx512 => return unsafe { avx512(body) },
+            Path::Avx2 => return unsafe { avx2(body) },
+            Path::Portable => {}
+        }
+    }
+    body()
+}
+
+/// `exp(x)` for `x ≤ 0` (Cephes' `expf`: Cody-Waite reduction, degree-6
+/// polynomial, within 2 ulp), branch-free so that it vectorizes. Inputs below
+/// -87.3 give 0 and NaN stays NaN; positive inputs are not supported.
+#[inline(always)]
+pub fn exp_neg(x: f32) -> f32 {
+    let (s, q) = exp_parts(x);
+    let r = s + s * q;
+    if x < -87.3 {
+        0.0
+    } else {
+        r
+    }
+}
+
+/// `exp(x) - 1` for `x ≤ 0`, accurate near 0 (no cancellation) and
+/// branch-free; -1 below -87.3, NaN stays NaN.
+#[inline(always)]
+pub fn expm1_neg(x: f32) -> f32 {
+    let (s, q) = exp_parts(x);
+    // 2^n (1 + q) - 1 = (2^n - 1) + 2^n q: exact (2^n - 1) for the n of |x| < ln2/2 (n = 0).
+    let r = (s - 1.0) + s * q;
+    if x < -87.3 {
+        -1.0
+    } else {
+        r
+    }
+}
+
+/// `exp(x) = s (1 + q)` with `s = 2^n`, `q = e^r - 1`, `|r| ≤ ln2 / 2`.
+#[inline(always)]
+fn exp_parts(x: f32) -> (f32, f32) {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const C1: f32 = 0.693_359_4; // ln 2, high part (exact in a few bits)
+    const C2: f32 = -2.121_944_4e-4; // ln 2 - C1
+                                     // 1.5 * 2^23: adding it rounds to an integer.
+    const ROUND: f32 = 12_582_912.0;
+    // Clamped to [-87, 0] so that 2^n stays a normal number (callers select
+    // another value outside); `clamp` keeps NaN.
+    let xc = x.clamp(-87.0, 0.0);
+    let n = (xc * LOG2E + ROUND) - ROUND;
+    let r = (xc - n * C1) - n * C2;
+    let p: f32 = 1.987_569e-4;
+    let p = p * r + 1.398_199_9e-3;
+    let p = p * r + 8.333_452e-3;
+    let p = p * r + 4.166_579_6e-2;
+    let p = p * r + 1.666_666_5e-1;
+    let p = p * r + 0.5; // Cephes: 5.0000001e-1, which is 0.5 in f32
+    let q = p * (r * r) + r;
+    // n is an integer in [-126, 0]: build 2^n from its bits.
+    let s = f32::from_bits((((n as i32) + 127) as u32) << 23);
+    (s, q)
+}
+
+/// Whether any of `v` is NaN or infinite, as a vectorizable reduction.
+#[inline]
+pub fn any_non_finite(v: &[f32]) -> bool {
+    dispatch(|| {
+        // The largest magnitude's bits; non-finite values have all exponent bits set.
+        let mut acc = [0u32; 16];
+        let mut chunks = v.chunks_exact(16);
+        for c in &mut chunks {
+            for (a, x) in acc.iter_mut().zip(c) {
+                *a = (*a).max(x.to_bits() & 0x7fff_ffff);
+            }
+        }
+        let mut m = acc.iter().copied().max().unwrap_or(0);
+        for x in chunks.remainder() {
+            m = m.max(x.to_bits() & 0x7fff_ffff);
+        }
+        m >= 0x7f80_0000
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_matches_libm() {
+        let mut worst = 0.0f64;
+        let mut x = -90.0f32;
+        while x <= 0.0 {
+            let want = f64::from(x).exp();
+            let got = f64::from(exp_neg(x));
+            if want > 1e-37 {
+                worst = worst.max((got - want).abs() / want);
+            }
+            let want1 = f64::from(x).exp_m1();
+            let got1 = f64::from(expm1_neg(x));
+            assert!((got1 - want1).abs() <= 2.5e-7 * want1.abs().max(1e-30) + 1e-38, "expm1({x}) = {got1} vs {want1}");
+            x += 0.000_37;
+        }
+        assert!(worst < 2.5e-7, "exp relative error {worst:e}");
+        assert!(exp_neg(f32::NAN).is_nan() && expm1_neg(f32::NAN).is_nan());
+        assert_eq!(exp_neg(-1000.0), 0.0);
+        assert_eq!(expm1_neg(f32::NEG_INFINITY), -1.0);
+        assert_eq!(exp_neg(0.0), 1.0);
+        assert_eq!(expm1_neg(0.0), 0.0);
+        assert_eq!(expm1_neg(-0.0), 0.0);
+    }
+
+    #[test]
+    fn non_finite_scan() {
+        let mut v = vec![1.0f32; 100];
+        assert!(!any_non_finite(&v));
+        v[37] = f32::INFINITY;
+        assert!(any_non_finite(&v));
+        v[37] = 0.0;
+        v[99] = f32::NAN;
+        assert!(any_non_finite(&v));
+        v[99] = -f32::MAX;
+        assert!(!any_non_finite(&v));
+    }
+}
