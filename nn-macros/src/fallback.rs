@@ -97,14 +97,17 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Errors) -> TokenStream {
             pub const TRAINABLE_PARAMS: usize = 0;
             pub const NON_TRAINABLE_PARAMS: usize = 0;
 
+            #[::nn::__std]
             pub fn seeded(seed: u64) -> Self {
                 ::core::unreachable!()
             }
 
+            #[::nn::__std]
             pub fn summary(&self) -> ::std::string::String {
                 ::core::unreachable!()
             }
 
+            #[::nn::__std]
             pub fn predict<X>(&self, x: X) -> ::core::result::Result<::nn::ndarray::Array<f32, #y_dim>, ::nn::Error> {
                 ::core::unreachable!()
             }
@@ -113,6 +116,7 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Errors) -> TokenStream {
 
             #embedded
 
+            #[::nn::__std]
             pub fn train_on_batch<X, Y, L: ?::core::marker::Sized, O: ?::core::marker::Sized>(
                 &mut self,
                 x: X,
@@ -123,6 +127,7 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Errors) -> TokenStream {
                 ::core::unreachable!()
             }
 
+            #[::nn::__std]
             pub fn evaluate<X, Y, L: ?::core::marker::Sized>(
                 &self,
                 x: X,
@@ -132,6 +137,7 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Errors) -> TokenStream {
                 ::core::unreachable!()
             }
 
+            #[::nn::__std]
             pub fn fit<X, Y, L: ?::core::marker::Sized, O: ?::core::marker::Sized, F>(
                 &mut self,
                 x: X,
@@ -143,10 +149,12 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Errors) -> TokenStream {
                 ::core::unreachable!()
             }
 
+            #[::nn::__std]
             pub fn save_weights(&self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::nn::Error> {
                 ::core::unreachable!()
             }
 
+            #[::nn::__std]
             pub fn load_weights(&mut self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::nn::Error> {
                 ::core::unreachable!()
             }

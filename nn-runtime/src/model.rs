@@ -1,18 +1,28 @@
 //! What every `sequential!` model implements, and the model-level operations
 //! written once here instead of in every expansion: batched prediction and
 //! weight files.
+//!
+//! Without the `std` feature only [`Slot`] (empty), [`max_of`], [`freeze`]
+//! and [`set_trainable`] are left: the macro's `embedded()` and
+//! `predict_one` need nothing else.
 
+#[cfg(feature = "std")]
 use std::path::Path;
 
+#[cfg(feature = "std")]
 use ndarray::{Array, ArrayD, ArrayViewD, Dimension, IxDyn};
 
+#[cfg(feature = "std")]
 use crate::error::shape_string;
 use crate::layers::Layer;
+#[cfg(feature = "std")]
 use crate::summary::Row;
+#[cfg(feature = "std")]
 use crate::{io, Error, Param, Result, Rng};
 
 /// Implemented by the `sequential!` macro; the hooks the runtime's generic
 /// code (predict, training, weight files) needs.
+#[cfg(feature = "std")]
 pub trait Model: Sized {
     /// snake_case of the struct name.
     const NAME: &'static str;
@@ -49,28 +59,32 @@ pub trait Model: Sized {
     fn visit_grads(&mut self, ws: &mut Self::Workspace, f: &mut dyn FnMut(&mut Param, &mut [f32]));
 
     /// The model's training slot (workspace and dropout generator).
-    fn slot(&mut self) -> &mut Slot<Self::Workspace>;
+    fn slot(&mut self) -> &mut Slot<Self>;
 }
 
-/// Where a model keeps what training needs between steps: the workspace,
-/// allocated on the first step and reused, and the generator for dropout.
-pub struct Slot<W> {
+/// Where a model `M` keeps what training needs between steps: the
+/// workspace, allocated on the first step and reused, and the generator for
+/// dropout. (Every `sequential!` struct has one, in a hidden field.)
+#[cfg(feature = "std")]
+pub struct Slot<M: Model> {
     /// The workspace; `None` until the first training step.
-    pub workspace: Option<Box<W>>,
+    pub workspace: Option<Box<M::Workspace>>,
     /// Seed of the dropout generator.
     pub seed: u64,
     /// The dropout generator, created on the first training step.
     pub rng: Option<Rng>,
 }
 
-impl<W> Slot<W> {
+#[cfg(feature = "std")]
+impl<M: Model> Slot<M> {
     /// An empty slot; nothing is allocated.
     pub const fn new(seed: u64) -> Self {
         Slot { workspace: None, seed, rng: None }
     }
 }
 
-impl<W> std::fmt::Debug for Slot<W> {
+#[cfg(feature = "std")]
+impl<M: Model> std::fmt::Debug for Slot<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Slot")
             .field("workspace", &self.workspace.as_ref().map(|_| ".."))
@@ -79,10 +93,39 @@ impl<W> std::fmt::Debug for Slot<W> {
     }
 }
 
-impl<W> Clone for Slot<W> {
+#[cfg(feature = "std")]
+impl<M: Model> Clone for Slot<M> {
     /// A clone starts with an empty workspace and the same dropout generator state.
     fn clone(&self) -> Self {
         Slot { workspace: None, seed: self.seed, rng: self.rng.clone() }
+    }
+}
+
+/// Without `std` a model cannot be trained, so its slot holds nothing (the
+/// struct that `sequential!` emits is the same with and without `std`).
+#[cfg(not(feature = "std"))]
+pub struct Slot<M>(core::marker::PhantomData<fn() -> M>);
+
+#[cfg(not(feature = "std"))]
+impl<M> Slot<M> {
+    /// The empty slot (`seed` is for training, which needs `std`).
+    pub const fn new(seed: u64) -> Self {
+        let _ = seed;
+        Slot(core::marker::PhantomData)
+    }
+}
+
+#[cfg(not(feature = "std"))]
+impl<M> core::fmt::Debug for Slot<M> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Slot").finish_non_exhaustive()
+    }
+}
+
+#[cfg(not(feature = "std"))]
+impl<M> Clone for Slot<M> {
+    fn clone(&self) -> Self {
+        Slot(core::marker::PhantomData)
     }
 }
 
@@ -110,6 +153,7 @@ pub fn set_trainable<L: Layer>(layer: &mut L, trainable: bool) {
 }
 
 /// The Keras summary of a model, counting trainable weights as they are now.
+#[cfg(feature = "std")]
 pub fn summary<M: Model>(model: &M, rows: &[Row<'_>]) -> String {
     let (mut trainable, mut frozen) = (0, 0);
     model.visit_weights(&mut |_, _, p| {
@@ -123,6 +167,7 @@ pub fn summary<M: Model>(model: &M, rows: &[Row<'_>]) -> String {
 }
 
 /// Checks that `x` is a batch of `M::INPUT_SHAPE` samples.
+#[cfg(feature = "std")]
 pub fn check_input<M: Model>(what: &'static str, x: &ArrayViewD<'_, f32>) -> Result<usize> {
     let shape = x.shape();
     if shape.len() != M::INPUT_SHAPE.len() + 1 || &shape[1..] != M::INPUT_SHAPE {
@@ -136,6 +181,7 @@ pub fn check_input<M: Model>(what: &'static str, x: &ArrayViewD<'_, f32>) -> Res
 }
 
 /// Inference over a batch: the batch first, then `M::INPUT_SHAPE`.
+#[cfg(feature = "std")]
 pub fn predict<M: Model + Sync, D: Dimension>(model: &M, x: ArrayViewD<'_, f32>) -> Result<Array<f32, D>> {
     let y = predict_dyn(model, x)?;
     let shape = y.shape().to_vec();
@@ -147,6 +193,7 @@ pub fn predict<M: Model + Sync, D: Dimension>(model: &M, x: ArrayViewD<'_, f32>)
 }
 
 /// Inference over a batch, with a dynamic-rank result.
+#[cfg(feature = "std")]
 pub fn predict_dyn<M: Model + Sync>(model: &M, x: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>> {
     let batch = check_input::<M>("predict input", &x)?;
     if batch == 0 {
@@ -167,12 +214,14 @@ pub fn predict_dyn<M: Model + Sync>(model: &M, x: ArrayViewD<'_, f32>) -> Result
 }
 
 /// Batches at least this large are inferred as two halves on two threads.
+#[cfg(feature = "std")]
 const PAR_MIN_ROWS: usize = 128;
 
 /// `model.infer` on a flat batch; a large batch is cut in two halves that the
 /// calling thread and the gemm's helper thread infer at once (every layer of
 /// inference is row-wise, so the halves are independent and the result is
 /// the same bit for bit).
+#[cfg(feature = "std")]
 pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
     let n = x.len() / M::IN.max(1);
     if n < PAR_MIN_ROWS || M::IN == 0 || M::OUT == 0 {
@@ -190,6 +239,7 @@ pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
     });
 }
 
+#[cfg(feature = "std")]
 thread_local! {
     static INFER_BUFFERS: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
@@ -198,6 +248,7 @@ thread_local! {
 /// `Model::infer` (the ping-pong activations), kept per thread and reused:
 /// batched inference allocates them once instead of on every call. Their
 /// content on entry is unspecified.
+#[cfg(feature = "std")]
 pub fn with_buffers<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
     let mut f = Some(f);
     let r = INFER_BUFFERS.with(|cell| {
@@ -217,11 +268,13 @@ pub fn with_buffers<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) 
 }
 
 /// The `<layer>.<weight>` key of a tensor in a weights file.
+#[cfg(feature = "std")]
 fn key(layer: &str, weight: &str) -> String {
     format!("{layer}.{weight}")
 }
 
 /// Writes every weight to a safetensors file, replacing `path` atomically.
+#[cfg(feature = "std")]
 pub fn save_weights<M: Model>(model: &M, path: &Path) -> Result<()> {
     let mut tensors = Vec::new();
     model.visit_weights(&mut |layer, weight, p| tensors.push((key(layer, weight), p.shape(), p.as_slice().to_vec())));
@@ -230,6 +283,7 @@ pub fn save_weights<M: Model>(model: &M, path: &Path) -> Result<()> {
 }
 
 /// Reads every weight from a safetensors file; on any error the model is unchanged.
+#[cfg(feature = "std")]
 pub fn load_weights<M: Model>(model: &mut M, path: &Path) -> Result<()> {
     let mut expected = Vec::new();
     model.visit_weights(&mut |layer, weight, p| expected.push((key(layer, weight), p.shape())));

@@ -1,12 +1,14 @@
 //! Weight tensors: a shape, a flat row-major buffer, and whether training moves it.
 
 /// Where a tensor's numbers live: in the binary (`&'static`, for embedded
-/// weights) or on the heap. Writing to a static tensor copies it first.
+/// weights) or on the heap (with the `std` feature only). Writing to a
+/// static tensor copies it first.
 #[derive(Debug, Clone)]
 pub enum Storage {
     /// Borrowed for the whole program, e.g. weights baked in at compile time.
     Static(&'static [f32]),
     /// Owned on the heap.
+    #[cfg(feature = "std")]
     Owned(Box<[f32]>),
 }
 
@@ -21,12 +23,14 @@ pub struct Param {
 
 impl Param {
     /// A tensor of `shape` filled with `value`.
+    #[cfg(feature = "std")]
     pub fn filled(shape: &'static [usize], value: f32, trainable: bool) -> Self {
         let n = shape.iter().product();
         Param { shape, data: Storage::Owned(vec![value; n].into_boxed_slice()), trainable }
     }
 
     /// A tensor of `shape` over `data`; the length must equal the shape's product.
+    #[cfg(feature = "std")]
     pub fn from_vec(shape: &'static [usize], data: Vec<f32>, trainable: bool) -> Self {
         assert_eq!(data.len(), shape.iter().product::<usize>(), "tensor length vs shape");
         Param { shape, data: Storage::Owned(data.into_boxed_slice()), trainable }
@@ -46,11 +50,13 @@ impl Param {
     pub fn as_slice(&self) -> &[f32] {
         match &self.data {
             Storage::Static(s) => s,
+            #[cfg(feature = "std")]
             Storage::Owned(b) => b,
         }
     }
 
     /// The numbers, writable; a static tensor is copied to the heap first.
+    #[cfg(feature = "std")]
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         if let Storage::Static(s) = self.data {
             self.data = Storage::Owned(s.to_vec().into_boxed_slice());
@@ -99,14 +105,15 @@ pub const fn static_f32(bytes: &'static Aligned<[u8]>, offset: usize, len: usize
     unsafe { core::slice::from_raw_parts(all.as_ptr().add(offset).cast::<f32>(), len) }
 }
 
-impl std::ops::Deref for Param {
+impl core::ops::Deref for Param {
     type Target = [f32];
     fn deref(&self) -> &[f32] {
         self.as_slice()
     }
 }
 
-impl std::ops::DerefMut for Param {
+#[cfg(feature = "std")]
+impl core::ops::DerefMut for Param {
     fn deref_mut(&mut self) -> &mut [f32] {
         self.as_mut_slice()
     }

@@ -124,6 +124,7 @@ pub fn inherent(gens: &[Gen], model: &Model) -> TokenStream {
     quote! {
         /// Inference on a batch (the batch first, then `INPUT_SHAPE`); a wrong
         /// inner shape is an error naming the expected and found shapes.
+        #[::nn::__std]
         pub fn predict<'a>(
             &self,
             x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,

@@ -243,7 +243,7 @@ pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedde
         #vis struct #ident {
             #(#fields)*
             #[doc(hidden)]
-            pub __nn: ::nn::model::Slot<<#ident as ::nn::Model>::Workspace>,
+            pub __nn: ::nn::model::Slot<#ident>,
         }
 
         #allow_cast
@@ -252,6 +252,7 @@ pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedde
 
             #workspace
 
+            #[::nn::__std]
             #[automatically_derived]
             impl ::nn::Model for #ident {
                 const NAME: &'static str = #name;
@@ -273,7 +274,7 @@ pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedde
                     #(#visits_mut)*
                 }
 
-                fn slot(&mut self) -> &mut ::nn::model::Slot<#ws_ident> {
+                fn slot(&mut self) -> &mut ::nn::model::Slot<Self> {
                     &mut self.__nn
                 }
             }
@@ -296,6 +297,7 @@ pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedde
             pub const NON_TRAINABLE_PARAMS: usize = #non_trainable;
 
             #[doc = #doc_seeded]
+            #[::nn::__std]
             pub fn seeded(seed: u64) -> Self {
                 #rng
                 #construct
@@ -304,16 +306,19 @@ pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedde
             #embedded
 
             /// The summary table exactly as tf.keras 2 prints it.
+            #[::nn::__std]
             pub fn summary(&self) -> ::std::string::String {
                 ::nn::model::summary(self, &[#(#rows),*])
             }
 
             /// Writes every weight to a safetensors file (Keras's keys), replacing it atomically.
+            #[::nn::__std]
             pub fn save_weights(&self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::nn::Error> {
                 ::nn::model::save_weights(self, path.as_ref())
             }
 
             /// Reads every weight from a safetensors file; on any error the model is unchanged.
+            #[::nn::__std]
             pub fn load_weights(&mut self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::nn::Error> {
                 ::nn::model::load_weights(self, path.as_ref())
             }

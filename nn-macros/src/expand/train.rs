@@ -22,6 +22,7 @@ pub fn workspace(gens: &[Gen], name: &proc_macro2::Ident) -> TokenStream {
         quote!(#s: <#ty as ::nn::layers::Layer>::State, #o: ::std::vec::Vec<f32>,)
     });
     quote! {
+        #[::nn::__std]
         #[doc(hidden)]
         #[derive(Default)]
         #[allow(non_camel_case_types)]
@@ -135,6 +136,7 @@ pub fn inherent(model: &Model) -> TokenStream {
         /// step. `y` holds class indices for `SparseCategoricalCrossentropy`,
         /// else arrays shaped like the output. On any error (shapes, labels,
         /// non-finite values) the model and the optimizer are unchanged.
+        #[::nn::__std]
         pub fn train_on_batch<'a, 'b, L, O, D>(
             &mut self,
             x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,
@@ -151,6 +153,7 @@ pub fn inherent(model: &Model) -> TokenStream {
         }
 
         /// Mean loss and accuracy on `x` and `y` in inference mode, as Keras's `evaluate`.
+        #[::nn::__std]
         pub fn evaluate<'a, 'b, L, D>(
             &self,
             x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,
@@ -166,6 +169,7 @@ pub fn inherent(model: &Model) -> TokenStream {
 
         /// Keras's `fit`: `options.epochs` epochs of shuffled mini-batches with
         /// validation, a progress bar and callbacks; returns the History.
+        #[::nn::__std]
         pub fn fit<'a, 'b, L, O, D>(
             &mut self,
             x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,

@@ -2,6 +2,8 @@
 //! uses one (`Dense<784, 300, Elu>`) is monomorphized on it.
 
 use super::simd::{dispatch, exp_neg, expm1_neg};
+#[cfg(not(feature = "std"))]
+use super::CoreMath as _;
 
 /// SELU's alpha (Keras's constant).
 pub const SELU_ALPHA: f32 = 1.673_263_2;
@@ -267,11 +269,11 @@ impl ActivationFn for Gelu {
     const NAME: &'static str = "gelu";
     #[inline]
     fn f(x: f32) -> f32 {
-        0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
+        0.5 * x * (1.0 + libm::erff(x * core::f32::consts::FRAC_1_SQRT_2))
     }
     #[inline]
     fn df(x: f32, _: f32) -> f32 {
-        let cdf = 0.5 * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2));
+        let cdf = 0.5 * (1.0 + libm::erff(x * core::f32::consts::FRAC_1_SQRT_2));
         let pdf = (-0.5 * x * x).exp() * 0.398_942_3; // 1 / sqrt(2 pi)
         cdf + x * pdf
     }

@@ -2,6 +2,10 @@
 
 pub mod activation;
 pub mod gemm;
+#[cfg(not(feature = "std"))]
+mod math;
 pub mod simd;
 
 pub use activation::ActivationFn;
+#[cfg(not(feature = "std"))]
+pub(crate) use math::CoreMath;

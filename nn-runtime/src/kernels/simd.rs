@@ -67,7 +67,7 @@ pub fn expm1_neg(x: f32) -> f32 {
 /// `exp(x) = s (1 + q)` with `s = 2^n`, `q = e^r - 1`, `|r| ≤ ln2 / 2`.
 #[inline(always)]
 fn exp_parts(x: f32) -> (f32, f32) {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const LOG2E: f32 = core::f32::consts::LOG2_E;
     const C1: f32 = 0.693_359_4; // ln 2, high part (exact in a few bits)
     const C2: f32 = -2.121_944_4e-4; // ln 2 - C1
                                      // 1.5 * 2^23: adding it rounds to an integer.

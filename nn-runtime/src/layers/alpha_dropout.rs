@@ -2,10 +2,15 @@
 //! variance: dropped values are set to SELU's negative saturation, then an
 //! affine map restores the moments. Identity at inference.
 
+#[cfg(feature = "std")]
 use rand::Rng as _;
 
-use super::{scratch, Layer};
+#[cfg(feature = "std")]
+use super::scratch;
+use super::Layer;
+#[cfg(feature = "std")]
 use crate::kernels::activation::{SELU_ALPHA, SELU_SCALE};
+#[cfg(feature = "std")]
 use crate::Rng;
 
 /// Alpha dropout over `N` values per sample.
@@ -13,16 +18,22 @@ use crate::Rng;
 pub struct AlphaDropout<const N: usize> {
     /// Probability of dropping a value, in `[0, 1)`.
     pub rate: f32,
+    #[cfg(feature = "std")]
     mask: Vec<f32>,
 }
 
 impl<const N: usize> AlphaDropout<N> {
     /// The layer with the given `rate`.
     pub const fn new(rate: f32) -> Self {
-        AlphaDropout { rate, mask: Vec::new() }
+        AlphaDropout {
+            rate,
+            #[cfg(feature = "std")]
+            mask: Vec::new(),
+        }
     }
 
     /// Keras's constants: `(alpha_p, a, b)`.
+    #[cfg(feature = "std")]
     fn affine(&self) -> (f32, f32, f32) {
         let alpha_p = -SELU_ALPHA * SELU_SCALE;
         let r = self.rate;
@@ -35,12 +46,14 @@ impl<const N: usize> AlphaDropout<N> {
 impl<const N: usize> Layer for AlphaDropout<N> {
     const IN: usize = N;
     const OUT: usize = N;
+    #[cfg(feature = "std")]
     type State = ();
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
         y.copy_from_slice(x);
     }
 
+    #[cfg(feature = "std")]
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let (alpha_p, a, b) = self.affine();
         let keep = 1.0 - self.rate;
@@ -52,6 +65,7 @@ impl<const N: usize> Layer for AlphaDropout<N> {
         }
     }
 
+    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {

@@ -6,9 +6,15 @@
 //! biased variance (Keras applies no Bessel correction, unlike PyTorch).
 //! Inference uses the moving statistics.
 
-use super::{rows, scratch, Layer};
+use super::Layer;
+#[cfg(feature = "std")]
+use super::{rows, scratch};
 use crate::kernels::simd::dispatch;
-use crate::{Param, Rng};
+#[cfg(not(feature = "std"))]
+use crate::kernels::CoreMath as _;
+use crate::Param;
+#[cfg(feature = "std")]
+use crate::Rng;
 
 /// Batch normalization of `F` features with Keras's defaults
 /// (`epsilon = 1e-3`, `momentum = 0.99`, gamma ones, beta zeros).
@@ -29,6 +35,7 @@ pub struct BatchNorm<const F: usize> {
 }
 
 /// BatchNorm's training caches and gradients.
+#[cfg(feature = "std")]
 #[derive(Debug, Default)]
 pub struct BatchNormState {
     mean: Vec<f32>,
@@ -43,6 +50,7 @@ pub struct BatchNormState {
 /// shift of a block live on the stack).
 const BLOCK: usize = 512;
 
+#[cfg(feature = "std")]
 impl<const F: usize> BatchNorm<F> {
     const SHAPE: &'static [usize] = &[F];
 
@@ -72,6 +80,7 @@ fn normalize(x: &[f32], y: &mut [f32], a: &[f32], b: &[f32], width: usize) {
 impl<const F: usize> Layer for BatchNorm<F> {
     const IN: usize = F;
     const OUT: usize = F;
+    #[cfg(feature = "std")]
     type State = BatchNormState;
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
@@ -103,6 +112,7 @@ impl<const F: usize> Layer for BatchNorm<F> {
         });
     }
 
+    #[cfg(feature = "std")]
     fn forward(&mut self, st: &mut BatchNormState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         let n = rows(x.len(), F);
         let mom = self.momentum;
@@ -146,6 +156,7 @@ impl<const F: usize> Layer for BatchNorm<F> {
         });
     }
 
+    #[cfg(feature = "std")]
     fn backward(&mut self, st: &mut BatchNormState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         let n = rows(x.len(), F);
         let (mean, inv, a) = (&st.mean[..F], &st.inv_std[..F], &st.scale[..F]);
@@ -193,6 +204,7 @@ impl<const F: usize> Layer for BatchNorm<F> {
         f("moving_variance", &mut self.moving_variance);
     }
 
+    #[cfg(feature = "std")]
     fn visit_grads(&mut self, st: &mut BatchNormState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         f(&mut self.gamma, &mut st.dgamma[..F]);
         f(&mut self.beta, &mut st.dbeta[..F]);

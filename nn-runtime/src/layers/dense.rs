@@ -8,13 +8,18 @@
 //! assert!(y.iter().all(|v| *v >= 0.0));
 //! ```
 
-use std::marker::PhantomData;
+use core::marker::PhantomData;
 
-use super::{rows, scratch, Layer};
+#[cfg(feature = "std")]
+use super::scratch;
+use super::{rows, Layer};
+#[cfg(feature = "std")]
 use crate::init::Initializer;
 use crate::kernels::gemm::{sgemm, Layout};
 use crate::kernels::ActivationFn;
-use crate::{Param, Rng};
+use crate::Param;
+#[cfg(feature = "std")]
+use crate::Rng;
 
 /// A fully connected layer from `I` to `O` features with a fused activation `A`.
 #[derive(Debug, Clone)]
@@ -27,6 +32,7 @@ pub struct Dense<const I: usize, const O: usize, A> {
 }
 
 /// Dense's training caches and gradients.
+#[cfg(feature = "std")]
 #[derive(Debug, Default)]
 pub struct DenseState {
     z: Vec<f32>,
@@ -35,6 +41,7 @@ pub struct DenseState {
     dbias: Vec<f32>,
 }
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
     const KERNEL_SHAPE: &'static [usize] = &[I, O];
     const BIAS_SHAPE: &'static [usize] = &[O];
@@ -51,7 +58,9 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
         });
         Dense { kernel, bias, act: PhantomData }
     }
+}
 
+impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
     /// `y = x · kernel + bias`, before the activation.
     fn affine(&self, x: &[f32], y: &mut [f32]) {
         let n = rows(x.len(), I);
@@ -68,6 +77,7 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
     }
 }
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
     /// Weight and input gradients from the pre-activation gradient `dz`.
     fn backward_affine(&self, st: &mut DenseState, x: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
@@ -91,6 +101,7 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
 impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
     const IN: usize = I;
     const OUT: usize = O;
+    #[cfg(feature = "std")]
     type State = DenseState;
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
@@ -98,6 +109,7 @@ impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
         A::apply(y, O);
     }
 
+    #[cfg(feature = "std")]
     fn forward(&mut self, st: &mut DenseState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         if A::LINEAR {
             // y is the pre-activation: nothing to keep.
@@ -110,17 +122,19 @@ impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
         }
     }
 
+    #[cfg(feature = "std")]
     fn backward(&mut self, st: &mut DenseState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if A::LINEAR {
             self.backward_affine(st, x, dy, dx);
         } else {
-            let mut dz = std::mem::take(&mut st.dz);
+            let mut dz = core::mem::take(&mut st.dz);
             A::backward(&st.z[..dy.len()], y, dy, scratch(&mut dz, dy.len()), O);
             self.backward_affine(st, x, &dz, dx);
             st.dz = dz;
         }
     }
 
+    #[cfg(feature = "std")]
     fn backward_logits(&mut self, st: &mut DenseState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
         self.backward_affine(st, x, dz, dx);
     }
@@ -139,6 +153,7 @@ impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
         }
     }
 
+    #[cfg(feature = "std")]
     fn visit_grads(&mut self, st: &mut DenseState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         f(&mut self.kernel, &mut st.dkernel[..I * O]);
         if let Some(b) = &mut self.bias {

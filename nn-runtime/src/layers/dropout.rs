@@ -1,9 +1,13 @@
 //! Keras's `Dropout`: in training, zeroes each value with probability `rate`
 //! and scales the rest by `1 / (1 - rate)`; identity at inference.
 
+#[cfg(feature = "std")]
 use rand::Rng as _;
 
-use super::{scratch, Layer};
+#[cfg(feature = "std")]
+use super::scratch;
+use super::Layer;
+#[cfg(feature = "std")]
 use crate::Rng;
 
 /// Inverted dropout over `N` values per sample.
@@ -11,25 +15,32 @@ use crate::Rng;
 pub struct Dropout<const N: usize> {
     /// Probability of dropping a value, in `[0, 1)`.
     pub rate: f32,
+    #[cfg(feature = "std")]
     mask: Vec<f32>,
 }
 
 impl<const N: usize> Dropout<N> {
     /// The layer with the given `rate`.
     pub const fn new(rate: f32) -> Self {
-        Dropout { rate, mask: Vec::new() }
+        Dropout {
+            rate,
+            #[cfg(feature = "std")]
+            mask: Vec::new(),
+        }
     }
 }
 
 impl<const N: usize> Layer for Dropout<N> {
     const IN: usize = N;
     const OUT: usize = N;
+    #[cfg(feature = "std")]
     type State = ();
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
         y.copy_from_slice(x);
     }
 
+    #[cfg(feature = "std")]
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let keep = 1.0 - self.rate;
         let scale = 1.0 / keep;
@@ -40,6 +51,7 @@ impl<const N: usize> Layer for Dropout<N> {
         }
     }
 
+    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {

@@ -1,7 +1,9 @@
 //! Keras's `ELU` layer: `alpha * (exp(x) - 1)` below zero (alpha 1.0 by default).
 
 use super::Layer;
-use crate::kernels::activation::{elu, elu_grad};
+use crate::kernels::activation::elu;
+#[cfg(feature = "std")]
+use crate::kernels::activation::elu_grad;
 use crate::kernels::simd::dispatch;
 
 /// ELU over `N` values per sample.
@@ -21,6 +23,7 @@ impl<const N: usize> Elu<N> {
 impl<const N: usize> Layer for Elu<N> {
     const IN: usize = N;
     const OUT: usize = N;
+    #[cfg(feature = "std")]
     type State = ();
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
@@ -28,6 +31,7 @@ impl<const N: usize> Layer for Elu<N> {
         dispatch(|| y.iter_mut().zip(x).for_each(|(y, &x)| *y = elu(x, alpha)));
     }
 
+    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             let alpha = self.alpha;

@@ -3,7 +3,7 @@
 //! `M::embedded()`): with `Param::from_static` they build a model in a
 //! `static` with no allocation.
 
-use std::marker::PhantomData;
+use core::marker::PhantomData;
 
 use super::{BatchNorm, Dense, PRelu};
 use crate::Param;

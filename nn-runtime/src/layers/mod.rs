@@ -19,24 +19,36 @@ mod rrelu;
 
 pub use activation::Activation;
 pub use alpha_dropout::AlphaDropout;
-pub use batch_norm::{BatchNorm, BatchNormState};
-pub use dense::{Dense, DenseState};
+pub use batch_norm::BatchNorm;
+#[cfg(feature = "std")]
+pub use batch_norm::BatchNormState;
+pub use dense::Dense;
+#[cfg(feature = "std")]
+pub use dense::DenseState;
 pub use dropout::Dropout;
 pub use elu::Elu;
 pub use leaky_relu::LeakyRelu;
-pub use prelu::{PRelu, PReluState};
+pub use prelu::PRelu;
+#[cfg(feature = "std")]
+pub use prelu::PReluState;
 pub use reshape::Reshape;
 pub use rrelu::RRelu;
 
-use crate::{Param, Rng};
+use crate::Param;
+#[cfg(feature = "std")]
+use crate::Rng;
 
 /// What the generated forward and backward passes call on each layer.
+///
+/// Without the `std` feature only inference is left: `IN`, `OUT`, `infer`
+/// and the weight visitors.
 pub trait Layer {
     /// Floats per sample going in.
     const IN: usize;
     /// Floats per sample coming out.
     const OUT: usize;
     /// Training-time caches and gradients; empty until the first training step.
+    #[cfg(feature = "std")]
     type State: Default + Send;
 
     /// Inference-mode forward pass over a batch.
@@ -44,6 +56,7 @@ pub trait Layer {
 
     /// Training-mode forward pass: keeps in `state` what backward needs and
     /// updates running statistics.
+    #[cfg(feature = "std")]
     fn forward(&mut self, state: &mut Self::State, x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let _ = (state, rng);
         self.infer(x, y);
@@ -51,11 +64,13 @@ pub trait Layer {
 
     /// Backward pass of the last `forward`: stores the weight gradients in
     /// `state` and, unless `dx` is `None` (first layer), the input gradient.
+    #[cfg(feature = "std")]
     fn backward(&mut self, state: &mut Self::State, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>);
 
     /// Backward pass of the last layer when `dz` is already the gradient with
     /// respect to the pre-activation of its softmax (fused softmax +
     /// cross-entropy); layers without a softmax never get it.
+    #[cfg(feature = "std")]
     fn backward_logits(&mut self, state: &mut Self::State, x: &[f32], y: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
         self.backward(state, x, y, dz, dx);
     }
@@ -71,6 +86,7 @@ pub trait Layer {
     }
 
     /// Calls `f` on each trainable tensor with its gradient from the last backward pass.
+    #[cfg(feature = "std")]
     fn visit_grads(&mut self, state: &mut Self::State, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         let _ = (state, f);
     }
@@ -78,6 +94,7 @@ pub trait Layer {
 
 /// Grows `v` to `n` elements if it is shorter (allocates only the first time
 /// a batch of that size is seen) and returns the first `n`.
+#[cfg(feature = "std")]
 pub fn scratch(v: &mut Vec<f32>, n: usize) -> &mut [f32] {
     if v.len() < n {
         v.resize(n, 0.0);

@@ -1,9 +1,13 @@
 //! Keras's `PReLU`: a learned slope per input element (alpha shaped like one
 //! sample, initialized to zeros as in Keras).
 
-use super::{scratch, Layer};
+#[cfg(feature = "std")]
+use super::scratch;
+use super::Layer;
 use crate::kernels::activation::leaky_relu;
-use crate::{Param, Rng};
+use crate::Param;
+#[cfg(feature = "std")]
+use crate::Rng;
 
 /// Parametric ReLU over `N` values per sample.
 #[derive(Debug, Clone)]
@@ -13,6 +17,7 @@ pub struct PRelu<const N: usize> {
 }
 
 /// PReLU's gradient.
+#[cfg(feature = "std")]
 #[derive(Debug, Default)]
 pub struct PReluState {
     dalpha: Vec<f32>,
@@ -20,6 +25,7 @@ pub struct PReluState {
 
 impl<const N: usize> PRelu<N> {
     /// The layer with zero slopes; `shape` is one sample's shape (product `N`).
+    #[cfg(feature = "std")]
     pub fn new(shape: &'static [usize]) -> Self {
         PRelu { alpha: Param::filled(shape, 0.0, true) }
     }
@@ -28,6 +34,7 @@ impl<const N: usize> PRelu<N> {
 impl<const N: usize> Layer for PRelu<N> {
     const IN: usize = N;
     const OUT: usize = N;
+    #[cfg(feature = "std")]
     type State = PReluState;
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
@@ -38,10 +45,12 @@ impl<const N: usize> Layer for PRelu<N> {
         }
     }
 
+    #[cfg(feature = "std")]
     fn forward(&mut self, _: &mut PReluState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         self.infer(x, y);
     }
 
+    #[cfg(feature = "std")]
     fn backward(&mut self, st: &mut PReluState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         let da = scratch(&mut st.dalpha, N);
         da.fill(0.0);
@@ -67,6 +76,7 @@ impl<const N: usize> Layer for PRelu<N> {
         f("alpha", &mut self.alpha);
     }
 
+    #[cfg(feature = "std")]
     fn visit_grads(&mut self, st: &mut PReluState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         f(&mut self.alpha, &mut st.dalpha[..N]);
     }

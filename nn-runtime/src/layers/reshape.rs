@@ -10,12 +10,14 @@ pub struct Reshape<const N: usize>;
 impl<const N: usize> Layer for Reshape<N> {
     const IN: usize = N;
     const OUT: usize = N;
+    #[cfg(feature = "std")]
     type State = ();
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
         y.copy_from_slice(x);
     }
 
+    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             dx.copy_from_slice(dy);

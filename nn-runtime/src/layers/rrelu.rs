@@ -2,10 +2,14 @@
 //! negative value gets a slope drawn uniformly from `[lower, upper]`; at
 //! inference the mean slope `(lower + upper) / 2`.
 
+#[cfg(feature = "std")]
 use rand::Rng as _;
 
-use super::{scratch, Layer};
+#[cfg(feature = "std")]
+use super::scratch;
+use super::Layer;
 use crate::kernels::activation::leaky_relu;
+#[cfg(feature = "std")]
 use crate::Rng;
 
 /// Randomized leaky ReLU over `N` values per sample.
@@ -15,19 +19,26 @@ pub struct RRelu<const N: usize> {
     pub lower: f32,
     /// Largest slope (PyTorch's default 1/3).
     pub upper: f32,
+    #[cfg(feature = "std")]
     slopes: Vec<f32>,
 }
 
 impl<const N: usize> RRelu<N> {
     /// The layer with slopes drawn from `[lower, upper]`.
     pub const fn new(lower: f32, upper: f32) -> Self {
-        RRelu { lower, upper, slopes: Vec::new() }
+        RRelu {
+            lower,
+            upper,
+            #[cfg(feature = "std")]
+            slopes: Vec::new(),
+        }
     }
 }
 
 impl<const N: usize> Layer for RRelu<N> {
     const IN: usize = N;
     const OUT: usize = N;
+    #[cfg(feature = "std")]
     type State = ();
 
     fn infer(&self, x: &[f32], y: &mut [f32]) {
@@ -35,6 +46,7 @@ impl<const N: usize> Layer for RRelu<N> {
         y.iter_mut().zip(x).for_each(|(y, &x)| *y = leaky_relu(x, a));
     }
 
+    #[cfg(feature = "std")]
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let (lo, hi) = (self.lower, self.upper);
         let slopes = scratch(&mut self.slopes, x.len());
@@ -44,6 +56,7 @@ impl<const N: usize> Layer for RRelu<N> {
         }
     }
 
+    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &s) in dx.iter_mut().zip(dy).zip(&self.slopes) {

@@ -1,6 +1,6 @@
 //! AVX2 + FMA kernels (8-wide `f32` vectors).
 
-use std::arch::x86_64::*;
+use core::arch::x86_64::*;
 
 use super::MicroKernel;
 

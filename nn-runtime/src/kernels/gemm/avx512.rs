@@ -1,6 +1,6 @@
 //! AVX-512F kernels (16-wide `f32` vectors, masked tails).
 
-use std::arch::x86_64::*;
+use core::arch::x86_64::*;
 
 use super::MicroKernel;
 

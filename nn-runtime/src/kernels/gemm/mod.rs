@@ -18,16 +18,20 @@
 //! * Large products (`m·k·n` above [`PAR_MIN_FLOPS`]) are split by rows between
 //!   the calling thread and one persistent helper thread (`pool`), started on
 //!   the first such call; later calls hand it work without allocating.
+//! * Without the `std` feature the instruction set is the one the target is
+//!   compiled for (`-C target-feature` / `target-cpu`; no run-time detection
+//!   exists in `core`) and every product stays on the calling thread.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(feature = "std")]
 mod pool;
 mod portable;
 
-use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicU8, Ordering};
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicU8, Ordering};
 
 /// A row-major or transposed view of a matrix stored in a flat slice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +92,7 @@ impl Path {
         }
     }
 
+    #[cfg(feature = "std")]
     fn probe() -> u8 {
         #[cfg(target_arch = "x86_64")]
         {
@@ -102,7 +107,20 @@ impl Path {
         3
     }
 
+    /// Without `std`: the best path the target is compiled for.
+    #[cfg(not(feature = "std"))]
+    fn probe() -> u8 {
+        if cfg!(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")) {
+            if cfg!(target_feature = "avx512f") {
+                return 1;
+            }
+            return 2;
+        }
+        3
+    }
+
     /// Every path this CPU can run (for tests and benchmarks).
+    #[cfg(feature = "std")]
     #[allow(dead_code)]
     pub(crate) fn available() -> Vec<Path> {
         let best = Self::detect();
@@ -208,8 +226,25 @@ pub(crate) fn sgemm_on(
         }
         return;
     }
-    let flops = m.saturating_mul(k).saturating_mul(n);
-    if threads && m >= 128 && flops >= PAR_MIN_FLOPS {
+    #[cfg(feature = "std")]
+    if threads {
+        let flops = m.saturating_mul(k).saturating_mul(n);
+        if split_on_two_threads(path, &mat, flops, alpha, beta, c) {
+            return;
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    let _ = threads;
+    // SAFETY: c holds m * n floats.
+    unsafe { blocked_on(path, &mat, 0, m, 0, n, alpha, beta, c.as_mut_ptr()) };
+}
+
+/// A large product cut in two halves, one on the helper thread; false (and
+/// nothing done) when the product is too small for that to pay.
+#[cfg(feature = "std")]
+fn split_on_two_threads(path: Path, mat: &Mat, flops: usize, alpha: f32, beta: f32, c: &mut [f32]) -> bool {
+    let (m, n) = (mat.m, mat.n);
+    if m >= 128 && flops >= PAR_MIN_FLOPS {
         // Two equal halves of the rows (cut at a multiple of 8; a cut at a
         // multiple of MC left 192 + 64 rows for a batch of 256).
         let split = (m / 2).div_ceil(8) * 8;
@@ -218,11 +253,11 @@ pub(crate) fn sgemm_on(
             let (r0, r1) = if part == 0 { (0, split) } else { (split, m) };
             // SAFETY: each part writes only its own rows of c (disjoint halves of
             // the split above), which outlive `run2`.
-            unsafe { blocked_on(path, &mat, r0, r1, 0, n, alpha, beta, cp.get().add(r0 * n)) };
+            unsafe { blocked_on(path, mat, r0, r1, 0, n, alpha, beta, cp.get().add(r0 * n)) };
         });
-        return;
+        return true;
     }
-    if threads && n >= 4 * NR_MAX && flops >= PAR_MIN_FLOPS_COLS {
+    if n >= 4 * NR_MAX && flops >= PAR_MIN_FLOPS_COLS {
         // Few rows (a small batch): two halves of the columns, cut at a multiple
         // of the widest NR; each thread packs the same rows of a (cheap for small m).
         let split = (n / 2).div_ceil(NR_MAX) * NR_MAX;
@@ -231,32 +266,36 @@ pub(crate) fn sgemm_on(
             let (j0, j1) = if part == 0 { (0, split) } else { (split, n) };
             // SAFETY: each part writes only its own columns of c (disjoint), which
             // outlive `run2`.
-            unsafe { blocked_on(path, &mat, 0, m, j0, j1, alpha, beta, cp.get()) };
+            unsafe { blocked_on(path, mat, 0, m, j0, j1, alpha, beta, cp.get()) };
         });
-        return;
+        return true;
     }
-    // SAFETY: c holds m * n floats.
-    unsafe { blocked_on(path, &mat, 0, m, 0, n, alpha, beta, c.as_mut_ptr()) };
+    false
 }
 
 /// Runs `f(0)` on the calling thread and `f(1)` on the helper thread (the one
 /// large products are split with), and returns when both are done; both run
 /// here when the helper is busy. Allocates nothing once the helper is started.
+#[cfg(feature = "std")]
 pub fn run2(f: &(dyn Fn(usize) + Sync)) {
     pool::run2(f);
 }
 
 /// A mutable slice that two threads of [`run2`] may each take one of.
+#[cfg(feature = "std")]
 pub struct SharedMut {
     ptr: *mut f32,
     len: usize,
 }
 
 // SAFETY: `get` is unsafe; the caller guarantees exclusive use per thread.
+#[cfg(feature = "std")]
 unsafe impl Sync for SharedMut {}
 // SAFETY: as above.
+#[cfg(feature = "std")]
 unsafe impl Send for SharedMut {}
 
+#[cfg(feature = "std")]
 impl SharedMut {
     /// Wraps `s`, which must outlive every use of [`SharedMut::get`].
     pub fn new(s: &mut [f32]) -> Self {
@@ -270,7 +309,7 @@ impl SharedMut {
     /// alive and not otherwise used.
     #[allow(clippy::mut_from_ref)]
     pub unsafe fn get(&self) -> &mut [f32] {
-        std::slice::from_raw_parts_mut(self.ptr, self.len)
+        core::slice::from_raw_parts_mut(self.ptr, self.len)
     }
 }
 
@@ -354,7 +393,7 @@ trait MicroKernel {
         let mut tile = [0f32; MR_MAX * NR_MAX];
         Self::micro(kc, a, b, bs, tile.as_mut_ptr(), Self::NR, 1.0, 0.0);
         for i in 0..mr {
-            let row = std::slice::from_raw_parts_mut(c.add(i * ldc), nr);
+            let row = core::slice::from_raw_parts_mut(c.add(i * ldc), nr);
             let t = &tile[i * Self::NR..i * Self::NR + nr];
             for (cv, tv) in row.iter_mut().zip(t) {
                 *cv = if beta == 0.0 { alpha * tv } else { alpha * tv + beta * *cv };

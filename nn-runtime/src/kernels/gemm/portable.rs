@@ -34,7 +34,7 @@ impl MicroKernel for Kernel {
             }
         }
         for (i, acc) in acc.iter().enumerate() {
-            let row = std::slice::from_raw_parts_mut(c.add(i * ldc), NR);
+            let row = core::slice::from_raw_parts_mut(c.add(i * ldc), NR);
             for (cv, av) in row.iter_mut().zip(acc) {
                 *cv = if beta == 0.0 { alpha * av } else { alpha * av + beta * *cv };
             }
@@ -61,7 +61,7 @@ pub(super) unsafe fn gemv(
     c: *mut f32,
 ) {
     for i in 0..m {
-        let row = std::slice::from_raw_parts_mut(c.add(i * n), n);
+        let row = core::slice::from_raw_parts_mut(c.add(i * n), n);
         if beta == 0.0 {
             row.fill(0.0);
         } else if beta != 1.0 {
@@ -69,7 +69,7 @@ pub(super) unsafe fn gemv(
         }
         for p in 0..k {
             let s = alpha * *a.add(i * rsa + p * csa);
-            let brow = std::slice::from_raw_parts(b.add(p * n), n);
+            let brow = core::slice::from_raw_parts(b.add(p * n), n);
             for (cv, bv) in row.iter_mut().zip(brow) {
                 *cv += s * bv;
             }

@@ -1,0 +1,87 @@
+//! A `#![no_std]` library with no allocator (no `extern crate alloc`) that
+//! classifies MNIST digits with `nn` built without default features: the
+//! seed model of `examples/deploy` with its trained weights baked in, in a
+//! `static`, and `predict_one`. It builds only if `nn`'s inference path needs
+//! neither `std` nor `alloc`.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+/// A static library needs a panic handler; this one spins (it never runs: the
+/// library is only built).
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+nn::sequential! {
+    /// Chapter-11 classifier: BatchNorm before each activation, no biases.
+    #[weights = "../examples/deploy/seed_mlp.safetensors"]
+    pub struct SeedMlp {
+        Flatten[28, 28],
+        BatchNorm,
+        Dense(300, he_normal, no_bias),
+        Activation(elu),
+        BatchNorm,
+        Dense(100, he_normal, no_bias),
+        Activation(elu),
+        BatchNorm,
+        Dense(10, softmax),
+    }
+}
+
+/// The model, built at compile time.
+pub static MODEL: SeedMlp = SeedMlp::embedded();
+
+/// The class of a 28x28 image (pixels in [0, 1]): the most probable one.
+pub fn classify(x: &[[f32; 28]; 28]) -> usize {
+    argmax(&MODEL.predict_one(x))
+}
+
+/// The index of the largest value (the first one on ties).
+fn argmax(p: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, v) in p.iter().enumerate() {
+        if *v > p[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+nn::sequential! {
+    /// Every layer kind and every activation, so that each inference kernel
+    /// is compiled here without `std` (weights: `fixture.py`).
+    #[weights = "every_layer.safetensors"]
+    pub struct EveryLayer {
+        Input[2, 4],
+        Dense(4, relu),
+        Dense(4, selu),
+        Dense(4, tanh),
+        Dense(4, sigmoid),
+        Dense(4, softplus),
+        Dense(4, swish),
+        Dense(4, gelu),
+        Dense(4, leaky_relu, no_bias),
+        Activation(elu),
+        Activation(linear),
+        Activation(logistic),
+        LeakyReLU(alpha = 0.2),
+        PReLU,
+        ELU,
+        Dropout(rate = 0.5),
+        AlphaDropout(rate = 0.1),
+        RReLU,
+        BatchNorm,
+        Flatten,
+        Dense(3, softmax),
+    }
+}
+
+/// The model, built at compile time.
+pub static EVERY_LAYER: EveryLayer = EveryLayer::embedded();
+
+/// The class of `x` by `EveryLayer` (meaningless; it exercises every kernel).
+pub fn classify_every_layer(x: &[[f32; 4]; 2]) -> usize {
+    argmax(&EVERY_LAYER.predict_one(x))
+}
