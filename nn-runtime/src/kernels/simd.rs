@@ -109,6 +109,30 @@ pub fn any_non_finite(v: &[f32]) -> bool {
     })
 }
 
+/// [`any_non_finite`] on the two threads of [`super::gemm::run2`] for a
+/// long slice (a large gradient), on this thread otherwise.
+#[cfg(feature = "std")]
+pub fn any_non_finite_par(v: &[f32]) -> bool {
+    use core::sync::atomic::{AtomicBool, Ordering};
+    if v.len() < PAR_MIN_LEN {
+        return any_non_finite(v);
+    }
+    let half = (v.len() / 2).div_ceil(16) * 16;
+    let bad = AtomicBool::new(false);
+    super::gemm::run2(&|part: usize| {
+        let s = if part == 0 { &v[..half] } else { &v[half..] };
+        if any_non_finite(s) {
+            bad.store(true, Ordering::Relaxed);
+        }
+    });
+    bad.into_inner()
+}
+
+/// Elements from which an elementwise pass over a tensor is split between
+/// the two threads (below, the hand-off costs more than it saves).
+#[cfg(feature = "std")]
+pub const PAR_MIN_LEN: usize = 1 << 16;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,8 @@ use super::scratch;
 use super::{rows, Layer};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
+#[cfg(feature = "std")]
+use crate::kernels::gemm::{run2, sgemm_single_thread, SharedMut};
 use crate::kernels::gemm::{sgemm, Layout};
 use crate::kernels::ActivationFn;
 use crate::Param;
@@ -30,6 +32,15 @@ pub struct Dense<const I: usize, const O: usize, A> {
     pub bias: Option<Param>,
     pub(super) act: PhantomData<A>,
 }
+
+/// Multiply-adds of one backward product from which the kernel gradient and
+/// the input gradient are computed concurrently on the two threads.
+#[cfg(feature = "std")]
+const PAR_MIN_FLOPS_PAIR: usize = 1 << 19;
+
+/// Which part of `run2` computes the input gradient (the other, the kernel gradient).
+#[cfg(feature = "std")]
+const DX_PART: usize = 0;
 
 /// Dense's training caches and gradients.
 #[cfg(feature = "std")]
@@ -84,7 +95,39 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
         let n = rows(x.len(), I);
         let dz = &dz[..n * O];
         let dk = scratch(&mut st.dkernel, I * O);
-        sgemm(I, n, O, 1.0, x, Layout::Transposed, dz, Layout::Normal, 0.0, dk);
+        let dx = match dx {
+            // Two independent products of the same size: one per thread,
+            // each whole (cheaper than splitting both in two).
+            Some(dx) if n * I * O >= PAR_MIN_FLOPS_PAIR => {
+                let (dkp, dxp) = (SharedMut::new(dk), SharedMut::new(&mut dx[..n * I]));
+                run2(&|part: usize| {
+                    // SAFETY: one part alone uses dx, the other alone dk; both outlive run2.
+                    if part == DX_PART {
+                        let dx = unsafe { dxp.get() };
+                        sgemm_single_thread(
+                            n,
+                            O,
+                            I,
+                            1.0,
+                            dz,
+                            Layout::Normal,
+                            &self.kernel,
+                            Layout::Transposed,
+                            0.0,
+                            dx,
+                        );
+                    } else {
+                        let dk = unsafe { dkp.get() };
+                        sgemm_single_thread(I, n, O, 1.0, x, Layout::Transposed, dz, Layout::Normal, 0.0, dk);
+                    }
+                });
+                None
+            }
+            dx => {
+                sgemm(I, n, O, 1.0, x, Layout::Transposed, dz, Layout::Normal, 0.0, dk);
+                dx
+            }
+        };
         if self.bias.is_some() {
             let db = scratch(&mut st.dbias, O);
             db.fill(0.0);

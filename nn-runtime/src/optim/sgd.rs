@@ -1,6 +1,8 @@
 //! Keras's `SGD`, with optional (Nesterov) momentum.
 
 use super::{optimizer_common, Core, LearningRate, Rule};
+use crate::kernels::gemm::{run2, SharedMut};
+use crate::kernels::simd::{dispatch, PAR_MIN_LEN};
 
 /// Stochastic gradient descent, Keras 3's `SGD`.
 ///
@@ -76,9 +78,27 @@ impl Rule for Sgd {
                 }
             }
             _ => {
-                for (p, &g) in param.iter_mut().zip(grad) {
-                    *p -= g * lr;
+                // Elementwise: the two halves of a large tensor on the two threads.
+                let update = |param: &mut [f32], grad: &[f32]| {
+                    dispatch(|| {
+                        for (p, &g) in param.iter_mut().zip(grad) {
+                            *p -= g * lr;
+                        }
+                    })
+                };
+                let n = param.len().min(grad.len());
+                if n < PAR_MIN_LEN {
+                    update(param, grad);
+                    return;
                 }
+                let half = (n / 2).div_ceil(16) * 16;
+                let (head, tail) = param[..n].split_at_mut(half);
+                let halves = [SharedMut::new(head), SharedMut::new(tail)];
+                let grads = [&grad[..half], &grad[half..n]];
+                run2(&|part: usize| {
+                    // SAFETY: each part takes its own half, which outlives run2.
+                    update(unsafe { halves[part].get() }, grads[part]);
+                });
             }
         }
     }

@@ -202,7 +202,7 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
             m.backward(&mut ws, x, grad, logits);
             let (mut index, mut bad) = (0usize, None);
             m.visit_grads(&mut ws, &mut |p, g| {
-                if bad.is_none() && p.trainable && crate::kernels::simd::any_non_finite(g) {
+                if bad.is_none() && p.trainable && crate::kernels::simd::any_non_finite_par(g) {
                     bad = Some((index, p.shape()));
                 }
                 index += 1;

@@ -1,12 +1,19 @@
-//! One persistent helper thread for splitting a large product in two.
+//! One persistent helper thread for splitting work in two.
 //!
 //! Started by the first call that wants it (that call allocates the thread);
-//! afterwards handing it work is a mutex, a condition variable and a pointer, no
-//! allocation. One caller at a time uses the helper; a concurrent caller runs
-//! both halves itself.
+//! afterwards handing it work is a few atomic operations on shared flags, no
+//! lock and no allocation. Both sides spin before sleeping (products come in
+//! quick succession: a training step is a dozen of them plus the optimizer
+//! update, and a futex wake-up costs more than a small product's half); a
+//! side that sleeps is woken with `unpark` only when it announced it. One
+//! caller at a time uses the helper; a concurrent caller runs both halves
+//! itself.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use core::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::thread::Thread;
+use std::time::{Duration, Instant};
 
 /// A raw pointer that may cross threads (the caller guarantees exclusivity).
 #[derive(Clone, Copy)]
@@ -23,94 +30,123 @@ unsafe impl Send for SendPtr {}
 // SAFETY: as above.
 unsafe impl Sync for SendPtr {}
 
-/// A job with its lifetime erased; valid until the caller sees `done`.
+/// A job with its lifetime erased; valid until the caller sees it done.
 #[derive(Clone, Copy)]
 struct Job(*const (dyn Fn(usize) + Sync + 'static));
-// SAFETY: the closure is `Sync`, and `run2` keeps it alive until the helper is done.
-unsafe impl Send for Job {}
 
-#[derive(Default)]
-struct State {
+/// What the caller publishes with each job.
+struct Slot {
     job: Option<Job>,
-    done: bool,
-    panicked: bool,
+    caller: Option<Thread>,
 }
 
-struct Pool {
-    state: Mutex<State>,
-    work: Condvar,
-    done: Condvar,
-}
+/// The published job: written by the caller holding [`BUSY`] while the
+/// helper is idle (`DONE == EPOCH`), read by the helper after it sees a new
+/// [`EPOCH`] (release/acquire on `EPOCH` orders the two).
+struct Shared(UnsafeCell<Slot>);
+// SAFETY: accesses are ordered by EPOCH / DONE as described above.
+unsafe impl Sync for Shared {}
 
+static SLOT: Shared = Shared(UnsafeCell::new(Slot { job: None, caller: None }));
+/// Held by the one caller using the helper.
 static BUSY: AtomicBool = AtomicBool::new(false);
-/// Mirrors `State::job.is_some()` / `State::done` so that both sides can spin
-/// briefly on them before sleeping: products come in quick succession (a
-/// training step is a dozen of them), and a futex wake-up costs more than a
-/// small product's half.
-static HAS_JOB: AtomicBool = AtomicBool::new(false);
-static DONE: AtomicBool = AtomicBool::new(false);
-/// Spin iterations (`PAUSE`, about 20 ns each on Zen 4) before sleeping.
-const SPIN_HELPER: usize = 2000;
-const SPIN_CALLER: usize = 4000;
+/// Number of jobs published.
+static EPOCH: AtomicUsize = AtomicUsize::new(0);
+/// Number of jobs the helper has finished.
+static DONE: AtomicUsize = AtomicUsize::new(0);
+/// Whether the last job panicked on the helper.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+/// Set by a side about to sleep; the other side unparks it after clearing it.
+static HELPER_SLEEPS: AtomicBool = AtomicBool::new(false);
+static CALLER_SLEEPS: AtomicBool = AtomicBool::new(false);
+/// How long the helper spins for the next job before sleeping: longer than
+/// the gaps of a training step (the elementwise layers, the loss), so that a
+/// step never pays a wake-up.
+const SPIN_HELPER: Duration = Duration::from_micros(1000);
+/// How long the caller spins for the helper's half before sleeping.
+const SPIN_CALLER: Duration = Duration::from_micros(2000);
 
-fn spin_until(flag: &AtomicBool, iters: usize) {
-    for _ in 0..iters {
-        if flag.load(Ordering::Acquire) {
-            return;
+static HELPER: OnceLock<Option<Thread>> = OnceLock::new();
+
+/// Spins until `ready()`, for at most `budget`; whether it became ready.
+fn spin(ready: impl Fn() -> bool, budget: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
         }
-        std::hint::spin_loop();
+        if start.elapsed() >= budget {
+            return ready();
+        }
     }
 }
-static POOL: OnceLock<Option<&'static Pool>> = OnceLock::new();
 
-fn lock(p: &Pool) -> MutexGuard<'_, State> {
-    p.state.lock().unwrap_or_else(|e| e.into_inner())
+/// Waits until `ready()`: spins, then sleeps announcing it in `flag` (the
+/// other side unparks this thread after making `ready()` true).
+fn wait(ready: impl Fn() -> bool, budget: Duration, flag: &AtomicBool) {
+    if spin(&ready, budget) {
+        return;
+    }
+    loop {
+        flag.store(true, Ordering::SeqCst);
+        if ready() {
+            flag.store(false, Ordering::Relaxed);
+            return;
+        }
+        std::thread::park();
+    }
 }
 
-fn pool() -> Option<&'static Pool> {
-    *POOL.get_or_init(|| {
-        let pool: &'static Pool = Box::leak(Box::new(Pool {
-            state: Mutex::new(State::default()),
-            work: Condvar::new(),
-            done: Condvar::new(),
-        }));
-        let spawned = std::thread::Builder::new().name("nn-gemm".into()).spawn(move || loop {
-            spin_until(&HAS_JOB, SPIN_HELPER);
-            let job = {
-                let mut st = lock(pool);
-                loop {
-                    if let Some(job) = st.job.take() {
-                        HAS_JOB.store(false, Ordering::Relaxed);
-                        break job;
-                    }
-                    st = pool.work.wait(st).unwrap_or_else(|e| e.into_inner());
-                }
-            };
-            // SAFETY: `run2` keeps the closure alive until it sees `done`.
-            let f = unsafe { &*job.0 };
-            let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(1))).is_ok();
-            let mut st = lock(pool);
-            st.done = true;
-            st.panicked = !ok;
-            DONE.store(true, Ordering::Release);
-            pool.done.notify_all();
-        });
-        spawned.ok().map(|_| pool)
-    })
+/// Wakes the thread behind `flag` if it announced it sleeps.
+fn wake(flag: &AtomicBool, t: Option<&Thread>) {
+    if flag.swap(false, Ordering::SeqCst) {
+        if let Some(t) = t {
+            t.unpark();
+        }
+    }
+}
+
+fn helper_loop() {
+    let mut seen = 0usize;
+    loop {
+        wait(|| EPOCH.load(Ordering::SeqCst) != seen, SPIN_HELPER, &HELPER_SLEEPS);
+        seen = EPOCH.load(Ordering::Acquire);
+        // SAFETY: the caller wrote the slot before publishing `seen` and does
+        // not touch it again until DONE reaches `seen`.
+        let (job, caller) = unsafe {
+            let s = &*SLOT.0.get();
+            (s.job, s.caller.clone())
+        };
+        let ok = match job {
+            // SAFETY: `run2` keeps the closure alive until it sees DONE == seen.
+            Some(job) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job.0)(1) })).is_ok(),
+            None => true,
+        };
+        PANICKED.store(!ok, Ordering::Relaxed);
+        DONE.store(seen, Ordering::SeqCst);
+        wake(&CALLER_SLEEPS, caller.as_ref());
+    }
+}
+
+fn helper() -> Option<&'static Thread> {
+    HELPER
+        .get_or_init(|| {
+            std::thread::Builder::new().name("nn-gemm".into()).spawn(helper_loop).ok().map(|h| h.thread().clone())
+        })
+        .as_ref()
 }
 
 /// Waits for the helper on drop, so the job outlives its use even if part 0 panics.
-struct WaitDone(&'static Pool);
+struct WaitDone(usize);
 
 impl Drop for WaitDone {
     fn drop(&mut self) {
-        spin_until(&DONE, SPIN_CALLER);
-        let mut st = lock(self.0);
-        while !st.done {
-            st = self.0.done.wait(st).unwrap_or_else(|e| e.into_inner());
-        }
-        let panicked = std::mem::take(&mut st.panicked);
-        drop(st);
+        let epoch = self.0;
+        wait(|| DONE.load(Ordering::SeqCst) == epoch, SPIN_CALLER, &CALLER_SLEEPS);
+        let panicked = PANICKED.swap(false, Ordering::Relaxed);
         BUSY.store(false, Ordering::Release);
         if panicked && !std::thread::panicking() {
             panic!("sgemm helper thread panicked");
@@ -126,7 +162,7 @@ pub(super) fn run2(f: &(dyn Fn(usize) + Sync)) {
         f(1);
         return;
     }
-    let Some(pool) = pool() else {
+    let Some(helper) = helper() else {
         BUSY.store(false, Ordering::Release);
         f(0);
         f(1);
@@ -137,14 +173,18 @@ pub(super) fn run2(f: &(dyn Fn(usize) + Sync)) {
     let job = Job(unsafe {
         std::mem::transmute::<*const (dyn Fn(usize) + Sync + '_), *const (dyn Fn(usize) + Sync + 'static)>(f)
     });
-    {
-        let mut st = lock(pool);
-        st.done = false;
-        DONE.store(false, Ordering::Relaxed);
-        st.job = Some(job);
-        HAS_JOB.store(true, Ordering::Release);
-        pool.work.notify_one();
+    let epoch = EPOCH.load(Ordering::Relaxed).wrapping_add(1);
+    // SAFETY: we hold BUSY and the helper has finished every earlier job
+    // (DONE == EPOCH), so nobody else reads or writes the slot now.
+    unsafe {
+        let s = &mut *SLOT.0.get();
+        s.job = Some(job);
+        if s.caller.as_ref().map(Thread::id) != Some(std::thread::current().id()) {
+            s.caller = Some(std::thread::current());
+        }
     }
-    let _wait = WaitDone(pool);
+    EPOCH.store(epoch, Ordering::SeqCst);
+    wake(&HELPER_SLEEPS, Some(helper));
+    let _wait = WaitDone(epoch);
     f(0);
 }
