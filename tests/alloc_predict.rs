@@ -1,27 +1,9 @@
 //! `predict_one` allocates nothing: a counting global allocator sees no call.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/alloc.rs"]
+mod alloc;
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
-#[global_allocator]
-static A: Counting = Counting;
+use alloc::allocs;
 
 nn::sequential! {
     struct SeedMlp {
@@ -48,14 +30,14 @@ fn predict_one_allocates_nothing_first_call_included() {
     let e = Everything::seeded(2);
     let x = [[0.5f32; 28]; 28];
     let xe = [[0.25f32; 6]; 4];
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = allocs();
     let y = m.predict_one(&x);
     let ye = e.predict_one(&xe);
     let mut acc = 0.0;
     for _ in 0..100 {
         acc += m.predict_one(&x)[3] + e.predict_one(&xe)[0][1];
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = allocs();
     assert_eq!(after - before, 0, "predict_one allocated {} times", after - before);
     assert!(acc.is_finite() && y.iter().all(|v| v.is_finite()) && ye.len() == 3);
 }

@@ -2,48 +2,14 @@
 //! global allocator (counting this thread's calls only, so that other tests
 //! running in parallel do not interfere) sees no allocation over many steps.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use nn::loss::{CategoricalCrossentropy, SparseCategoricalCrossentropy};
 use nn::ndarray::{Array1, Array2, Array3};
 use nn::optim::{Adam, Sgd};
 
-struct Counting;
+#[path = "common/alloc.rs"]
+mod alloc;
 
-thread_local! {
-    // `const` initialization: reading it never allocates.
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
-#[global_allocator]
-static A: Counting = Counting;
-
-fn allocs() -> usize {
-    ALLOCS.with(Cell::get)
-}
+use alloc::allocs;
 
 nn::sequential! {
     struct SeedMlp {

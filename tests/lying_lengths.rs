@@ -2,34 +2,12 @@
 //! anything of the claimed size is allocated: a global allocator records the
 //! largest single allocation while each bad file is read.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-struct Tracking;
-static LARGEST: AtomicUsize = AtomicUsize::new(0);
-static ON: AtomicBool = AtomicBool::new(false);
+#[path = "common/alloc.rs"]
+mod alloc;
 
-unsafe impl GlobalAlloc for Tracking {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ON.load(Ordering::Relaxed) {
-            LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
-        }
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ON.load(Ordering::Relaxed) {
-            LARGEST.fetch_max(new_size, Ordering::Relaxed);
-        }
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
-#[global_allocator]
-static A: Tracking = Tracking;
+use alloc::largest_allocation;
 
 nn::sequential! {
     struct Net {
@@ -38,24 +16,11 @@ nn::sequential! {
     }
 }
 
-/// Runs `f` and returns the largest single allocation it made.
-/// (Tests in this file run one at a time: see the mutex.)
-fn largest_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    LARGEST.store(0, Ordering::SeqCst);
-    ON.store(true, Ordering::SeqCst);
-    let out = f();
-    ON.store(false, Ordering::SeqCst);
-    (out, LARGEST.load(Ordering::SeqCst))
-}
-
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Bytes that a read may allocate for bookkeeping (paths, messages, buffers).
 const SMALL: usize = 64 * 1024;
 
 #[test]
 fn safetensors_header_longer_than_the_file() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.safetensors");
     let before = {
@@ -87,7 +52,6 @@ fn safetensors_header_longer_than_the_file() {
 
 #[test]
 fn safetensors_tensor_offsets_beyond_the_file() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.safetensors");
     // A valid header length whose tensors claim terabytes of data.
@@ -105,7 +69,6 @@ fn safetensors_tensor_offsets_beyond_the_file() {
 
 #[test]
 fn idx_dimensions_larger_than_the_file() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     // (dimensions, data bytes really present)
     let cases: [(&[u32], usize); 4] =
