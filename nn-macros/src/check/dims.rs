@@ -1,0 +1,219 @@
+//! Sizes: literals the macro checks, const expressions it leaves to the compiler.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, UnOp};
+
+use crate::layers::{self, ACTIVATIONS};
+use crate::parse::single_ident;
+
+use super::args::is_known_name;
+use super::Errors;
+
+/// A size: a literal the macro can check, or a const expression it cannot.
+#[derive(Clone, Debug)]
+pub enum Dim {
+    /// A literal size, known to the macro.
+    Lit(u64),
+    /// A const expression (`HIDDEN * 2`), known only to the compiler.
+    Sym(TokenStream),
+}
+
+impl Dim {
+    /// The size as a `usize` expression.
+    pub fn tokens(&self) -> TokenStream {
+        match self {
+            Dim::Lit(n) => proc_macro2::Literal::u64_unsuffixed(*n).into_token_stream(),
+            Dim::Sym(t) => quote!((#t)),
+        }
+    }
+    /// How the size reads in a message.
+    pub fn show(&self) -> String {
+        match self {
+            Dim::Lit(n) => n.to_string(),
+            Dim::Sym(t) => t.to_string(),
+        }
+    }
+}
+
+/// The product of sizes: literals folded into one factor, written only when
+/// it is not 1 (so that the expansion has no `1 * N` for lints to flag).
+pub fn product(dims: &[Dim]) -> Dim {
+    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 1 }).product();
+    let syms: Vec<TokenStream> = dims.iter().filter(|d| matches!(d, Dim::Sym(_))).map(Dim::tokens).collect();
+    match (syms.is_empty(), lit) {
+        (true, _) => Dim::Lit(lit),
+        (false, 1) => Dim::Lit(1).joined(&syms, quote!(*)),
+        (false, _) => {
+            let n = lit as usize;
+            Dim::Sym(quote!(#n #(* #syms)*))
+        }
+    }
+}
+
+impl Dim {
+    /// `a op b op c` over symbolic parts.
+    fn joined(self, parts: &[TokenStream], op: TokenStream) -> Dim {
+        let first = &parts[0];
+        let rest = &parts[1..];
+        let _ = self;
+        Dim::Sym(quote!(#first #(#op #rest)*))
+    }
+}
+
+/// `(None, 28, 28)`.
+pub fn show_shape(dims: &[Dim]) -> String {
+    let mut s = String::from("(None");
+    for d in dims {
+        s.push_str(", ");
+        s.push_str(&d.show());
+    }
+    s.push(')');
+    s
+}
+
+/// The sum of sizes: literals folded into one term, written only when it is not 0.
+pub fn sum(dims: &[Dim]) -> Dim {
+    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 0 }).sum();
+    let syms: Vec<TokenStream> = dims.iter().filter(|d| matches!(d, Dim::Sym(_))).map(Dim::tokens).collect();
+    match (syms.is_empty(), lit) {
+        (true, _) => Dim::Lit(lit),
+        (false, 0) => Dim::Lit(0).joined(&syms, quote!(+)),
+        (false, _) => {
+            let n = lit as usize;
+            Dim::Sym(quote!(#n #(+ #syms)*))
+        }
+    }
+}
+
+/// Sizes from a bracket; `allow_infer` admits one `-1` (Reshape).
+pub(super) fn dims_of(
+    what: &str,
+    exprs: &[Expr],
+    span: Span,
+    allow_infer: bool,
+    errors: &mut Errors,
+    asserts: &mut Vec<TokenStream>,
+) -> Vec<Dim> {
+    if exprs.is_empty() {
+        errors.add(span, "a shape needs at least one size: `[28, 28]`");
+    }
+    exprs
+        .iter()
+        .map(|e| {
+            if allow_infer && int_lit(e) == Some(-1) {
+                return Dim::Lit(0); // placeholder, resolved by Reshape
+            }
+            size(e, what, errors, asserts).unwrap_or(Dim::Lit(1))
+        })
+        .collect()
+}
+
+/// A signed integer literal (`-1`, `300`).
+pub(super) fn int_lit(e: &Expr) -> Option<i128> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Int(i) => i.base10_parse::<i128>().ok(),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => int_lit(&u.expr).map(|v| -v),
+        Expr::Group(g) => int_lit(&g.expr),
+        Expr::Paren(p) => int_lit(&p.expr),
+        _ => None,
+    }
+}
+
+/// A float or integer literal, with its sign.
+pub(super) fn float_lit(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Int(i) => i.base10_parse::<f64>().ok(),
+            Lit::Float(f) => f.base10_parse::<f64>().ok(),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => float_lit(&u.expr).map(|v| -v),
+        Expr::Group(g) => float_lit(&g.expr),
+        Expr::Paren(p) => float_lit(&p.expr),
+        _ => None,
+    }
+}
+
+/// A positive integer size: a literal, or a const expression checked at compile time.
+pub(super) fn size(e: &Expr, what: &str, errors: &mut Errors, asserts: &mut Vec<TokenStream>) -> Option<Dim> {
+    let shown = e.to_token_stream().to_string();
+    if let Expr::Lit(l) = e {
+        match &l.lit {
+            Lit::Int(i) => match i.base10_parse::<u64>() {
+                Ok(0) => errors.add(e.span(), format!("{what} must be at least 1, found 0")),
+                Ok(n) if i.suffix().is_empty() || i.suffix() == "usize" => return Some(Dim::Lit(n)),
+                Ok(n) => errors.add(e.span(), format!("{what} is a `usize`, found `{i}`; write `{n}`")),
+                Err(_) => errors.add(e.span(), format!("{what} must be a positive integer, found `{i}`")),
+            },
+            Lit::Float(f) => {
+                let whole = f.base10_digits().split(['.', 'e', 'E']).next().unwrap_or("1");
+                let whole = if whole.is_empty() || whole == "0" { "1" } else { whole };
+                errors.add(e.span(), format!("{what} must be a positive integer, found `{f}`; write `{whole}`"))
+            }
+            Lit::Str(s) => errors.add(
+                e.span(),
+                format!("{what} must be a positive integer, found the string `{shown}`; write `{}`", s.value()),
+            ),
+            _ => errors.add(e.span(), format!("{what} must be a positive integer, found `{shown}`")),
+        }
+        return None;
+    }
+    if let Some(v) = int_lit(e) {
+        errors.spanned(e, format!("{what} must be a positive integer, found `{v}`"));
+        return None;
+    }
+    if let Some(v) = float_lit(e) {
+        errors.spanned(e, format!("{what} must be a positive integer, found `{v:?}`"));
+        return None;
+    }
+    if let Expr::Array(a) = e {
+        errors.spanned(e, format!("{what} must be a positive integer, found a bracket; write each size once, `[28, 28]`, not `[[28, 28]]`"));
+        let _ = a;
+        return None;
+    }
+    if let Some(id) = single_ident(e) {
+        let s = id.to_string();
+        if is_known_name(&s)
+            || s.chars().next().is_some_and(|c| c.is_lowercase())
+                && layers::suggest(&s, ACTIVATIONS.iter().map(|a| a.0)).is_some()
+        {
+            errors.add(e.span(), format!("{what} must come first, as a positive integer; found `{s}`"));
+            return None;
+        }
+    }
+    if !const_like(e) {
+        errors.spanned(e, format!("{what} must be a positive integer or a `usize` constant, found `{shown}`"));
+        return None;
+    }
+    // A const expression: the compiler checks it is a `usize` (one error at
+    // the expression if not) and at least 1, with a message like the literal case.
+    let msg = format!("{what} must be at least 1, but `{shown}` is 0");
+    asserts.push(quote_spanned! {e.span()=>
+        const _: () = {
+            let size: usize = #e;
+            ::core::assert!(size > 0, #msg);
+        };
+    });
+    Some(Dim::Sym(quote_spanned!(e.span()=> (#e) as usize)))
+}
+
+/// Whether an expression may be a `usize` constant: paths, arithmetic,
+/// calls of `const fn`s, blocks; not arrays, strings, closures or ranges.
+pub(super) fn const_like(e: &Expr) -> bool {
+    match e {
+        Expr::Path(_) | Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_) | Expr::Block(_) => true,
+        Expr::Const(_) | Expr::Field(_) | Expr::Index(_) | Expr::If(_) | Expr::Match(_) => true,
+        Expr::Lit(l) => matches!(l.lit, Lit::Int(_)),
+        Expr::Binary(b) => const_like(&b.left) && const_like(&b.right),
+        Expr::Unary(u) => const_like(&u.expr),
+        Expr::Paren(p) => const_like(&p.expr),
+        Expr::Group(g) => const_like(&g.expr),
+        Expr::Cast(c) => const_like(&c.expr),
+        _ => false,
+    }
+}
