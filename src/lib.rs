@@ -66,5 +66,7 @@ pub mod prelude {
     pub use crate::ndarray::{self, s, Array, Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayView3, Axis};
     pub use crate::sequential;
     #[cfg(feature = "std")]
+    pub use crate::train::{Evaluation, FitOptions, History};
+    #[cfg(feature = "std")]
     pub use crate::Error;
 }
