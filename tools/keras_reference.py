@@ -9,33 +9,17 @@ training-mode loss and gradients of one batch, and the weights after one
     python tools/keras_reference.py   # writes tests/reference/keras/*.safetensors
 """
 import gzip
-import json
 import os
-import struct
 
 import numpy as np
 import keras
 import tensorflow as tf
 
+# Run as `python tools/keras_reference.py`: its folder is on the import path.
+from keras_export import write_safetensors
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "reference", "keras")
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr, dtype="<f4")
-        data = arr.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
 
 
 def mnist_test(n):
