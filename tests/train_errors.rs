@@ -351,6 +351,7 @@ fn diverging_fit_stops_at_a_named_epoch_and_batch_with_finite_weights() {
         (e.parse::<usize>().unwrap(), b.parse::<usize>().unwrap())
     };
     assert!(msg.contains("is not finite") || msg.contains("the loss is"), "{msg}");
+    assert!(weights(&plain).iter().flatten().all(|v| v.is_finite()), "no Inf or NaN left in the weights");
 
     // With TerminateOnNaN: a clean stop at the same epoch and batch (counted
     // from 0 in the History), with the same, finite, last good weights.
@@ -361,4 +362,20 @@ fn diverging_fit_stops_at_a_named_epoch_and_batch_with_finite_weights() {
     assert_eq!(h.epoch.len(), epoch - 1, "finished epochs in the History");
     assert!(weights(&guarded).iter().flatten().all(|v| v.is_finite()));
     assert_eq!(weights(&guarded), weights(&plain), "both keep the weights of the last finite step");
+}
+
+#[test]
+fn a_step_that_overflows_the_weights_is_undone_without_any_callback() {
+    use nn::loss::MeanSquaredError;
+    let xs = Array2::from_shape_fn((16, 3), |(i, j)| (i * 3 + j) as f32);
+    let y = Array2::from_shape_fn((16, 2), |(i, _)| i as f32 * 100.0);
+    let mut m = Reg::seeded(1);
+    let before = weights(&m);
+    // Finite gradients times a huge learning rate: the first step writes Inf
+    // into the weights, the second step's loss is not finite.
+    let opts = FitOptions { epochs: 3, batch_size: 8, verbose: 0, ..Default::default() };
+    let err = m.fit(&xs, &y, &MeanSquaredError, &mut Sgd::new(1e37), opts).unwrap_err();
+    assert!(matches!(err, Error::NonFinite(_)), "{err:?}");
+    assert!(err.to_string().starts_with("fit: epoch 1, batch 2: "), "{err}");
+    assert_eq!(weights(&m), before, "the weights of the start of the epoch are back");
 }

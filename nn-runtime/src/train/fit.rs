@@ -220,7 +220,6 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
     let mut yb: Vec<L::Elem> = y_train[..batch_size.min(n_train) * tps].to_vec();
     let mut history = History::default();
     let mut progress = Progress::new(verbose);
-    let guards_nan = !callbacks.is_empty();
     // A stop asked for at the end of a batch takes effect at the end of the epoch.
     let mut batch_stop = None;
 
@@ -240,12 +239,10 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
                 order.swap(i, gen.random_range(0..=i));
             }
         }
-        // The weights at the start of the epoch, to fall back on if a step leaves them non-finite.
-        let snapshot: Option<Vec<Vec<f32>>> = guards_nan.then(|| {
-            let mut s = Vec::new();
-            m.visit_weights(&mut |_, _, p| s.push(p.to_vec()));
-            s
-        });
+        // The weights at the start of the epoch (one copy per epoch, not per
+        // batch), to fall back on if a step leaves them non-finite.
+        let mut snapshot = Vec::new();
+        m.visit_weights(&mut |_, _, p| snapshot.push(p.to_vec()));
 
         progress.epoch_begin(epoch, epochs, steps);
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
@@ -275,18 +272,16 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
                     for c in callbacks.iter_mut() {
                         handled |= c.on_non_finite(epoch, b, &reason);
                     }
+                    if !weights_finite(m) {
+                        let mut it = snapshot.iter();
+                        m.visit_weights_mut(&mut |_, _, p| {
+                            if let Some(w) = it.next() {
+                                p.as_mut_slice().copy_from_slice(w);
+                            }
+                        });
+                    }
                     if !handled {
                         return Err(Error::NonFinite(format!("fit: epoch {}, batch {}: {reason}", epoch + 1, b + 1)));
-                    }
-                    if !weights_finite(m) {
-                        if let Some(s) = &snapshot {
-                            let mut it = s.iter();
-                            m.visit_weights_mut(&mut |_, _, p| {
-                                if let Some(w) = it.next() {
-                                    p.as_mut_slice().copy_from_slice(w);
-                                }
-                            });
-                        }
                     }
                     history.stopped = Some(StopReason { epoch, batch: Some(b), reason });
                     break 'epochs;
