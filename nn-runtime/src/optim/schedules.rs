@@ -117,10 +117,7 @@ impl ExponentialDecay {
 
     /// The rate after `step` completed steps.
     pub fn at(&self, step: u64) -> f32 {
-        let mut p = step as f32 / self.decay_steps as f32;
-        if self.staircase {
-            p = p.floor();
-        }
+        let p = decay_progress(step, self.decay_steps, self.staircase);
         self.initial_learning_rate as f32 * (self.decay_rate as f32).powf(p)
     }
 }
@@ -223,10 +220,7 @@ impl InverseTimeDecay {
 
     /// The rate after `step` completed steps.
     pub fn at(&self, step: u64) -> f32 {
-        let mut p = step as f32 / self.decay_steps as f32;
-        if self.staircase {
-            p = p.floor();
-        }
+        let p = decay_progress(step, self.decay_steps, self.staircase);
         self.initial_learning_rate as f32 / (1.0 + self.decay_rate as f32 * p)
     }
 }
@@ -322,5 +316,15 @@ impl OneCycle {
             last
         };
         lr as f32
+    }
+}
+
+/// Keras's `step / decay_steps` of the decay schedules, floored with `staircase`.
+fn decay_progress(step: u64, decay_steps: u64, staircase: bool) -> f32 {
+    let p = step as f32 / decay_steps as f32;
+    if staircase {
+        p.floor()
+    } else {
+        p
     }
 }
