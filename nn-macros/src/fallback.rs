@@ -5,7 +5,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::check::{Dim, Errors, Model};
+use crate::check::Model;
+use crate::dims::Dim;
 use crate::expand::snake_case;
 use crate::parse::Head;
 
@@ -26,8 +27,8 @@ fn nested(dims: &[usize]) -> TokenStream {
 
 /// The errors, and the struct with every item of the API, so that uses of the
 /// model type-check while the declaration is being fixed.
-pub fn emit(head: &Head, model: Option<&Model>, errors: Errors) -> TokenStream {
-    let errors = errors.finish().map(|e| e.to_compile_error());
+pub fn emit(head: &Head, model: Option<&Model>, errors: Option<syn::Error>) -> TokenStream {
+    let errors = errors.map(|e| e.to_compile_error());
     let Head { attrs, vis, ident, .. } = head;
     let name = snake_case(&ident.to_string());
     let shapes = model

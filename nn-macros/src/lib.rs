@@ -6,11 +6,15 @@
 //! methods. On a mistake `fallback` still emits the struct, so the user sees
 //! the mistakes and no cascade of "cannot find type" errors.
 
+mod args;
 mod check;
+mod ctxt;
+mod dims;
 mod expand;
 mod fallback;
 mod layers;
 mod parse;
+mod vocab;
 mod weights;
 
 use proc_macro::TokenStream;
@@ -74,31 +78,26 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Ok(h) => h,
         Err(e) => return e.to_compile_error(),
     };
-    let mut errors = check::Errors::default();
-    head.errors.iter().cloned().for_each(|e| errors.push(e));
+    let mut cx = ctxt::Ctxt::new();
+    head.errors.iter().cloned().for_each(|e| cx.push(e));
     let layers = match syn::parse2::<parse::Layers>(head.body.clone()) {
         Ok(l) => l,
         Err(e) => {
-            errors.push(e);
-            return fallback::emit(&head, None, errors);
+            cx.push(e);
+            return fallback::emit(&head, None, cx.check().err());
         }
     };
-    layers.errors.into_iter().for_each(|e| errors.push(e));
-    let model = check::check(&layers.layers, head.ident.span(), &mut errors);
-    if errors.has_errors() {
-        return fallback::emit(&head, Some(&model), errors);
-    }
+    layers.errors.into_iter().for_each(|e| cx.push(e));
+    let model = check::check(&layers.layers, head.ident.span(), &mut cx);
+    let expected = weights::expected(&model);
     let embedded = match &head.weights {
-        Some(attr) => {
-            let expected = weights::expected(&model);
-            match weights::check(attr, &expected, &mut errors) {
-                Some(file) => Some((expected, file)),
-                None => return fallback::emit(&head, Some(&model), errors),
-            }
-        }
-        None => None,
+        Some(attr) if !cx.has_errors() => weights::check(attr, &expected, &mut cx),
+        _ => None,
     };
-    expand::model(&head, &model, embedded.as_ref().map(|(e, f)| (&e[..], f)))
+    match cx.check() {
+        Ok(asserts) => expand::model(&head, &model, &asserts, embedded.as_ref().map(|f| (&expected[..], f))),
+        Err(e) => fallback::emit(&head, Some(&model), Some(e)),
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! written once here instead of in every expansion: batched prediction and
 //! weight files.
 //!
-//! Without the `std` feature only [`Slot`] (empty), [`max_of`], [`freeze`]
+//! Without the `std` feature only [`Slot`] (empty), [`max_of`], [`fits`], [`freeze`]
 //! and [`set_trainable`] are left: the macro's `embedded()` and
 //! `predict_one` need nothing else.
 
@@ -140,6 +140,21 @@ pub const fn max_of(xs: &[usize]) -> usize {
         i += 1;
     }
     m
+}
+
+/// Whether the product of `dims` fits in a `usize` (a `const fn`, for the
+/// overflow checks of sizes given as const items).
+pub const fn fits(dims: &[usize]) -> bool {
+    let mut n: usize = 1;
+    let mut i = 0;
+    while i < dims.len() {
+        match n.checked_mul(dims[i]) {
+            Some(m) => n = m,
+            None => return false,
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Marks every weight of a layer as not trainable (Keras's `trainable = False`).

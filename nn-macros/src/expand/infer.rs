@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::Gen;
-use crate::check::{Dim, Model};
+use crate::check::Model;
+use crate::dims::Dim;
 
 /// `Model::infer`: computing layers in order, views skipped.
 pub fn infer(gens: &[Gen]) -> TokenStream {

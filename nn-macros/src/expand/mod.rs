@@ -5,11 +5,12 @@ mod infer;
 mod train;
 mod weights;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use crate::check::{product, show_shape, sum, Dim, Layer, Model, Value};
-use crate::layers::Op;
+use crate::check::{Layer, Model};
+use crate::dims::{product, show_shape, sum, Dim};
+use crate::layers::Pass;
 use crate::parse::Head;
 use crate::weights::{Embedded, Expected};
 
@@ -33,106 +34,21 @@ pub struct Gen<'a> {
 
 impl<'a> Gen<'a> {
     fn new(layer: &'a Layer) -> Self {
-        let field = Ident::new(&layer.name, layer.span);
-        let n = product(&layer.input).tokens();
-        let last = layer.input.last().cloned().unwrap_or(Dim::Lit(1)).tokens();
-        let act = |v: Option<&Value>| {
-            let name = match v {
-                Some(Value::Activation(t)) => *t,
-                _ => "Linear",
-            };
-            let t = Ident::new(name, Span::call_site());
-            quote!(::nn::activations::#t)
-        };
-        let ty = match layer.kind.op {
-            Op::Flatten | Op::Reshape | Op::Input => quote!(::nn::layers::Reshape<{ #n }>),
-            Op::Dense => {
-                let o = layer.output.last().cloned().unwrap_or(Dim::Lit(1)).tokens();
-                let a = act(layer.get("activation"));
-                quote!(::nn::layers::Dense<{ #last }, { #o }, #a>)
-            }
-            Op::BatchNorm => quote!(::nn::layers::BatchNorm<{ #last }>),
-            Op::Activation => {
-                let a = act(layer.get("activation"));
-                quote!(::nn::layers::Activation<#a, { #last }>)
-            }
-            Op::LeakyRelu => quote!(::nn::layers::LeakyRelu<{ #n }>),
-            Op::PRelu => quote!(::nn::layers::PRelu<{ #n }>),
-            Op::Elu => quote!(::nn::layers::Elu<{ #n }>),
-            Op::Dropout => quote!(::nn::layers::Dropout<{ #n }>),
-            Op::AlphaDropout => quote!(::nn::layers::AlphaDropout<{ #n }>),
-            Op::RRelu => quote!(::nn::layers::RRelu<{ #n }>),
-        };
-        let view = matches!(layer.kind.op, Op::Flatten | Op::Reshape | Op::Input);
+        let pass = layer.spec.pass();
         Gen {
             layer,
-            field,
-            ty,
-            width_in: n,
+            field: Ident::new(&layer.name, layer.span),
+            ty: layer.spec.ty(&layer.io()),
+            width_in: product(&layer.input).tokens(),
             width_out: product(&layer.output).tokens(),
-            infer_identity: view || matches!(layer.kind.op, Op::Dropout | Op::AlphaDropout),
-            train_identity: view,
+            infer_identity: pass != Pass::Compute,
+            train_identity: pass == Pass::View,
         }
     }
 
     /// The expression that builds the layer, drawing from `rng` in declaration order.
     fn init(&self) -> TokenStream {
-        let l = self.layer;
-        match l.kind.op {
-            Op::Flatten | Op::Reshape | Op::Input => quote!(::nn::layers::Reshape),
-            Op::Dense => {
-                let kernel = match l.get("kernel_initializer") {
-                    Some(Value::Initializer(t)) => t.clone(),
-                    _ => quote!(::nn::init::Initializer::glorot_uniform()),
-                };
-                let bias = if l.use_bias() {
-                    match l.get("bias_initializer") {
-                        Some(Value::Initializer(t)) => quote!(::core::option::Option::Some(&#t)),
-                        _ => quote!(::core::option::Option::Some(&::nn::init::Initializer::Zeros)),
-                    }
-                } else {
-                    quote!(::core::option::Option::None)
-                };
-                quote!(::nn::layers::Dense::new(&#kernel, #bias, &mut rng))
-            }
-            Op::BatchNorm => {
-                let (m, e) = (l.float("momentum", 0.99), l.float("epsilon", 1e-3));
-                quote!(::nn::layers::BatchNorm::new(#m, #e))
-            }
-            Op::Activation => quote!(::nn::layers::Activation::new()),
-            Op::LeakyRelu => {
-                let a = l.float("alpha", 0.3);
-                quote!(::nn::layers::LeakyRelu::new(#a))
-            }
-            Op::PRelu => {
-                let dims = l.input.iter().map(Dim::tokens);
-                quote!(::nn::layers::PRelu::new({
-                    const SHAPE: &[usize] = &[#(#dims),*];
-                    SHAPE
-                }))
-            }
-            Op::Elu => {
-                let a = l.float("alpha", 1.0);
-                quote!(::nn::layers::Elu::new(#a))
-            }
-            Op::Dropout => {
-                let r = l.float("rate", 0.0);
-                quote!(::nn::layers::Dropout::new(#r))
-            }
-            Op::AlphaDropout => {
-                let r = l.float("rate", 0.0);
-                quote!(::nn::layers::AlphaDropout::new(#r))
-            }
-            Op::RRelu => {
-                let (lo, hi) = (l.float("lower", 0.125), l.float("upper", 1.0 / 3.0));
-                quote!(::nn::layers::RRelu::new(#lo, #hi))
-            }
-        }
-    }
-
-    /// Whether this layer ends in softmax.
-    fn softmax(&self) -> bool {
-        matches!(self.layer.get("activation"), Some(Value::Activation("Softmax")))
+        self.layer.spec.init(&self.layer.io())
     }
 }
 
@@ -162,27 +78,31 @@ fn shape_array(dims: &[Dim]) -> TokenStream {
 
 /// The whole expansion of a checked model; `embedded` is the checked file of
 /// `#[weights = ".."]`, if any.
-pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedded)>) -> TokenStream {
+pub fn model(
+    head: &Head,
+    model: &Model,
+    asserts: &[TokenStream],
+    embedded: Option<(&[Expected], &Embedded)>,
+) -> TokenStream {
     let Head { attrs, vis, ident, .. } = head;
     let gens: Vec<Gen> = model.layers.iter().map(Gen::new).collect();
     let name = snake_case(&ident.to_string());
-    let asserts = &model.asserts;
 
     let fields = gens.iter().map(|g| {
         let (f, ty) = (&g.field, &g.ty);
         let doc =
-            format!(" `{}` ({}): output shape {}.", g.layer.name, g.layer.kind.class, show_shape(&g.layer.output));
+            format!(" `{}` ({}): output shape {}.", g.layer.name, g.layer.kind.class(), show_shape(&g.layer.output));
         quote_spanned!(g.layer.span=> #[doc = #doc] pub #f: #ty,)
     });
     let inits = gens.iter().map(|g| {
         let (f, init) = (&g.field, g.init());
-        let freeze = (!g.layer.trainable()).then(|| quote!(::nn::model::freeze(&mut model.#f);));
+        let freeze = (!g.layer.trainable).then(|| quote!(::nn::model::freeze(&mut model.#f);));
         (quote!(#f: #init,), freeze)
     });
     let (inits, freezes): (Vec<_>, Vec<_>) = inits.unzip();
     // Only what is needed: a generator when an initializer draws, a
     // mutable binding when a layer is frozen after construction.
-    let rng = gens.iter().any(|g| g.layer.kind.op == Op::Dense).then(|| quote!(let mut rng = ::nn::rng::seeded(seed);));
+    let rng = gens.iter().any(|g| g.layer.spec.draws()).then(|| quote!(let mut rng = ::nn::rng::seeded(seed);));
     let build = quote! {
         #ident {
             #(#inits)*
@@ -204,17 +124,16 @@ pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedde
     let (in_rank, out_rank) = (model.input.len(), model.output().len());
     let (in_n, out_n) = (product(&model.input).tokens(), product(model.output()).tokens());
     let params: Vec<(Dim, Dim)> = model.layers.iter().map(Layer::params).collect();
-    let trainable = sum(&params.iter().map(|p| p.0.clone()).collect::<Vec<_>>());
-    let non_trainable = sum(&params.iter().map(|p| p.1.clone()).collect::<Vec<_>>());
+    let (trainable, non_trainable) = model.params();
     let total = sum(&[trainable.clone(), non_trainable.clone()]).tokens();
     let (trainable, non_trainable) = (trainable.tokens(), non_trainable.tokens());
     let rows = gens.iter().zip(&params).map(|(g, (t, n))| {
-        let (lname, class) = (&g.layer.name, g.layer.kind.class);
+        let (lname, class) = (&g.layer.name, g.layer.kind.class());
         let shape = g.layer.output.iter().map(Dim::tokens);
         let p = sum(&[t.clone(), n.clone()]).tokens();
         quote!(::nn::summary::Row { name: #lname, class: #class, output_shape: &[#(#shape),*], params: #p })
     });
-    let softmax_out = gens.iter().rev().find(|g| !g.train_identity).is_some_and(Gen::softmax);
+    let softmax_out = gens.iter().rev().find(|g| !g.train_identity).is_some_and(|g| g.layer.spec.ends_in_softmax());
 
     let visits = gens.iter().map(|g| {
         let (f, lname) = (&g.field, &g.layer.name);
@@ -235,7 +154,7 @@ pub fn model(head: &Head, model: &Model, embedded: Option<(&[Expected], &Embedde
 
     // Sizes given as const items are cast to `usize` (so that a mistyped const
     // is one error, at the assertion); the cast is a no-op for `usize` consts.
-    let allow_cast = (!model.asserts.is_empty()).then(|| quote!(#[allow(clippy::unnecessary_cast)]));
+    let allow_cast = (!asserts.is_empty()).then(|| quote!(#[allow(clippy::unnecessary_cast)]));
 
     quote! {
         #(#attrs)*

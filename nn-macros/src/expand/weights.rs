@@ -6,7 +6,6 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::Gen;
-use crate::layers::Op;
 use crate::weights::{param, Embedded, Expected};
 
 /// The `embedded` constructor, for the inherent `impl`.
@@ -22,27 +21,7 @@ pub fn embedded(ident: &Ident, gens: &[Gen], expected: &[Expected], file: &Embed
             .filter(|(e, _)| e.layer == i)
             .map(|(e, t)| param(e, t, &bytes))
             .collect();
-        let l = g.layer;
-        let init = match l.kind.op {
-            Op::Dense => {
-                let kernel = &params[0];
-                let bias = match params.get(1) {
-                    Some(b) => quote!(::core::option::Option::Some(#b)),
-                    None => quote!(::core::option::Option::None),
-                };
-                quote!(::nn::layers::Dense::from_params(#kernel, #bias))
-            }
-            Op::BatchNorm => {
-                let (m, e) = (l.float("momentum", 0.99), l.float("epsilon", 1e-3));
-                quote!(::nn::layers::BatchNorm::from_params(#(#params,)* #m, #e))
-            }
-            Op::PRelu => {
-                let alpha = &params[0];
-                quote!(::nn::layers::PRelu::from_params(#alpha))
-            }
-            // Layers without weights: their constructors are `const fn`s.
-            _ => g.init(),
-        };
+        let init = g.layer.spec.over_weights(&g.layer.io(), &params);
         quote!(#f: #init,)
     });
     let doc = format!(

@@ -5,11 +5,10 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, UnOp};
 
-use crate::layers::{self, ACTIVATIONS};
+use crate::args::is_known_name;
+use crate::ctxt::Ctxt;
 use crate::parse::single_ident;
-
-use super::args::is_known_name;
-use super::Errors;
+use crate::vocab::{self, ACTIVATIONS};
 
 /// A size: a literal the macro can check, or a const expression it cannot.
 #[derive(Clone, Debug)]
@@ -39,8 +38,9 @@ impl Dim {
 
 /// The product of sizes: literals folded into one factor, written only when
 /// it is not 1 (so that the expansion has no `1 * N` for lints to flag).
+/// Saturates instead of overflowing: [`count`] is what reports an overflow.
 pub fn product(dims: &[Dim]) -> Dim {
-    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 1 }).product();
+    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 1 }).fold(1, u64::saturating_mul);
     let syms: Vec<TokenStream> = dims.iter().filter(|d| matches!(d, Dim::Sym(_))).map(Dim::tokens).collect();
     match (syms.is_empty(), lit) {
         (true, _) => Dim::Lit(lit),
@@ -75,7 +75,7 @@ pub fn show_shape(dims: &[Dim]) -> String {
 
 /// The sum of sizes: literals folded into one term, written only when it is not 0.
 pub fn sum(dims: &[Dim]) -> Dim {
-    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 0 }).sum();
+    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 0 }).fold(0, u64::saturating_add);
     let syms: Vec<TokenStream> = dims.iter().filter(|d| matches!(d, Dim::Sym(_))).map(Dim::tokens).collect();
     match (syms.is_empty(), lit) {
         (true, _) => Dim::Lit(lit),
@@ -88,16 +88,9 @@ pub fn sum(dims: &[Dim]) -> Dim {
 }
 
 /// Sizes from a bracket; `allow_infer` admits one `-1` (Reshape).
-pub(super) fn dims_of(
-    what: &str,
-    exprs: &[Expr],
-    span: Span,
-    allow_infer: bool,
-    errors: &mut Errors,
-    asserts: &mut Vec<TokenStream>,
-) -> Vec<Dim> {
+pub fn dims_of(what: &str, exprs: &[Expr], span: Span, allow_infer: bool, cx: &mut Ctxt) -> Vec<Dim> {
     if exprs.is_empty() {
-        errors.add(span, "a shape needs at least one size: `[28, 28]`");
+        cx.error(span, "a shape needs at least one size: `[28, 28]`");
     }
     exprs
         .iter()
@@ -105,13 +98,13 @@ pub(super) fn dims_of(
             if allow_infer && int_lit(e) == Some(-1) {
                 return Dim::Lit(0); // placeholder, resolved by Reshape
             }
-            size(e, what, errors, asserts).unwrap_or(Dim::Lit(1))
+            size(e, what, cx).unwrap_or(Dim::Lit(1))
         })
         .collect()
 }
 
 /// A signed integer literal (`-1`, `300`).
-pub(super) fn int_lit(e: &Expr) -> Option<i128> {
+pub fn int_lit(e: &Expr) -> Option<i128> {
     match e {
         Expr::Lit(l) => match &l.lit {
             Lit::Int(i) => i.base10_parse::<i128>().ok(),
@@ -125,7 +118,7 @@ pub(super) fn int_lit(e: &Expr) -> Option<i128> {
 }
 
 /// A float or integer literal, with its sign.
-pub(super) fn float_lit(e: &Expr) -> Option<f64> {
+pub fn float_lit(e: &Expr) -> Option<f64> {
     match e {
         Expr::Lit(l) => match &l.lit {
             Lit::Int(i) => i.base10_parse::<f64>().ok(),
@@ -140,39 +133,39 @@ pub(super) fn float_lit(e: &Expr) -> Option<f64> {
 }
 
 /// A positive integer size: a literal, or a const expression checked at compile time.
-pub(super) fn size(e: &Expr, what: &str, errors: &mut Errors, asserts: &mut Vec<TokenStream>) -> Option<Dim> {
+pub fn size(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<Dim> {
     let shown = e.to_token_stream().to_string();
     if let Expr::Lit(l) = e {
         match &l.lit {
             Lit::Int(i) => match i.base10_parse::<u64>() {
-                Ok(0) => errors.add(e.span(), format!("{what} must be at least 1, found 0")),
+                Ok(0) => cx.error(e.span(), format!("{what} must be at least 1, found 0")),
                 Ok(n) if i.suffix().is_empty() || i.suffix() == "usize" => return Some(Dim::Lit(n)),
-                Ok(n) => errors.add(e.span(), format!("{what} is a `usize`, found `{i}`; write `{n}`")),
-                Err(_) => errors.add(e.span(), format!("{what} must be a positive integer, found `{i}`")),
+                Ok(n) => cx.error(e.span(), format!("{what} is a `usize`, found `{i}`; write `{n}`")),
+                Err(_) => cx.error(e.span(), format!("{what} must be a positive integer, found `{i}`")),
             },
             Lit::Float(f) => {
                 let whole = f.base10_digits().split(['.', 'e', 'E']).next().unwrap_or("1");
                 let whole = if whole.is_empty() || whole == "0" { "1" } else { whole };
-                errors.add(e.span(), format!("{what} must be a positive integer, found `{f}`; write `{whole}`"))
+                cx.error(e.span(), format!("{what} must be a positive integer, found `{f}`; write `{whole}`"))
             }
-            Lit::Str(s) => errors.add(
+            Lit::Str(s) => cx.error(
                 e.span(),
                 format!("{what} must be a positive integer, found the string `{shown}`; write `{}`", s.value()),
             ),
-            _ => errors.add(e.span(), format!("{what} must be a positive integer, found `{shown}`")),
+            _ => cx.error(e.span(), format!("{what} must be a positive integer, found `{shown}`")),
         }
         return None;
     }
     if let Some(v) = int_lit(e) {
-        errors.spanned(e, format!("{what} must be a positive integer, found `{v}`"));
+        cx.spanned(e, format!("{what} must be a positive integer, found `{v}`"));
         return None;
     }
     if let Some(v) = float_lit(e) {
-        errors.spanned(e, format!("{what} must be a positive integer, found `{v:?}`"));
+        cx.spanned(e, format!("{what} must be a positive integer, found `{v:?}`"));
         return None;
     }
     if let Expr::Array(a) = e {
-        errors.spanned(e, format!("{what} must be a positive integer, found a bracket; write each size once, `[28, 28]`, not `[[28, 28]]`"));
+        cx.spanned(e, format!("{what} must be a positive integer, found a bracket; write each size once, `[28, 28]`, not `[[28, 28]]`"));
         let _ = a;
         return None;
     }
@@ -180,20 +173,20 @@ pub(super) fn size(e: &Expr, what: &str, errors: &mut Errors, asserts: &mut Vec<
         let s = id.to_string();
         if is_known_name(&s)
             || s.chars().next().is_some_and(|c| c.is_lowercase())
-                && layers::suggest(&s, ACTIVATIONS.iter().map(|a| a.0)).is_some()
+                && vocab::suggest(&s, ACTIVATIONS.iter().map(|a| a.name)).is_some()
         {
-            errors.add(e.span(), format!("{what} must come first, as a positive integer; found `{s}`"));
+            cx.error(e.span(), format!("{what} must come first, as a positive integer; found `{s}`"));
             return None;
         }
     }
     if !const_like(e) {
-        errors.spanned(e, format!("{what} must be a positive integer or a `usize` constant, found `{shown}`"));
+        cx.spanned(e, format!("{what} must be a positive integer or a `usize` constant, found `{shown}`"));
         return None;
     }
     // A const expression: the compiler checks it is a `usize` (one error at
     // the expression if not) and at least 1, with a message like the literal case.
     let msg = format!("{what} must be at least 1, but `{shown}` is 0");
-    asserts.push(quote_spanned! {e.span()=>
+    cx.assert(quote_spanned! {e.span()=>
         const _: () = {
             let size: usize = #e;
             ::core::assert!(size > 0, #msg);
@@ -204,7 +197,7 @@ pub(super) fn size(e: &Expr, what: &str, errors: &mut Errors, asserts: &mut Vec<
 
 /// Whether an expression may be a `usize` constant: paths, arithmetic,
 /// calls of `const fn`s, blocks; not arrays, strings, closures or ranges.
-pub(super) fn const_like(e: &Expr) -> bool {
+pub fn const_like(e: &Expr) -> bool {
     match e {
         Expr::Path(_) | Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_) | Expr::Block(_) => true,
         Expr::Const(_) | Expr::Field(_) | Expr::Index(_) | Expr::If(_) | Expr::Match(_) => true,
@@ -216,4 +209,36 @@ pub(super) fn const_like(e: &Expr) -> bool {
         Expr::Cast(c) => const_like(&c.expr),
         _ => false,
     }
+}
+
+/// Checks that a shape's element count fits in a `usize` (of a 64-bit
+/// target): an overflow of literal sizes is an error at `span` naming `what`
+/// and the shape; for const sizes a compile-time assertion says the same.
+/// Returns whether it fits (as far as the macro can see).
+pub fn count(dims: &[Dim], span: Span, what: &str, cx: &mut Ctxt) -> bool {
+    let lits = dims.iter().filter_map(|d| if let Dim::Lit(n) = d { Some(*n) } else { None });
+    if lits.clone().try_fold(1u64, u64::checked_mul).is_none() {
+        let shown = lits.map(|n| n.to_string()).collect::<Vec<_>>().join(" × ");
+        cx.error(
+            span,
+            format!("{what} has {shown} values, more than a `usize` holds ({}); use smaller sizes", u64::MAX),
+        );
+        return false;
+    }
+    if dims.iter().any(|d| matches!(d, Dim::Sym(_))) && dims.len() > 1 {
+        let all = dims.iter().map(Dim::tokens);
+        let msg = format!("{what} has more values than a `usize` holds; use smaller sizes");
+        cx.assert(quote_spanned!(span=> const _: () = ::core::assert!(::nn::model::fits(&[#(#all),*]), #msg);));
+    }
+    true
+}
+
+/// Checks that a sum of counts fits in a `usize`, as [`count`] does for a product.
+pub fn total(parts: &[Dim], span: Span, what: &str, cx: &mut Ctxt) -> bool {
+    let lits = parts.iter().filter_map(|d| if let Dim::Lit(n) = d { Some(*n) } else { None });
+    if lits.clone().try_fold(0u64, u64::checked_add).is_none() {
+        cx.error(span, format!("{what} is more than a `usize` holds ({}); use smaller sizes", u64::MAX));
+        return false;
+    }
+    true
 }

@@ -1,4 +1,6 @@
-//! Arguments: each resolved against the layer table, with near-name suggestions.
+//! Layer arguments: what each kind accepts ([`ArgSpec`]), and every
+//! argument as written resolved against them into [`Args`] (positional
+//! shorthands, keywords, aliases), with near-name suggestions for typos.
 
 use std::collections::HashMap;
 
@@ -7,51 +9,200 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Lit};
 
-use crate::layers::{self, ArgSpec, Kind, Op, Ty, ACTIVATIONS, COMMON_ARGS, DISTRIBUTIONS, FAN_MODES, INITIALIZERS};
+use crate::ctxt::Ctxt;
+use crate::dims::{float_lit, size, Dim};
+use crate::layers::Kind;
 use crate::parse::{single_ident, Arg, LayerDecl};
+use crate::vocab::{self, list, Act, ACTIVATIONS, DISTRIBUTIONS, FAN_MODES, INITIALIZERS};
 
-use super::dims::{float_lit, size};
-use super::{list, Errors, Value};
+/// The type of a layer argument.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Ty {
+    /// A positive integer size (literal or const expression).
+    Size,
+    /// A float in `[min, max)` (or `[min, max]` when `max_inclusive`).
+    Float {
+        /// The smallest value allowed.
+        min: f64,
+        /// The bound above.
+        max: f64,
+        /// Whether `max` itself is allowed.
+        max_inclusive: bool,
+    },
+    /// An activation name.
+    Activation,
+    /// An initializer name or `VarianceScaling(...)`.
+    Initializer,
+    /// `true` or `false`.
+    Bool,
+    /// A string literal.
+    Str,
+}
 
-pub(super) fn is_known_name(s: &str) -> bool {
-    ACTIVATIONS.iter().any(|a| a.0 == s) || INITIALIZERS.iter().any(|a| a.0 == s) || s == "no_bias"
+/// One argument a layer accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct ArgSpec {
+    /// Keras's keyword name.
+    pub name: &'static str,
+    /// What its value must be.
+    pub ty: Ty,
+    /// Must be given (positionally first or by keyword).
+    pub required: bool,
+    /// May be given positionally (numbers in order; names by their kind).
+    pub positional: bool,
+    /// Other keyword spellings (Keras 3's `negative_slope` for `alpha`).
+    pub aliases: &'static [&'static str],
+}
+
+/// Builds an optional keyword argument.
+pub const fn arg(name: &'static str, ty: Ty) -> ArgSpec {
+    ArgSpec { name, ty, required: false, positional: false, aliases: &[] }
+}
+/// Builds a required argument, given first positionally or by keyword.
+pub const fn required(name: &'static str, ty: Ty) -> ArgSpec {
+    ArgSpec { name, ty, required: true, positional: true, aliases: &[] }
+}
+/// Builds an optional argument that may also be given positionally.
+pub const fn positional(name: &'static str, ty: Ty) -> ArgSpec {
+    ArgSpec { name, ty, required: false, positional: true, aliases: &[] }
+}
+
+/// A rate: `[0, 1)`.
+pub const UNIT: Ty = Ty::Float { min: 0.0, max: 1.0, max_inclusive: false };
+/// A fraction: `[0, 1]`.
+pub const UNIT_CLOSED: Ty = Ty::Float { min: 0.0, max: 1.0, max_inclusive: true };
+/// A float `>= 0`.
+pub const NON_NEG: Ty = Ty::Float { min: 0.0, max: f64::INFINITY, max_inclusive: false };
+/// A float `> 0`.
+pub const POSITIVE: Ty = Ty::Float { min: f64::MIN_POSITIVE, max: f64::INFINITY, max_inclusive: false };
+
+/// Keywords every layer but `Input` accepts.
+pub const COMMON_ARGS: &[ArgSpec] = &[arg("name", Ty::Str), arg("trainable", Ty::Bool)];
+
+/// A resolved argument value.
+#[derive(Clone)]
+pub enum Value {
+    /// A size.
+    Size(Dim),
+    /// An `f32` expression, and the literal's value when it is one.
+    Float(TokenStream, Option<f64>),
+    /// An activation.
+    Activation(&'static Act),
+    /// An `nn::init::Initializer` expression.
+    Initializer(TokenStream),
+    /// `true` or `false`.
+    Bool(bool),
+    /// A string's content.
+    Str(String),
+}
+
+/// A layer's resolved arguments, by Keras keyword, with typed getters whose
+/// defaults each kind's module writes once.
+#[derive(Default)]
+pub struct Args {
+    values: HashMap<&'static str, Value>,
+    spans: HashMap<&'static str, Span>,
+}
+
+impl Args {
+    /// The argument `name`, if given (and valid).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+    /// Where the value of argument `name` was written, if it was.
+    pub fn span(&self, name: &str) -> Option<Span> {
+        self.spans.get(name).copied()
+    }
+    /// The size `name` (1 when missing or invalid: the mistake is reported already).
+    pub fn size(&self, name: &str) -> Dim {
+        match self.get(name) {
+            Some(Value::Size(d)) => d.clone(),
+            _ => Dim::Lit(1),
+        }
+    }
+    /// The float `name` as an `f32` expression, or `default`.
+    pub fn float(&self, name: &str, default: f32) -> TokenStream {
+        match self.get(name) {
+            Some(Value::Float(t, _)) => t.clone(),
+            _ => quote!(#default),
+        }
+    }
+    /// The float `name`'s literal value, if it was written as a literal.
+    pub fn float_value(&self, name: &str) -> Option<f64> {
+        match self.get(name) {
+            Some(Value::Float(_, v)) => *v,
+            _ => None,
+        }
+    }
+    /// Whether the argument `name` was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+    /// The activation `name`, or `linear`.
+    pub fn activation(&self, name: &str) -> &'static Act {
+        match self.get(name) {
+            Some(Value::Activation(a)) => a,
+            _ => &ACTIVATIONS[0],
+        }
+    }
+    /// The initializer `name`, or the one `default` names (`glorot_uniform`).
+    pub fn initializer(&self, name: &str, default: &str) -> TokenStream {
+        match self.get(name) {
+            Some(Value::Initializer(t)) => t.clone(),
+            _ => named_initializer(default).expect("a known default initializer"),
+        }
+    }
+    /// The boolean `name`, or `default`.
+    pub fn flag(&self, name: &str, default: bool) -> bool {
+        match self.get(name) {
+            Some(Value::Bool(b)) => *b,
+            _ => default,
+        }
+    }
+    /// The string `name`, if given.
+    pub fn string(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+pub fn is_known_name(s: &str) -> bool {
+    ACTIVATIONS.iter().any(|a| a.name == s) || INITIALIZERS.iter().any(|a| a.0 == s) || s == "no_bias"
 }
 
 /// Which arguments were given, and their values.
 #[derive(Default)]
-pub(super) struct Given {
+struct Given {
     /// How each given argument was written, for the "given twice" message.
     written: HashMap<&'static str, String>,
-    values: HashMap<&'static str, Value>,
+    args: Args,
 }
 
 impl Given {
     /// Records `spec` (written as `text` at `span`); a second time is a mistake.
-    fn set(&mut self, spec: &ArgSpec, span: Span, text: String, value: Option<Value>, errors: &mut Errors) {
+    fn set(&mut self, spec: &ArgSpec, span: Span, text: String, value: Option<Value>, cx: &mut Ctxt) {
         if let Some(first) = self.written.get(spec.name) {
             let msg = if spec.name == "use_bias" {
                 format!("conflicting arguments: `{first}` and `{text}`; keep one")
             } else {
                 format!("`{}` is given twice (`{first}`, then `{text}`); keep one", spec.name)
             };
-            errors.add(span, msg);
+            cx.error(span, msg);
             return;
         }
         self.written.insert(spec.name, text);
+        self.args.spans.insert(spec.name, span);
         if let Some(v) = value {
-            self.values.insert(spec.name, v);
+            self.args.values.insert(spec.name, v);
         }
     }
 }
 
-/// Resolves a layer's arguments against its kind's table.
-pub(super) fn resolve_args(
-    kind: &'static Kind,
-    decl: &LayerDecl,
-    errors: &mut Errors,
-    asserts: &mut Vec<TokenStream>,
-) -> HashMap<&'static str, Value> {
-    let specs: Vec<&ArgSpec> = kind.args.iter().chain(COMMON_ARGS).collect();
+/// Resolves a layer's arguments against what its kind accepts.
+pub fn resolve(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
+    let specs: Vec<&ArgSpec> = kind.args().iter().chain(COMMON_ARGS).collect();
     let mut given = Given::default();
     let kname = decl.kind.to_string();
     let positional_spec = |ty: Ty| specs.iter().find(|s| s.positional && s.ty == ty).copied();
@@ -63,15 +214,16 @@ pub(super) fn resolve_args(
                 let n = name.to_string();
                 let Some(spec) = specs.iter().find(|s| s.name == n || s.aliases.contains(&n.as_str())) else {
                     let all = specs.iter().flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()));
-                    let hint = match layers::suggest(&n, all.clone()) {
+                    let hint = match vocab::suggest(&n, all.clone()) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => format!("`{kname}` takes {}", list(all)),
                     };
-                    errors.add(name.span(), format!("unknown argument `{n}` for `{kname}`; {hint}"));
+                    cx.error(name.span(), format!("unknown argument `{n}` for `{kname}`; {hint}"));
                     continue;
                 };
-                let v = value_of(spec, value, &kname, errors, asserts);
-                given.set(spec, name.span(), format!("{n} = {}", value.to_token_stream()), v, errors);
+                let v = value_of(spec, value, &kname, cx);
+                given.set(spec, name.span(), format!("{n} = {}", value.to_token_stream()), v, cx);
+                given.args.spans.insert(spec.name, value.span());
             }
             Arg::Positional(e) => {
                 // A name, written as a word or as a string (`elu`, `"elu"`).
@@ -79,21 +231,21 @@ pub(super) fn resolve_args(
                 let is_vs = matches!(e, Expr::Call(c) if single_ident(&c.func).is_some_and(|f| f == "VarianceScaling"));
                 if ident.as_deref() == Some("no_bias") {
                     if let Some(spec) = specs.iter().find(|s| s.name == "use_bias") {
-                        given.set(spec, e.span(), "no_bias".into(), Some(Value::Bool(false)), errors);
+                        given.set(spec, e.span(), "no_bias".into(), Some(Value::Bool(false)), cx);
                         continue;
                     }
                 }
                 if let (Some(id), Some(spec)) = (&ident, positional_spec(Ty::Activation)) {
-                    if ACTIVATIONS.iter().any(|a| a.0 == id) {
-                        let v = value_of(spec, e, &kname, errors, asserts);
-                        given.set(spec, e.span(), id.clone(), v, errors);
+                    if ACTIVATIONS.iter().any(|a| a.name == id) {
+                        let v = value_of(spec, e, &kname, cx);
+                        given.set(spec, e.span(), id.clone(), v, cx);
                         continue;
                     }
                 }
                 if let Some(spec) = positional_spec(Ty::Initializer) {
                     if is_vs || ident.as_ref().is_some_and(|id| INITIALIZERS.iter().any(|a| a.0 == id)) {
-                        let v = value_of(spec, e, &kname, errors, asserts);
-                        given.set(spec, e.span(), e.to_token_stream().to_string(), v, errors);
+                        let v = value_of(spec, e, &kname, cx);
+                        given.set(spec, e.span(), e.to_token_stream().to_string(), v, cx);
                         continue;
                     }
                 }
@@ -102,7 +254,7 @@ pub(super) fn resolve_args(
                     let (act, init) = (positional_spec(Ty::Activation), positional_spec(Ty::Initializer));
                     let mut names: Vec<&str> = Vec::new();
                     if act.is_some() {
-                        names.extend(ACTIVATIONS.iter().map(|a| a.0));
+                        names.extend(ACTIVATIONS.iter().map(|a| a.name));
                     }
                     if init.is_some() {
                         names.extend(INITIALIZERS.iter().map(|a| a.0));
@@ -111,7 +263,7 @@ pub(super) fn resolve_args(
                         names.push("no_bias");
                     }
                     if act.is_some() || init.is_some() {
-                        let suggestion = layers::suggest(id, names.iter().copied());
+                        let suggestion = vocab::suggest(id, names.iter().copied());
                         let is_init = |w: &str| INITIALIZERS.iter().any(|a| a.0 == w);
                         // The argument it was meant for: counted as given, so
                         // that no "needs `activation`" error follows.
@@ -131,17 +283,17 @@ pub(super) fn resolve_args(
                             Some(s) => format!("did you mean `{s}`?"),
                             None => format!("expected one of {}", list(names.iter().copied())),
                         };
-                        errors.add(e.span(), format!("unknown {what} `{id}` for `{kname}`; {hint}"));
+                        cx.error(e.span(), format!("unknown {what} `{id}` for `{kname}`; {hint}"));
                         if let Some(spec) = meant {
-                            given.set(spec, e.span(), id.clone(), None, errors);
+                            given.set(spec, e.span(), id.clone(), None, cx);
                         }
                         continue;
                     }
                 }
                 match next_numeric.next() {
                     Some(spec) => {
-                        let v = value_of(spec, e, &kname, errors, asserts);
-                        given.set(spec, e.span(), e.to_token_stream().to_string(), v, errors);
+                        let v = value_of(spec, e, &kname, cx);
+                        given.set(spec, e.span(), e.to_token_stream().to_string(), v, cx);
                     }
                     None => {
                         let takes: Vec<&str> = specs.iter().filter(|s| s.positional).map(|s| s.name).collect();
@@ -154,7 +306,7 @@ pub(super) fn resolve_args(
                                 list(takes.into_iter())
                             )
                         };
-                        errors.spanned(e, msg);
+                        cx.spanned(e, msg);
                     }
                 }
             }
@@ -168,36 +320,17 @@ pub(super) fn resolve_args(
                 "rate" => format!("{kname}(0.2)"),
                 other => format!("{kname}({other} = ...)"),
             };
-            errors.add(
+            cx.error(
                 decl.paren_span.unwrap_or(decl.kind.span()),
                 format!("`{kname}` needs `{}`: write `{example}`", spec.name),
             );
         }
     }
-    if kind.op == Op::RRelu {
-        if let (Some(lo), Some(hi)) =
-            (decl.args.iter().find_map(|a| kw_lit(a, "lower")), decl.args.iter().find_map(|a| kw_lit(a, "upper")))
-        {
-            if lo.0 > hi.0 {
-                errors.add(
-                    hi.1,
-                    format!("`upper` ({:?}) of `RReLU` must not be below `lower` ({:?}); swap them", hi.0, lo.0),
-                );
-            }
-        }
-    }
-    given.values
-}
-
-pub(super) fn kw_lit(a: &Arg, key: &str) -> Option<(f64, Span)> {
-    match a {
-        Arg::Keyword { name, value } if name == key => float_lit(value).map(|v| (v, value.span())),
-        _ => None,
-    }
+    given.args
 }
 
 /// A string literal's content.
-pub(super) fn str_lit(e: &Expr) -> Option<String> {
+pub fn str_lit(e: &Expr) -> Option<String> {
     match e {
         Expr::Lit(l) => match &l.lit {
             Lit::Str(s) => Some(s.value()),
@@ -208,21 +341,15 @@ pub(super) fn str_lit(e: &Expr) -> Option<String> {
 }
 
 /// A name given as `word` or `"word"`.
-pub(super) fn word(e: &Expr) -> Option<String> {
+pub fn word(e: &Expr) -> Option<String> {
     single_ident(e).map(|i| i.to_string()).or_else(|| str_lit(e))
 }
 
 /// Interprets one argument value by its type.
-pub(super) fn value_of(
-    spec: &ArgSpec,
-    e: &Expr,
-    kind: &str,
-    errors: &mut Errors,
-    asserts: &mut Vec<TokenStream>,
-) -> Option<Value> {
+pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<Value> {
     let name = spec.name;
     match spec.ty {
-        Ty::Size => size(e, &format!("`{name}` of `{kind}`"), errors, asserts).map(Value::Size),
+        Ty::Size => size(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Size),
         Ty::Float { min, max, max_inclusive } => {
             let range = if max.is_infinite() {
                 if min > 0.0 {
@@ -238,14 +365,14 @@ pub(super) fn value_of(
             if let Some(v) = float_lit(e) {
                 let ok = v >= min && (v < max || max_inclusive && v <= max);
                 if !ok {
-                    errors.spanned(e, format!("`{name}` of `{kind}` must be {range}, found {v:?}"));
+                    cx.spanned(e, format!("`{name}` of `{kind}` must be {range}, found {v:?}"));
                     return None;
                 }
                 let f = v as f32;
-                return Some(Value::Float(quote!(#f)));
+                return Some(Value::Float(quote!(#f), Some(v)));
             }
             if matches!(e, Expr::Lit(_)) {
-                errors.spanned(
+                cx.spanned(
                     e,
                     format!("`{name}` of `{kind}` must be a number {range}, found `{}`", e.to_token_stream()),
                 );
@@ -254,29 +381,29 @@ pub(super) fn value_of(
             let msg = format!("`{name}` of `{kind}` must be {range}");
             let (lo, hi) = (min as f32, max as f32);
             let cmp = if max_inclusive { quote!(<=) } else { quote!(<) };
-            asserts.push(quote_spanned!(e.span()=> const _: () = ::core::assert!((#e) as f32 >= #lo && (#e) as f32 #cmp #hi, #msg);));
-            Some(Value::Float(quote_spanned!(e.span()=> (#e) as f32)))
+            cx.assert(quote_spanned!(e.span()=> const _: () = ::core::assert!((#e) as f32 >= #lo && (#e) as f32 #cmp #hi, #msg);));
+            Some(Value::Float(quote_spanned!(e.span()=> (#e) as f32), None))
         }
         Ty::Activation => {
             let w = word(e);
-            match w.as_deref().and_then(|w| ACTIVATIONS.iter().find(|a| a.0 == w)) {
-                Some((_, ty)) => Some(Value::Activation(ty)),
+            match w.as_deref().and_then(|w| ACTIVATIONS.iter().find(|a| a.name == w)) {
+                Some(a) => Some(Value::Activation(a)),
                 None => {
                     let shown = w.unwrap_or_else(|| e.to_token_stream().to_string());
-                    let hint = match layers::suggest(&shown, ACTIVATIONS.iter().map(|a| a.0)) {
+                    let hint = match vocab::suggest(&shown, ACTIVATIONS.iter().map(|a| a.name)) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("expected one of {}", list(ACTIVATIONS.iter().map(|a| a.0))),
+                        None => format!("expected one of {}", list(ACTIVATIONS.iter().map(|a| a.name))),
                     };
-                    errors.add(e.span(), format!("unknown activation `{shown}`; {hint}"));
+                    cx.error(e.span(), format!("unknown activation `{shown}`; {hint}"));
                     None
                 }
             }
         }
-        Ty::Initializer => initializer(e, errors).map(Value::Initializer),
+        Ty::Initializer => initializer(e, cx).map(Value::Initializer),
         Ty::Bool => match e {
             Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. }) => Some(Value::Bool(b.value)),
             _ => {
-                errors.spanned(
+                cx.spanned(
                     e,
                     format!("`{name}` of `{kind}` must be `true` or `false`, found `{}`", e.to_token_stream()),
                 );
@@ -287,14 +414,14 @@ pub(super) fn value_of(
             match str_lit(e) {
                 Some(s) if name == "name" => match layer_name_problem(&s) {
                     Some(problem) => {
-                        errors.add(e.span(), format!("layer name \"{s}\" {problem}; it names the struct's field: write a name like \"hidden1\""));
+                        cx.error(e.span(), format!("layer name \"{s}\" {problem}; it names the struct's field: write a name like \"hidden1\""));
                         None
                     }
                     None => Some(Value::Str(s)),
                 },
                 Some(s) => Some(Value::Str(s)),
                 None => {
-                    errors.add(e.span(), format!("`{name}` must be a string literal: `{name} = \"hidden1\"`"));
+                    cx.error(e.span(), format!("`{name}` must be a string literal: `{name} = \"hidden1\"`"));
                     None
                 }
             }
@@ -303,7 +430,7 @@ pub(super) fn value_of(
 }
 
 /// Why `s` cannot name a layer (and so a field), if it cannot.
-pub(super) fn layer_name_problem(s: &str) -> Option<&'static str> {
+pub fn layer_name_problem(s: &str) -> Option<&'static str> {
     if s.starts_with("__") {
         Some("is reserved: names starting with `__` are the macro's own")
     } else if s.starts_with("r#") || syn::parse_str::<syn::Ident>(s).is_ok() {
@@ -316,37 +443,41 @@ pub(super) fn layer_name_problem(s: &str) -> Option<&'static str> {
 }
 
 /// An initializer: a name (`he_normal`, `"he_normal"`) or `VarianceScaling(...)`.
-pub(super) fn initializer(e: &Expr, errors: &mut Errors) -> Option<TokenStream> {
+pub fn initializer(e: &Expr, cx: &mut Ctxt) -> Option<TokenStream> {
     if let Expr::Call(call) = e {
         if single_ident(&call.func).is_some_and(|f| f == "VarianceScaling") {
-            return variance_scaling(call, errors);
+            return variance_scaling(call, cx);
         }
     }
     let w = word(e);
-    match w.as_deref().and_then(|w| INITIALIZERS.iter().find(|a| a.0 == w)) {
-        Some((_, ctor)) if ctor.starts_with(char::is_uppercase) => {
-            let v = syn::Ident::new(ctor, Span::call_site());
-            Some(quote!(::nn::init::Initializer::#v))
-        }
-        Some((_, ctor)) => {
-            let f = syn::Ident::new(ctor, Span::call_site());
-            Some(quote!(::nn::init::Initializer::#f()))
-        }
+    match w.as_deref().and_then(named_initializer) {
+        Some(t) => Some(t),
         None => {
             let shown = w.unwrap_or_else(|| e.to_token_stream().to_string());
             let names = INITIALIZERS.iter().map(|a| a.0).chain(["VarianceScaling"]);
-            let hint = match layers::suggest(&shown, names.clone()) {
+            let hint = match vocab::suggest(&shown, names.clone()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("expected one of {}", list(names)),
             };
-            errors.add(e.span(), format!("unknown initializer `{shown}`; {hint}"));
+            cx.error(e.span(), format!("unknown initializer `{shown}`; {hint}"));
             None
         }
     }
 }
 
+/// The runtime expression of a named initializer (`he_normal`).
+fn named_initializer(name: &str) -> Option<TokenStream> {
+    let (_, ctor) = INITIALIZERS.iter().find(|a| a.0 == name)?;
+    let id = syn::Ident::new(ctor, Span::call_site());
+    Some(if ctor.starts_with(char::is_uppercase) {
+        quote!(::nn::init::Initializer::#id)
+    } else {
+        quote!(::nn::init::Initializer::#id())
+    })
+}
+
 /// `VarianceScaling(scale = 2.0, mode = fan_avg, distribution = uniform)`.
-pub(super) fn variance_scaling(call: &syn::ExprCall, errors: &mut Errors) -> Option<TokenStream> {
+pub fn variance_scaling(call: &syn::ExprCall, cx: &mut Ctxt) -> Option<TokenStream> {
     const KEYS: [&str; 3] = ["scale", "mode", "distribution"];
     let mut vals: [Option<Expr>; 3] = [None, None, None];
     let mut ok = true;
@@ -355,16 +486,16 @@ pub(super) fn variance_scaling(call: &syn::ExprCall, errors: &mut Errors) -> Opt
             Arg::Keyword { name, value } => match KEYS.iter().position(|k| name == k) {
                 Some(p) => (p, value),
                 None => {
-                    let hint = layers::suggest(&name.to_string(), KEYS)
+                    let hint = vocab::suggest(&name.to_string(), KEYS)
                         .map_or(String::new(), |s| format!("did you mean `{s}`? "));
-                    errors.add(name.span(), format!("unknown argument `{name}` for `VarianceScaling`; {hint}it takes `scale`, `mode`, `distribution`"));
+                    cx.error(name.span(), format!("unknown argument `{name}` for `VarianceScaling`; {hint}it takes `scale`, `mode`, `distribution`"));
                     ok = false;
                     continue;
                 }
             },
             Arg::Positional(e) if i < 3 => (i, e),
             Arg::Positional(e) => {
-                errors.add(
+                cx.error(
                     e.span(),
                     "too many arguments for `VarianceScaling`: it takes `scale`, `mode`, `distribution`",
                 );
@@ -373,7 +504,7 @@ pub(super) fn variance_scaling(call: &syn::ExprCall, errors: &mut Errors) -> Opt
             }
         };
         if vals[slot].is_some() {
-            errors.add(value.span(), format!("`{}` is given twice", KEYS[slot]));
+            cx.error(value.span(), format!("`{}` is given twice", KEYS[slot]));
             ok = false;
         }
         vals[slot] = Some(value);
@@ -386,7 +517,7 @@ pub(super) fn variance_scaling(call: &syn::ExprCall, errors: &mut Errors) -> Opt
                 quote!(#f)
             }
             _ => {
-                errors.spanned(
+                cx.spanned(
                     e,
                     format!("`scale` of `VarianceScaling` must be a positive number, found `{}`", e.to_token_stream()),
                 );
@@ -399,24 +530,24 @@ pub(super) fn variance_scaling(call: &syn::ExprCall, errors: &mut Errors) -> Opt
                 table: &[(&str, &'static str)],
                 default: &'static str,
                 what: &str,
-                errors: &mut Errors|
+                cx: &mut Ctxt|
      -> Option<&'static str> {
         let Some(e) = e else { return Some(default) };
         let w = word(e).unwrap_or_else(|| e.to_token_stream().to_string());
         match table.iter().find(|(k, _)| *k == w) {
             Some((_, v)) => Some(v),
             None => {
-                let hint = match layers::suggest(&w, table.iter().map(|t| t.0)) {
+                let hint = match vocab::suggest(&w, table.iter().map(|t| t.0)) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("expected one of {}", list(table.iter().map(|t| t.0))),
                 };
-                errors.add(e.span(), format!("unknown {what} `{w}` for `VarianceScaling`; {hint}"));
+                cx.error(e.span(), format!("unknown {what} `{w}` for `VarianceScaling`; {hint}"));
                 None
             }
         }
     };
-    let mode = pick(&vals[1], FAN_MODES, "FanIn", "mode", errors);
-    let dist = pick(&vals[2], DISTRIBUTIONS, "TruncatedNormal", "distribution", errors);
+    let mode = pick(&vals[1], FAN_MODES, "FanIn", "mode", cx);
+    let dist = pick(&vals[2], DISTRIBUTIONS, "TruncatedNormal", "distribution", cx);
     let (Some(mode), Some(dist), true) = (mode, dist, ok) else { return None };
     let (mode, dist) = (syn::Ident::new(mode, Span::call_site()), syn::Ident::new(dist, Span::call_site()));
     Some(quote! {

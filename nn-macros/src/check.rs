@@ -1,0 +1,280 @@
+//! Meaning of a declaration: every layer's arguments resolved by its kind,
+//! Keras's names given, shapes inferred, weights and parameter counts
+//! derived. Every mistake becomes a `syn::Error` at the offending token in
+//! the context; none stops the check early.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use quote::quote_spanned;
+use syn::spanned::Spanned;
+
+use crate::args::{self, Args};
+use crate::ctxt::Ctxt;
+use crate::dims::{self, dims_of, product, show_shape, sum, Dim};
+use crate::layers::{self, Io, Kind, Spec, Weight};
+use crate::parse::{Arg, LayerDecl};
+use crate::vocab::{self, list};
+
+/// One checked layer.
+pub struct Layer {
+    /// Its kind.
+    pub kind: &'static dyn Kind,
+    /// What its kind made of its arguments.
+    pub spec: Box<dyn Spec>,
+    /// Keras's name; also the field name.
+    pub name: String,
+    /// The layer's kind as written, for spans of generated code.
+    pub span: Span,
+    /// The shape it receives (no batch dimension).
+    pub input: Vec<Dim>,
+    /// The shape it outputs.
+    pub output: Vec<Dim>,
+    /// Whether optimizers train it (`trainable = false` freezes it).
+    pub trainable: bool,
+    /// Its weights, in the runtime layer's order.
+    pub weights: Vec<Weight>,
+}
+
+impl Layer {
+    /// Its shapes, for its spec.
+    pub fn io(&self) -> Io<'_> {
+        Io { input: &self.input }
+    }
+    /// Whether optimizers train weight `w` of it.
+    pub fn trains(&self, w: &Weight) -> bool {
+        self.trainable && w.trainable
+    }
+    /// Number of weights: (trainable, non-trainable).
+    pub fn params(&self) -> (Dim, Dim) {
+        let count = |trained: bool| {
+            let parts: Vec<Dim> =
+                self.weights.iter().filter(|w| self.trains(w) == trained).map(|w| product(&w.shape)).collect();
+            sum(&parts)
+        };
+        (count(true), count(false))
+    }
+}
+
+/// A checked model.
+pub struct Model {
+    /// The model's input shape.
+    pub input: Vec<Dim>,
+    /// Layers with a field (all but `Input`).
+    pub layers: Vec<Layer>,
+    /// Every shape is known (false after a mistake that lost the shape).
+    pub complete: bool,
+}
+
+impl Model {
+    /// The model's output shape.
+    pub fn output(&self) -> &[Dim] {
+        self.layers.last().map_or(&self.input, |l| &l.output)
+    }
+    /// (trainable, non-trainable) parameter counts of the whole model.
+    pub fn params(&self) -> (Dim, Dim) {
+        let (t, n): (Vec<Dim>, Vec<Dim>) = self.layers.iter().map(Layer::params).unzip();
+        (sum(&t), sum(&n))
+    }
+}
+
+/// What is known of the shape flowing between layers.
+enum Flow {
+    /// No shape declared yet.
+    Missing,
+    Known(Vec<Dim>),
+    /// Lost after a mistake (an unknown or malformed layer): later layers
+    /// are still checked, but not against a shape that would be a guess.
+    Unknown,
+}
+
+/// Checks a whole declaration; `None` items are layers that did not parse.
+pub fn check(decls: &[Option<LayerDecl>], struct_span: Span, cx: &mut Ctxt) -> Model {
+    let mut model = Model { input: Vec::new(), layers: Vec::new(), complete: true };
+    let mut seen_input = false;
+    let mut counters: HashMap<&str, usize> = HashMap::new();
+    // Every name so far: its span and whether it was written (`name = "..."`).
+    let mut names: HashMap<String, (Span, bool)> = HashMap::new();
+    let mut flow = Flow::Missing;
+
+    if decls.is_empty() {
+        cx.error(struct_span, "a model needs layers: `struct Name { Flatten[28, 28], Dense(10, softmax) }`");
+    }
+    for (i, decl) in decls.iter().enumerate() {
+        let Some(decl) = decl else {
+            // Already reported by the parser.
+            flow = Flow::Unknown;
+            model.complete = false;
+            continue;
+        };
+        let kind_name = decl.kind.to_string();
+        let Some(kind) = layers::find(&kind_name) else {
+            let hint = match vocab::suggest(&kind_name, layers::names()) {
+                Some(s) => format!("; did you mean `{s}`?"),
+                None => format!("; the layers are {}", list(layers::names())),
+            };
+            cx.error(decl.kind.span(), format!("unknown layer `{kind_name}`{hint}"));
+            flow = Flow::Unknown;
+            model.complete = false;
+            continue;
+        };
+        if kind.declares_input() {
+            if seen_input {
+                cx.error(
+                    decl.kind.span(),
+                    "a second `Input`: the model's input shape is declared already; remove this one",
+                );
+            } else if i > 0 {
+                cx.error(
+                    decl.kind.span(),
+                    "`Input` must be the first layer: it declares the model's input shape; \
+                     move it to the top, or give the shape to the layer after it (`Dense[784](..)`)",
+                );
+            }
+            if let Some(paren) = decl.paren_span {
+                cx.error(paren, "`Input` takes only a shape, no arguments: `Input[28, 28]`");
+            }
+        }
+        let args = if kind.declares_input() { Args::default() } else { args::resolve(kind, decl, cx) };
+
+        // Input shape: `Input[..]` or a bracketed first layer; brackets later are
+        // Keras's `input_shape` again and must agree.
+        let bracket = if kind.brackets() == layers::Brackets::Own { None } else { decl.shape.as_ref() };
+        if let Some(shape) = bracket {
+            let span = shape.bracket.span.join();
+            let dims = dims_of(&format!("a size of `{kind_name}[..]`"), &shape.dims, span, false, cx);
+            dims::count(&dims, span, &format!("the input shape {}", show_shape(&dims)), cx);
+            match &flow {
+                Flow::Missing => model.input = dims.clone(),
+                Flow::Known(cur) => check_same(cur, &dims, shape.bracket.span.join(), &kind_name, cx),
+                Flow::Unknown => {}
+            }
+            flow = Flow::Known(dims);
+        } else if matches!(flow, Flow::Missing) {
+            let example = if kind.declares_input() {
+                "`Input[28, 28]`".to_string()
+            } else {
+                let args = decl.paren_span.map_or("", |_| "(..)");
+                format!(
+                    "`Input[...]` before it (e.g. `Input[784]`), or `{kind_name}[784]{args}` (Keras's `input_shape`)"
+                )
+            };
+            cx.error(
+                decl.kind.span(),
+                format!("the model's input shape is missing: the first layer `{kind_name}` needs it; write {example}"),
+            );
+            flow = Flow::Unknown;
+        }
+        if kind.declares_input() {
+            seen_input = true;
+            continue;
+        }
+        let input = match &flow {
+            Flow::Known(d) => Some(d.clone()),
+            _ => None,
+        };
+
+        let explicit = args.string("name").is_some();
+        let name = match args.string("name") {
+            Some(s) => s.to_string(),
+            None => {
+                let auto = kind.auto_name();
+                let n = counters.entry(auto).or_insert(0);
+                let name = if *n == 0 { auto.to_string() } else { format!("{auto}_{n}") };
+                *n += 1;
+                name
+            }
+        };
+        let name_span = name_span(decl).unwrap_or(decl.kind.span());
+        match names.get(&name) {
+            None => {}
+            Some(&(_, true)) if explicit => cx.error(
+                name_span,
+                format!("two layers are named `{name}`; layer names must be unique: choose another `name = \"...\"`"),
+            ),
+            Some(_) if explicit => cx.error(
+                name_span,
+                format!(
+                    "`{name}` is already the automatic name of an earlier layer; layer names must be unique: \
+                     choose another `name = \"...\"`"
+                ),
+            ),
+            Some(&(first, _)) => cx.error(
+                first,
+                format!(
+                    "`{name}` is also the automatic name of a later `{kind_name}` layer; layer names must be \
+                     unique: choose another `name = \"...\"`"
+                ),
+            ),
+        }
+        names.insert(name.clone(), (name_span, explicit));
+
+        let spec = kind.build(decl, &args, cx);
+        let span = decl.kind.span();
+        let output = match &input {
+            Some(input) => {
+                let output = spec.output(input, decl, &name, cx);
+                let what = format!("layer `{name}` outputs {}, which", show_shape(&output));
+                flow = if dims::count(&output, span, &what, cx) { Flow::Known(output.clone()) } else { Flow::Unknown };
+                output
+            }
+            None => {
+                model.complete = false;
+                Vec::new()
+            }
+        };
+        let input = input.unwrap_or_default();
+        let weights = if model.complete { spec.weights(&Io { input: &input }) } else { Vec::new() };
+        for w in &weights {
+            let shape = w.shape.iter().map(Dim::show).collect::<Vec<_>>().join(", ");
+            dims::count(&w.shape, span, &format!("weight `{name}.{}` of shape [{shape}]", w.name), cx);
+        }
+        let trainable = args.flag("trainable", true);
+        model.layers.push(Layer { kind, spec, name, span, input, output, trainable, weights });
+    }
+    if !matches!(flow, Flow::Known(_)) {
+        model.complete = false;
+    }
+    if model.complete {
+        let (t, n) = model.params();
+        dims::total(&[t, n], struct_span, "the model's parameter count", cx);
+    }
+    model
+}
+
+fn name_span(decl: &LayerDecl) -> Option<Span> {
+    decl.args.iter().find_map(|a| match a {
+        Arg::Keyword { name, value } if name == "name" => Some(value.span()),
+        _ => None,
+    })
+}
+
+/// A declared input shape later in the model must equal the current one.
+fn check_same(cur: &[Dim], new: &[Dim], span: Span, kind: &str, cx: &mut Ctxt) {
+    let all_lit = cur.iter().chain(new).all(|d| matches!(d, Dim::Lit(_)));
+    if all_lit || cur.len() != new.len() {
+        let same = cur.len() == new.len()
+            && cur.iter().zip(new).all(|(a, b)| matches!((a, b), (Dim::Lit(x), Dim::Lit(y)) if x == y));
+        if !same {
+            let fix = cur.iter().map(Dim::show).collect::<Vec<_>>().join(", ");
+            cx.error(
+                span,
+                format!(
+                    "`{kind}` declares input shape {}, but the layer before it outputs {}; remove the brackets or write `{kind}[{fix}]`",
+                    show_shape(new),
+                    show_shape(cur)
+                ),
+            );
+        }
+    } else {
+        for (a, b) in cur.iter().zip(new) {
+            let (ta, tb) = (a.tokens(), b.tokens());
+            let msg = format!(
+                "`{kind}` declares input shape {}, but the layer before it outputs {}",
+                show_shape(new),
+                show_shape(cur)
+            );
+            cx.assert(quote_spanned!(span=> const _: () = ::core::assert!(#ta == #tb, #msg);));
+        }
+    }
+}

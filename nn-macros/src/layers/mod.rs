@@ -1,0 +1,191 @@
+//! One module per layer kind: everything the macro knows of a kind lives in
+//! its module, behind the [`Kind`] and [`Spec`] traits; the shared pipeline
+//! (parse → check → expand → fallback) never names a kind.
+//!
+//! # Adding a layer kind
+//!
+//! Write two files, one here and one in the runtime, and register both:
+//!
+//! 1. `nn-runtime/src/layers/<kind>.rs`: the layer type, generic over its
+//!    compile-time sizes, implementing `nn_runtime::layers::Layer` (its
+//!    weights in Keras's order with their trainable flags, `infer`, and for
+//!    training `forward`, `backward`, `visit_grads`), a constructor for
+//!    `seeded` and a `const fn from_params` when it has weights; export it
+//!    from `nn-runtime/src/layers/mod.rs`.
+//! 2. `nn-macros/src/layers/<kind>.rs`: a unit struct implementing [`Kind`]
+//!    (Keras's names, arguments with their defaults, auto-name, class) whose
+//!    `build` returns a [`Spec`] (shape rule and its errors, weights, the
+//!    runtime type and constructors); add it to [`KINDS`].
+//!
+//! Then add tests: a gradient check in `tests/gradients.rs`, a Keras parity
+//! reference (a `tools/` script and `tests/keras_parity.rs`), and a trybuild
+//! case per argument mistake under `tests/ui/`.
+
+mod activation;
+mod alpha_dropout;
+mod batch_norm;
+mod dense;
+mod dropout;
+mod elementwise;
+mod elu;
+mod flatten;
+mod gaussian_dropout;
+mod gaussian_noise;
+mod input;
+mod leaky_relu;
+mod prelu;
+mod relu;
+mod reshape;
+mod rrelu;
+mod softmax;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::args::{ArgSpec, Args};
+use crate::ctxt::Ctxt;
+use crate::dims::{product, Dim};
+use crate::parse::LayerDecl;
+
+/// Every layer kind, in the order their names are listed in messages.
+pub const KINDS: &[&dyn Kind] = &[
+    &input::Input,
+    &flatten::Flatten,
+    &reshape::Reshape,
+    &dense::Dense,
+    &batch_norm::BatchNorm,
+    &activation::Activation,
+    &leaky_relu::LeakyRelu,
+    &prelu::PRelu,
+    &elu::Elu,
+    &relu::Relu,
+    &softmax::Softmax,
+    &dropout::Dropout,
+    &alpha_dropout::AlphaDropout,
+    &gaussian_noise::GaussianNoise,
+    &gaussian_dropout::GaussianDropout,
+    &rrelu::RRelu,
+];
+
+/// Finds a kind by any of its spellings.
+pub fn find(name: &str) -> Option<&'static dyn Kind> {
+    KINDS.iter().copied().find(|k| k.names().contains(&name))
+}
+
+/// Every spelling of every kind, for suggestions.
+pub fn names() -> impl Iterator<Item = &'static str> + Clone {
+    KINDS.iter().flat_map(|k| k.names().iter().copied())
+}
+
+/// A layer kind as Keras names it, and how its arguments become a [`Spec`].
+pub trait Kind: Sync {
+    /// Accepted spellings; the first is the canonical one.
+    fn names(&self) -> &'static [&'static str];
+    /// Keras's class name, shown in the summary.
+    fn class(&self) -> &'static str;
+    /// Keras's automatic name prefix (`dense`, then `dense_1`, ...).
+    fn auto_name(&self) -> &'static str;
+    /// The arguments it takes besides `name` and `trainable`.
+    fn args(&self) -> &'static [ArgSpec] {
+        &[]
+    }
+    /// What its brackets mean.
+    fn brackets(&self) -> Brackets {
+        Brackets::InputShape
+    }
+    /// Whether it is `Input`, which declares the input shape and has no field.
+    fn declares_input(&self) -> bool {
+        false
+    }
+    /// The layer with these arguments; mistakes that involve several
+    /// arguments (`upper` below `lower`) are reported here.
+    fn build(&self, decl: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec>;
+}
+
+/// What `Kind[..]` declares.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Brackets {
+    /// The model's input shape (Keras's `input_shape`): `Flatten[28, 28]`.
+    InputShape,
+    /// The layer's own shape argument: `Reshape[7, 112]`.
+    Own,
+}
+
+/// How a layer treats its data in the two modes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Pass {
+    /// The same values in another shape, in both modes (Flatten, Reshape): no step at all.
+    View,
+    /// Identity at inference, a step in training (dropouts, noise).
+    TrainOnly,
+    /// A step in both modes.
+    Compute,
+}
+
+/// A layer's shapes, as its [`Spec`] sees them when expanding.
+pub struct Io<'a> {
+    /// The shape it receives (no batch dimension).
+    pub input: &'a [Dim],
+}
+
+impl Io<'_> {
+    /// Floats per sample in.
+    pub fn width_in(&self) -> TokenStream {
+        product(self.input).tokens()
+    }
+    /// The last axis of the input (the features Dense and BatchNorm act on).
+    pub fn features_in(&self) -> Dim {
+        self.input.last().cloned().unwrap_or(Dim::Lit(1))
+    }
+    /// The input shape as a `&'static [usize]` expression.
+    pub fn input_shape(&self) -> TokenStream {
+        let dims = self.input.iter().map(Dim::tokens);
+        quote!({
+            const SHAPE: &[usize] = &[#(#dims),*];
+            SHAPE
+        })
+    }
+}
+
+/// One weight tensor of a layer, in the order the runtime layer visits them.
+pub struct Weight {
+    /// Keras's name (`kernel`).
+    pub name: &'static str,
+    /// Keras's shape.
+    pub shape: Vec<Dim>,
+    /// Whether optimizers may train it (false for statistics such as a moving mean).
+    pub trainable: bool,
+}
+
+/// A layer of a kind with its arguments resolved.
+pub trait Spec {
+    /// The shape it outputs for `input`, reporting what it requires of it at `decl`'s tokens.
+    fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim>;
+    /// Its weights, in the runtime layer's order.
+    fn weights(&self, io: &Io) -> Vec<Weight> {
+        let _ = io;
+        Vec::new()
+    }
+    /// The runtime type of its field.
+    fn ty(&self, io: &Io) -> TokenStream;
+    /// The expression that builds it in `seeded` (drawing from `rng` if [`Spec::draws`]).
+    fn init(&self, io: &Io) -> TokenStream;
+    /// The `const` expression that builds it over the given tensors (one
+    /// `nn::Param` expression per [`Spec::weights`] entry, same order).
+    fn over_weights(&self, io: &Io, weights: &[TokenStream]) -> TokenStream {
+        let _ = weights;
+        self.init(io)
+    }
+    /// How it treats data in inference and training.
+    fn pass(&self) -> Pass {
+        Pass::Compute
+    }
+    /// Whether it ends in softmax (for the fused softmax + cross-entropy gradient).
+    fn ends_in_softmax(&self) -> bool {
+        false
+    }
+    /// Whether `init` draws from the model's generator.
+    fn draws(&self) -> bool {
+        false
+    }
+}

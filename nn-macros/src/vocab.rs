@@ -1,0 +1,119 @@
+//! The names a declaration may use besides layer kinds: activations,
+//! initializers and `VarianceScaling`'s modes, with the near-name
+//! suggestion for a typo of any name.
+
+/// An activation: its Keras name and its runtime type in `nn::activations`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Act {
+    /// Keras's name (`relu`).
+    pub name: &'static str,
+    /// The runtime type (`Relu`).
+    pub ty: &'static str,
+}
+
+impl Act {
+    /// Whether it is softmax (a model ending in it gets the fused
+    /// softmax + cross-entropy gradient).
+    pub fn is_softmax(&self) -> bool {
+        self.ty == SOFTMAX.ty
+    }
+}
+
+const fn act(name: &'static str, ty: &'static str) -> Act {
+    Act { name, ty }
+}
+
+/// The softmax activation.
+pub const SOFTMAX: &Act = &act("softmax", "Softmax");
+
+/// Every activation name.
+pub const ACTIVATIONS: &[Act] = &[
+    act("linear", "Linear"),
+    act("relu", "Relu"),
+    act("elu", "Elu"),
+    act("selu", "Selu"),
+    act("leaky_relu", "LeakyRelu"),
+    act("tanh", "Tanh"),
+    act("sigmoid", "Sigmoid"),
+    act("logistic", "Sigmoid"),
+    act("softmax", "Softmax"),
+    act("softplus", "Softplus"),
+    act("swish", "Swish"),
+    act("silu", "Swish"),
+    act("gelu", "Gelu"),
+];
+
+/// Named initializers and the runtime constructor of each.
+pub const INITIALIZERS: &[(&str, &str)] = &[
+    ("glorot_uniform", "glorot_uniform"),
+    ("glorot_normal", "glorot_normal"),
+    ("he_normal", "he_normal"),
+    ("he_uniform", "he_uniform"),
+    ("lecun_normal", "lecun_normal"),
+    ("lecun_uniform", "lecun_uniform"),
+    ("zeros", "Zeros"),
+    ("ones", "Ones"),
+];
+
+/// `VarianceScaling`'s modes: (Keras name, runtime variant).
+pub const FAN_MODES: &[(&str, &str)] = &[("fan_in", "FanIn"), ("fan_out", "FanOut"), ("fan_avg", "FanAvg")];
+
+/// `VarianceScaling`'s distributions: (Keras name, runtime variant).
+pub const DISTRIBUTIONS: &[(&str, &str)] = &[
+    ("truncated_normal", "TruncatedNormal"),
+    ("normal", "TruncatedNormal"),
+    ("untruncated_normal", "UntruncatedNormal"),
+    ("uniform", "Uniform"),
+];
+
+/// `a`, `b`, `c` in backquotes, for "expected one of" messages.
+pub fn list<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    it.map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance with adjacent transpositions.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("elux", ACTIVATIONS.iter().map(|a| a.name)), Some("elu"));
+        assert_eq!(suggest("Dens", crate::layers::names()), Some("Dense"));
+        assert_eq!(suggest("he_normla", INITIALIZERS.iter().map(|a| a.0)), Some("he_normal"));
+        assert_eq!(suggest("zzzzzz", crate::layers::names()), None);
+    }
+}
