@@ -6,7 +6,7 @@
 //! Layer level: each layer's input gradient (which the model never computes
 //! for its first layer) against central differences of `sum(r * y)`.
 //!
-//! Sampled layers (Dropout, AlphaDropout, RReLU) draw from a generator that
+//! Sampled layers (Dropout, AlphaDropout, RReLU, GaussianNoise, GaussianDropout) draw from a generator that
 //! is re-seeded identically for every evaluation, so their masks and slopes
 //! are held fixed across the differences (for RReLU the draws also depend on
 //! the sign pattern, which the kink test below keeps fixed).
@@ -301,6 +301,12 @@ layer_models! {
     dropout_layer: DropoutModel { Dropout(rate = 0.4) }
     alpha_dropout_layer: AlphaDropoutModel { AlphaDropout(rate = 0.3) }
     rrelu_layer: RReluModel { RReLU }
+    relu_layer: ReluModel { ReLU(max_value = 0.8, negative_slope = 0.1) }
+    relu_layer_plain: ReluPlainModel { ReLU }
+    relu_layer_slope: ReluSlopeModel { ReLU(negative_slope = 0.3) }
+    softmax_layer: SoftmaxModel { Softmax }
+    gaussian_noise_layer: GaussianNoiseModel { GaussianNoise(0.3) }
+    gaussian_dropout_layer: GaussianDropoutModel { GaussianDropout(0.3) }
 }
 
 /// PReLU starts with zero slopes (Keras); with non-zero ones the alpha
@@ -495,6 +501,10 @@ fn layer_input_gradients() {
     check_layer_input("Dropout", &Dropout::<5>::new(0.5), 4, LAYER_H);
     check_layer_input("AlphaDropout", &AlphaDropout::<5>::new(0.3), 4, LAYER_H);
     check_layer_input("RReLU", &RRelu::<5>::new(0.125, 1.0 / 3.0), 4, LAYER_H);
+    check_layer_input("ReLU", &nn::layers::Relu::<5>::new(0.8, 0.1, 0.2), 4, LAYER_H);
+    check_layer_input("ReLU plain", &nn::layers::Relu::<5>::new(f32::INFINITY, 0.0, 0.0), 4, LAYER_H);
+    check_layer_input("GaussianNoise", &nn::layers::GaussianNoise::<5>::new(0.3), 4, LAYER_H);
+    check_layer_input("GaussianDropout", &nn::layers::GaussianDropout::<5>::new(0.3), 4, LAYER_H);
 }
 
 nn::sequential! {

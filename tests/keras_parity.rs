@@ -32,6 +32,35 @@ nn::sequential! {
     }
 }
 
+nn::sequential! {
+    /// Keras's ReLU, GaussianNoise, GaussianDropout and Softmax layers.
+    struct ActivationsLayers {
+        Input[12],
+        Dense(16), ReLU(max_value = 6.0, negative_slope = 0.1, threshold = 0.5),
+        Dense(16), ReLU,
+        Dense(16), ReLU(max_value = 1.0),
+        GaussianNoise(0.3),
+        Dense(8),
+        GaussianDropout(0.2),
+        Softmax,
+        Dense(5, softmax),
+    }
+}
+
+nn::sequential! {
+    /// `ActivationsLayers` without its noise layers, which are random in
+    /// training: the network Keras trained for the reference (same weight names).
+    struct ActivationsLayersNoNoise {
+        Input[12],
+        Dense(16), ReLU(max_value = 6.0, negative_slope = 0.1, threshold = 0.5),
+        Dense(16), ReLU,
+        Dense(16), ReLU(max_value = 1.0),
+        Dense(8),
+        Softmax,
+        Dense(5, softmax),
+    }
+}
+
 fn read(name: &str) -> HashMap<String, ArrayD<f32>> {
     let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap();
@@ -130,6 +159,25 @@ fn zoo_matches_keras() {
     check(
         "zoo",
         Zoo::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+}
+
+#[test]
+fn relu_softmax_and_noise_layers_match_keras() {
+    // Inference with the noise layers in place: they are the identity.
+    let data = read("activations_layers.data");
+    let mut m = ActivationsLayers::seeded(0);
+    m.load_weights(format!("{}/tests/reference/keras/activations_layers.safetensors", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
+    let x = data["x"].clone().into_dimensionality().unwrap();
+    let p = m.predict(&x).unwrap();
+    close("activations_layers predict", p.as_slice().unwrap(), data["predict"].as_slice().unwrap(), 1e-5);
+    // Training: the same network without noise, as Keras computed it.
+    check(
+        "activations_layers",
+        ActivationsLayersNoNoise::seeded,
         |m, p| m.load_weights(p).unwrap(),
         |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
     );

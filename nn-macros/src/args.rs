@@ -318,6 +318,7 @@ pub fn resolve(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
                 "units" => "Dense(10)".to_string(),
                 "activation" => "Activation(relu)".to_string(),
                 "rate" => format!("{kname}(0.2)"),
+                "stddev" => format!("{kname}(0.1)"),
                 other => format!("{kname}({other} = ...)"),
             };
             cx.error(

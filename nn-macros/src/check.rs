@@ -143,13 +143,13 @@ pub fn check(decls: &[Option<LayerDecl>], struct_span: Span, cx: &mut Ctxt) -> M
         if let Some(shape) = bracket {
             let span = shape.bracket.span.join();
             let dims = dims_of(&format!("a size of `{kind_name}[..]`"), &shape.dims, span, false, cx);
-            dims::count(&dims, span, &format!("the input shape {}", show_shape(&dims)), cx);
+            let fits = dims::count(&dims, span, &format!("the input shape {}", show_shape(&dims)), cx);
             match &flow {
                 Flow::Missing => model.input = dims.clone(),
                 Flow::Known(cur) => check_same(cur, &dims, shape.bracket.span.join(), &kind_name, cx),
                 Flow::Unknown => {}
             }
-            flow = Flow::Known(dims);
+            flow = if fits { Flow::Known(dims) } else { Flow::Unknown };
         } else if matches!(flow, Flow::Missing) {
             let example = if kind.declares_input() {
                 "`Input[28, 28]`".to_string()
@@ -236,8 +236,8 @@ pub fn check(decls: &[Option<LayerDecl>], struct_span: Span, cx: &mut Ctxt) -> M
         model.complete = false;
     }
     if model.complete {
-        let (t, n) = model.params();
-        dims::total(&[t, n], struct_span, "the model's parameter count", cx);
+        let counts: Vec<Dim> = model.layers.iter().flat_map(|l| l.weights.iter().map(|w| product(&w.shape))).collect();
+        dims::total(&counts, struct_span, "the model's parameter count", cx);
     }
     model
 }

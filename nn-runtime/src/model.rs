@@ -162,9 +162,9 @@ pub fn freeze<L: Layer>(layer: &mut L) {
     set_trainable(layer, false);
 }
 
-/// Sets whether a layer's weights are trained; BatchNorm's moving statistics never are.
+/// Sets whether a layer's weights are trained; statistics (BatchNorm's moving mean and variance) never are.
 pub fn set_trainable<L: Layer>(layer: &mut L, trainable: bool) {
-    layer.visit_mut(&mut |name, p| p.trainable = trainable && !name.starts_with("moving_"));
+    layer.visit_mut(&mut |_, p| p.trainable = trainable && !p.is_statistic());
 }
 
 /// The Keras summary of a model, counting trainable weights as they are now.

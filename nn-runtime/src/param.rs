@@ -17,8 +17,11 @@ pub enum Storage {
 pub struct Param {
     shape: &'static [usize],
     data: Storage,
-    /// Whether optimizers update it (Keras's `trainable`); moving statistics never are.
+    /// Whether optimizers update it (Keras's `trainable`); statistics never are.
     pub trainable: bool,
+    /// A statistic that training moves by itself (BatchNorm's moving mean),
+    /// never by an optimizer, whatever `trainable` is set to.
+    statistic: bool,
 }
 
 impl Param {
@@ -26,19 +29,32 @@ impl Param {
     #[cfg(feature = "std")]
     pub fn filled(shape: &'static [usize], value: f32, trainable: bool) -> Self {
         let n = shape.iter().product();
-        Param { shape, data: Storage::Owned(vec![value; n].into_boxed_slice()), trainable }
+        Param { shape, data: Storage::Owned(vec![value; n].into_boxed_slice()), trainable, statistic: false }
     }
 
     /// A tensor of `shape` over `data`; the length must equal the shape's product.
     #[cfg(feature = "std")]
     pub fn from_vec(shape: &'static [usize], data: Vec<f32>, trainable: bool) -> Self {
         assert_eq!(data.len(), shape.iter().product::<usize>(), "tensor length vs shape");
-        Param { shape, data: Storage::Owned(data.into_boxed_slice()), trainable }
+        Param { shape, data: Storage::Owned(data.into_boxed_slice()), trainable, statistic: false }
     }
 
     /// A tensor over numbers that live for the whole program (no copy, no allocation).
     pub const fn from_static(shape: &'static [usize], data: &'static [f32], trainable: bool) -> Self {
-        Param { shape, data: Storage::Static(data), trainable }
+        Param { shape, data: Storage::Static(data), trainable, statistic: false }
+    }
+
+    /// The same tensor marked as a statistic: never trainable, moved by its
+    /// layer's training pass itself (BatchNorm's moving mean and variance).
+    pub const fn into_statistic(mut self) -> Self {
+        self.trainable = false;
+        self.statistic = true;
+        self
+    }
+
+    /// Whether it is a statistic (see [`Param::into_statistic`]): optimizers never update it.
+    pub fn is_statistic(&self) -> bool {
+        self.statistic
     }
 
     /// The tensor's shape (Keras's layout).

@@ -59,8 +59,8 @@ impl<const F: usize> BatchNorm<F> {
         BatchNorm {
             gamma: Param::filled(Self::SHAPE, 1.0, true),
             beta: Param::filled(Self::SHAPE, 0.0, true),
-            moving_mean: Param::filled(Self::SHAPE, 0.0, false),
-            moving_variance: Param::filled(Self::SHAPE, 1.0, false),
+            moving_mean: Param::filled(Self::SHAPE, 0.0, false).into_statistic(),
+            moving_variance: Param::filled(Self::SHAPE, 1.0, false).into_statistic(),
             momentum,
             epsilon,
         }
@@ -208,5 +208,26 @@ impl<const F: usize> Layer for BatchNorm<F> {
     fn visit_grads(&mut self, st: &mut BatchNormState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         f(&mut self.gamma, &mut st.dgamma[..F]);
         f(&mut self.beta, &mut st.dbeta[..F]);
+    }
+}
+
+impl<const F: usize> BatchNorm<F> {
+    /// The layer over the given tensors (each `[F]`), `momentum` and `epsilon`.
+    pub const fn from_params(
+        gamma: Param,
+        beta: Param,
+        moving_mean: Param,
+        moving_variance: Param,
+        momentum: f32,
+        epsilon: f32,
+    ) -> Self {
+        BatchNorm {
+            gamma,
+            beta,
+            moving_mean: moving_mean.into_statistic(),
+            moving_variance: moving_variance.into_statistic(),
+            momentum,
+            epsilon,
+        }
     }
 }

@@ -204,3 +204,11 @@ impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
         }
     }
 }
+
+impl<const I: usize, const O: usize, A> Dense<I, O, A> {
+    /// The layer over the given `kernel` (`[I, O]`) and `bias` (`[O]`, `None`
+    /// for `use_bias = false`).
+    pub const fn from_params(kernel: Param, bias: Option<Param>) -> Self {
+        Dense { kernel, bias, act: PhantomData }
+    }
+}

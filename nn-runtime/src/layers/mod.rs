@@ -11,9 +11,11 @@ mod batch_norm;
 mod dense;
 mod dropout;
 mod elu;
-mod embedded;
+mod gaussian_dropout;
+mod gaussian_noise;
 mod leaky_relu;
 mod prelu;
+mod relu;
 mod reshape;
 mod rrelu;
 
@@ -27,10 +29,13 @@ pub use dense::Dense;
 pub use dense::DenseState;
 pub use dropout::Dropout;
 pub use elu::Elu;
+pub use gaussian_dropout::GaussianDropout;
+pub use gaussian_noise::GaussianNoise;
 pub use leaky_relu::LeakyRelu;
 pub use prelu::PRelu;
 #[cfg(feature = "std")]
 pub use prelu::PReluState;
+pub use relu::Relu;
 pub use reshape::Reshape;
 pub use rrelu::RRelu;
 

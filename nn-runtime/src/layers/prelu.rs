@@ -81,3 +81,10 @@ impl<const N: usize> Layer for PRelu<N> {
         f(&mut self.alpha, &mut st.dalpha[..N]);
     }
 }
+
+impl<const N: usize> PRelu<N> {
+    /// The layer over the given slopes (shaped like one sample).
+    pub const fn from_params(alpha: Param) -> Self {
+        PRelu { alpha }
+    }
+}

@@ -259,8 +259,8 @@ fn load<M: Model, O: Optimizer + ?Sized>(m: &mut M, opt: &mut O, path: &Path, mi
     // tensors (numbered as the training step numbers them: every weight but
     // the moving statistics), and put the old state back on any error.
     let mut sizes = Vec::new();
-    m.visit_weights(&mut |_, name, p| {
-        if !name.starts_with("moving_") {
+    m.visit_weights(&mut |_, _, p| {
+        if !p.is_statistic() {
             sizes.push(p.len());
         }
     });

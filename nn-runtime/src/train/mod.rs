@@ -188,8 +188,8 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
 
     let result = with_scratch(|s| {
         s.moving.clear();
-        m.visit_weights(&mut |_, name, p| {
-            if name.starts_with("moving_") {
+        m.visit_weights(&mut |_, _, p| {
+            if p.is_statistic() {
                 s.moving.extend_from_slice(p);
             }
         });
@@ -217,8 +217,8 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
             // Undo the forward pass: put the moving statistics back.
             let mut at = 0;
             let saved = &s.moving;
-            m.visit_weights_mut(&mut |_, name, p| {
-                if name.starts_with("moving_") {
+            m.visit_weights_mut(&mut |_, _, p| {
+                if p.is_statistic() {
                     let n = p.len();
                     p.as_mut_slice().copy_from_slice(&saved[at..at + n]);
                     at += n;

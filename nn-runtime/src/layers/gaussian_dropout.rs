@@ -1,0 +1,71 @@
+//! Keras's `GaussianDropout`: in training multiplies every value by noise
+//! drawn from N(1, rate / (1 - rate)); identity at inference.
+
+#[cfg(feature = "std")]
+use rand_distr::{Distribution as _, StandardNormal};
+
+#[cfg(feature = "std")]
+use super::scratch;
+use super::Layer;
+#[cfg(not(feature = "std"))]
+use crate::kernels::CoreMath as _;
+#[cfg(feature = "std")]
+use crate::Rng;
+
+/// Multiplicative Gaussian noise over `N` values per sample.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GaussianDropout<const N: usize> {
+    /// Keras's drop probability, in `[0, 1)`: the noise's variance is `rate / (1 - rate)`.
+    pub rate: f32,
+}
+
+impl<const N: usize> GaussianDropout<N> {
+    /// The layer with the given `rate`.
+    pub const fn new(rate: f32) -> Self {
+        GaussianDropout { rate }
+    }
+
+    /// The noise's standard deviation, `sqrt(rate / (1 - rate))`.
+    pub fn stddev(&self) -> f32 {
+        (self.rate / (1.0 - self.rate)).sqrt()
+    }
+}
+
+impl<const N: usize> Layer for GaussianDropout<N> {
+    const IN: usize = N;
+    const OUT: usize = N;
+    /// The noise of the last training pass, for the backward pass.
+    #[cfg(feature = "std")]
+    type State = Vec<f32>;
+
+    fn infer(&self, x: &[f32], y: &mut [f32]) {
+        y.copy_from_slice(x);
+    }
+
+    #[cfg(feature = "std")]
+    fn forward(&mut self, noise: &mut Vec<f32>, x: &[f32], y: &mut [f32], rng: &mut Rng) {
+        let noise = scratch(noise, x.len());
+        // Keras draws noise only when `rate > 0`.
+        if self.rate > 0.0 {
+            let s = self.stddev();
+            noise.iter_mut().for_each(|m| {
+                let z: f32 = StandardNormal.sample(rng);
+                *m = 1.0 + s * z;
+            });
+        } else {
+            noise.fill(1.0);
+        }
+        for ((y, &x), &m) in y.iter_mut().zip(x).zip(noise.iter()) {
+            *y = x * m;
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn backward(&mut self, noise: &mut Vec<f32>, _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
+        if let Some(dx) = dx {
+            for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(noise.iter()) {
+                *dx = dy * m;
+            }
+        }
+    }
+}
