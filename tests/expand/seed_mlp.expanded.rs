@@ -554,41 +554,30 @@ impl SeedMlp {
     > {
         ::nn::model::predict(self, x.into().into_dyn())
     }
-    /// Inference on one sample, with no heap allocation.
+    /// Inference on one sample, with no heap allocation and two stack
+    /// buffers of the widest activation.
     pub fn predict_one(&self, x: &[[f32; 28]; 28]) -> [f32; 10] {
         let x: &[f32] = x.as_flattened();
         let mut y: [f32; 10] = [0.0f32; 10];
-        let mut h_batch_normalization = [0.0f32; 784];
-        ::nn::layers::Layer::infer(
-            &self.batch_normalization,
-            x,
-            &mut h_batch_normalization,
-        );
-        let mut h_dense = [0.0f32; 300];
-        ::nn::layers::Layer::infer(&self.dense, &h_batch_normalization, &mut h_dense);
-        let mut h_activation = [0.0f32; 300];
-        ::nn::layers::Layer::infer(&self.activation, &h_dense, &mut h_activation);
-        let mut h_batch_normalization_1 = [0.0f32; 300];
+        const WIDTH: usize = ::nn::model::max_of(&[784, 300, 300, 300, 100, 100, 100]);
+        let mut a = [0.0f32; WIDTH];
+        let mut b = [0.0f32; WIDTH];
+        ::nn::layers::Layer::infer(&self.batch_normalization, x, &mut a[..784]);
+        ::nn::layers::Layer::infer(&self.dense, &a[..784], &mut b[..300]);
+        ::nn::layers::Layer::infer(&self.activation, &b[..300], &mut a[..300]);
         ::nn::layers::Layer::infer(
             &self.batch_normalization_1,
-            &h_activation,
-            &mut h_batch_normalization_1,
+            &a[..300],
+            &mut b[..300],
         );
-        let mut h_dense_1 = [0.0f32; 100];
-        ::nn::layers::Layer::infer(
-            &self.dense_1,
-            &h_batch_normalization_1,
-            &mut h_dense_1,
-        );
-        let mut h_activation_1 = [0.0f32; 100];
-        ::nn::layers::Layer::infer(&self.activation_1, &h_dense_1, &mut h_activation_1);
-        let mut h_batch_normalization_2 = [0.0f32; 100];
+        ::nn::layers::Layer::infer(&self.dense_1, &b[..300], &mut a[..100]);
+        ::nn::layers::Layer::infer(&self.activation_1, &a[..100], &mut b[..100]);
         ::nn::layers::Layer::infer(
             &self.batch_normalization_2,
-            &h_activation_1,
-            &mut h_batch_normalization_2,
+            &b[..100],
+            &mut a[..100],
         );
-        ::nn::layers::Layer::infer(&self.dense_2, &h_batch_normalization_2, &mut y);
+        ::nn::layers::Layer::infer(&self.dense_2, &a[..100], &mut y);
         y
     }
     /// One training step on a batch (the batch first, then `INPUT_SHAPE`):

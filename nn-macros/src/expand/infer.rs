@@ -1,5 +1,5 @@
 //! Inference: the batched `Model::infer` (two ping-pong buffers), `predict`
-//! and the allocation-free `predict_one` (one stack array per layer).
+//! and the allocation-free `predict_one` (two stack buffers, whatever the depth).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -100,23 +100,42 @@ pub fn inherent(gens: &[Gen], model: &Model) -> TokenStream {
         quote!([#t; #d])
     });
 
+    // Two stack buffers of the widest intermediate activation, in turn
+    // (as the batched `infer`): the stack use is bounded by 2 × WIDTH floats
+    // whatever the depth.
     let steps: Vec<&Gen> = gens.iter().filter(|g| !g.infer_identity).collect();
-    let last = steps.len().checked_sub(1);
-    let mut prev = quote!(x);
+    let inner = steps.len().saturating_sub(1);
+    let widths = steps[..inner].iter().map(|g| &g.width_out);
+    let buffers = match inner {
+        0 => quote!(),
+        1 => quote! {
+            const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
+            let mut a = [0.0f32; WIDTH];
+        },
+        _ => quote! {
+            const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
+            let mut a = [0.0f32; WIDTH];
+            let mut b = [0.0f32; WIDTH];
+        },
+    };
     let mut calls = Vec::new();
     for (i, g) in steps.iter().enumerate() {
         let f = &g.field;
-        if Some(i) == last {
-            calls.push(quote!(::nn::layers::Layer::infer(&self.#f, #prev, #y_flat);));
+        let src = if i == 0 {
+            quote!(x)
         } else {
-            let h = format_ident!("h_{}", f);
+            let buf = if (i - 1) % 2 == 0 { quote!(a) } else { quote!(b) };
+            let w = &g.width_in;
+            quote!(&#buf[..#w])
+        };
+        let dst = if i == inner {
+            y_flat.clone()
+        } else {
+            let buf = if i % 2 == 0 { quote!(a) } else { quote!(b) };
             let w = &g.width_out;
-            calls.push(quote! {
-                let mut #h = [0.0f32; #w];
-                ::nn::layers::Layer::infer(&self.#f, #prev, &mut #h);
-            });
-            prev = quote!(&#h);
-        }
+            quote!(&mut #buf[..#w])
+        };
+        calls.push(quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst);));
     }
     if steps.is_empty() {
         calls.push(quote!((#y_flat).copy_from_slice(x);));
@@ -133,10 +152,12 @@ pub fn inherent(gens: &[Gen], model: &Model) -> TokenStream {
             ::nn::model::predict(self, x.into().into_dyn())
         }
 
-        /// Inference on one sample, with no heap allocation.
+        /// Inference on one sample, with no heap allocation and two stack
+        /// buffers of the widest activation.
         pub fn predict_one(&self, x: &#in_ty) -> #out_ty {
             let x: &[f32] = #x_flat;
             let mut y: #out_ty = #zero_out;
+            #buffers
             #(#calls)*
             y
         }
