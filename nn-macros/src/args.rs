@@ -380,9 +380,13 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
                 return None;
             }
             let msg = format!("`{name}` of `{kind}` must be {range}");
-            let (lo, hi) = (min as f32, max as f32);
-            let cmp = if max_inclusive { quote!(<=) } else { quote!(<) };
-            cx.assert(quote_spanned!(e.span()=> const _: () = ::core::assert!((#e) as f32 >= #lo && (#e) as f32 #cmp #hi, #msg);));
+            let lo = min as f32;
+            // No upper test for an unbounded range (an infinite literal cannot be written).
+            let upper = (max.is_finite()).then(|| {
+                let (hi, cmp) = (max as f32, if max_inclusive { quote!(<=) } else { quote!(<) });
+                quote!(&& (#e) as f32 #cmp #hi)
+            });
+            cx.assert(quote_spanned!(e.span()=> const _: () = ::core::assert!((#e) as f32 >= #lo #upper, #msg);));
             Some(Value::Float(quote_spanned!(e.span()=> (#e) as f32), None))
         }
         Ty::Activation => {

@@ -12,6 +12,8 @@ mod ctxt;
 mod dims;
 mod expand;
 mod fallback;
+#[cfg(test)]
+mod fuzz;
 mod layers;
 mod parse;
 mod vocab;
