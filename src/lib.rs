@@ -13,6 +13,18 @@
 //! }
 //! ```
 //!
+//! Or, as Keras's `Sequential([...])`, in an expression (the struct gets a
+//! name of the macro's choosing; the model's name is Keras's `"sequential"`):
+//!
+//! ```ignore
+//! let model = nn::sequential![
+//!     Flatten[28, 28], BatchNorm,
+//!     Dense(300, he_normal, no_bias), Activation(elu), BatchNorm,
+//!     Dense(10, softmax),
+//! ];                                        // seeded with 0; `seed = 7;` first picks another
+//! print!("{}", model.summary());            // Model: "sequential" ...
+//! ```
+//!
 //! The macro checks every shape at compile time and expands to a plain struct
 //! with one field per layer (Keras's names) and an unrolled forward and
 //! backward pass over this crate's kernels.

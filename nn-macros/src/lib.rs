@@ -26,6 +26,12 @@ use proc_macro::TokenStream;
 /// `predict_one`, `train_on_batch`, `evaluate`, `fit`, `save_weights`,
 /// `load_weights`).
 ///
+/// In expression position (`nn::sequential![Flatten[28, 28], Dense(10)]`,
+/// brackets, parentheses or braces) it declares the same struct under the
+/// name `Sequential` in a block and evaluates to it seeded with 0
+/// (`nn::sequential![seed = 7; ..]` picks the seed); the input is told from
+/// the struct form by not starting with attributes, a visibility or `struct`.
+///
 /// `#[weights = "path/to/file.safetensors"]` on the struct (the path
 /// relative to the declaring crate's directory, `CARGO_MANIFEST_DIR`) bakes
 /// a weights file into the binary: the file is read and checked against the
@@ -86,7 +92,7 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Ok(l) => l,
         Err(e) => {
             cx.push(e);
-            return fallback::emit(&head, None, cx.check().err());
+            return inline(&head, fallback::emit(&head, None, cx.check().err()));
         }
     };
     layers.errors.into_iter().for_each(|e| cx.push(e));
@@ -96,9 +102,25 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Some(attr) if !cx.has_errors() => weights::check(attr, &expected, &mut cx),
         _ => None,
     };
-    match cx.check() {
+    let items = match cx.check() {
         Ok(asserts) => expand::model(&head, &model, &asserts, embedded.as_ref().map(|f| (&expected[..], f))),
         Err(e) => fallback::emit(&head, Some(&model), Some(e)),
+    };
+    inline(&head, items)
+}
+
+/// The expression form: a block that declares the struct and evaluates to
+/// the model built with the seed given (0 when none is).
+fn inline(head: &parse::Head, items: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    match head.inline_seed {
+        None => items,
+        Some(seed) => {
+            let ident = &head.ident;
+            quote::quote!({
+                #items
+                #ident::seeded(#seed)
+            })
+        }
     }
 }
 

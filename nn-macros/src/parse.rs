@@ -29,6 +29,50 @@ pub struct Head {
     pub weights: Option<crate::weights::WeightsAttr>,
     /// Whether a `#[weights ..]` attribute was written, even a malformed one.
     pub wants_embedded: bool,
+    /// The expression form (`nn::sequential![seed = 7; Flatten[28, 28], ..]`):
+    /// the seed its value is built with; `None` for the struct form.
+    pub inline_seed: Option<u64>,
+}
+
+/// The struct name the expression form declares (Keras's default model name is its snake_case).
+const INLINE_NAME: &str = "Sequential";
+
+/// Whether the input is the expression form: a layer list, or `seed = ..;`
+/// and one, rather than attributes, a visibility and `struct`.
+fn is_inline(input: ParseStream) -> bool {
+    input.peek(Ident)
+        && !input.peek(Token![struct])
+        && !input.peek(Token![pub])
+        && !(input.peek(Ident::peek_any) && input.peek2(Ident))
+}
+
+/// `seed = 7;` at the start of the expression form.
+fn inline_seed(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<u64> {
+    if !(input.peek(Ident) && input.peek2(Token![=]) && input.fork().parse::<Ident>().is_ok_and(|i| i == "seed")) {
+        return Ok(0);
+    }
+    input.parse::<Ident>()?;
+    input.parse::<Token![=]>()?;
+    let value: Expr = input.parse()?;
+    if !input.peek(Token![;]) {
+        errors.push(input.error("expected `;` after the seed: `nn::sequential![seed = 7; Flatten[28, 28], ..]`"));
+    } else {
+        input.parse::<Token![;]>()?;
+    }
+    let seed = match &value {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => i.base10_parse::<u64>().ok(),
+        _ => None,
+    };
+    Ok(seed.unwrap_or_else(|| {
+        errors.push(syn::Error::new_spanned(
+            &value,
+            format!(
+                "the seed is a non-negative integer (a `u64`), found `{}`: `seed = 7;`",
+                quote::ToTokens::to_token_stream(&value).to_string().replace("- ", "-")
+            ),
+        ));
+        0
+    }))
 }
 
 /// One layer as written: `Kind[dims](args)`.
@@ -71,6 +115,29 @@ impl Parse for Head {
         let mut errors = Vec::new();
         let mut attrs = input.call(Attribute::parse_outer)?;
         let (weights, wants_embedded) = crate::weights::take_attr(&mut attrs, &mut errors);
+        if is_inline(input) {
+            let attr = weights.as_ref().map(|w| &w.attr).or(attrs.first());
+            if let Some(attr) = attr {
+                errors.push(syn::Error::new_spanned(
+                    attr,
+                    "a model in an expression has no name to put this attribute on: \
+                     use the struct form, `nn::sequential! { #[weights = \"..\"] struct Net { .. } }`",
+                ));
+            }
+            let inline_seed = Some(inline_seed(input, &mut errors)?);
+            let ident = Ident::new(INLINE_NAME, Span::call_site());
+            let body = input.parse::<TokenStream>()?;
+            return Ok(Head {
+                attrs: Vec::new(),
+                vis: Visibility::Inherited,
+                ident,
+                body,
+                errors,
+                weights: None,
+                wants_embedded,
+                inline_seed,
+            });
+        }
         let vis: Visibility = input.parse()?;
         if input.is_empty() {
             return Err(input.error(format!("expected a model declaration: {EXAMPLE}")));
@@ -121,7 +188,7 @@ impl Parse for Head {
                  write a second `sequential!` for another",
             ));
         }
-        Ok(Head { attrs, vis, ident, body, errors, weights, wants_embedded })
+        Ok(Head { attrs, vis, ident, body, errors, weights, wants_embedded, inline_seed: None })
     }
 }
 

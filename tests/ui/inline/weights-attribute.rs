@@ -1,0 +1,3 @@
+fn main() {
+    let _model = nn::sequential![#[weights = "model.safetensors"] Flatten[28, 28], Dense(10, softmax)];
+}
