@@ -72,7 +72,8 @@ pub trait Loss {
     fn compute(&self, p: &[f32], y: &[Self::Elem], width: usize, logits: bool, grad: Option<&mut [f32]>) -> f32;
 
     /// The number of correct rows of `p` against `y` (a fraction per row for
-    /// binary accuracy), as [`accuracy_kind`](Loss::accuracy_kind) measures it.
+    /// binary accuracy), as [`accuracy_kind`](Loss::accuracy_kind) measures it;
+    /// NaN when an output is NaN.
     fn correct(&self, p: &[f32], y: &[Self::Elem], width: usize) -> f64 {
         let kind = self.accuracy_kind(width);
         correct_rows(kind, p, width, |row, j| self.target_at(y, width, row, j))
@@ -105,9 +106,15 @@ fn argmax(row: &[f32]) -> usize {
     best
 }
 
+/// The correct rows of `p` (see [`Loss::correct`]); a row with a NaN output
+/// makes the count NaN: an arg-max over NaN names no class, and a plausible
+/// accuracy must not hide a broken model.
 fn correct_rows(kind: Accuracy, p: &[f32], width: usize, target: impl Fn(usize, usize) -> TargetAt) -> f64 {
     let mut total = 0.0f64;
     for (r, row) in p.chunks_exact(width).enumerate() {
+        if row.iter().any(|v| v.is_nan()) {
+            return f64::NAN;
+        }
         total += match kind {
             Accuracy::Sparse => match target(r, 0) {
                 TargetAt::Class(c) => f64::from(u8::from(argmax(row) == c)),
@@ -167,12 +174,18 @@ fn inv_rows(len: usize, width: usize) -> f32 {
 }
 
 /// `ln(p)` for the fused (logits) path, where Keras's value is unclipped
-/// `log_softmax`: floored at the smallest normal so it stays finite.
+/// `log_softmax`: floored at the smallest normal so it stays finite, except
+/// that NaN stays NaN (`p.max(..)` would make it `-ln(MIN_POSITIVE)` = 87.34).
 fn ln_unclipped(p: f32) -> f32 {
-    p.max(f32::MIN_POSITIVE).ln()
+    if p < f32::MIN_POSITIVE {
+        f32::MIN_POSITIVE.ln()
+    } else {
+        p.ln()
+    }
 }
 
-/// Keras's `clip_by_value(p, eps, 1 - eps)` and whether `p` was inside (its gradient passes).
+/// Keras's `clip_by_value(p, eps, 1 - eps)` and whether `p` was inside (its
+/// gradient passes); NaN stays NaN, as TensorFlow's clip leaves it.
 fn clip(p: f32) -> (f32, bool) {
     if p < EPSILON {
         (EPSILON, false)

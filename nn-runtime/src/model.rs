@@ -282,6 +282,19 @@ pub fn with_buffers<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) 
     }
 }
 
+/// Calls `f` with (layer name, weight name, tensor) for every tensor that has
+/// a gradient, in the order of [`Model::visit_grads`] (every weight but
+/// statistics such as BatchNorm's moving mean, frozen ones included): the order in which
+/// an optimizer numbers its per-tensor state.
+#[cfg(feature = "std")]
+pub fn visit_trainable<M: Model>(model: &M, f: &mut dyn FnMut(&'static str, &'static str, &Param)) {
+    model.visit_weights(&mut |layer, weight, p| {
+        if !p.is_statistic() {
+            f(layer, weight, p);
+        }
+    });
+}
+
 /// The `<layer>.<weight>` key of a tensor in a weights file.
 #[cfg(feature = "std")]
 fn key(layer: &str, weight: &str) -> String {

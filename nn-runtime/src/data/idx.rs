@@ -26,7 +26,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
@@ -52,11 +51,12 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// Every problem with the contents is an [`Error::Data`] naming it: a bad
 /// magic number, another element type, a dimension product that does not
 /// match the data (truncated file or trailing bytes), a corrupt gzip stream.
-/// A file that cannot be opened is an [`Error::Io`]. Never panics, and never
+/// A file that cannot be opened is an [`Error::Io`], and so is a path that is
+/// not a regular file (a directory, a FIFO, a device). Never panics, and never
 /// allocates more than the file can hold.
 pub fn read_idx(path: &Path) -> Result<ArrayD<u8>> {
     let io_err = |source: std::io::Error| Error::Io { path: path.to_path_buf(), source };
-    let file = File::open(path).map_err(io_err)?;
+    let file = crate::io::open_regular(path)?;
     let file_len = file.metadata().map_err(io_err)?.len();
     let mut reader = BufReader::new(file);
 

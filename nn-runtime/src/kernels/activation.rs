@@ -54,7 +54,7 @@ pub trait ActivationFn: Copy + Default + Send + Sync + 'static {
 /// `f(x) = x`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Linear;
-/// `max(x, 0)`.
+/// `max(x, 0)`; NaN stays NaN, as Keras's `relu`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Relu;
 /// Exponential linear unit with alpha 1.
@@ -168,7 +168,13 @@ impl ActivationFn for Relu {
     const NAME: &'static str = "relu";
     #[inline]
     fn f(x: f32) -> f32 {
-        x.max(0.0)
+        // Not `x.max(0.0)`, which returns 0 for NaN (so does a vector max
+        // with the zero second): NaN must come out as NaN, as in Keras.
+        if x > 0.0 || x.is_nan() {
+            x
+        } else {
+            0.0
+        }
     }
     #[inline]
     fn df(x: f32, _: f32) -> f32 {
@@ -312,6 +318,9 @@ impl ActivationFn for Softmax {
 }
 
 /// Softmax of one row in place, shifted by the row's maximum for stability.
+///
+/// A NaN or an infinity anywhere in the row makes the whole row NaN, as in
+/// Keras (`exp(NaN - max)`, `inf - inf`): never a plausible distribution.
 #[inline(always)]
 pub fn softmax_row(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);

@@ -1,6 +1,7 @@
 //! Keras's `Adagrad`.
 
-use super::{optimizer_common, Core, LearningRate, Rule};
+use super::{check, optimizer_common, Core, LearningRate, Range, Rule};
+use crate::Result;
 
 /// AdaGrad, Keras 3's `Adagrad`: `acc += g²; p -= lr * g / sqrt(acc + ε)`,
 /// the accumulator starting at `initial_accumulator_value` (0.1), ε = 1e-7.
@@ -19,14 +20,16 @@ impl Adagrad {
         Adagrad { core: Core::new(learning_rate.into()), init: 0.1, epsilon: 1e-7 }
     }
 
-    /// The accumulators' starting value (Keras's default 0.1).
+    /// The accumulators' starting value (Keras's default 0.1); a finite number
+    /// `>= 0`, as Keras requires.
     #[must_use]
     pub fn initial_accumulator_value(mut self, value: impl Into<f64>) -> Self {
         self.init = value.into() as f32;
         self
     }
 
-    /// ε, added to the accumulator inside the square root (Keras's default 1e-7).
+    /// ε, added to the accumulator inside the square root (Keras's default
+    /// 1e-7); a finite number `>= 0`.
     #[must_use]
     pub fn epsilon(mut self, epsilon: impl Into<f64>) -> Self {
         self.epsilon = epsilon.into();
@@ -35,6 +38,11 @@ impl Adagrad {
 }
 
 impl Rule for Adagrad {
+    fn validate(&self, name: &str) -> Result<()> {
+        check(name, "initial_accumulator_value", f64::from(self.init), Range::NonNegative)?;
+        check(name, "epsilon", self.epsilon, Range::NonNegative)
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         &["accumulator"]
     }

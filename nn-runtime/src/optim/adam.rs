@@ -1,26 +1,31 @@
 //! Keras's `Adam` and `AdamW`.
 
-use super::{one_minus, optimizer_common, Core, LearningRate, Rule};
+use super::{check, one_minus, optimizer_common, Core, LearningRate, Range, Rule};
+use crate::Result;
 
 /// `.beta_1`, `.beta_2`, `.epsilon` for the Adam family.
 macro_rules! adam_builders {
     ($ty:ident) => {
         impl $ty {
-            /// Decay rate of the first-moment (momentum) average (Keras's default 0.9).
+            /// Decay rate of the first-moment (momentum) average (Keras's default 0.9);
+            /// in `[0, 1)` (1 would divide by `1 - β1^t = 0`).
             #[must_use]
             pub fn beta_1(mut self, beta_1: impl Into<f64>) -> Self {
                 self.beta_1 = beta_1.into();
                 self
             }
 
-            /// Decay rate of the second-moment average (Keras's default 0.999).
+            /// Decay rate of the second-moment average (Keras's default 0.999); in
+            /// `[0, 1)` (1 would never update the average).
             #[must_use]
             pub fn beta_2(mut self, beta_2: impl Into<f64>) -> Self {
                 self.beta_2 = beta_2.into();
                 self
             }
 
-            /// ε, the denominator's smoothing term (Keras's default 1e-7).
+            /// ε, the denominator's smoothing term (Keras's default 1e-7); a finite
+            /// number `>= 0`, as Keras accepts (with 0, a gradient element that is
+            /// exactly 0 from the first step gives 0/0).
             #[must_use]
             pub fn epsilon(mut self, epsilon: impl Into<f64>) -> Self {
                 self.epsilon = epsilon.into();
@@ -30,6 +35,13 @@ macro_rules! adam_builders {
     };
 }
 pub(super) use adam_builders;
+
+/// Checks `(beta_1, beta_2, epsilon)` of the Adam family for optimizer `name`.
+pub(super) fn validate_adam(name: &str, beta_1: f64, beta_2: f64, epsilon: f64) -> Result<()> {
+    check(name, "beta_1", beta_1, Range::UnitOpen)?;
+    check(name, "beta_2", beta_2, Range::UnitOpen)?;
+    check(name, "epsilon", epsilon, Range::NonNegative)
+}
 
 /// Adam, Keras 3's `Adam` (β1 0.9, β2 0.999, ε 1e-7), in Keras's
 /// bias-corrected form, at step `t` (1 for the first):
@@ -76,6 +88,10 @@ fn adam_step(hyper: (f64, f64, f64), lr: f32, t: u64, param: &mut [f32], grad: &
 }
 
 impl Rule for Adam {
+    fn validate(&self, name: &str) -> Result<()> {
+        validate_adam(name, self.beta_1, self.beta_2, self.epsilon)
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         &["momentum", "velocity"]
     }
@@ -108,7 +124,9 @@ impl AdamW {
         AdamW { core: Core::new(learning_rate.into()), beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, weight_decay: 0.004 }
     }
 
-    /// The decoupled weight decay factor (Keras's default 0.004), multiplied by the learning rate.
+    /// The decoupled weight decay factor (Keras's default 0.004), multiplied
+    /// by the learning rate; a finite number `>= 0` (a negative one would grow
+    /// the weights).
     #[must_use]
     pub fn weight_decay(mut self, weight_decay: impl Into<f64>) -> Self {
         self.weight_decay = weight_decay.into();
@@ -119,6 +137,11 @@ impl AdamW {
 adam_builders!(AdamW);
 
 impl Rule for AdamW {
+    fn validate(&self, name: &str) -> Result<()> {
+        validate_adam(name, self.beta_1, self.beta_2, self.epsilon)?;
+        check(name, "weight_decay", self.weight_decay, Range::NonNegative)
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         &["momentum", "velocity"]
     }

@@ -1,6 +1,6 @@
 //! Keras's `Adamax`.
 
-use super::adam::adam_builders;
+use super::adam::{adam_builders, validate_adam};
 use super::{one_minus, optimizer_common, Core, LearningRate, Rule};
 
 /// Adamax, Keras 3's `Adamax` (β1 0.9, β2 0.999, ε 1e-7): Adam with the
@@ -31,6 +31,10 @@ impl Adamax {
 adam_builders!(Adamax);
 
 impl Rule for Adamax {
+    fn validate(&self, name: &str) -> crate::Result<()> {
+        validate_adam(name, self.beta_1, self.beta_2, self.epsilon)
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         &["momentum", "norm"]
     }

@@ -25,6 +25,19 @@
 //! `.clipvalue(f)` (each gradient element clamped to `[-f, f]`); as in Keras,
 //! only one of the two may be set.
 //!
+//! # Hyper-parameters
+//!
+//! Every value a builder takes is checked by [`Optimizer::validate`], which
+//! training calls before each step changes anything: a value outside the
+//! range Keras accepts is an [`Error::Invalid`] naming the optimizer and the
+//! parameter (`Sgd: learning_rate must be a finite number >= 0, got NaN`),
+//! and the model and the optimizer are left as they were. The learning rate
+//! (a constant, every schedule parameter, and the rate a schedule gives at
+//! the step) must be a finite number `>= 0` (Keras accepts 0); clipping
+//! thresholds a finite number `> 0`; the rest are documented on each
+//! builder. An optimizer's state belongs to the first model it steps
+//! ([`Optimizer::check_model`]); using it for another is an error, as in Keras.
+//!
 //! The learning rate is a constant or a schedule ([`ExponentialDecay`],
 //! [`PiecewiseConstantDecay`], [`InverseTimeDecay`], [`OneCycle`]), evaluated
 //! at the number of steps completed before the current one, as Keras does.
@@ -83,6 +96,7 @@
 mod adagrad;
 mod adam;
 mod adamax;
+mod hyper;
 mod nadam;
 mod rmsprop;
 mod schedules;
@@ -96,10 +110,91 @@ pub use rmsprop::RmsProp;
 pub use schedules::{ExponentialDecay, InverseTimeDecay, LearningRate, OneCycle, PiecewiseConstantDecay};
 pub use sgd::Sgd;
 
+pub(crate) use hyper::{check, Range};
+
 use crate::{Error, Result};
+
+/// The trainable tensors of the model a training step is for, as
+/// [`Optimizer::check_model`] sees them: each one's layer and weight name
+/// (`dense`, `kernel`) and shape, in the order [`Optimizer::update`] numbers
+/// them. They are enumerated on demand, so a check allocates nothing.
+pub struct ModelTensors<'a> {
+    visit: &'a dyn Fn(&mut dyn FnMut(&str, &str, &[usize])),
+}
+
+impl<'a> ModelTensors<'a> {
+    /// The tensors that `visit` enumerates: it calls its argument with
+    /// (layer name, weight name, shape) of each, in update order.
+    pub fn new(visit: &'a dyn Fn(&mut dyn FnMut(&str, &str, &[usize]))) -> Self {
+        ModelTensors { visit }
+    }
+
+    /// Calls `f` with (index, layer name, weight name, shape) of each tensor.
+    pub fn for_each(&self, mut f: impl FnMut(usize, &str, &str, &[usize])) {
+        let mut index = 0;
+        (self.visit)(&mut |layer, weight, shape| {
+            f(index, layer, weight, shape);
+            index += 1;
+        });
+    }
+
+    /// A hash (64-bit FNV-1a) of every tensor's names and shape, in order:
+    /// two models with the same tensors have the same fingerprint.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        self.for_each(|_, layer, weight, shape| {
+            eat(layer.as_bytes());
+            eat(b".");
+            eat(weight.as_bytes());
+            eat(&(shape.len() as u64).to_le_bytes());
+            for &d in shape {
+                eat(&(d as u64).to_le_bytes());
+            }
+        });
+        h
+    }
+
+    /// The tensors as text: `dense.kernel [4, 8], dense.bias [8]`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        self.for_each(|_, layer, weight, shape| parts.push(format!("{layer}.{weight} {shape:?}")));
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
 
 /// An optimizer: Keras's update rule for one tensor at a time.
 pub trait Optimizer {
+    /// Checks every hyper-parameter against the range Keras accepts (see the
+    /// [module documentation](self)), and that the learning rate of the next
+    /// step is a finite number `>= 0`; the error names the optimizer and the
+    /// parameter. Training calls it before each step changes anything. The
+    /// default accepts everything.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Checks, before a step changes anything, that this optimizer's
+    /// per-tensor state belongs to the model whose trainable tensors are
+    /// `tensors`. The first call binds a new optimizer (or one whose state
+    /// was just loaded, after checking the state's sizes) to them; a later
+    /// call with other tensors is an [`Error::Invalid`] saying that the state
+    /// belongs to another model, as Keras refuses an optimizer built for other
+    /// variables. Models with the same tensors (two of one `sequential!`
+    /// type) share an optimizer fine. The default accepts everything.
+    fn check_model(&mut self, tensors: &ModelTensors<'_>) -> Result<()> {
+        let _ = tensors;
+        Ok(())
+    }
+
     /// Starts a step: advances the iteration count (and the learning-rate schedule).
     fn begin_step(&mut self);
 
@@ -171,8 +266,18 @@ enum Clip {
     Value(f32),
 }
 
+/// The model an optimizer's state belongs to (see [`Optimizer::check_model`]).
+#[derive(Clone, Debug)]
+struct Owner {
+    /// [`ModelTensors::fingerprint`] of its tensors.
+    fingerprint: u64,
+    /// [`ModelTensors::describe`] of them, for the error.
+    tensors: String,
+}
+
 /// What every optimizer shares: the learning rate, the iteration count,
-/// gradient clipping and the lazily allocated per-tensor slots.
+/// gradient clipping, the lazily allocated per-tensor slots and the model
+/// they belong to.
 #[derive(Clone, Debug)]
 struct Core {
     lr: LearningRate,
@@ -183,12 +288,83 @@ struct Core {
     clip: Clip,
     /// `slots[index][kind]`; an empty `Vec` for a tensor not updated yet.
     slots: Vec<Vec<Vec<f32>>>,
+    /// The model the slots belong to; `None` until the first checked step
+    /// (and after a state is loaded).
+    owner: Option<Owner>,
 }
 
 impl Core {
     fn new(lr: LearningRate) -> Self {
         let step_lr = lr.at(0);
-        Core { lr, iterations: 0, step_lr, clip: Clip::None, slots: Vec::new() }
+        Core { lr, iterations: 0, step_lr, clip: Clip::None, slots: Vec::new(), owner: None }
+    }
+
+    /// The shared part of [`Optimizer::validate`] for optimizer `name`: the
+    /// learning rate (or the schedule's parameters and its rate at the next
+    /// step) and the clipping threshold.
+    fn validate(&self, name: &str) -> Result<()> {
+        self.lr.validate(name)?;
+        if !matches!(self.lr, LearningRate::Constant(_)) {
+            let lr = self.lr.at(self.iterations);
+            if !Range::NonNegative.contains(f64::from(lr)) {
+                return Err(Error::Invalid(format!(
+                    "{name}: the learning-rate schedule gives {lr} at step {}; a learning rate must be a finite number >= 0",
+                    self.iterations
+                )));
+            }
+        }
+        match self.clip {
+            Clip::None => Ok(()),
+            Clip::Norm(c) => check(name, "clipnorm", f64::from(c), Range::Positive),
+            Clip::Value(c) => check(name, "clipvalue", f64::from(c), Range::Positive),
+        }
+    }
+
+    /// [`Optimizer::check_model`] for optimizer `name`.
+    fn check_model(&mut self, name: &str, tensors: &ModelTensors<'_>) -> Result<()> {
+        let fingerprint = tensors.fingerprint();
+        match &self.owner {
+            Some(owner) if owner.fingerprint == fingerprint => return Ok(()),
+            Some(owner) => {
+                return Err(Error::Invalid(format!(
+                    "{name}: this optimizer's state belongs to another model, whose trainable tensors are {}; \
+                     this model's are {} (use a new optimizer for each model, as Keras requires)",
+                    owner.tensors,
+                    tensors.describe()
+                )))
+            }
+            None => {}
+        }
+        // Not bound yet: any state it has (loaded, or from direct `update`
+        // calls) must fit these tensors.
+        let (mut count, mut problem) = (0, None);
+        tensors.for_each(|index, layer, weight, shape| {
+            count += 1;
+            let len: usize = shape.iter().product();
+            match self.slots.get(index).and_then(|s| s.first()) {
+                Some(slot) if slot.len() != len && problem.is_none() => {
+                    problem = Some(format!(
+                        "{name}: the optimizer state for trainable tensor {index} (`{layer}.{weight}`, shape \
+                         {shape:?}) has {} values but the tensor has {len} (a state of another model?)",
+                        slot.len()
+                    ));
+                }
+                _ => {}
+            }
+        });
+        if problem.is_none() {
+            if let Some(index) = (count..self.slots.len()).find(|&i| !self.slots[i].is_empty()) {
+                problem = Some(format!(
+                    "{name}: the optimizer has state for trainable tensor {index} but the model has {count} \
+                     (a state of another model?)"
+                ));
+            }
+        }
+        if let Some(problem) = problem {
+            return Err(Error::Invalid(problem));
+        }
+        self.owner = Some(Owner { fingerprint, tensors: tensors.describe() });
+        Ok(())
     }
 
     fn set_clip(&mut self, clip: Clip) {
@@ -239,7 +415,7 @@ impl Core {
             assert!(
                 s.len() == len,
                 "optimizer state for trainable tensor {index} has {} values but the tensor has {len} \
-                 (state loaded for another model? see Optimizer::check_tensor_sizes)",
+                 (state of another model? Optimizer::check_model refuses it before a step)",
                 s.len()
             );
         }
@@ -366,6 +542,8 @@ impl Core {
         }
         self.step_lr = self.lr.at(self.iterations);
         self.slots = loaded.slots;
+        // Whose state it is is checked again at the next step.
+        self.owner = None;
     }
 }
 
@@ -415,6 +593,12 @@ trait Rule {
     }
     /// Restores the scalars, in the order of [`scalars`](Rule::scalars).
     fn set_scalars(&mut self, _values: &[f32]) {}
+    /// Checks the optimizer's own hyper-parameters (see [`Optimizer::validate`]);
+    /// `name` is the optimizer's, for the message.
+    fn validate(&self, name: &str) -> Result<()> {
+        let _ = name;
+        Ok(())
+    }
     /// Called once per step after the count advanced to `t` (1 for the first step).
     fn on_begin_step(&mut self, _t: u64) {}
     /// One update: `lr` is the step's learning rate, `t` the step number
@@ -428,7 +612,8 @@ macro_rules! optimizer_common {
     ($ty:ident) => {
         impl $ty {
             /// Clips each gradient tensor by its own L2 norm: `g * clipnorm / max(‖g‖, clipnorm)`
-            /// (Keras's `clipnorm`; not a global norm).
+            /// (Keras's `clipnorm`; not a global norm). Must be a finite number `> 0`
+            /// (0 would give 0/0 = NaN for a zero gradient).
             ///
             /// # Panics
             ///
@@ -440,6 +625,7 @@ macro_rules! optimizer_common {
             }
 
             /// Clamps each gradient element to `[-clipvalue, clipvalue]` (Keras's `clipvalue`).
+            /// Must be a finite number `> 0` (0 would freeze every weight).
             ///
             /// # Panics
             ///
@@ -457,6 +643,15 @@ macro_rules! optimizer_common {
         }
 
         impl $crate::optim::Optimizer for $ty {
+            fn validate(&self) -> $crate::Result<()> {
+                self.core.validate(stringify!($ty))?;
+                $crate::optim::Rule::validate(self, stringify!($ty))
+            }
+
+            fn check_model(&mut self, tensors: &$crate::optim::ModelTensors<'_>) -> $crate::Result<()> {
+                self.core.check_model(stringify!($ty), tensors)
+            }
+
             fn begin_step(&mut self) {
                 self.core.begin_step();
                 let t = self.core.iterations;

@@ -1,6 +1,6 @@
 //! Keras's `Nadam`.
 
-use super::adam::adam_builders;
+use super::adam::{adam_builders, validate_adam};
 use super::{optimizer_common, Core, LearningRate, Rule};
 
 /// Nadam, Keras 3's `Nadam` (β1 0.9, β2 0.999, ε 1e-7): Adam with Nesterov
@@ -47,6 +47,10 @@ fn u(beta_1: f32, t: f32) -> f32 {
 }
 
 impl Rule for Nadam {
+    fn validate(&self, name: &str) -> crate::Result<()> {
+        validate_adam(name, self.beta_1, self.beta_2, self.epsilon)
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         &["momentum", "velocity"]
     }

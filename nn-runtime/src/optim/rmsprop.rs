@@ -1,6 +1,7 @@
 //! Keras's `RMSprop`.
 
-use super::{one_minus, optimizer_common, Core, LearningRate, Rule};
+use super::{check, one_minus, optimizer_common, Core, LearningRate, Range, Rule};
+use crate::Result;
 
 /// RMSProp, Keras 3's `RMSprop` (ρ 0.9, momentum 0, ε 1e-7, not centered):
 ///
@@ -31,21 +32,23 @@ impl RmsProp {
         RmsProp { core: Core::new(learning_rate.into()), rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false }
     }
 
-    /// Decay rate ρ of the squared-gradient average (Keras's default 0.9).
+    /// Decay rate ρ of the squared-gradient average (Keras's default 0.9); in
+    /// `[0, 1)` (1 would never update the average).
     #[must_use]
     pub fn rho(mut self, rho: impl Into<f64>) -> Self {
         self.rho = rho.into();
         self
     }
 
-    /// Momentum μ (Keras's default 0: none).
+    /// Momentum μ (Keras's default 0: none); in `[0, 1]`, as SGD's.
     #[must_use]
     pub fn momentum(mut self, momentum: impl Into<f64>) -> Self {
         self.momentum = momentum.into();
         self
     }
 
-    /// ε, added to the average inside the square root (Keras's default 1e-7).
+    /// ε, added to the average inside the square root (Keras's default 1e-7);
+    /// a finite number `>= 0`.
     #[must_use]
     pub fn epsilon(mut self, epsilon: impl Into<f64>) -> Self {
         self.epsilon = epsilon.into();
@@ -62,6 +65,12 @@ impl RmsProp {
 }
 
 impl Rule for RmsProp {
+    fn validate(&self, name: &str) -> Result<()> {
+        check(name, "rho", self.rho, Range::UnitOpen)?;
+        check(name, "momentum", self.momentum, Range::Unit)?;
+        check(name, "epsilon", self.epsilon, Range::NonNegative)
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         match (self.momentum > 0.0, self.centered) {
             (false, false) => &["velocity"],

@@ -3,6 +3,14 @@
 //! An optimizer evaluates its schedule at Keras's `optimizer.iterations`, the
 //! number of steps completed before the current one: the first step uses
 //! `schedule.at(0)`. Keras's schedules compute in `f32`, and so do these.
+//!
+//! Every rate parameter must be a finite number `>= 0` and every step count
+//! at least 1; the optimizer checks them ([`LearningRate::validate`]) at the
+//! first step, where a value outside is an error naming the schedule and the
+//! parameter.
+
+use super::{check, Range};
+use crate::{Error, Result};
 
 /// The learning rate of an optimizer: a constant or a schedule.
 ///
@@ -33,6 +41,36 @@ impl LearningRate {
             LearningRate::InverseTime(s) => s.at(step),
             LearningRate::OneCycle(s) => s.at(step),
         }
+    }
+}
+
+impl LearningRate {
+    /// Checks the rate, or every parameter of the schedule, against the
+    /// rules of the [module documentation](self); `owner` (the optimizer's
+    /// name) starts the message: `Sgd: learning_rate must be a finite number
+    /// >= 0, got NaN`, `Adam: ExponentialDecay: decay_steps must be at least
+    /// 1, got 0`.
+    pub fn validate(&self, owner: &str) -> Result<()> {
+        let schedule = match self {
+            LearningRate::Constant(lr) => return check(owner, "learning_rate", f64::from(*lr), Range::NonNegative),
+            LearningRate::Exponential(s) => s.validate(),
+            LearningRate::PiecewiseConstant(s) => s.validate(),
+            LearningRate::InverseTime(s) => s.validate(),
+            LearningRate::OneCycle(s) => s.validate(),
+        };
+        schedule.map_err(|e| match e {
+            Error::Invalid(reason) => Error::Invalid(format!("{owner}: {reason}")),
+            e => e,
+        })
+    }
+}
+
+/// `Ok` unless the step count `name` of `schedule` is 0.
+fn check_steps(schedule: &str, name: &str, steps: u64) -> Result<()> {
+    if steps == 0 {
+        Err(Error::Invalid(format!("{schedule}: {name} must be at least 1, got 0")))
+    } else {
+        Ok(())
     }
 }
 
@@ -120,6 +158,16 @@ impl ExponentialDecay {
         let p = decay_progress(step, self.decay_steps, self.staircase);
         self.initial_learning_rate as f32 * (self.decay_rate as f32).powf(p)
     }
+
+    /// Checks the parameters: `initial_learning_rate` and `decay_rate` finite
+    /// and `>= 0` (a negative rate to a fractional power is NaN),
+    /// `decay_steps` at least 1 (Keras 3 refuses 0 too).
+    pub fn validate(&self) -> Result<()> {
+        const NAME: &str = "ExponentialDecay";
+        check(NAME, "initial_learning_rate", self.initial_learning_rate, Range::NonNegative)?;
+        check_steps(NAME, "decay_steps", self.decay_steps)?;
+        check(NAME, "decay_rate", self.decay_rate, Range::NonNegative)
+    }
 }
 
 /// Keras's `PiecewiseConstantDecay`: `values[0]` while `step <= boundaries[0]`,
@@ -172,6 +220,17 @@ impl PiecewiseConstantDecay {
             None => 0.0,
         }
     }
+
+    /// Checks that every value is a finite number `>= 0` (the error names
+    /// it: `values[1]`); the lengths and boundaries were checked by [`new`](Self::new).
+    pub fn validate(&self) -> Result<()> {
+        for (i, &v) in self.values.iter().enumerate() {
+            if !Range::NonNegative.contains(v) {
+                return check("PiecewiseConstantDecay", &format!("values[{i}]"), v, Range::NonNegative);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Keras's `InverseTimeDecay`:
@@ -222,6 +281,16 @@ impl InverseTimeDecay {
     pub fn at(&self, step: u64) -> f32 {
         let p = decay_progress(step, self.decay_steps, self.staircase);
         self.initial_learning_rate as f32 / (1.0 + self.decay_rate as f32 * p)
+    }
+
+    /// Checks the parameters: `initial_learning_rate` and `decay_rate` finite
+    /// and `>= 0` (a negative decay rate would cross a zero denominator),
+    /// `decay_steps` at least 1.
+    pub fn validate(&self) -> Result<()> {
+        const NAME: &str = "InverseTimeDecay";
+        check(NAME, "initial_learning_rate", self.initial_learning_rate, Range::NonNegative)?;
+        check_steps(NAME, "decay_steps", self.decay_steps)?;
+        check(NAME, "decay_rate", self.decay_rate, Range::NonNegative)
     }
 }
 
@@ -316,6 +385,22 @@ impl OneCycle {
             last
         };
         lr as f32
+    }
+
+    /// Checks the parameters: `max_lr`, `start_lr` and `last_lr` finite and
+    /// `>= 0`, `total_steps` at least 1 (`last_steps` may be anything: more
+    /// than `total_steps` leaves only the annealing phase).
+    pub fn validate(&self) -> Result<()> {
+        const NAME: &str = "OneCycle";
+        check_steps(NAME, "total_steps", self.total_steps)?;
+        check(NAME, "max_lr", self.max_lr, Range::NonNegative)?;
+        if let Some(v) = self.start_lr {
+            check(NAME, "start_lr", v, Range::NonNegative)?;
+        }
+        if let Some(v) = self.last_lr {
+            check(NAME, "last_lr", v, Range::NonNegative)?;
+        }
+        Ok(())
     }
 }
 

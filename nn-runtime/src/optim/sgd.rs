@@ -1,8 +1,9 @@
 //! Keras's `SGD`, with optional (Nesterov) momentum.
 
-use super::{optimizer_common, Core, LearningRate, Rule};
+use super::{check, optimizer_common, Core, LearningRate, Range, Rule};
 use crate::kernels::gemm::{run2, SharedMut};
 use crate::kernels::simd::{dispatch, PAR_MIN_LEN};
+use crate::Result;
 
 /// Stochastic gradient descent, Keras 3's `SGD`.
 ///
@@ -36,7 +37,7 @@ impl Sgd {
         Sgd { core: Core::new(learning_rate.into()), momentum: 0.0, nesterov: false }
     }
 
-    /// Momentum factor `μ` (Keras's default 0: plain SGD).
+    /// Momentum factor `μ` (Keras's default 0: plain SGD); in `[0, 1]`, as Keras requires.
     #[must_use]
     pub fn momentum(mut self, momentum: impl Into<f64>) -> Self {
         self.momentum = momentum.into();
@@ -52,6 +53,10 @@ impl Sgd {
 }
 
 impl Rule for Sgd {
+    fn validate(&self, name: &str) -> Result<()> {
+        check(name, "momentum", self.momentum, Range::Unit)
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         if self.momentum != 0.0 {
             &["momentum"]

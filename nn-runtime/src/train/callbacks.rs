@@ -20,7 +20,7 @@
 use std::path::PathBuf;
 
 use super::checkpoint::{save_dyn, DynModel};
-use crate::optim::Optimizer;
+use crate::optim::{check, Optimizer, Range};
 use crate::{Error, Result};
 
 /// The metrics of one finished epoch, as Keras's `logs` dictionary.
@@ -190,7 +190,8 @@ fn maximizes(monitor: &str) -> bool {
 pub struct EarlyStopping {
     /// The logged value to watch (Keras's default `"val_loss"`).
     pub monitor: String,
-    /// Smallest change that counts as an improvement.
+    /// Smallest change that counts as an improvement; its absolute value is
+    /// used, as in Keras. Must be finite (checked when training begins).
     pub min_delta: f32,
     /// Epochs without improvement before stopping.
     pub patience: usize,
@@ -251,6 +252,7 @@ impl EarlyStopping {
 
 impl Callback for EarlyStopping {
     fn on_train_begin(&mut self, _: &mut Context<'_>) -> Result<()> {
+        check("EarlyStopping", "min_delta", f64::from(self.min_delta), Range::Finite)?;
         self.state = MonitorState::default();
         Ok(())
     }
@@ -452,16 +454,21 @@ impl Callback for TerminateOnNaN {
 }
 
 /// Keras's `LearningRateScheduler`: before each epoch, sets the learning rate
-/// to `schedule(epoch, current_lr)` (epochs counted from 0).
+/// to `schedule(epoch, current_lr)` (epochs counted from 0). A rate that is
+/// not a finite number `>= 0` stops `fit` with an error naming the epoch,
+/// before that epoch's first step.
 #[derive(Debug, Clone, Copy)]
 pub struct LearningRateScheduler(pub fn(usize, f32) -> f32);
 
 impl Callback for LearningRateScheduler {
     fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut Context<'_>) -> Result<()> {
         let lr = (self.0)(epoch, ctx.learning_rate());
-        if !lr.is_finite() || lr < 0.0 {
-            return Err(Error::Invalid(format!("LearningRateScheduler returned learning rate {lr} for epoch {epoch}")));
-        }
+        check(
+            &format!("LearningRateScheduler (epoch {epoch})"),
+            "the learning rate the schedule returned",
+            f64::from(lr),
+            Range::NonNegative,
+        )?;
         ctx.set_learning_rate(lr);
         Ok(())
     }

@@ -259,11 +259,7 @@ fn load<M: Model, O: Optimizer + ?Sized>(m: &mut M, opt: &mut O, path: &Path, mi
     // tensors (numbered as the training step numbers them: every weight but
     // the moving statistics), and put the old state back on any error.
     let mut sizes = Vec::new();
-    m.visit_weights(&mut |_, _, p| {
-        if !p.is_statistic() {
-            sizes.push(p.len());
-        }
-    });
+    crate::model::visit_trainable(m, &mut |_, _, p| sizes.push(p.len()));
     let (old_state, old_lr) = (opt.state(), opt.learning_rate());
     let loaded = opt.load_state(&state).and_then(|()| opt.check_tensor_sizes(&sizes));
     if let Err(e) = loaded {

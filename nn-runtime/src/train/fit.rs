@@ -208,6 +208,9 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
         None => None,
     };
 
+    // The optimizer too, before any callback can act on it.
+    super::check_optimizer(m, opt)?;
+
     let seed = seed.unwrap_or(m.slot().seed);
     let steps = n_train.div_ceil(batch_size);
     if initial_batch > 0 && initial_batch >= steps {

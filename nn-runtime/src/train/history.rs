@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::callbacks::EpochLogs;
-use crate::{Error, Result};
+use crate::{io, Error, Result};
 
 /// Why `fit` stopped before its last epoch.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,12 +37,13 @@ pub struct History {
     pub stopped: Option<StopReason>,
 }
 
+/// Writes `text` to `path` (creating its directory) with the crate's one
+/// safe writer, [`io::write_atomic`].
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
     }
-    std::fs::write(path, text).map_err(io)
+    io::write_atomic(path, |w| w.write_all(text.as_bytes()))
 }
 
 /// A float for JSON: shortest round-trip text, `null` when not finite.
@@ -128,12 +129,12 @@ impl History {
         s
     }
 
-    /// Writes [`csv`](History::csv) to `path` (creating its directory).
+    /// Writes [`csv`](History::csv) to `path` (creating its directory), atomically.
     pub fn to_csv(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), &self.csv())
     }
 
-    /// Writes [`json`](History::json) to `path` (creating its directory).
+    /// Writes [`json`](History::json) to `path` (creating its directory), atomically.
     pub fn to_json(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), &self.json())
     }
@@ -145,7 +146,7 @@ impl History {
         super::plot::learning_curves(self)
     }
 
-    /// Writes [`svg`](History::svg) to `path` (creating its directory).
+    /// Writes [`svg`](History::svg) to `path` (creating its directory), atomically.
     pub fn plot_svg(&self, path: impl AsRef<Path>) -> Result<()> {
         write_file(path.as_ref(), &self.svg())
     }

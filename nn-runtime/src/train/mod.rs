@@ -37,8 +37,8 @@ pub use history::{History, StopReason};
 use crate::error::shape_string;
 use crate::layers::scratch;
 use crate::loss::Loss;
-use crate::model::{check_input, Model};
-use crate::optim::Optimizer;
+use crate::model::{check_input, visit_trainable, Model};
+use crate::optim::{ModelTensors, Optimizer};
 use crate::{rng, Error, Result};
 
 /// What [`evaluate`] returns: Keras's `model.evaluate` values.
@@ -144,6 +144,27 @@ fn check_finite_input(x: &[f32], per_sample: usize) -> Result<()> {
     }
 }
 
+/// Checks, before anything changes, that `opt` can step `m`: its
+/// hyper-parameters ([`Optimizer::validate`]) and that its state is this
+/// model's ([`Optimizer::check_model`]). Allocates nothing once bound.
+fn check_optimizer<M: Model, O: Optimizer + ?Sized>(m: &M, opt: &mut O) -> Result<()> {
+    opt.validate()?;
+    let visit = |f: &mut dyn FnMut(&str, &str, &[usize])| visit_trainable(m, &mut |l, w, p| f(l, w, p.shape()));
+    opt.check_model(&ModelTensors::new(&visit))
+}
+
+/// The `<layer>.<weight>` name of trainable tensor `index` (see [`visit_trainable`]).
+fn trainable_name<M: Model>(m: &M, index: usize) -> String {
+    let (mut i, mut name) = (0, format!("trainable tensor #{index}"));
+    visit_trainable(m, &mut |layer, weight, _| {
+        if i == index {
+            name = format!("{layer}.{weight}");
+        }
+        i += 1;
+    });
+    name
+}
+
 /// One training step on a batch: a training-mode forward pass, the loss and
 /// its gradient, the backward pass and one optimizer step. Returns the
 /// batch's mean loss before the step.
@@ -151,8 +172,9 @@ fn check_finite_input(x: &[f32], per_sample: usize) -> Result<()> {
 /// `x` is the batch first, then `M::INPUT_SHAPE`; `y` holds class indices
 /// (`(batch,)`) for sparse losses, else arrays shaped like the output. On any
 /// error (a shape, an empty batch, a label out of range, a non-finite input,
-/// loss or gradient) the model and the optimizer are unchanged. Allocates
-/// nothing once warmed up, for contiguous (standard-layout) arrays.
+/// loss or gradient, an invalid hyper-parameter, an optimizer whose state
+/// belongs to another model) the model and the optimizer are unchanged.
+/// Allocates nothing once warmed up, for contiguous (standard-layout) arrays.
 pub fn train_on_batch<M: Model, L: Loss, O: Optimizer + ?Sized>(
     m: &mut M,
     x: ArrayViewD<'_, f32>,
@@ -169,8 +191,9 @@ pub fn train_on_batch<M: Model, L: Loss, O: Optimizer + ?Sized>(
     step(m, xs, ys, loss, opt).map(|(l, _)| l)
 }
 
-/// A checked training step on flat data; returns the mean loss and the
-/// number of correct rows of the training-mode output.
+/// A training step on flat checked data (the optimizer is checked here);
+/// returns the mean loss and the number of correct rows of the
+/// training-mode output.
 fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
     m: &mut M,
     x: &[f32],
@@ -178,6 +201,7 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
     loss: &L,
     opt: &mut O,
 ) -> Result<(f32, f64)> {
+    check_optimizer(m, opt)?;
     let w = width::<M>();
     let logits = M::SOFTMAX_OUTPUT && L::FUSES_SOFTMAX;
     let slot = m.slot();
@@ -208,7 +232,8 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
                 index += 1;
             });
             bad.map(|(i, shape)| {
-                format!("the gradient of trainable tensor #{i} (shape {shape:?}) is not finite (loss {value})")
+                let name = trainable_name(m, i);
+                format!("the gradient of `{name}` (shape {shape:?}) is not finite (loss {value})")
             })
         } else {
             Some(format!("the loss is {value}"))

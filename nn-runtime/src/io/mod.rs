@@ -1,11 +1,12 @@
 //! Weight files: safetensors, every tensor `F32` little-endian, keyed
 //! `<layer_name>.<weight_name>` (`dense.kernel`, `batch_normalization.gamma`).
 //!
-//! [`save`] replaces the file atomically: it writes a temporary file in the
-//! same directory, flushes it to disk and renames it over the target, so a
-//! crash leaves either the old file or the new one, never half of one. A
-//! writer killed mid-save leaves its temporary file (`.<name>.<pid>.<n>.tmp`);
-//! the next successful save of the same file removes those of dead writers.
+//! [`save`] replaces the file atomically ([`write_atomic`]): it writes a
+//! temporary file in the same directory, flushes it to disk and renames it
+//! over the target, so a crash leaves either the old file or the new one,
+//! never half of one. A symbolic link is written through, and a path that is
+//! not a regular file (a directory, a FIFO, a device) is refused; readers
+//! refuse those too ([`open_regular`]).
 //!
 //! [`load`] reads a whole file, checks it against the tensors a model expects
 //! and returns their values; it never panics and never trusts a length it
@@ -39,15 +40,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod file;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::Read;
+use std::path::Path;
 
 use safetensors::tensor::{Dtype, Metadata, SafeTensorError, View};
 use safetensors::SafeTensors;
+
+pub use file::{open_regular, write_atomic};
 
 use crate::{Error, Result};
 
@@ -56,8 +59,8 @@ use crate::{Error, Result};
 const HEADER_LEN_BYTES: usize = 8;
 
 /// Writes tensors (key, shape, data) as F32 little-endian safetensors,
-/// atomically: a temporary file in the same directory is written, flushed to
-/// disk and renamed over `path` (and the directory is flushed too on unix).
+/// atomically, with [`write_atomic`] (through a symbolic link; a path that
+/// is not a regular file is an error naming what it is).
 ///
 /// Each tensor's data must hold its shape's product of values and keys must
 /// be distinct; otherwise nothing is written and the error names the tensor.
@@ -65,7 +68,6 @@ const HEADER_LEN_BYTES: usize = 8;
 /// does not matter to [`load`].
 pub fn save(path: &Path, tensors: &[(String, &[usize], &[f32])]) -> Result<()> {
     let weights_err = |reason: String| Error::Weights { path: path.to_path_buf(), reason };
-    let io_err = |source: std::io::Error| Error::Io { path: path.to_path_buf(), source };
 
     let mut seen = HashSet::new();
     let mut views = Vec::with_capacity(tensors.len());
@@ -85,19 +87,7 @@ pub fn save(path: &Path, tensors: &[(String, &[usize], &[f32])]) -> Result<()> {
     }
     let bytes = safetensors::serialize(views, None).map_err(|e| weights_err(format!("cannot serialize: {e}")))?;
 
-    let (tmp_path, mut file) = create_temp_beside(path).map_err(io_err)?;
-    let written = file.write_all(&bytes).and_then(|()| file.sync_all()).and_then(|()| {
-        drop(file);
-        fs::rename(&tmp_path, path)
-    });
-    if let Err(e) = written {
-        // Best effort: the write already failed, the temporary file is litter.
-        let _ = fs::remove_file(&tmp_path);
-        return Err(io_err(e));
-    }
-    sync_dir(path).map_err(io_err)?;
-    remove_stale_temps(path);
-    Ok(())
+    write_atomic(path, |w| w.write_all(&bytes))
 }
 
 /// Reads and validates the file against `expected` (key, shape) in order;
@@ -109,7 +99,8 @@ pub fn save(path: &Path, tensors: &[(String, &[usize], &[f32])]) -> Result<()> {
 /// [784, 300]``), one whose dtype is not `F32`, a truncated file, a header
 /// length larger than the file, bytes that are not safetensors at all. All
 /// tensor problems are reported in one message. A file that cannot be opened
-/// or read is an [`Error::Io`] with the operating system's reason.
+/// or read is an [`Error::Io`] with the operating system's reason, and so is
+/// a path that is not a regular file (a directory, a FIFO, `/dev/zero`).
 pub fn load(path: &Path, expected: &[(String, &[usize])]) -> Result<Vec<Vec<f32>>> {
     let weights_err = |reason: String| Error::Weights { path: path.to_path_buf(), reason };
     let (bytes, data_start, metadata) = read_file(path)?;
@@ -154,7 +145,7 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, usize, Metadata)> {
     let weights_err = |reason: String| Error::Weights { path: path.to_path_buf(), reason };
     let io_err = |source: std::io::Error| Error::Io { path: path.to_path_buf(), source };
 
-    let mut file = File::open(path).map_err(io_err)?;
+    let mut file = open_regular(path)?;
     let file_len = file.metadata().map_err(io_err)?.len();
 
     // Check the header length against the file length before allocating
@@ -321,80 +312,4 @@ impl View for F32View<'_> {
     fn data_len(&self) -> usize {
         self.data.len() * 4
     }
-}
-
-/// Creates a new, exclusive temporary file in `path`'s directory.
-fn create_temp_beside(path: &Path) -> std::io::Result<(PathBuf, File)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().map_or_else(|| "weights".into(), |n| n.to_string_lossy());
-    let dir = parent_dir(path);
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(file) => return Ok((tmp, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Removes the temporary files that writers killed mid-save left beside
-/// `path` (`.<name>.<pid>.<n>.tmp`, see [`create_temp_beside`]).
-///
-/// Only files whose writer process no longer exists are removed: the pid in
-/// the name must be another process's and absent from `/proc`. Linux only
-/// (elsewhere there is no cheap, reliable liveness check and litter stays).
-/// Best effort: any error is ignored, the save itself already succeeded.
-/// Caveat: a writer in another pid namespace (a container sharing the
-/// directory) looks dead; its rename would then fail with an error, never
-/// corrupt the target.
-#[cfg(target_os = "linux")]
-fn remove_stale_temps(path: &Path) {
-    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let prefix = format!(".{name}.");
-    let own = std::process::id();
-    let Ok(entries) = fs::read_dir(parent_dir(path)) else { return };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
-        let Some(rest) = file_name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".tmp")) else { continue };
-        let Some((pid, n)) = rest.split_once('.') else { continue };
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(n) {
-            continue;
-        }
-        let Some(pid) = pid.parse::<u32>().ok().filter(|_| digits(pid)) else { continue };
-        if pid != own && pid != 0 && !Path::new("/proc").join(pid.to_string()).exists() {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// No cheap liveness check of a writer here: stale temporary files stay.
-#[cfg(not(target_os = "linux"))]
-fn remove_stale_temps(_path: &Path) {}
-
-/// The directory holding `path` (`.` for a bare file name).
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-/// Flushes the directory entry of a rename to disk.
-#[cfg(unix)]
-fn sync_dir(path: &Path) -> std::io::Result<()> {
-    File::open(parent_dir(path))?.sync_all()
-}
-
-/// Directories cannot be opened for syncing on this platform; the rename is
-/// as durable as the platform makes it.
-#[cfg(not(unix))]
-fn sync_dir(_path: &Path) -> std::io::Result<()> {
-    Ok(())
 }
