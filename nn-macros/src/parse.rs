@@ -43,7 +43,7 @@ fn is_inline(input: ParseStream) -> bool {
     input.peek(Ident)
         && !input.peek(Token![struct])
         && !input.peek(Token![pub])
-        && !(input.peek(Ident::peek_any) && input.peek2(Ident))
+        && !(input.peek(Ident::peek_any) && (input.peek2(Ident) || input.peek2(token::Brace)))
 }
 
 /// `seed = 7;` at the start of the expression form.
