@@ -17,7 +17,10 @@
 //!
 //! Writes, under `out/`: the weights (`seed_mlp.safetensors`), the history
 //! (`seed_mlp_history.csv`, `.json`) and the learning curves
-//! (`seed_mlp_curves.svg`).
+//! (`seed_mlp_curves.svg`). The directory is created and checked to be
+//! writable before anything else, so a bad `--out` fails at once. `--help`
+//! prints the usage on stdout (exit status 0); a mistake on the command line
+//! prints it on stderr (exit status 2).
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -61,7 +64,13 @@ struct Args {
 const USAGE: &str =
     "usage: seed_mlp [--epochs N] [--batch-size N] [--optimizer sgd|adam] [--lr F] [--seed N] [--data DIR] [--out DIR] [--rss]";
 
-fn parse_args() -> Result<Args, String> {
+/// What the command line asks for.
+enum Command {
+    Train(Args),
+    Help,
+}
+
+fn parse_args() -> Result<Command, String> {
     let mut a = Args {
         epochs: 10,
         batch_size: 32,
@@ -75,11 +84,15 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
-            return Err(USAGE.to_string());
+            return Ok(Command::Help);
         }
         if flag == "--rss" {
             a.rss = true;
             continue;
+        }
+        const WITH_VALUE: [&str; 7] = ["--epochs", "--batch-size", "--optimizer", "--lr", "--seed", "--data", "--out"];
+        if !WITH_VALUE.contains(&flag.as_str()) {
+            return Err(format!("unknown flag {flag}\n{USAGE}"));
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
         let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}\n{USAGE}");
@@ -94,10 +107,29 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => a.seed = value.parse().map_err(|e| bad(&e))?,
             "--data" => a.data = value.into(),
             "--out" => a.out = value.into(),
-            _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
+            _ => unreachable!("{flag} is in WITH_VALUE"),
         }
     }
-    Ok(a)
+    Ok(Command::Train(a))
+}
+
+/// `n` and the noun, plural unless `n` is 1 (`"1 epoch"`, `"10 epochs"`).
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Creates `dir` and checks that a file can be written in it, so that a bad
+/// `--out` fails before the training rather than after it.
+fn prepare_out(dir: &std::path::Path) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("--out {}: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(format!(".seed_mlp.{}.probe", std::process::id()));
+    std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
 }
 
 /// `VmRSS` and `VmHWM` of this process in KiB (Linux), `None` elsewhere.
@@ -142,6 +174,7 @@ impl nn::train::Callback for RssReport {
 }
 
 fn train<O: Optimizer>(args: &Args, mut opt: O) -> Result<(), Box<dyn Error>> {
+    prepare_out(&args.out)?;
     let t0 = Instant::now();
     let mnist = Mnist::load(&args.data)?;
     let x_full = to_f32(&mnist.train_images);
@@ -162,8 +195,12 @@ fn train<O: Optimizer>(args: &Args, mut opt: O) -> Result<(), Box<dyn Error>> {
     let mut model = SeedMlp::seeded(args.seed);
     print!("{}", model.summary());
     println!(
-        "Optimizer: {} (learning rate {}), batch size {}, {} epochs, seed {}",
-        args.optimizer, args.lr, args.batch_size, args.epochs, args.seed
+        "Optimizer: {} (learning rate {}), batch size {}, {}, seed {}",
+        args.optimizer,
+        args.lr,
+        args.batch_size,
+        plural(args.epochs, "epoch"),
+        args.seed
     );
 
     let loss = SparseCategoricalCrossentropy;
@@ -193,7 +230,6 @@ fn train<O: Optimizer>(args: &Args, mut opt: O) -> Result<(), Box<dyn Error>> {
         train_secs / history.len().max(1) as f64
     );
 
-    std::fs::create_dir_all(&args.out)?;
     let weights = args.out.join("seed_mlp.safetensors");
     let csv = args.out.join("seed_mlp_history.csv");
     let json = args.out.join("seed_mlp_history.json");
@@ -210,7 +246,11 @@ fn train<O: Optimizer>(args: &Args, mut opt: O) -> Result<(), Box<dyn Error>> {
 
 fn main() -> ExitCode {
     let args = match parse_args() {
-        Ok(a) => a,
+        Ok(Command::Train(a)) => a,
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(msg) => {
             eprintln!("{msg}");
             return ExitCode::from(2);

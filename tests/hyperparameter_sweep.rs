@@ -220,7 +220,8 @@ fn every_hyper_parameter_is_accepted_by_keras_rules_or_refused_by_name() {
         true,
     );
     s.other("TerminateOnNaN", "(no parameters)", "-", fit_with(Box::new(TerminateOnNaN)), true);
-    let schedules: [(&str, fn(usize, f32) -> f32, bool); 6] = [
+    type Schedule = fn(usize, f32) -> f32;
+    let schedules: [(&str, Schedule, bool); 6] = [
         ("NaN", |_, _| f32::NAN, false),
         ("inf", |_, _| f32::INFINITY, false),
         ("-inf", |_, _| f32::NEG_INFINITY, false),

@@ -53,6 +53,11 @@ pub trait Loss {
     /// Whether, after a softmax, the gradient can be taken with respect to the
     /// softmax's input (the cross-entropies).
     const FUSES_SOFTMAX: bool;
+    /// Whether `fit` and `evaluate` report an accuracy with this loss: the
+    /// classification losses do (the book compiles them with
+    /// `metrics=["accuracy"]`); the regression losses do not, so, as Keras
+    /// without an accuracy metric, only their loss is logged.
+    const HAS_ACCURACY: bool = true;
 
     /// The accuracy metric that goes with this loss for outputs `width` wide.
     fn accuracy_kind(&self, width: usize) -> Accuracy;
@@ -363,7 +368,9 @@ impl Loss for BinaryCrossentropy {
     }
 }
 
-/// Keras's `"accuracy"` for a regression loss: binary for one output, categorical otherwise.
+/// Keras's `"accuracy"` for a regression loss: binary for one output,
+/// categorical otherwise (what `metrics=["accuracy"]` would measure; `fit`
+/// and `evaluate` report none, see [`Loss::HAS_ACCURACY`]).
 fn regression_accuracy(width: usize) -> Accuracy {
     if width == 1 {
         Accuracy::Binary
@@ -405,6 +412,7 @@ macro_rules! regression_loss {
             const NAME: &'static str = $name;
             const SPARSE: bool = false;
             const FUSES_SOFTMAX: bool = false;
+            const HAS_ACCURACY: bool = false;
 
             fn accuracy_kind(&self, width: usize) -> Accuracy {
                 regression_accuracy(width)

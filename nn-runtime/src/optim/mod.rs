@@ -119,13 +119,16 @@ use crate::{Error, Result};
 /// (`dense`, `kernel`) and shape, in the order [`Optimizer::update`] numbers
 /// them. They are enumerated on demand, so a check allocates nothing.
 pub struct ModelTensors<'a> {
-    visit: &'a dyn Fn(&mut dyn FnMut(&str, &str, &[usize])),
+    visit: &'a TensorVisitor<'a>,
 }
 
+/// What [`ModelTensors::new`] takes: a function that calls its argument with
+/// (layer name, weight name, shape) of each tensor, in update order.
+pub type TensorVisitor<'a> = dyn Fn(&mut dyn FnMut(&str, &str, &[usize])) + 'a;
+
 impl<'a> ModelTensors<'a> {
-    /// The tensors that `visit` enumerates: it calls its argument with
-    /// (layer name, weight name, shape) of each, in update order.
-    pub fn new(visit: &'a dyn Fn(&mut dyn FnMut(&str, &str, &[usize]))) -> Self {
+    /// The tensors that `visit` enumerates.
+    pub fn new(visit: &'a TensorVisitor<'a>) -> Self {
         ModelTensors { visit }
     }
 

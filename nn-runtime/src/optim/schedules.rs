@@ -45,11 +45,12 @@ impl LearningRate {
 }
 
 impl LearningRate {
-    /// Checks the rate, or every parameter of the schedule, against the
-    /// rules of the [module documentation](self); `owner` (the optimizer's
-    /// name) starts the message: `Sgd: learning_rate must be a finite number
-    /// >= 0, got NaN`, `Adam: ExponentialDecay: decay_steps must be at least
-    /// 1, got 0`.
+    /// Checks the rate, or every parameter of the schedule: every rate a
+    /// finite number `>= 0`, every step count at least 1 (see each
+    /// schedule's `validate`); `owner` (the optimizer's name) starts the
+    /// message, as in `Sgd: learning_rate must be a finite
+    /// number >= 0, got NaN` or `Adam: ExponentialDecay: decay_steps must be
+    /// at least 1, got 0`.
     pub fn validate(&self, owner: &str) -> Result<()> {
         let schedule = match self {
             LearningRate::Constant(lr) => return check(owner, "learning_rate", f64::from(*lr), Range::NonNegative),

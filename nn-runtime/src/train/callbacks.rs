@@ -28,8 +28,9 @@ use crate::{Error, Result};
 pub struct EpochLogs {
     /// Mean training loss over the epoch's samples.
     pub loss: f32,
-    /// Training accuracy over the epoch's samples.
-    pub accuracy: f32,
+    /// Training accuracy over the epoch's samples (`None` for a loss without
+    /// an accuracy, [`Loss::HAS_ACCURACY`](crate::loss::Loss::HAS_ACCURACY)).
+    pub accuracy: Option<f32>,
     /// Validation loss, when there is validation data.
     pub val_loss: Option<f32>,
     /// Validation accuracy, when there is validation data.
@@ -44,7 +45,7 @@ impl EpochLogs {
     pub fn get(&self, name: &str) -> Option<f32> {
         match name {
             "loss" => Some(self.loss),
-            "accuracy" => Some(self.accuracy),
+            "accuracy" => self.accuracy,
             "val_loss" => self.val_loss,
             "val_accuracy" => self.val_accuracy,
             "learning_rate" => Some(self.learning_rate),
@@ -55,12 +56,13 @@ impl EpochLogs {
     /// The value of `monitor`, or an error naming it and what is available.
     fn monitored(&self, callback: &str, monitor: &str) -> Result<f32> {
         self.get(monitor).ok_or_else(|| {
-            let available = if self.val_loss.is_some() {
-                "loss, accuracy, val_loss, val_accuracy, learning_rate"
-            } else {
-                "loss, accuracy, learning_rate (no validation data)"
-            };
-            Error::Invalid(format!("{callback} monitors `{monitor}`, which fit does not log; available: {available}"))
+            let names = ["loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"];
+            let available: Vec<&str> = names.into_iter().filter(|n| self.get(n).is_some()).collect();
+            let note = if self.val_loss.is_some() { "" } else { " (no validation data)" };
+            Error::Invalid(format!(
+                "{callback} monitors `{monitor}`, which fit does not log; available: {}{note}",
+                available.join(", ")
+            ))
         })
     }
 }
@@ -440,9 +442,10 @@ impl Callback for ModelCheckpoint {
 }
 
 /// Keras's `TerminateOnNaN`: when a batch's loss (or gradient) is not
-/// finite, training stops cleanly, with the weights of the last finite step,
-/// and the History records the epoch and batch. Without it, `fit` returns
-/// the error instead.
+/// finite, training stops cleanly, with the weights of the last finite step;
+/// the History ends with the interrupted epoch (its loss NaN, as Keras
+/// records it) and `History::stopped` names the epoch, the batch and the
+/// reason. Without it, `fit` returns the error instead.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TerminateOnNaN;
 

@@ -135,11 +135,14 @@ fn weights_finite<M: Model>(m: &M) -> bool {
 /// Each epoch shuffles the training samples (unless `shuffle` is false),
 /// takes a training step per batch (the last one smaller when the batch size
 /// does not divide the samples), then evaluates the validation data in
-/// inference mode. The logged loss and accuracy are means over the epoch's
-/// samples of the training-mode values before each step, as Keras logs them.
+/// inference mode. The logged loss and accuracy (for a loss that has one,
+/// [`Loss::HAS_ACCURACY`]) are means over the epoch's samples of the
+/// training-mode values before each step, as Keras logs them.
 /// Every input and target is checked before the first step; the error names
 /// what is wrong. A non-finite loss stops with an error naming the epoch and
-/// batch, unless a callback such as `TerminateOnNaN` takes it.
+/// batch, unless a callback such as `TerminateOnNaN` takes it: then the
+/// History ends with the interrupted epoch, its metrics NaN, and
+/// `History::stopped` says where and why.
 pub fn fit<M: Model, L: Loss, O: Optimizer>(
     m: &mut M,
     x: ArrayViewD<'_, f32>,
@@ -261,7 +264,8 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
                     loss_sum += f64::from(l) * k as f64;
                     correct += c;
                     seen += k;
-                    progress.batch_end(b + 1, loss_sum / seen as f64, correct / (seen * rps) as f64);
+                    let accuracy = L::HAS_ACCURACY.then(|| correct / (seen * rps) as f64);
+                    progress.batch_end(b + 1, loss_sum / seen as f64, accuracy);
                     if !callbacks.is_empty() {
                         let stop =
                             each(&mut callbacks, m, opt, verbose, steps, |c, ctx| c.on_train_batch_end(epoch, b, ctx))?;
@@ -286,6 +290,19 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
                     if !handled {
                         return Err(Error::NonFinite(format!("fit: epoch {}, batch {}: {reason}", epoch + 1, b + 1)));
                     }
+                    // Keras records the interrupted epoch too: its mean loss
+                    // includes the bad batch, so it is NaN, and so is every
+                    // other metric of an epoch that did not finish. No
+                    // callback sees it as a finished epoch.
+                    let nan = |present: bool| present.then_some(f32::NAN);
+                    let logs = EpochLogs {
+                        loss: f32::NAN,
+                        accuracy: nan(L::HAS_ACCURACY),
+                        val_loss: nan(val.is_some()),
+                        val_accuracy: nan(val.is_some() && L::HAS_ACCURACY),
+                        learning_rate: lr,
+                    };
+                    history.push(epoch, &logs);
                     history.stopped = Some(StopReason { epoch, batch: Some(b), reason });
                     break 'epochs;
                 }
@@ -298,13 +315,13 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
         let (val_loss, val_accuracy) = match val {
             Some((vx, vy, nv)) => {
                 let e = evaluate_flat(m, vx, vy, loss, nv);
-                (Some(e.loss), Some(e.accuracy))
+                (Some(e.loss), L::HAS_ACCURACY.then_some(e.accuracy))
             }
             None => (None, None),
         };
         let logs = EpochLogs {
             loss: (loss_sum / seen.max(1) as f64) as f32,
-            accuracy: (correct / (seen.max(1) * rps) as f64) as f32,
+            accuracy: L::HAS_ACCURACY.then(|| (correct / (seen.max(1) * rps) as f64) as f32),
             val_loss,
             val_accuracy,
             learning_rate: lr,

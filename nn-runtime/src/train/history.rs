@@ -25,11 +25,11 @@ pub struct History {
     pub epoch: Vec<usize>,
     /// Mean training loss per epoch.
     pub loss: Vec<f32>,
-    /// Training accuracy per epoch.
+    /// Training accuracy per epoch (empty for a loss without an accuracy).
     pub accuracy: Vec<f32>,
     /// Validation loss per epoch (empty without validation data).
     pub val_loss: Vec<f32>,
-    /// Validation accuracy per epoch (empty without validation data).
+    /// Validation accuracy per epoch (empty without validation data or an accuracy).
     pub val_accuracy: Vec<f32>,
     /// Learning rate of each epoch (Keras's `learning_rate`).
     pub lr: Vec<f32>,
@@ -60,11 +60,9 @@ impl History {
     pub fn push(&mut self, epoch: usize, logs: &EpochLogs) {
         self.epoch.push(epoch);
         self.loss.push(logs.loss);
-        self.accuracy.push(logs.accuracy);
-        if let (Some(l), Some(a)) = (logs.val_loss, logs.val_accuracy) {
-            self.val_loss.push(l);
-            self.val_accuracy.push(a);
-        }
+        self.accuracy.extend(logs.accuracy);
+        self.val_loss.extend(logs.val_loss);
+        self.val_accuracy.extend(logs.val_accuracy);
         self.lr.push(logs.learning_rate);
     }
 

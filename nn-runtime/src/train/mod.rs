@@ -46,8 +46,11 @@ use crate::{rng, Error, Result};
 pub struct Evaluation {
     /// Mean loss over the samples.
     pub loss: f32,
-    /// Accuracy over the samples, as the loss's metric measures it
-    /// (sparse categorical, categorical or binary).
+    /// Accuracy over the samples, as the loss's metric measures it (sparse
+    /// categorical, categorical or binary). NaN for a loss without an
+    /// accuracy (the regression losses, [`Loss::HAS_ACCURACY`] false), for
+    /// which Keras's `evaluate` returns the loss alone; NaN too when an
+    /// output is NaN.
     pub accuracy: f32,
 }
 
@@ -106,10 +109,12 @@ fn check_xy<M: Model, L: Loss>(what: &str, x: &ArrayViewD<'_, f32>, y: &ArrayVie
     let out = M::OUTPUT_SHAPE;
     let lead = &out[..out.len().saturating_sub(1)];
     let inner = ys.get(1..).unwrap_or(&[]);
+    // Keras takes class indices with or without a last axis of 1, and
+    // `(N,)` targets for an `(N, 1)` output: the values are the same.
     let fits = if L::SPARSE {
         inner == lead || (inner.len() == out.len() && &inner[..lead.len()] == lead && inner[lead.len()] == 1)
     } else {
-        inner == out
+        inner == out || (out.last() == Some(&1) && inner == lead)
     };
     if ys.is_empty() || !fits {
         let expected =
@@ -220,7 +225,7 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
         let out = m.forward(&mut ws, x, &mut gen);
         let grad = scratch(&mut s.grad, out.len());
         let value = loss.compute(out, y, w, logits, Some(grad));
-        let correct = loss.correct(out, y, w);
+        let correct = if L::HAS_ACCURACY { loss.correct(out, y, w) } else { 0.0 };
         let grad = &s.grad[..out.len()];
         let failure = if value.is_finite() {
             m.backward(&mut ws, x, grad, logits);
@@ -297,7 +302,10 @@ fn evaluate_flat<M: Model, L: Loss>(m: &M, x: &[f32], y: &[L::Elem], loss: &L, n
         let o = &mut out[..k * M::OUT];
         m.infer(xc, o);
         loss_sum += f64::from(loss.compute(o, yc, w, logits, None)) * k as f64;
-        correct += loss.correct(o, yc, w);
+        if L::HAS_ACCURACY {
+            correct += loss.correct(o, yc, w);
+        }
     }
-    Evaluation { loss: (loss_sum / n as f64) as f32, accuracy: (correct / (n * rows_per_sample::<M>()) as f64) as f32 }
+    let accuracy = if L::HAS_ACCURACY { (correct / (n * rows_per_sample::<M>()) as f64) as f32 } else { f32::NAN };
+    Evaluation { loss: (loss_sum / n as f64) as f32, accuracy }
 }

@@ -42,11 +42,20 @@ fn per_step(secs: f64) -> String {
     }
 }
 
-/// ` - loss: 0.4321 - accuracy: 0.8765[ - val_loss: .. - val_accuracy: ..]`.
+/// ` - loss: 0.4321 - accuracy: 0.8765[ - val_loss: .. - val_accuracy: ..]`,
+/// each metric only when the epoch has it (no accuracy for a regression).
 fn metrics(logs: &EpochLogs) -> String {
-    let mut s = format!(" - loss: {:.4} - accuracy: {:.4}", logs.loss, logs.accuracy);
-    if let (Some(l), Some(a)) = (logs.val_loss, logs.val_accuracy) {
-        s.push_str(&format!(" - val_loss: {l:.4} - val_accuracy: {a:.4}"));
+    let mut s = String::new();
+    let named = [
+        ("loss", Some(logs.loss)),
+        ("accuracy", logs.accuracy),
+        ("val_loss", logs.val_loss),
+        ("val_accuracy", logs.val_accuracy),
+    ];
+    for (name, value) in named {
+        if let Some(v) = value {
+            s.push_str(&format!(" - {name}: {v:.4}"));
+        }
     }
     s
 }
@@ -77,8 +86,9 @@ impl Progress {
         }
     }
 
-    /// After batch `step` (counted from 1) with the epoch's running means.
-    pub(super) fn batch_end(&mut self, step: usize, loss: f64, accuracy: f64) {
+    /// After batch `step` (counted from 1) with the epoch's running means
+    /// (the accuracy `None` for a loss without one).
+    pub(super) fn batch_end(&mut self, step: usize, loss: f64, accuracy: Option<f64>) {
         let Some(bar) = &self.bar else { return };
         bar.set_position(step as u64);
         let now = Instant::now();
@@ -86,7 +96,8 @@ impl Progress {
             self.last = now;
             let elapsed = now.duration_since(self.start).as_secs_f64();
             let eta = elapsed / step as f64 * (self.steps - step) as f64;
-            bar.set_message(format!("- ETA: {eta:.0}s - loss: {loss:.4} - accuracy: {accuracy:.4}"));
+            let accuracy = accuracy.map_or_else(String::new, |a| format!(" - accuracy: {a:.4}"));
+            bar.set_message(format!("- ETA: {eta:.0}s - loss: {loss:.4}{accuracy}"));
         }
     }
 
