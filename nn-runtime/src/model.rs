@@ -47,7 +47,13 @@ pub trait Model: Sized {
 
     /// Backward pass of the last `forward` from the output gradient `dy`
     /// (with respect to the softmax's input when `logits` is true).
-    fn backward(&mut self, ws: &mut Self::Workspace, x: &[f32], dy: &[f32], logits: bool);
+    fn backward(&mut self, ws: &mut Self::Workspace, x: &[f32], dy: &[f32], logits: bool) {
+        self.backward_to(ws, x, dy, logits, None);
+    }
+
+    /// [`Model::backward`], also writing the gradient with respect to the
+    /// input into `dx` when it is given (a model nested in another needs it).
+    fn backward_to(&mut self, ws: &mut Self::Workspace, x: &[f32], dy: &[f32], logits: bool, dx: Option<&mut [f32]>);
 
     /// Calls `f` with (layer name, weight name, tensor) for every weight, in Keras's order.
     fn visit_weights(&self, f: &mut dyn FnMut(&'static str, &'static str, &Param));
@@ -256,36 +262,77 @@ pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
 
 #[cfg(feature = "std")]
 thread_local! {
-    static INFER_BUFFERS: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    /// One pair of buffers per nesting depth (a model inside a model infers
+    /// inside its parent's `with_buffers`), kept and reused.
+    static INFER_BUFFERS: std::cell::RefCell<Vec<(Vec<f32>, Vec<f32>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static INFER_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Runs `f` with two scratch buffers of `len` floats for the generated
-/// `Model::infer` (the ping-pong activations), kept per thread and reused:
-/// batched inference allocates them once instead of on every call. Their
-/// content on entry is unspecified.
-#[cfg(feature = "std")]
-pub fn with_buffers<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
-    let mut f = Some(f);
-    let r = INFER_BUFFERS.with(|cell| {
-        let mut bufs = cell.try_borrow_mut().ok()?;
-        let (a, b) = &mut *bufs;
-        if a.len() < len {
-            a.resize(len, 0.0);
-            b.resize(len, 0.0);
-        }
-        Some((f.take().expect("called once"))(&mut a[..len], &mut b[..len]))
-    });
-    match r {
-        Some(r) => r,
-        // Re-entered (or the thread is exiting): plain buffers.
-        None => (f.take().expect("called once"))(&mut vec![0.0; len], &mut vec![0.0; len]),
+/// Runs `f` with two scratch buffers of `n * W` floats for a generated
+/// inference pass (the ping-pong activations; `W` is the widest one). One
+/// sample gets them on the stack (no allocation, bounded stack, also
+/// without `std`); a batch gets buffers kept per thread and nesting depth,
+/// allocated once and reused. Their content on entry is unspecified.
+///
+/// # Panics
+///
+/// Without the `std` feature, for a batch of more than one sample (only
+/// `predict_one` infers there).
+pub fn with_buffers<const W: usize, R>(n: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    if n <= 1 {
+        let (mut a, mut b) = ([0.0f32; W], [0.0f32; W]);
+        return f(&mut a[..n * W], &mut b[..n * W]);
     }
+    batch_buffers(n * W, f)
+}
+
+#[cfg(feature = "std")]
+fn batch_buffers<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    /// Puts the pair back and the depth down, also when `f` panics.
+    struct Restore {
+        depth: usize,
+        pair: (Vec<f32>, Vec<f32>),
+    }
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let pair = core::mem::take(&mut self.pair);
+            let _ = INFER_BUFFERS.try_with(|c| c.borrow_mut()[self.depth] = pair);
+            let _ = INFER_DEPTH.try_with(|d| d.set(self.depth));
+        }
+    }
+    let depth = INFER_DEPTH.with(|d| d.replace(d.get() + 1));
+    let pair = INFER_BUFFERS.with(|c| {
+        let mut all = c.borrow_mut();
+        if all.len() <= depth {
+            all.resize_with(depth + 1, Default::default);
+        }
+        core::mem::take(&mut all[depth])
+    });
+    let mut guard = Restore { depth, pair };
+    let (a, b) = &mut guard.pair;
+    if a.len() < len {
+        a.resize(len, 0.0);
+        b.resize(len, 0.0);
+    }
+    f(&mut a[..len], &mut b[..len])
+}
+
+#[cfg(not(feature = "std"))]
+fn batch_buffers<R>(_: usize, _: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    panic!("batched inference needs nn's `std` feature; without it only `predict_one` infers")
+}
+
+/// The name under which a nested model shows weight `weight` of one of its
+/// layers: `names` pairs the layer's own weight names with the qualified
+/// ones (`("kernel", "dense.kernel")`), written by `sequential!`.
+pub fn qualify(names: &[(&'static str, &'static str)], weight: &str) -> &'static str {
+    names.iter().find(|(w, _)| *w == weight).map_or("", |(_, q)| q)
 }
 
 /// Calls `f` with (layer name, weight name, tensor) for every tensor that has
 /// a gradient, in the order of [`Model::visit_grads`] (every weight but
-/// statistics such as BatchNorm's moving mean, frozen ones included): the order in which
-/// an optimizer numbers its per-tensor state.
+/// statistics such as BatchNorm's moving mean, frozen ones included): the
+/// order in which an optimizer numbers its per-tensor state.
 #[cfg(feature = "std")]
 pub fn visit_trainable<M: Model>(model: &M, f: &mut dyn FnMut(&'static str, &'static str, &Param)) {
     model.visit_weights(&mut |layer, weight, p| {
