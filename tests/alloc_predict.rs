@@ -24,6 +24,33 @@ nn::sequential! {
     }
 }
 
+nn::sequential! {
+    /// A model nested in another, and the four layers of the second round.
+    struct Inner {
+        Input[4, 6], Flatten, Dense(8, relu), ReLU(6.0, 0.1), GaussianNoise(0.1),
+    }
+}
+
+nn::sequential! {
+    /// Over `Inner`: its inference runs inside the outer one's.
+    struct Outer {
+        Input[4, 6], Inner, GaussianDropout(0.1), Dense(5), Softmax,
+    }
+}
+
+#[test]
+fn predict_one_of_a_nested_model_allocates_nothing() {
+    let m = Outer::seeded(3);
+    let x = [[0.5f32; 6]; 4];
+    let before = allocs();
+    let mut acc = 0.0;
+    for _ in 0..10 {
+        acc += m.predict_one(&x)[0];
+    }
+    assert_eq!(allocs() - before, 0, "allocations in predict_one of a nested model");
+    assert!(acc.is_finite());
+}
+
 #[test]
 fn predict_one_allocates_nothing_first_call_included() {
     let m = SeedMlp::seeded(1);

@@ -12,6 +12,7 @@ use syn::spanned::Spanned;
 use crate::args::{self, Args};
 use crate::ctxt::Ctxt;
 use crate::dims::{self, dims_of, product, show_shape, sum, Dim};
+use crate::layers::nested::Nested;
 use crate::layers::{self, Io, Kind, Spec, Weight};
 use crate::parse::{Arg, LayerDecl};
 use crate::vocab::{self, list};
@@ -89,7 +90,12 @@ enum Flow {
 }
 
 /// Checks a whole declaration; `None` items are layers that did not parse.
-pub fn check(decls: &[Option<LayerDecl>], struct_span: Span, cx: &mut Ctxt) -> Model {
+pub fn check(
+    decls: &[Option<LayerDecl>],
+    nested: &HashMap<String, &'static Nested>,
+    struct_span: Span,
+    cx: &mut Ctxt,
+) -> Model {
     let mut model = Model { input: Vec::new(), layers: Vec::new(), complete: true };
     let mut seen_input = false;
     let mut counters: HashMap<&str, usize> = HashMap::new();
@@ -108,7 +114,8 @@ pub fn check(decls: &[Option<LayerDecl>], struct_span: Span, cx: &mut Ctxt) -> M
             continue;
         };
         let kind_name = decl.kind.to_string();
-        let Some(kind) = layers::find(&kind_name) else {
+        let found = layers::find(&kind_name).or_else(|| nested.get(&kind_name).map(|&n| n as &'static dyn Kind));
+        let Some(kind) = found else {
             let hint = match vocab::suggest(&kind_name, layers::names()) {
                 Some(s) => format!("; did you mean `{s}`?"),
                 None => format!("; the layers are {}", list(layers::names())),

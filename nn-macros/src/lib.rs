@@ -15,6 +15,7 @@ mod fallback;
 #[cfg(test)]
 mod fuzz;
 mod layers;
+mod nested;
 mod parse;
 mod vocab;
 mod weights;
@@ -82,7 +83,12 @@ pub fn __std_strip(_: TokenStream, _: TokenStream) -> TokenStream {
 /// The macro on `proc_macro2` tokens: callable outside a compilation, for
 /// the expansion snapshot test.
 fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    let head = match syn::parse2::<parse::Head>(input) {
+    // What the describing macros of nested models said, in front of the declaration.
+    let (described, decl) = match nested::take_described(input.clone()) {
+        Ok(d) => d,
+        Err(e) => return e.to_compile_error(),
+    };
+    let head = match syn::parse2::<parse::Head>(decl) {
         Ok(h) => h,
         Err(e) => return e.to_compile_error(),
     };
@@ -95,8 +101,14 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
             return inline(&head, fallback::emit(&head, None, cx.check().err()));
         }
     };
+    if let Some(call) = nested::callback(&layers.layers, &described, &input) {
+        // Learn an inner model's shapes first: its macro calls this one again.
+        let _ = cx.check();
+        return call;
+    }
     layers.errors.into_iter().for_each(|e| cx.push(e));
-    let model = check::check(&layers.layers, head.ident.span(), &mut cx);
+    let nested = described.into_iter().map(|(name, d)| (name, layers::nested::Nested::leak(d))).collect();
+    let model = check::check(&layers.layers, &nested, head.ident.span(), &mut cx);
     let expected = weights::expected(&model);
     let embedded = match &head.weights {
         Some(attr) if !cx.has_errors() => weights::check(attr, &expected, &mut cx),

@@ -68,8 +68,6 @@ pub fn take_attr(attrs: &mut Vec<Attribute>, errors: &mut Vec<syn::Error>) -> (O
 
 /// One tensor the declaration expects, in the order `visit_weights` yields them.
 pub struct Expected {
-    /// Index of the layer in `Model::layers`.
-    pub layer: usize,
     /// `<layer>.<weight>`, the key in the file.
     pub key: String,
     /// The declared shape.
@@ -81,10 +79,9 @@ pub struct Expected {
 /// Every tensor of a checked model, with Keras's keys, layouts and order.
 pub fn expected(model: &Model) -> Vec<Expected> {
     let mut out = Vec::new();
-    for (i, l) in model.layers.iter().enumerate() {
+    for l in &model.layers {
         for w in &l.weights {
             out.push(Expected {
-                layer: i,
                 key: format!("{}.{}", l.name, w.name),
                 shape: w.shape.clone(),
                 trainable: l.trains(w),
@@ -320,7 +317,7 @@ mod tests {
 
     #[test]
     fn tokens_of_a_tensor() {
-        let e = Expected { layer: 0, key: "d.bias".into(), shape: vec![Dim::Lit(3)], trainable: true };
+        let e = Expected { key: "d.bias".into(), shape: vec![Dim::Lit(3)], trainable: true };
         let t = param(&e, &Tensor { offset: 16, len: 3 }, &quote!(BYTES));
         assert!(t.to_string().contains("static_f32"));
     }

@@ -85,3 +85,26 @@ pub static EVERY_LAYER: EveryLayer = EveryLayer::embedded();
 pub fn classify_every_layer(x: &[[f32; 4]; 2]) -> usize {
     argmax(&EVERY_LAYER.predict_one(x))
 }
+
+nn::sequential! {
+    /// The encoder of `tests/nested.rs`, nested in `Classifier` below.
+    pub struct Encoder {
+        Flatten[28, 28], Dense(32, relu), BatchNorm, Dense(16, elu),
+    }
+}
+
+nn::sequential! {
+    /// A model nesting another, with the weights of `tests/reference/nested/`.
+    #[weights = "../tests/reference/nested/classifier.safetensors"]
+    pub struct Classifier {
+        Input[28, 28], Encoder, Dropout(0.2), Dense(10, softmax),
+    }
+}
+
+/// The nested classifier, baked in.
+pub static NESTED: Classifier = Classifier::embedded();
+
+/// Classifies one image with the nested model: no allocation.
+pub fn classify_nested(x: &[[f32; 28]; 28]) -> usize {
+    argmax(&NESTED.predict_one(x))
+}

@@ -27,6 +27,47 @@ pub struct SeedMlp {
     #[doc(hidden)]
     pub __nn: ::nn::model::Slot<SeedMlp>,
 }
+#[automatically_derived]
+impl ::core::clone::Clone for SeedMlp {
+    fn clone(&self) -> Self {
+        SeedMlp {
+            flatten: ::core::clone::Clone::clone(&self.flatten),
+            batch_normalization: ::core::clone::Clone::clone(&self.batch_normalization),
+            dense: ::core::clone::Clone::clone(&self.dense),
+            activation: ::core::clone::Clone::clone(&self.activation),
+            batch_normalization_1: ::core::clone::Clone::clone(
+                &self.batch_normalization_1,
+            ),
+            dense_1: ::core::clone::Clone::clone(&self.dense_1),
+            activation_1: ::core::clone::Clone::clone(&self.activation_1),
+            batch_normalization_2: ::core::clone::Clone::clone(
+                &self.batch_normalization_2,
+            ),
+            dense_2: ::core::clone::Clone::clone(&self.dense_2),
+            __nn: ::core::clone::Clone::clone(&self.__nn),
+        }
+    }
+}
+#[doc(hidden)]
+#[allow(unused_macros)]
+macro_rules! __nn_model_SeedMlp {
+    (@ nn_describe { $($outer:tt)* }) => {
+        ::nn::sequential! { @ nn_nested SeedMlp { input[28, 28] output[10] softmax true
+        weights["batch_normalization.gamma"[784] true, "batch_normalization.beta"[784]
+        true, "batch_normalization.moving_mean"[784] false,
+        "batch_normalization.moving_variance"[784] false, "dense.kernel"[784, 300] true,
+        "batch_normalization_1.gamma"[300] true, "batch_normalization_1.beta"[300] true,
+        "batch_normalization_1.moving_mean"[300] false,
+        "batch_normalization_1.moving_variance"[300] false, "dense_1.kernel"[300, 100]
+        true, "batch_normalization_2.gamma"[100] true, "batch_normalization_2.beta"[100]
+        true, "batch_normalization_2.moving_mean"[100] false,
+        "batch_normalization_2.moving_variance"[100] false, "dense_2.kernel"[100, 10]
+        true, "dense_2.bias"[10] true] } $($outer)* }
+    };
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+pub(crate) use __nn_model_SeedMlp as SeedMlp;
 const _: () = {
     #[::nn::__std]
     #[doc(hidden)]
@@ -77,23 +118,22 @@ const _: () = {
         grad_a: ::std::vec::Vec<f32>,
         grad_b: ::std::vec::Vec<f32>,
     }
-    #[::nn::__std]
     #[automatically_derived]
-    impl ::nn::Model for SeedMlp {
-        const NAME: &'static str = "seed_mlp";
-        const INPUT_SHAPE: &'static [usize] = &[28, 28];
-        const OUTPUT_SHAPE: &'static [usize] = &[10];
+    impl ::nn::layers::Layer for SeedMlp {
         const IN: usize = 784;
         const OUT: usize = 10;
-        const SOFTMAX_OUTPUT: bool = true;
-        type Workspace = __SeedMlpWorkspace;
+        #[::nn::__std]
+        type State = __SeedMlpWorkspace;
         fn infer(&self, x: &[f32], y: &mut [f32]) {
             const WIDTH: usize = ::nn::model::max_of(
                 &[784, 300, 300, 300, 100, 100, 100],
             );
-            let n = x.len() / <Self as ::nn::Model>::IN;
-            ::nn::model::with_buffers(
-                n * WIDTH,
+            let n = x.len() / <Self as ::nn::layers::Layer>::IN;
+            ::nn::model::with_buffers::<
+                WIDTH,
+                _,
+            >(
+                n,
                 |a, b| {
                     let _ = &b;
                     ::nn::layers::Layer::infer(
@@ -134,6 +174,199 @@ const _: () = {
                     ::nn::layers::Layer::infer(&self.dense_2, &a[..n * 100], &mut *y);
                 },
             );
+        }
+        #[::nn::__std]
+        fn forward(
+            &mut self,
+            ws: &mut __SeedMlpWorkspace,
+            x: &[f32],
+            y: &mut [f32],
+            rng: &mut ::nn::Rng,
+        ) {
+            let out = <Self as ::nn::Model>::forward(self, ws, x, rng);
+            y.copy_from_slice(out);
+        }
+        #[::nn::__std]
+        fn backward(
+            &mut self,
+            ws: &mut __SeedMlpWorkspace,
+            x: &[f32],
+            _: &[f32],
+            dy: &[f32],
+            dx: ::core::option::Option<&mut [f32]>,
+        ) {
+            <Self as ::nn::Model>::backward_to(self, ws, x, dy, false, dx);
+        }
+        #[::nn::__std]
+        fn backward_logits(
+            &mut self,
+            ws: &mut __SeedMlpWorkspace,
+            x: &[f32],
+            _: &[f32],
+            dz: &[f32],
+            dx: ::core::option::Option<&mut [f32]>,
+        ) {
+            <Self as ::nn::Model>::backward_to(self, ws, x, dz, true, dx);
+        }
+        fn visit(&self, f: &mut dyn FnMut(&'static str, &::nn::Param)) {
+            let _ = &f;
+            ::nn::layers::Layer::visit(
+                &self.batch_normalization,
+                &mut |w, p| f(
+                    ::nn::model::qualify(
+                        &[
+                            ("gamma", "batch_normalization.gamma"),
+                            ("beta", "batch_normalization.beta"),
+                            ("moving_mean", "batch_normalization.moving_mean"),
+                            ("moving_variance", "batch_normalization.moving_variance"),
+                        ],
+                        w,
+                    ),
+                    p,
+                ),
+            );
+            ::nn::layers::Layer::visit(
+                &self.dense,
+                &mut |w, p| f(::nn::model::qualify(&[("kernel", "dense.kernel")], w), p),
+            );
+            ::nn::layers::Layer::visit(
+                &self.batch_normalization_1,
+                &mut |w, p| f(
+                    ::nn::model::qualify(
+                        &[
+                            ("gamma", "batch_normalization_1.gamma"),
+                            ("beta", "batch_normalization_1.beta"),
+                            ("moving_mean", "batch_normalization_1.moving_mean"),
+                            ("moving_variance", "batch_normalization_1.moving_variance"),
+                        ],
+                        w,
+                    ),
+                    p,
+                ),
+            );
+            ::nn::layers::Layer::visit(
+                &self.dense_1,
+                &mut |w, p| f(
+                    ::nn::model::qualify(&[("kernel", "dense_1.kernel")], w),
+                    p,
+                ),
+            );
+            ::nn::layers::Layer::visit(
+                &self.batch_normalization_2,
+                &mut |w, p| f(
+                    ::nn::model::qualify(
+                        &[
+                            ("gamma", "batch_normalization_2.gamma"),
+                            ("beta", "batch_normalization_2.beta"),
+                            ("moving_mean", "batch_normalization_2.moving_mean"),
+                            ("moving_variance", "batch_normalization_2.moving_variance"),
+                        ],
+                        w,
+                    ),
+                    p,
+                ),
+            );
+            ::nn::layers::Layer::visit(
+                &self.dense_2,
+                &mut |w, p| f(
+                    ::nn::model::qualify(
+                        &[("kernel", "dense_2.kernel"), ("bias", "dense_2.bias")],
+                        w,
+                    ),
+                    p,
+                ),
+            );
+        }
+        fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut ::nn::Param)) {
+            let _ = &f;
+            ::nn::layers::Layer::visit_mut(
+                &mut self.batch_normalization,
+                &mut |w, p| f(
+                    ::nn::model::qualify(
+                        &[
+                            ("gamma", "batch_normalization.gamma"),
+                            ("beta", "batch_normalization.beta"),
+                            ("moving_mean", "batch_normalization.moving_mean"),
+                            ("moving_variance", "batch_normalization.moving_variance"),
+                        ],
+                        w,
+                    ),
+                    p,
+                ),
+            );
+            ::nn::layers::Layer::visit_mut(
+                &mut self.dense,
+                &mut |w, p| f(::nn::model::qualify(&[("kernel", "dense.kernel")], w), p),
+            );
+            ::nn::layers::Layer::visit_mut(
+                &mut self.batch_normalization_1,
+                &mut |w, p| f(
+                    ::nn::model::qualify(
+                        &[
+                            ("gamma", "batch_normalization_1.gamma"),
+                            ("beta", "batch_normalization_1.beta"),
+                            ("moving_mean", "batch_normalization_1.moving_mean"),
+                            ("moving_variance", "batch_normalization_1.moving_variance"),
+                        ],
+                        w,
+                    ),
+                    p,
+                ),
+            );
+            ::nn::layers::Layer::visit_mut(
+                &mut self.dense_1,
+                &mut |w, p| f(
+                    ::nn::model::qualify(&[("kernel", "dense_1.kernel")], w),
+                    p,
+                ),
+            );
+            ::nn::layers::Layer::visit_mut(
+                &mut self.batch_normalization_2,
+                &mut |w, p| f(
+                    ::nn::model::qualify(
+                        &[
+                            ("gamma", "batch_normalization_2.gamma"),
+                            ("beta", "batch_normalization_2.beta"),
+                            ("moving_mean", "batch_normalization_2.moving_mean"),
+                            ("moving_variance", "batch_normalization_2.moving_variance"),
+                        ],
+                        w,
+                    ),
+                    p,
+                ),
+            );
+            ::nn::layers::Layer::visit_mut(
+                &mut self.dense_2,
+                &mut |w, p| f(
+                    ::nn::model::qualify(
+                        &[("kernel", "dense_2.kernel"), ("bias", "dense_2.bias")],
+                        w,
+                    ),
+                    p,
+                ),
+            );
+        }
+        #[::nn::__std]
+        fn visit_grads(
+            &mut self,
+            ws: &mut __SeedMlpWorkspace,
+            f: &mut dyn FnMut(&mut ::nn::Param, &mut [f32]),
+        ) {
+            <Self as ::nn::Model>::visit_grads(self, ws, f);
+        }
+    }
+    #[::nn::__std]
+    #[automatically_derived]
+    impl ::nn::Model for SeedMlp {
+        const NAME: &'static str = "seed_mlp";
+        const INPUT_SHAPE: &'static [usize] = &[28, 28];
+        const OUTPUT_SHAPE: &'static [usize] = &[10];
+        const IN: usize = 784;
+        const OUT: usize = 10;
+        const SOFTMAX_OUTPUT: bool = true;
+        type Workspace = __SeedMlpWorkspace;
+        fn infer(&self, x: &[f32], y: &mut [f32]) {
+            ::nn::layers::Layer::infer(self, x, y);
         }
         fn forward<'w>(
             &mut self,
@@ -201,12 +434,13 @@ const _: () = {
             );
             &ws.out_dense_2[..n * 10]
         }
-        fn backward(
+        fn backward_to(
             &mut self,
             ws: &mut Self::Workspace,
             x: &[f32],
             dy: &[f32],
             logits: bool,
+            dx: ::core::option::Option<&mut [f32]>,
         ) {
             let n = x.len() / <Self as ::nn::Model>::IN;
             let _ = (n, logits, dy);
@@ -299,7 +533,7 @@ const _: () = {
                 x,
                 &ws.out_batch_normalization[..n * 784],
                 &ws.grad_a[..n * 784],
-                ::core::option::Option::None,
+                dx,
             );
         }
         fn visit_grads(
@@ -437,7 +671,12 @@ impl SeedMlp {
     /// A `SeedMlp` with every weight drawn by its declared initializer from `seed` (the same seed gives the same weights, bit for bit).
     #[::nn::__std]
     pub fn seeded(seed: u64) -> Self {
-        let mut rng = ::nn::rng::seeded(seed);
+        Self::__nn_init(&mut ::nn::rng::seeded(seed), seed)
+    }
+    #[doc(hidden)]
+    #[::nn::__std]
+    #[allow(unused_variables, unused_mut)]
+    pub fn __nn_init(mut rng: &mut ::nn::Rng, seed: u64) -> Self {
         SeedMlp {
             flatten: ::nn::layers::Reshape,
             batch_normalization: ::nn::layers::BatchNorm::new(0.99f32, 0.001f32),
@@ -461,6 +700,63 @@ impl SeedMlp {
                 &mut rng,
             ),
             __nn: ::nn::model::Slot::new(seed),
+        }
+    }
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn __nn_from_params(
+        p0: ::nn::Param,
+        p1: ::nn::Param,
+        p2: ::nn::Param,
+        p3: ::nn::Param,
+        p4: ::nn::Param,
+        p5: ::nn::Param,
+        p6: ::nn::Param,
+        p7: ::nn::Param,
+        p8: ::nn::Param,
+        p9: ::nn::Param,
+        p10: ::nn::Param,
+        p11: ::nn::Param,
+        p12: ::nn::Param,
+        p13: ::nn::Param,
+        p14: ::nn::Param,
+        p15: ::nn::Param,
+    ) -> Self {
+        SeedMlp {
+            flatten: ::nn::layers::Reshape,
+            batch_normalization: ::nn::layers::BatchNorm::from_params(
+                p0,
+                p1,
+                p2,
+                p3,
+                0.99f32,
+                0.001f32,
+            ),
+            dense: ::nn::layers::Dense::from_params(p4, ::core::option::Option::None),
+            activation: ::nn::layers::Activation::new(),
+            batch_normalization_1: ::nn::layers::BatchNorm::from_params(
+                p5,
+                p6,
+                p7,
+                p8,
+                0.99f32,
+                0.001f32,
+            ),
+            dense_1: ::nn::layers::Dense::from_params(p9, ::core::option::Option::None),
+            activation_1: ::nn::layers::Activation::new(),
+            batch_normalization_2: ::nn::layers::BatchNorm::from_params(
+                p10,
+                p11,
+                p12,
+                p13,
+                0.99f32,
+                0.001f32,
+            ),
+            dense_2: ::nn::layers::Dense::from_params(
+                p14,
+                ::core::option::Option::Some(p15),
+            ),
+            __nn: ::nn::model::Slot::new(0),
         }
     }
     /// The summary table exactly as tf.keras 2 prints it.
@@ -559,25 +855,7 @@ impl SeedMlp {
     pub fn predict_one(&self, x: &[[f32; 28]; 28]) -> [f32; 10] {
         let x: &[f32] = x.as_flattened();
         let mut y: [f32; 10] = [0.0f32; 10];
-        const WIDTH: usize = ::nn::model::max_of(&[784, 300, 300, 300, 100, 100, 100]);
-        let mut a = [0.0f32; WIDTH];
-        let mut b = [0.0f32; WIDTH];
-        ::nn::layers::Layer::infer(&self.batch_normalization, x, &mut a[..784]);
-        ::nn::layers::Layer::infer(&self.dense, &a[..784], &mut b[..300]);
-        ::nn::layers::Layer::infer(&self.activation, &b[..300], &mut a[..300]);
-        ::nn::layers::Layer::infer(
-            &self.batch_normalization_1,
-            &a[..300],
-            &mut b[..300],
-        );
-        ::nn::layers::Layer::infer(&self.dense_1, &b[..300], &mut a[..100]);
-        ::nn::layers::Layer::infer(&self.activation_1, &a[..100], &mut b[..100]);
-        ::nn::layers::Layer::infer(
-            &self.batch_normalization_2,
-            &b[..100],
-            &mut a[..100],
-        );
-        ::nn::layers::Layer::infer(&self.dense_2, &a[..100], &mut y);
+        ::nn::layers::Layer::infer(self, x, &mut y);
         y
     }
     /// One training step on a batch (the batch first, then `INPUT_SHAPE`):

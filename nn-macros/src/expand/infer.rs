@@ -8,7 +8,8 @@ use super::Gen;
 use crate::check::Model;
 use crate::dims::Dim;
 
-/// `Model::infer`: computing layers in order, views skipped.
+/// `Layer::infer` of the model: computing layers in order, views skipped,
+/// over two buffers in turn (on the stack for one sample).
 pub fn infer(gens: &[Gen]) -> TokenStream {
     let steps: Vec<&Gen> = gens.iter().filter(|g| !g.infer_identity).collect();
     if steps.is_empty() {
@@ -42,8 +43,8 @@ pub fn infer(gens: &[Gen]) -> TokenStream {
         0 => quote!(#(#calls)*),
         _ => quote! {
             const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
-            let n = x.len() / <Self as ::nn::Model>::IN;
-            ::nn::model::with_buffers(n * WIDTH, |a, b| {
+            let n = x.len() / <Self as ::nn::layers::Layer>::IN;
+            ::nn::model::with_buffers::<WIDTH, _>(n, |a, b| {
                 let _ = &b;
                 #(#calls)*
             });
@@ -90,7 +91,7 @@ fn dim_type(rank: usize) -> TokenStream {
 }
 
 /// `predict` and `predict_one`.
-pub fn inherent(gens: &[Gen], model: &Model) -> TokenStream {
+pub fn inherent(model: &Model) -> TokenStream {
     let (in_ty, out_ty) = (nested(&model.input), nested(model.output()));
     let (x_dim, y_dim) = (dim_type(model.input.len() + 1), dim_type(model.output().len() + 1));
     let x_flat = flatten(quote!(x), model.input.len(), false);
@@ -99,47 +100,6 @@ pub fn inherent(gens: &[Gen], model: &Model) -> TokenStream {
         let d = d.tokens();
         quote!([#t; #d])
     });
-
-    // Two stack buffers of the widest intermediate activation, in turn
-    // (as the batched `infer`): the stack use is bounded by 2 × WIDTH floats
-    // whatever the depth.
-    let steps: Vec<&Gen> = gens.iter().filter(|g| !g.infer_identity).collect();
-    let inner = steps.len().saturating_sub(1);
-    let widths = steps[..inner].iter().map(|g| &g.width_out);
-    let buffers = match inner {
-        0 => quote!(),
-        1 => quote! {
-            const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
-            let mut a = [0.0f32; WIDTH];
-        },
-        _ => quote! {
-            const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
-            let mut a = [0.0f32; WIDTH];
-            let mut b = [0.0f32; WIDTH];
-        },
-    };
-    let mut calls = Vec::new();
-    for (i, g) in steps.iter().enumerate() {
-        let f = &g.field;
-        let src = if i == 0 {
-            quote!(x)
-        } else {
-            let buf = if (i - 1) % 2 == 0 { quote!(a) } else { quote!(b) };
-            let w = &g.width_in;
-            quote!(&#buf[..#w])
-        };
-        let dst = if i == inner {
-            y_flat.clone()
-        } else {
-            let buf = if i % 2 == 0 { quote!(a) } else { quote!(b) };
-            let w = &g.width_out;
-            quote!(&mut #buf[..#w])
-        };
-        calls.push(quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst);));
-    }
-    if steps.is_empty() {
-        calls.push(quote!((#y_flat).copy_from_slice(x);));
-    }
 
     quote! {
         /// Inference on a batch (the batch first, then `INPUT_SHAPE`); a wrong
@@ -157,8 +117,7 @@ pub fn inherent(gens: &[Gen], model: &Model) -> TokenStream {
         pub fn predict_one(&self, x: &#in_ty) -> #out_ty {
             let x: &[f32] = #x_flat;
             let mut y: #out_ty = #zero_out;
-            #buffers
-            #(#calls)*
+            ::nn::layers::Layer::infer(self, x, #y_flat);
             y
         }
     }

@@ -2,6 +2,7 @@
 //! and the `nn::Model` implementation whose passes are unrolled layer by layer.
 
 mod infer;
+mod nested;
 mod train;
 mod weights;
 
@@ -94,32 +95,6 @@ pub fn model(
             format!(" `{}` ({}): output shape {}.", g.layer.name, g.layer.kind.class(), show_shape(&g.layer.output));
         quote_spanned!(g.layer.span=> #[doc = #doc] pub #f: #ty,)
     });
-    let inits = gens.iter().map(|g| {
-        let (f, init) = (&g.field, g.init());
-        let freeze = (!g.layer.trainable).then(|| quote!(::nn::model::freeze(&mut model.#f);));
-        (quote!(#f: #init,), freeze)
-    });
-    let (inits, freezes): (Vec<_>, Vec<_>) = inits.unzip();
-    // Only what is needed: a generator when an initializer draws, a
-    // mutable binding when a layer is frozen after construction.
-    let rng = gens.iter().any(|g| g.layer.spec.draws()).then(|| quote!(let mut rng = ::nn::rng::seeded(seed);));
-    let build = quote! {
-        #ident {
-            #(#inits)*
-            __nn: ::nn::model::Slot::new(seed),
-        }
-    };
-    let freezes: Vec<TokenStream> = freezes.into_iter().flatten().collect();
-    let construct = if freezes.is_empty() {
-        build
-    } else {
-        quote! {
-            let mut model = #build;
-            #(#freezes)*
-            model
-        }
-    };
-
     let (in_shape, out_shape) = (shape_array(&model.input), shape_array(model.output()));
     let (in_rank, out_rank) = (model.input.len(), model.output().len());
     let (in_n, out_n) = (product(&model.input).tokens(), product(model.output()).tokens());
@@ -144,11 +119,18 @@ pub fn model(
         quote!(::nn::layers::Layer::visit_mut(&mut self.#f, &mut |w, p| f(#lname, w, p));)
     });
 
-    let embedded = embedded.map(|(expected, file)| weights::embedded(ident, &gens, expected, file));
+    let embedded = embedded.map(|(expected, file)| weights::embedded(ident, expected, file));
     let infer = infer::infer(&gens);
-    let inherent_infer = infer::inherent(&gens, model);
+    let inherent_infer = infer::inherent(model);
     let train = train::model_impl(&gens);
     let ws_ident = format_ident!("__{}Workspace", ident);
+    let layer_impl = nested::layer_impl(ident, model, &gens, &infer, &ws_ident);
+    let constructors = nested::constructors(ident, &gens);
+    let derives_clone = attrs.iter().any(|a| {
+        a.path().is_ident("derive") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string().contains("Clone"))
+    });
+    let clone = (!derives_clone).then(|| nested::clone_impl(ident, &gens));
+    let describe = nested::describe(ident, model, softmax_out);
     let (workspace, train_inherent) = (train::workspace(&gens, &ws_ident), train::inherent(model));
     let doc_seeded = format!(" A `{ident}` with every weight drawn by its declared initializer from `seed` (the same seed gives the same weights, bit for bit).");
 
@@ -165,11 +147,17 @@ pub fn model(
             pub __nn: ::nn::model::Slot<#ident>,
         }
 
+        #clone
+
+        #describe
+
         #allow_cast
         const _: () = {
             #(#asserts)*
 
             #workspace
+
+            #layer_impl
 
             #[::nn::__std]
             #[automatically_derived]
@@ -182,7 +170,10 @@ pub fn model(
                 const SOFTMAX_OUTPUT: bool = #softmax_out;
                 type Workspace = #ws_ident;
 
-                #infer
+                fn infer(&self, x: &[f32], y: &mut [f32]) {
+                    ::nn::layers::Layer::infer(self, x, y);
+                }
+
                 #train
 
                 fn visit_weights(&self, f: &mut dyn FnMut(&'static str, &'static str, &::nn::Param)) {
@@ -218,9 +209,10 @@ pub fn model(
             #[doc = #doc_seeded]
             #[::nn::__std]
             pub fn seeded(seed: u64) -> Self {
-                #rng
-                #construct
+                Self::__nn_init(&mut ::nn::rng::seeded(seed), seed)
             }
+
+            #constructors
 
             #embedded
 

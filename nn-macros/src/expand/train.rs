@@ -35,7 +35,7 @@ pub fn workspace(gens: &[Gen], name: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-/// `Model::forward`, `Model::backward` and `Model::visit_grads`.
+/// `Model::forward`, `Model::backward_to` and `Model::visit_grads`.
 pub fn model_impl(gens: &[Gen]) -> TokenStream {
     let steps: Vec<&Gen> = gens.iter().filter(|g| !g.train_identity).collect();
     let scratch = quote!(::nn::layers::scratch);
@@ -76,11 +76,8 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
             (quote!(grad_a), quote!(grad_b))
         };
         let dy = if i + 1 == steps.len() { quote!(dy) } else { quote!(&ws.#gin[..n * #w]) };
-        let dx = if i == 0 {
-            quote!(::core::option::Option::None)
-        } else {
-            quote!(::core::option::Option::Some(#scratch(&mut ws.#gout, n * #win)))
-        };
+        let dx =
+            if i == 0 { quote!(dx) } else { quote!(::core::option::Option::Some(#scratch(&mut ws.#gout, n * #win))) };
         let call = |method: TokenStream| quote!(::nn::layers::Layer::#method(&mut self.#f, &mut ws.#s, #input, &ws.#o[..n * #w], #dy, #dx));
         if i + 1 == steps.len() {
             let (plain, logits) = (call(quote!(backward)), call(quote!(backward_logits)));
@@ -92,6 +89,14 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
             bwd.push(quote!(#plain;));
         }
     }
+    // A model of views only: its input gradient is its output gradient.
+    let empty = steps.is_empty().then(|| {
+        quote! {
+            if let ::core::option::Option::Some(dx) = dx {
+                dx.copy_from_slice(dy);
+            }
+        }
+    });
     let grads = steps.iter().map(|g| {
         let (f, s) = (&g.field, state(g));
         quote!(::nn::layers::Layer::visit_grads(&mut self.#f, &mut ws.#s, f);)
@@ -105,9 +110,17 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
             #ret
         }
 
-        fn backward(&mut self, ws: &mut Self::Workspace, x: &[f32], dy: &[f32], logits: bool) {
+        fn backward_to(
+            &mut self,
+            ws: &mut Self::Workspace,
+            x: &[f32],
+            dy: &[f32],
+            logits: bool,
+            dx: ::core::option::Option<&mut [f32]>,
+        ) {
             let n = x.len() / <Self as ::nn::Model>::IN;
             let _ = (n, logits, dy);
+            #empty
             #(#bwd)*
         }
 

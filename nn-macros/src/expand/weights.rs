@@ -5,25 +5,14 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::Gen;
 use crate::weights::{param, Embedded, Expected};
 
 /// The `embedded` constructor, for the inherent `impl`.
-pub fn embedded(ident: &Ident, gens: &[Gen], expected: &[Expected], file: &Embedded) -> TokenStream {
+pub fn embedded(ident: &Ident, expected: &[Expected], file: &Embedded) -> TokenStream {
     let bytes = quote!(__NN_WEIGHTS);
     let path = &file.path;
     let asserts = &file.asserts;
-    let inits = gens.iter().enumerate().map(|(i, g)| {
-        let f = &g.field;
-        let params: Vec<TokenStream> = expected
-            .iter()
-            .zip(&file.tensors)
-            .filter(|(e, _)| e.layer == i)
-            .map(|(e, t)| param(e, t, &bytes))
-            .collect();
-        let init = g.layer.spec.over_weights(&g.layer.io(), &params);
-        quote!(#f: #init,)
-    });
+    let params = expected.iter().zip(&file.tensors).map(|(e, t)| param(e, t, &bytes));
     let doc = format!(
         " The model over the weights of `{}`, baked into the binary when the crate was built \
          (and checked against the declaration then). A `const fn`: no file, no parsing and \
@@ -40,10 +29,7 @@ pub fn embedded(ident: &Ident, gens: &[Gen], expected: &[Expected], file: &Embed
             #[allow(dead_code)] // in a model without weights
             static __NN_WEIGHTS: &::nn::runtime::param::Aligned<[u8]> =
                 &::nn::runtime::param::Aligned(*::core::include_bytes!(#path));
-            Self {
-                #(#inits)*
-                __nn: ::nn::model::Slot::new(0),
-            }
+            Self::__nn_from_params(#(#params),*)
         }
     }
 }

@@ -44,10 +44,10 @@ impl Spec for Config {
     fn weights(&self, io: &Io) -> Vec<Weight> {
         let f = || vec![io.features_in()];
         vec![
-            Weight { name: "gamma", shape: f(), trainable: true },
-            Weight { name: "beta", shape: f(), trainable: true },
-            Weight { name: "moving_mean", shape: f(), trainable: false },
-            Weight { name: "moving_variance", shape: f(), trainable: false },
+            Weight { name: "gamma".into(), shape: f(), trainable: true },
+            Weight { name: "beta".into(), shape: f(), trainable: true },
+            Weight { name: "moving_mean".into(), shape: f(), trainable: false },
+            Weight { name: "moving_variance".into(), shape: f(), trainable: false },
         ]
     }
     fn ty(&self, io: &Io) -> TokenStream {

@@ -62,9 +62,10 @@ impl Spec for Config {
         out
     }
     fn weights(&self, io: &Io) -> Vec<Weight> {
-        let mut w = vec![Weight { name: "kernel", shape: vec![io.features_in(), self.units.clone()], trainable: true }];
+        let mut w =
+            vec![Weight { name: "kernel".into(), shape: vec![io.features_in(), self.units.clone()], trainable: true }];
         if self.bias_initializer.is_some() {
-            w.push(Weight { name: "bias", shape: vec![self.units.clone()], trainable: true });
+            w.push(Weight { name: "bias".into(), shape: vec![self.units.clone()], trainable: true });
         }
         w
     }
@@ -91,8 +92,5 @@ impl Spec for Config {
     }
     fn ends_in_softmax(&self) -> bool {
         self.activation.is_softmax()
-    }
-    fn draws(&self) -> bool {
-        true
     }
 }

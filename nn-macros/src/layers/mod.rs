@@ -33,6 +33,7 @@ mod gaussian_dropout;
 mod gaussian_noise;
 mod input;
 mod leaky_relu;
+pub mod nested;
 mod prelu;
 mod relu;
 mod reshape;
@@ -78,7 +79,7 @@ pub fn names() -> impl Iterator<Item = &'static str> + Clone {
 }
 
 /// A layer kind as Keras names it, and how its arguments become a [`Spec`].
-pub trait Kind: Sync {
+pub trait Kind {
     /// Accepted spellings; the first is the canonical one.
     fn names(&self) -> &'static [&'static str];
     /// Keras's class name, shown in the summary.
@@ -149,8 +150,8 @@ impl Io<'_> {
 
 /// One weight tensor of a layer, in the order the runtime layer visits them.
 pub struct Weight {
-    /// Keras's name (`kernel`).
-    pub name: &'static str,
+    /// Keras's name (`kernel`; `dense.kernel` for a weight of a nested model).
+    pub name: String,
     /// Keras's shape.
     pub shape: Vec<Dim>,
     /// Whether optimizers may train it (false for statistics such as a moving mean).
@@ -168,7 +169,7 @@ pub trait Spec {
     }
     /// The runtime type of its field.
     fn ty(&self, io: &Io) -> TokenStream;
-    /// The expression that builds it in `seeded` (drawing from `rng` if [`Spec::draws`]).
+    /// The expression that builds it in `seeded` (drawing from `rng`, a `&mut nn::Rng`, if it needs to).
     fn init(&self, io: &Io) -> TokenStream;
     /// The `const` expression that builds it over the given tensors (one
     /// `nn::Param` expression per [`Spec::weights`] entry, same order).
@@ -182,10 +183,6 @@ pub trait Spec {
     }
     /// Whether it ends in softmax (for the fused softmax + cross-entropy gradient).
     fn ends_in_softmax(&self) -> bool {
-        false
-    }
-    /// Whether `init` draws from the model's generator.
-    fn draws(&self) -> bool {
         false
     }
 }
