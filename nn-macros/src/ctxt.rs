@@ -15,13 +15,44 @@ pub struct Ctxt {
     asserts: Vec<TokenStream>,
     /// The assertions already recorded, by their text, so that one is emitted once.
     seen: HashSet<String>,
+    /// `const` items for sizes given as const expressions, beside the struct.
+    items: Vec<TokenStream>,
+    /// What names those items: the struct's name.
+    prefix: String,
     checked: bool,
 }
 
+/// What a context holds once checked without mistakes.
+pub struct Checked {
+    /// The compile-time assertions, for the expansion's anonymous `const` block.
+    pub asserts: Vec<TokenStream>,
+    /// The size items, beside the struct.
+    pub items: Vec<TokenStream>,
+}
+
 impl Ctxt {
-    /// An empty context.
-    pub fn new() -> Self {
-        Ctxt { errors: Vec::new(), asserts: Vec::new(), seen: HashSet::new(), checked: false }
+    /// An empty context for the model named `model`.
+    pub fn new(model: &syn::Ident) -> Self {
+        Ctxt {
+            errors: Vec::new(),
+            asserts: Vec::new(),
+            seen: HashSet::new(),
+            items: Vec::new(),
+            prefix: model.to_string(),
+            checked: false,
+        }
+    }
+
+    /// A `usize` const item holding the size expression `e` (emitted beside
+    /// the struct), and its name for the rest of the expansion.
+    pub fn size_item(&mut self, e: &syn::Expr) -> syn::Ident {
+        let id = quote::format_ident!("__NN_SIZE_{}_{}", self.prefix, self.items.len());
+        self.items.push(quote::quote_spanned! {syn::spanned::Spanned::span(e)=>
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            const #id: usize = #e;
+        });
+        id
     }
 
     /// An error at `span`.
@@ -52,8 +83,8 @@ impl Ctxt {
         !self.errors.is_empty()
     }
 
-    /// Ends the check: the assertions to emit, or every mistake as one error.
-    pub fn check(mut self) -> Result<Vec<TokenStream>, syn::Error> {
+    /// Ends the check: what to emit, or every mistake as one error.
+    pub fn check(mut self) -> Result<Checked, syn::Error> {
         self.checked = true;
         let errors = std::mem::take(&mut self.errors);
         match errors.into_iter().reduce(|mut a, b| {
@@ -61,7 +92,7 @@ impl Ctxt {
             a
         }) {
             Some(e) => Err(e),
-            None => Ok(std::mem::take(&mut self.asserts)),
+            None => Ok(Checked { asserts: std::mem::take(&mut self.asserts), items: std::mem::take(&mut self.items) }),
         }
     }
 }

@@ -186,13 +186,11 @@ pub fn size(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<Dim> {
     // A const expression: the compiler checks it is a `usize` (one error at
     // the expression if not) and at least 1, with a message like the literal case.
     let msg = format!("{what} must be at least 1, but `{shown}` is 0");
-    cx.assert(quote_spanned! {e.span()=>
-        const _: () = {
-            let size: usize = #e;
-            ::core::assert!(size > 0, #msg);
-        };
-    });
-    Some(Dim::Sym(quote_spanned!(e.span()=> (#e) as usize)))
+    // One `usize` const item per size (a mistyped or undefined const is one
+    // error, there), which the rest of the expansion names.
+    let item = cx.size_item(e);
+    cx.assert(quote_spanned!(e.span()=> const _: () = ::core::assert!(#item > 0, #msg);));
+    Some(Dim::Sym(quote!(#item)))
 }
 
 /// Whether an expression may be a `usize` constant: paths, arithmetic,

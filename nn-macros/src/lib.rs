@@ -92,7 +92,7 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Ok(h) => h,
         Err(e) => return e.to_compile_error(),
     };
-    let mut cx = ctxt::Ctxt::new();
+    let mut cx = ctxt::Ctxt::new(&head.ident);
     head.errors.iter().cloned().for_each(|e| cx.push(e));
     let layers = match syn::parse2::<parse::Layers>(head.body.clone()) {
         Ok(l) => l,
@@ -115,7 +115,7 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         _ => None,
     };
     let items = match cx.check() {
-        Ok(asserts) => expand::model(&head, &model, &asserts, embedded.as_ref().map(|f| (&expected[..], f))),
+        Ok(checked) => expand::model(&head, &model, &checked, embedded.as_ref().map(|f| (&expected[..], f))),
         Err(e) => fallback::emit(&head, Some(&model), Some(e)),
     };
     inline(&head, items)

@@ -10,6 +10,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use crate::check::{Layer, Model};
+use crate::ctxt::Checked;
 use crate::dims::{product, show_shape, sum, Dim};
 use crate::layers::Pass;
 use crate::parse::Head;
@@ -79,12 +80,8 @@ fn shape_array(dims: &[Dim]) -> TokenStream {
 
 /// The whole expansion of a checked model; `embedded` is the checked file of
 /// `#[weights = ".."]`, if any.
-pub fn model(
-    head: &Head,
-    model: &Model,
-    asserts: &[TokenStream],
-    embedded: Option<(&[Expected], &Embedded)>,
-) -> TokenStream {
+pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[Expected], &Embedded)>) -> TokenStream {
+    let (asserts, sizes) = (&checked.asserts, &checked.items);
     let Head { attrs, vis, ident, .. } = head;
     let gens: Vec<Gen> = model.layers.iter().map(Gen::new).collect();
     let name = snake_case(&ident.to_string());
@@ -139,6 +136,8 @@ pub fn model(
     let allow_cast = (!asserts.is_empty()).then(|| quote!(#[allow(clippy::unnecessary_cast)]));
 
     quote! {
+        #(#sizes)*
+
         #(#attrs)*
         #allow_cast
         #vis struct #ident {
