@@ -37,6 +37,10 @@ pub enum Ty {
     Bool,
     /// A string literal.
     Str,
+    /// A weight regularizer (`l2(0.01)`).
+    Regularizer,
+    /// A weight constraint (`max_norm(1.0)`).
+    Constraint,
 }
 
 /// One argument a layer accepts.
@@ -94,6 +98,10 @@ pub enum Value {
     Bool(bool),
     /// A string's content.
     Str(String),
+    /// An `nn::regularizers::Regularizer` expression.
+    Regularizer(TokenStream),
+    /// An `nn::constraints::Constraint` expression.
+    Constraint(TokenStream),
 }
 
 /// A layer's resolved arguments, by Keras keyword, with typed getters whose
@@ -105,6 +113,17 @@ pub struct Args {
 }
 
 impl Args {
+    /// These arguments with `over`'s in place of any it also gives (a
+    /// preset's, overridden at its use).
+    pub fn overridden_by(&self, over: Args) -> Args {
+        let mut out = Args { values: self.values.clone(), spans: self.spans.clone() };
+        for name in over.spans.keys() {
+            out.values.remove(name);
+        }
+        out.values.extend(over.values);
+        out.spans.extend(over.spans);
+        out
+    }
     /// The argument `name`, if given (and valid).
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.values.get(name)
@@ -159,6 +178,20 @@ impl Args {
             _ => default,
         }
     }
+    /// The regularizer `name`, if given.
+    pub fn regularizer(&self, name: &str) -> Option<TokenStream> {
+        match self.get(name) {
+            Some(Value::Regularizer(t)) => Some(t.clone()),
+            _ => None,
+        }
+    }
+    /// The constraint `name`, if given.
+    pub fn constraint(&self, name: &str) -> Option<TokenStream> {
+        match self.get(name) {
+            Some(Value::Constraint(t)) => Some(t.clone()),
+            _ => None,
+        }
+    }
     /// The string `name`, if given.
     pub fn string(&self, name: &str) -> Option<&str> {
         match self.get(name) {
@@ -200,8 +233,9 @@ impl Given {
     }
 }
 
-/// Resolves a layer's arguments against what its kind accepts.
-pub fn resolve(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
+/// Resolves a layer's arguments against what its kind accepts, without
+/// asking for the required ones (a preset may give them at its use).
+pub fn resolve_partial(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
     let specs: Vec<&ArgSpec> = kind.args().iter().chain(COMMON_ARGS).collect();
     let mut given = Given::default();
     let kname = decl.kind.to_string();
@@ -218,7 +252,12 @@ pub fn resolve(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => format!("`{kname}` takes {}", list(all)),
                     };
-                    cx.error(name.span(), format!("unknown argument `{n}` for `{kname}`; {hint}"));
+                    // A preset: say which kind it is.
+                    let what = match kind.names().contains(&kname.as_str()) {
+                        true => format!("`{kname}`"),
+                        false => format!("`{kname}` (a `{}` preset)", kind.names()[0]),
+                    };
+                    cx.error(name.span(), format!("unknown argument `{n}` for {what}; {hint}"));
                     continue;
                 };
                 let v = value_of(spec, value, &kname, cx);
@@ -312,10 +351,23 @@ pub fn resolve(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
             }
         }
     }
-    for spec in specs.iter().filter(|s| s.required) {
-        if !given.written.contains_key(spec.name) {
+    given.args
+}
+
+/// Resolves a layer's arguments and checks that the required ones are given.
+pub fn resolve(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
+    let args = resolve_partial(kind, decl, cx);
+    check_required(kind, decl, &args, cx);
+    args
+}
+
+/// Reports each required argument of `kind` that `args` lacks, at `decl`.
+pub fn check_required(kind: &dyn Kind, decl: &LayerDecl, args: &Args, cx: &mut Ctxt) {
+    let kname = decl.kind.to_string();
+    for spec in kind.args().iter().filter(|s| s.required) {
+        if !args.spans.contains_key(spec.name) {
             let example = match spec.name {
-                "units" => "Dense(10)".to_string(),
+                "units" => format!("{kname}(10)"),
                 "activation" => "Activation(relu)".to_string(),
                 "rate" => format!("{kname}(0.2)"),
                 "stddev" => format!("{kname}(0.1)"),
@@ -327,7 +379,6 @@ pub fn resolve(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
             );
         }
     }
-    given.args
 }
 
 /// A string literal's content.
@@ -405,6 +456,8 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
             }
         }
         Ty::Initializer => initializer(e, cx).map(Value::Initializer),
+        Ty::Regularizer => crate::penalties::regularizer(e, cx).map(Value::Regularizer),
+        Ty::Constraint => crate::penalties::constraint(e, cx).map(Value::Constraint),
         Ty::Bool => match e {
             Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. }) => Some(Value::Bool(b.value)),
             _ => {

@@ -14,7 +14,7 @@ use crate::ctxt::Ctxt;
 use crate::dims::{self, dims_of, product, show_shape, sum, Dim};
 use crate::layers::nested::Nested;
 use crate::layers::{self, Io, Kind, Spec, Weight};
-use crate::parse::{Arg, LayerDecl};
+use crate::parse::{Arg, LayerDecl, PresetDecl};
 use crate::vocab::{self, list};
 
 /// One checked layer.
@@ -72,11 +72,83 @@ impl Model {
     pub fn output(&self) -> &[Dim] {
         self.layers.last().map_or(&self.input, |l| &l.output)
     }
+    /// Whether its last computing layer ends in softmax (for the fused
+    /// softmax + cross-entropy gradient).
+    pub fn ends_in_softmax(&self) -> bool {
+        self.layers.iter().rev().find(|l| l.spec.pass() != layers::Pass::View).is_some_and(|l| l.spec.ends_in_softmax())
+    }
     /// (trainable, non-trainable) parameter counts of the whole model.
     pub fn params(&self) -> (Dim, Dim) {
         let (t, n): (Vec<Dim>, Vec<Dim>) = self.layers.iter().map(Layer::params).unzip();
         (sum(&t), sum(&n))
     }
+}
+
+/// What a declaration may name besides the layer kinds: its presets and
+/// the models nested in it.
+#[derive(Default)]
+pub struct Known {
+    /// `layer Name = Kind(..);` presets, by name.
+    pub presets: HashMap<String, Preset>,
+    /// Models described to this expansion, by type name.
+    pub nested: HashMap<String, &'static Nested>,
+    /// Presets whose declaration had a mistake (reported there, not at each use).
+    pub broken: std::collections::HashSet<String>,
+}
+
+/// A preset: the kind it stands for and the arguments it gives.
+pub struct Preset {
+    /// The layer kind.
+    pub kind: &'static dyn Kind,
+    /// Its arguments, resolved (required ones may come at the use).
+    pub args: Args,
+}
+
+/// Checks the presets of a `sequential!`: each stands for a layer kind (or
+/// an earlier preset) under a name of its own.
+pub fn presets(decls: &[PresetDecl], cx: &mut Ctxt) -> HashMap<String, Preset> {
+    let mut out: HashMap<String, Preset> = HashMap::new();
+    for d in decls {
+        let (name, kind_name) = (d.name.to_string(), d.layer.kind.to_string());
+        if kind_name == name {
+            cx.error(
+                d.layer.kind.span(),
+                format!("preset `{name}` names itself: a preset stands for a layer kind, `layer {name} = Dense(..);`"),
+            );
+            continue;
+        }
+        if layers::find(&name).is_some() {
+            cx.error(d.name.span(), format!("`{name}` is a layer kind: give the preset a name of its own"));
+            continue;
+        }
+        if out.contains_key(&name) {
+            cx.error(d.name.span(), format!("a second preset named `{name}`: give it another name"));
+            continue;
+        }
+        let (kind, base) = match (layers::find(&kind_name), out.get(&kind_name)) {
+            (Some(k), _) => (k, None),
+            (None, Some(p)) => (p.kind, Some(&p.args)),
+            (None, None) => {
+                let hint = match vocab::suggest(&kind_name, layers::names()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the layers are {}", list(layers::names())),
+                };
+                cx.error(d.layer.kind.span(), format!("preset `{name}` is of an unknown layer `{kind_name}`; {hint}"));
+                continue;
+            }
+        };
+        if kind.declares_input() {
+            cx.error(d.layer.kind.span(), "`Input` declares a model's input shape: it cannot be a preset");
+            continue;
+        }
+        let own = args::resolve_partial(kind, &d.layer, cx);
+        let args = match base {
+            Some(b) => b.overridden_by(own),
+            None => own,
+        };
+        out.insert(name, Preset { kind, args });
+    }
+    out
 }
 
 /// What is known of the shape flowing between layers.
@@ -90,12 +162,7 @@ enum Flow {
 }
 
 /// Checks a whole declaration; `None` items are layers that did not parse.
-pub fn check(
-    decls: &[Option<LayerDecl>],
-    nested: &HashMap<String, &'static Nested>,
-    struct_span: Span,
-    cx: &mut Ctxt,
-) -> Model {
+pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: &mut Ctxt) -> Model {
     let mut model = Model { input: Vec::new(), layers: Vec::new(), complete: true };
     let mut seen_input = false;
     let mut counters: HashMap<&str, usize> = HashMap::new();
@@ -114,7 +181,15 @@ pub fn check(
             continue;
         };
         let kind_name = decl.kind.to_string();
-        let found = layers::find(&kind_name).or_else(|| nested.get(&kind_name).map(|&n| n as &'static dyn Kind));
+        let preset = known.presets.get(&kind_name);
+        let found = layers::find(&kind_name)
+            .or(preset.map(|p| p.kind))
+            .or_else(|| known.nested.get(&kind_name).map(|&n| n as &'static dyn Kind));
+        if found.is_none() && known.broken.contains(&kind_name) {
+            flow = Flow::Unknown;
+            model.complete = false;
+            continue;
+        }
         let Some(kind) = found else {
             let hint = match vocab::suggest(&kind_name, layers::names()) {
                 Some(s) => format!("; did you mean `{s}`?"),
@@ -142,7 +217,15 @@ pub fn check(
                 cx.error(paren, "`Input` takes only a shape, no arguments: `Input[28, 28]`");
             }
         }
-        let args = if kind.declares_input() { Args::default() } else { args::resolve(kind, decl, cx) };
+        let args = match (kind.declares_input(), preset) {
+            (true, _) => Args::default(),
+            (false, None) => args::resolve(kind, decl, cx),
+            (false, Some(p)) => {
+                let args = p.args.overridden_by(args::resolve_partial(kind, decl, cx));
+                args::check_required(kind, decl, &args, cx);
+                args
+            }
+        };
 
         // Input shape: `Input[..]` or a bracketed first layer; brackets later are
         // Keras's `input_shape` again and must agree.

@@ -26,6 +26,11 @@ const VALID: &[&str] = &[
     "struct R { Input[4, 6], Reshape[-1], Dense(HIDDEN * 2, kernel_initializer = VarianceScaling(scale = 2.0, \
      mode = fan_in, distribution = uniform)), ReLU(6.0, 0.1, 0.5), GaussianNoise(0.1), GaussianDropout(0.2), \
      Softmax, Dense(3, softmax, name = \"out\", trainable = false) }",
+    "layer Reg = Dense(activation = elu, kernel_regularizer = l1_l2(l1 = 0.01, l2 = 0.02), \
+     kernel_constraint = max_norm(1.0), bias_constraint = min_max_norm(min_value = 0.0, max_value = 1.0)); \
+     layer Wide = Reg(300); struct A { Flatten[28, 28], Reg(100), Wide, MCDropout(0.2), MCAlphaDropout(0.1), \
+     Dense(10, softmax, bias_regularizer = l2) } pub struct B { Input[28, 28], A, Dense(2) }",
+    "seed = 3; Input[4], Dense(2, kernel_constraint = non_neg), Dense(1, kernel_constraint = unit_norm(axis = 0))",
 ];
 
 /// Replacements for a literal or a name.

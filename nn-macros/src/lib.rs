@@ -17,8 +17,11 @@ mod fuzz;
 mod layers;
 mod nested;
 mod parse;
+mod penalties;
 mod vocab;
 mod weights;
+
+use std::collections::HashMap;
 
 use proc_macro::TokenStream;
 
@@ -88,37 +91,66 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Ok(d) => d,
         Err(e) => return e.to_compile_error(),
     };
-    let head = match syn::parse2::<parse::Head>(decl) {
-        Ok(h) => h,
+    let program = match syn::parse2::<parse::Program>(decl) {
+        Ok(p) => p,
         Err(e) => return e.to_compile_error(),
     };
+    let first = &program.heads[0].ident;
+    let mut pcx = ctxt::Ctxt::new(first);
+    let presets = check::presets(&program.presets, &mut pcx);
+    let mut out = pcx.check().err().map(|e| e.to_compile_error()).unwrap_or_default();
+
+    let parsed: Vec<syn::Result<parse::Layers>> =
+        program.heads.iter().map(|h| syn::parse2::<parse::Layers>(h.body.clone())).collect();
+    // Learn the shapes of nested models declared elsewhere first: the
+    // describing macro of the first one calls this macro again.
+    let local =
+        |name: &str| program.heads.iter().any(|h| h.ident == name) || program.presets.iter().any(|p| p.name == name);
+    let decls = parsed.iter().flatten().flat_map(|l| l.layers.iter()).flatten();
+    if let Some(call) = nested::callback(decls, &described, &local, &input) {
+        return call;
+    }
+
+    let broken = program.presets.iter().map(|p| p.name.to_string()).filter(|n| !presets.contains_key(n)).collect();
+    let mut known = check::Known { presets, nested: HashMap::new(), broken };
+    known.nested = described.into_iter().map(|(name, d)| (name, layers::nested::Nested::leak(d))).collect();
+    for (head, layers) in program.heads.iter().zip(parsed) {
+        let items = model(head, layers, &mut known);
+        out.extend(inline(head, items));
+    }
+    out
+}
+
+/// One model of the input, checked and expanded (or its fallback); a model
+/// that checks is described for the models after it.
+fn model(head: &parse::Head, layers: syn::Result<parse::Layers>, known: &mut check::Known) -> proc_macro2::TokenStream {
     let mut cx = ctxt::Ctxt::new(&head.ident);
     head.errors.iter().cloned().for_each(|e| cx.push(e));
-    let layers = match syn::parse2::<parse::Layers>(head.body.clone()) {
+    let layers = match layers {
         Ok(l) => l,
         Err(e) => {
             cx.push(e);
-            return inline(&head, fallback::emit(&head, None, cx.check().err()));
+            return fallback::emit(head, None, cx.check().err());
         }
     };
-    if let Some(call) = nested::callback(&layers.layers, &described, &input) {
-        // Learn an inner model's shapes first: its macro calls this one again.
-        let _ = cx.check();
-        return call;
-    }
     layers.errors.into_iter().for_each(|e| cx.push(e));
-    let nested = described.into_iter().map(|(name, d)| (name, layers::nested::Nested::leak(d))).collect();
-    let model = check::check(&layers.layers, &nested, head.ident.span(), &mut cx);
+    let model = check::check(&layers.layers, known, head.ident.span(), &mut cx);
     let expected = weights::expected(&model);
     let embedded = match &head.weights {
         Some(attr) if !cx.has_errors() => weights::check(attr, &expected, &mut cx),
         _ => None,
     };
-    let items = match cx.check() {
-        Ok(checked) => expand::model(&head, &model, &checked, embedded.as_ref().map(|f| (&expected[..], f))),
-        Err(e) => fallback::emit(&head, Some(&model), Some(e)),
-    };
-    inline(&head, items)
+    match cx.check() {
+        // Incomplete without a mistake of its own: a broken preset, reported once beside it.
+        Ok(_) if !model.complete => fallback::emit(head, Some(&model), None),
+        Ok(checked) => {
+            let items = expand::model(head, &model, &checked, embedded.as_ref().map(|f| (&expected[..], f)));
+            let described = nested::Described::of(&head.ident, &model);
+            known.nested.insert(head.ident.to_string(), layers::nested::Nested::leak(described));
+            items
+        }
+        Err(e) => fallback::emit(head, Some(&model), Some(e)),
+    }
 }
 
 /// The expression form: a block that declares the struct and evaluates to

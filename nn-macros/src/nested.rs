@@ -115,14 +115,40 @@ pub fn looks_like_model(name: &str) -> bool {
 /// The call back to the describing macro of the first model the
 /// declaration nests without a description yet, if any: `Encoder! {
 /// @nn_describe { <the whole input> } }`.
-pub fn callback(
-    decls: &[Option<LayerDecl>],
+pub fn callback<'a>(
+    mut decls: impl Iterator<Item = &'a LayerDecl>,
     described: &HashMap<String, Described>,
+    local: &dyn Fn(&str) -> bool,
     input: &TokenStream,
 ) -> Option<TokenStream> {
-    let ident = decls.iter().flatten().map(|d| &d.kind).find(|k| {
-        let name = k.to_string();
-        !described.contains_key(&name) && looks_like_model(&name)
+    let ident = decls.find_map(|d| {
+        let name = d.kind.to_string();
+        (!described.contains_key(&name) && !local(&name) && looks_like_model(&name)).then_some(&d.kind)
     })?;
     Some(quote!(#ident! { @nn_describe { #input } }))
+}
+
+impl Described {
+    /// What the describing macro of a checked model says of it (for a model
+    /// nested in another of the same `sequential!`).
+    pub fn of(ident: &Ident, model: &crate::check::Model) -> Described {
+        let weights = model
+            .layers
+            .iter()
+            .flat_map(|l| {
+                l.weights.iter().map(move |w| NestedWeight {
+                    name: format!("{}.{}", l.name, w.name),
+                    shape: w.shape.clone(),
+                    trainable: l.trains(w),
+                })
+            })
+            .collect();
+        Described {
+            ident: ident.clone(),
+            input: model.input.clone(),
+            output: model.output().to_vec(),
+            softmax: model.ends_in_softmax(),
+            weights,
+        }
+    }
 }

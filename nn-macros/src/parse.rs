@@ -180,15 +180,61 @@ impl Parse for Head {
         } else {
             return Err(input.error(format!("expected the layers in braces after the model's name: {EXAMPLE}")));
         };
-        if !input.is_empty() {
+        if !input.is_empty() && !starts_model(input) {
             let rest: TokenStream = input.parse()?;
             errors.push(syn::Error::new_spanned(
                 rest,
-                "unexpected tokens after the model: one `sequential!` declares one model; \
-                 write a second `sequential!` for another",
+                "unexpected tokens after the model: another model may follow (`struct Name { .. }`), nothing else",
             ));
         }
         Ok(Head { attrs, vis, ident, body, errors, weights, wants_embedded, inline_seed: None })
+    }
+}
+
+/// Whether the input goes on with another model declaration.
+fn starts_model(input: ParseStream) -> bool {
+    input.peek(Token![#]) || input.peek(Token![pub]) || input.peek(Token![struct])
+}
+
+/// `layer RegularizedDense = Dense(activation = elu, ..);`: a preset (the
+/// book's `functools.partial`), used as `RegularizedDense(300)` by the
+/// models after it; arguments given at the use override its own.
+pub struct PresetDecl {
+    /// The preset's name.
+    pub name: Ident,
+    /// The layer it stands for, with its arguments.
+    pub layer: LayerDecl,
+}
+
+/// A whole `sequential!` input: presets, then one or more models (or one
+/// model in the expression form).
+pub struct Program {
+    /// The presets, in order.
+    pub presets: Vec<PresetDecl>,
+    /// The models, in order.
+    pub heads: Vec<Head>,
+}
+
+impl Parse for Program {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut presets = Vec::new();
+        while input.peek(Ident) && input.peek2(Ident) && input.fork().parse::<Ident>().is_ok_and(|i| i == "layer") {
+            input.parse::<Ident>()?;
+            let name: Ident = input.parse()?;
+            input.parse::<Token![=]>().map_err(|e| {
+                syn::Error::new(e.span(), "a preset is `layer Name = Kind(arguments);`: expected `=` after its name")
+            })?;
+            let layer: LayerDecl = input.parse()?;
+            input.parse::<Token![;]>().map_err(|e| {
+                syn::Error::new(e.span(), "a preset is `layer Name = Kind(arguments);`: expected `;` after it")
+            })?;
+            presets.push(PresetDecl { name, layer });
+        }
+        let mut heads = vec![input.parse::<Head>()?];
+        while !input.is_empty() && heads.last().is_some_and(|h| h.inline_seed.is_none()) {
+            heads.push(input.parse::<Head>()?);
+        }
+        Ok(Program { presets, heads })
     }
 }
 

@@ -105,7 +105,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
         let p = sum(&[t.clone(), n.clone()]).tokens();
         quote!(::nn::summary::Row { name: #lname, class: #class, output_shape: &[#(#shape),*], params: #p })
     });
-    let softmax_out = gens.iter().rev().find(|g| !g.train_identity).is_some_and(|g| g.layer.spec.ends_in_softmax());
+    let softmax_out = model.ends_in_softmax();
 
     let visits = gens.iter().map(|g| {
         let (f, lname) = (&g.field, &g.layer.name);
@@ -127,7 +127,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
         a.path().is_ident("derive") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string().contains("Clone"))
     });
     let clone = (!derives_clone).then(|| nested::clone_impl(ident, &gens));
-    let describe = nested::describe(ident, model, softmax_out);
+    let describe = nested::describe(&crate::nested::Described::of(ident, model));
     let (workspace, train_inherent) = (train::workspace(&gens, &ws_ident), train::inherent(model));
     let doc_seeded = format!(" A `{ident}` with every weight drawn by its declared initializer from `seed` (the same seed gives the same weights, bit for bit).");
 

@@ -11,6 +11,7 @@ use quote::{format_ident, quote};
 use super::Gen;
 use crate::check::Model;
 use crate::dims::{product, Dim};
+use crate::nested::Described;
 
 /// `impl nn::layers::Layer for M`, inside the expansion's `const` block
 /// (where the workspace type is visible); `infer` is the model's batched pass.
@@ -82,7 +83,8 @@ pub fn constructors(ident: &Ident, gens: &[Gen]) -> TokenStream {
         let (f, init) = (&g.field, g.init());
         quote!(#f: #init,)
     });
-    let freezes: Vec<TokenStream> = gens
+    // Frozen layers, then the regularizers and constraints of their weights.
+    let mut freezes: Vec<TokenStream> = gens
         .iter()
         .filter(|g| !g.layer.trainable)
         .map(|g| {
@@ -90,6 +92,18 @@ pub fn constructors(ident: &Ident, gens: &[Gen]) -> TokenStream {
             quote!(::nn::model::freeze(&mut model.#f);)
         })
         .collect();
+    for g in gens {
+        let f = &g.field;
+        for w in &g.layer.weights {
+            let name = &w.name;
+            if let Some(r) = &w.regularizer {
+                freezes.push(quote!(::nn::model::set_regularizer(&mut model.#f, #name, #r);));
+            }
+            if let Some(c) = &w.constraint {
+                freezes.push(quote!(::nn::model::set_constraint(&mut model.#f, #name, #c);));
+            }
+        }
+    }
     let build = quote!(#ident { #(#inits)* __nn: ::nn::model::Slot::new(seed) });
     let construct = if freezes.is_empty() {
         build
@@ -107,11 +121,23 @@ pub fn constructors(ident: &Ident, gens: &[Gen]) -> TokenStream {
             .layer
             .weights
             .iter()
-            .map(|_| {
+            .map(|w| {
                 let p = format_ident!("p{}", k);
                 k += 1;
                 params.push(p.clone());
-                quote!(#p)
+                let set = |field: &str, v: &Option<TokenStream>| {
+                    let field = format_ident!("{}", field);
+                    v.as_ref().map(|v| quote!(#p.#field = ::core::option::Option::Some(#v);))
+                };
+                match (set("regularizer", &w.regularizer), set("constraint", &w.constraint)) {
+                    (None, None) => quote!(#p),
+                    (r, c) => quote!({
+                        let mut #p = #p;
+                        #r
+                        #c
+                        #p
+                    }),
+                }
             })
             .collect();
         let (f, init) = (&g.field, g.layer.spec.over_weights(&g.layer.io(), &mine));
@@ -159,14 +185,13 @@ fn dims(d: &[Dim]) -> TokenStream {
 /// calls `sequential!` again on the outer declaration with this model's
 /// shapes and weights in front, so that the outer model can check its
 /// shapes and name its weights at expansion.
-pub fn describe(ident: &Ident, model: &Model, softmax: bool) -> TokenStream {
+pub fn describe(d: &Described) -> TokenStream {
+    let ident = &d.ident;
     let mac = format_ident!("__nn_model_{}", ident);
-    let (input, output) = (dims(&model.input), dims(model.output()));
-    let weights = model.layers.iter().flat_map(|l| {
-        l.weights.iter().map(move |w| {
-            let (key, shape, trainable) = (format!("{}.{}", l.name, w.name), dims(&w.shape), l.trains(w));
-            quote!(#key #shape #trainable)
-        })
+    let (input, output, softmax) = (dims(&d.input), dims(&d.output), d.softmax);
+    let weights = d.weights.iter().map(|w| {
+        let (key, shape, trainable) = (&w.name, dims(&w.shape), w.trainable);
+        quote!(#key #shape #trainable)
     });
     quote! {
         #[doc(hidden)]

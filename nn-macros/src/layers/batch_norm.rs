@@ -44,10 +44,10 @@ impl Spec for Config {
     fn weights(&self, io: &Io) -> Vec<Weight> {
         let f = || vec![io.features_in()];
         vec![
-            Weight { name: "gamma".into(), shape: f(), trainable: true },
-            Weight { name: "beta".into(), shape: f(), trainable: true },
-            Weight { name: "moving_mean".into(), shape: f(), trainable: false },
-            Weight { name: "moving_variance".into(), shape: f(), trainable: false },
+            Weight::new("gamma", f(), true),
+            Weight::new("beta", f(), true),
+            Weight::new("moving_mean", f(), false),
+            Weight::new("moving_variance", f(), false),
         ]
     }
     fn ty(&self, io: &Io) -> TokenStream {

@@ -30,6 +30,10 @@ impl Kind for Dense {
             positional("kernel_initializer", Ty::Initializer),
             arg("bias_initializer", Ty::Initializer),
             arg("use_bias", Ty::Bool),
+            arg("kernel_regularizer", Ty::Regularizer),
+            arg("bias_regularizer", Ty::Regularizer),
+            arg("kernel_constraint", Ty::Constraint),
+            arg("bias_constraint", Ty::Constraint),
         ];
         ARGS
     }
@@ -39,6 +43,8 @@ impl Kind for Dense {
             activation: args.activation("activation"),
             kernel_initializer: args.initializer("kernel_initializer", "glorot_uniform"),
             bias_initializer: args.flag("use_bias", true).then(|| args.initializer("bias_initializer", "zeros")),
+            kernel: (args.regularizer("kernel_regularizer"), args.constraint("kernel_constraint")),
+            bias: (args.regularizer("bias_regularizer"), args.constraint("bias_constraint")),
         })
     }
 }
@@ -50,6 +56,10 @@ struct Config {
     kernel_initializer: TokenStream,
     /// `None` with `use_bias = false` (`no_bias`).
     bias_initializer: Option<TokenStream>,
+    /// The kernel's regularizer and constraint.
+    kernel: (Option<TokenStream>, Option<TokenStream>),
+    /// The bias's regularizer and constraint.
+    bias: (Option<TokenStream>, Option<TokenStream>),
 }
 
 impl Spec for Config {
@@ -62,10 +72,11 @@ impl Spec for Config {
         out
     }
     fn weights(&self, io: &Io) -> Vec<Weight> {
-        let mut w =
-            vec![Weight { name: "kernel".into(), shape: vec![io.features_in(), self.units.clone()], trainable: true }];
+        let (kr, kc) = self.kernel.clone();
+        let mut w = vec![Weight::new("kernel", vec![io.features_in(), self.units.clone()], true).with(kr, kc)];
         if self.bias_initializer.is_some() {
-            w.push(Weight { name: "bias".into(), shape: vec![self.units.clone()], trainable: true });
+            let (br, bc) = self.bias.clone();
+            w.push(Weight::new("bias", vec![self.units.clone()], true).with(br, bc));
         }
         w
     }

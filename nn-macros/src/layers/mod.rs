@@ -33,6 +33,7 @@ mod gaussian_dropout;
 mod gaussian_noise;
 mod input;
 mod leaky_relu;
+mod mc_dropout;
 pub mod nested;
 mod prelu;
 mod relu;
@@ -63,6 +64,8 @@ pub const KINDS: &[&dyn Kind] = &[
     &softmax::Softmax,
     &dropout::Dropout,
     &alpha_dropout::AlphaDropout,
+    &mc_dropout::McDropout,
+    &mc_dropout::McAlphaDropout,
     &gaussian_noise::GaussianNoise,
     &gaussian_dropout::GaussianDropout,
     &rrelu::RRelu,
@@ -156,6 +159,22 @@ pub struct Weight {
     pub shape: Vec<Dim>,
     /// Whether optimizers may train it (false for statistics such as a moving mean).
     pub trainable: bool,
+    /// Its `nn::regularizers::Regularizer` (`kernel_regularizer = l2(0.01)`), if any.
+    pub regularizer: Option<TokenStream>,
+    /// Its `nn::constraints::Constraint` (`kernel_constraint = max_norm(1.0)`), if any.
+    pub constraint: Option<TokenStream>,
+}
+
+impl Weight {
+    /// A weight with no regularizer or constraint.
+    pub fn new(name: impl Into<String>, shape: Vec<Dim>, trainable: bool) -> Self {
+        Weight { name: name.into(), shape, trainable, regularizer: None, constraint: None }
+    }
+    /// The same with the regularizer and constraint given (`None`: none).
+    pub fn with(mut self, regularizer: Option<TokenStream>, constraint: Option<TokenStream>) -> Self {
+        (self.regularizer, self.constraint) = (regularizer, constraint);
+        self
+    }
 }
 
 /// A layer of a kind with its arguments resolved.

@@ -79,7 +79,7 @@ impl Spec for Inner {
     }
     fn weights(&self, _: &Io) -> Vec<Weight> {
         let w = &self.described.weights;
-        w.iter().map(|w| Weight { name: w.name.clone(), shape: w.shape.clone(), trainable: w.trainable }).collect()
+        w.iter().map(|w| Weight::new(w.name.clone(), w.shape.clone(), w.trainable)).collect()
     }
     fn ty(&self, _: &Io) -> TokenStream {
         let ty = &self.ty;

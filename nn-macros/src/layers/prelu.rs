@@ -35,7 +35,7 @@ impl Spec for Slopes {
         input.to_vec()
     }
     fn weights(&self, io: &Io) -> Vec<Weight> {
-        vec![Weight { name: "alpha".into(), shape: io.input.to_vec(), trainable: true }]
+        vec![Weight::new("alpha", io.input.to_vec(), true)]
     }
     fn ty(&self, io: &Io) -> TokenStream {
         let n = io.width_in();

@@ -1,0 +1,9 @@
+nn::sequential! {
+    struct Net {
+        Input[8],
+        Dense(4, kernel_regularizer = l2(-0.01)),
+        Dense(2, softmax),
+    }
+}
+
+fn main() {}
