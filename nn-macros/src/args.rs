@@ -11,8 +11,7 @@ use syn::{Expr, Lit};
 
 use crate::ctxt::Ctxt;
 use crate::dims::{float_lit, size, Dim};
-use crate::layers::Kind;
-use crate::parse::{single_ident, Arg, LayerDecl};
+use crate::parse::{single_ident, str_lit, word, Arg, LayerDecl};
 use crate::vocab::{self, list, Act, ACTIVATIONS, DISTRIBUTIONS, FAN_MODES, INITIALIZERS};
 
 /// The type of a layer argument.
@@ -201,10 +200,6 @@ impl Args {
     }
 }
 
-pub fn is_known_name(s: &str) -> bool {
-    ACTIVATIONS.iter().any(|a| a.name == s) || INITIALIZERS.iter().any(|a| a.0 == s) || s == "no_bias"
-}
-
 /// Which arguments were given, and their values.
 #[derive(Default)]
 struct Given {
@@ -233,10 +228,19 @@ impl Given {
     }
 }
 
+/// What a layer kind accepts: its arguments and its canonical name.
+#[derive(Clone, Copy)]
+pub struct Accepts<'a> {
+    /// The arguments besides `name` and `trainable`.
+    pub args: &'a [ArgSpec],
+    /// The kind's name (`Dense`), for messages about presets.
+    pub kind: &'a str,
+}
+
 /// Resolves a layer's arguments against what its kind accepts, without
 /// asking for the required ones (a preset may give them at its use).
-pub fn resolve_partial(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
-    let specs: Vec<&ArgSpec> = kind.args().iter().chain(COMMON_ARGS).collect();
+pub fn resolve_partial(accepts: Accepts, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
+    let specs: Vec<&ArgSpec> = accepts.args.iter().chain(COMMON_ARGS).collect();
     let mut given = Given::default();
     let kname = decl.kind.to_string();
     let positional_spec = |ty: Ty| specs.iter().find(|s| s.positional && s.ty == ty).copied();
@@ -253,9 +257,9 @@ pub fn resolve_partial(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args
                         None => format!("`{kname}` takes {}", list(all)),
                     };
                     // A preset: say which kind it is.
-                    let what = match kind.names().contains(&kname.as_str()) {
+                    let what = match kname == accepts.kind {
                         true => format!("`{kname}`"),
-                        false => format!("`{kname}` (a `{}` preset)", kind.names()[0]),
+                        false => format!("`{kname}` (a `{}` preset)", accepts.kind),
                     };
                     cx.error(name.span(), format!("unknown argument `{n}` for {what}; {hint}"));
                     continue;
@@ -355,16 +359,16 @@ pub fn resolve_partial(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args
 }
 
 /// Resolves a layer's arguments and checks that the required ones are given.
-pub fn resolve(kind: &dyn Kind, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
-    let args = resolve_partial(kind, decl, cx);
-    check_required(kind, decl, &args, cx);
+pub fn resolve(accepts: Accepts, decl: &LayerDecl, cx: &mut Ctxt) -> Args {
+    let args = resolve_partial(accepts, decl, cx);
+    check_required(accepts, decl, &args, cx);
     args
 }
 
 /// Reports each required argument of `kind` that `args` lacks, at `decl`.
-pub fn check_required(kind: &dyn Kind, decl: &LayerDecl, args: &Args, cx: &mut Ctxt) {
+pub fn check_required(accepts: Accepts, decl: &LayerDecl, args: &Args, cx: &mut Ctxt) {
     let kname = decl.kind.to_string();
-    for spec in kind.args().iter().filter(|s| s.required) {
+    for spec in accepts.args.iter().filter(|s| s.required) {
         if !args.spans.contains_key(spec.name) {
             let example = match spec.name {
                 "units" => format!("{kname}(10)"),
@@ -379,22 +383,6 @@ pub fn check_required(kind: &dyn Kind, decl: &LayerDecl, args: &Args, cx: &mut C
             );
         }
     }
-}
-
-/// A string literal's content.
-pub fn str_lit(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Lit(l) => match &l.lit {
-            Lit::Str(s) => Some(s.value()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// A name given as `word` or `"word"`.
-pub fn word(e: &Expr) -> Option<String> {
-    single_ident(e).map(|i| i.to_string()).or_else(|| str_lit(e))
 }
 
 /// Interprets one argument value by its type.

@@ -14,6 +14,7 @@ use crate::ctxt::Ctxt;
 use crate::dims::{self, dims_of, product, show_shape, sum, Dim};
 use crate::layers::nested::Nested;
 use crate::layers::{self, Io, Kind, Spec, Weight};
+use crate::nested::{Described, NestedWeight};
 use crate::parse::{Arg, LayerDecl, PresetDecl};
 use crate::vocab::{self, list};
 
@@ -77,6 +78,29 @@ impl Model {
     pub fn ends_in_softmax(&self) -> bool {
         self.layers.iter().rev().find(|l| l.spec.pass() != layers::Pass::View).is_some_and(|l| l.spec.ends_in_softmax())
     }
+    /// What the describing macro of this model says of it (also for a
+    /// model nested in another of the same `sequential!`).
+    pub fn described(&self, ident: &syn::Ident) -> Described {
+        let weights = self
+            .layers
+            .iter()
+            .flat_map(|l| {
+                l.weights.iter().map(move |w| NestedWeight {
+                    name: format!("{}.{}", l.name, w.name),
+                    shape: w.shape.clone(),
+                    trainable: l.trains(w),
+                })
+            })
+            .collect();
+        Described {
+            ident: ident.clone(),
+            input: self.input.clone(),
+            output: self.output().to_vec(),
+            softmax: self.ends_in_softmax(),
+            weights,
+        }
+    }
+
     /// (trainable, non-trainable) parameter counts of the whole model.
     pub fn params(&self) -> (Dim, Dim) {
         let (t, n): (Vec<Dim>, Vec<Dim>) = self.layers.iter().map(Layer::params).unzip();
@@ -141,7 +165,7 @@ pub fn presets(decls: &[PresetDecl], cx: &mut Ctxt) -> HashMap<String, Preset> {
             cx.error(d.layer.kind.span(), "`Input` declares a model's input shape: it cannot be a preset");
             continue;
         }
-        let own = args::resolve_partial(kind, &d.layer, cx);
+        let own = args::resolve_partial(accepts(kind), &d.layer, cx);
         let args = match base {
             Some(b) => b.overridden_by(own),
             None => own,
@@ -149,6 +173,11 @@ pub fn presets(decls: &[PresetDecl], cx: &mut Ctxt) -> HashMap<String, Preset> {
         out.insert(name, Preset { kind, args });
     }
     out
+}
+
+/// What `kind` accepts, for the argument resolver.
+fn accepts(kind: &dyn Kind) -> args::Accepts<'static> {
+    args::Accepts { args: kind.args(), kind: kind.names()[0] }
 }
 
 /// What is known of the shape flowing between layers.
@@ -219,10 +248,10 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
         }
         let args = match (kind.declares_input(), preset) {
             (true, _) => Args::default(),
-            (false, None) => args::resolve(kind, decl, cx),
+            (false, None) => args::resolve(accepts(kind), decl, cx),
             (false, Some(p)) => {
-                let args = p.args.overridden_by(args::resolve_partial(kind, decl, cx));
-                args::check_required(kind, decl, &args, cx);
+                let args = p.args.overridden_by(args::resolve_partial(accepts(kind), decl, cx));
+                args::check_required(accepts(kind), decl, &args, cx);
                 args
             }
         };

@@ -18,7 +18,7 @@ pub struct Ctxt {
     /// `const` items for sizes given as const expressions, beside the struct.
     items: Vec<TokenStream>,
     /// What names those items: the struct's name.
-    prefix: String,
+    model: syn::Ident,
     checked: bool,
 }
 
@@ -38,7 +38,7 @@ impl Ctxt {
             asserts: Vec::new(),
             seen: HashSet::new(),
             items: Vec::new(),
-            prefix: model.to_string(),
+            model: model.clone(),
             checked: false,
         }
     }
@@ -46,7 +46,7 @@ impl Ctxt {
     /// A `usize` const item holding the size expression `e` (emitted beside
     /// the struct), and its name for the rest of the expansion.
     pub fn size_item(&mut self, e: &syn::Expr) -> syn::Ident {
-        let id = quote::format_ident!("__NN_SIZE_{}_{}", self.prefix, self.items.len());
+        let id = quote::format_ident!("__NN_SIZE_{}_{}", self.model, self.items.len());
         self.items.push(quote::quote_spanned! {syn::spanned::Spanned::span(e)=>
             #[doc(hidden)]
             #[allow(non_upper_case_globals)]

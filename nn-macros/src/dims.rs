@@ -5,10 +5,9 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, UnOp};
 
-use crate::args::is_known_name;
 use crate::ctxt::Ctxt;
 use crate::parse::single_ident;
-use crate::vocab::{self, ACTIVATIONS};
+use crate::vocab::{self, is_known_name, ACTIVATIONS};
 
 /// A size: a literal the macro can check, or a const expression it cannot.
 #[derive(Clone, Debug)]

@@ -7,8 +7,8 @@ use quote::quote;
 
 use crate::check::Model;
 use crate::dims::Dim;
-use crate::expand::snake_case;
 use crate::parse::Head;
+use crate::vocab::snake_case;
 
 /// The sizes of `dims` when every one is a literal the macro knows.
 fn literal(dims: &[Dim]) -> Option<Vec<usize>> {

@@ -98,7 +98,8 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let first = &program.heads[0].ident;
     let mut pcx = ctxt::Ctxt::new(first);
     let presets = check::presets(&program.presets, &mut pcx);
-    let mut out = pcx.check().err().map(|e| e.to_compile_error()).unwrap_or_default();
+    // The presets' mistakes, once, with the first model (inside the block of the expression form).
+    let mut preset_errors = pcx.check().err().map(|e| e.to_compile_error());
 
     let parsed: Vec<syn::Result<parse::Layers>> =
         program.heads.iter().map(|h| syn::parse2::<parse::Layers>(h.body.clone())).collect();
@@ -107,16 +108,18 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let local =
         |name: &str| program.heads.iter().any(|h| h.ident == name) || program.presets.iter().any(|p| p.name == name);
     let decls = parsed.iter().flatten().flat_map(|l| l.layers.iter()).flatten();
-    if let Some(call) = nested::callback(decls, &described, &local, &input) {
+    if let Some(call) = layers::nested::callback(decls, &described, &local, &input) {
         return call;
     }
 
     let broken = program.presets.iter().map(|p| p.name.to_string()).filter(|n| !presets.contains_key(n)).collect();
     let mut known = check::Known { presets, nested: HashMap::new(), broken };
     known.nested = described.into_iter().map(|(name, d)| (name, layers::nested::Nested::leak(d))).collect();
+    let mut out = proc_macro2::TokenStream::new();
     for (head, layers) in program.heads.iter().zip(parsed) {
+        let errors = preset_errors.take();
         let items = model(head, layers, &mut known);
-        out.extend(inline(head, items));
+        out.extend(inline(head, quote::quote!(#errors #items)));
     }
     out
 }
@@ -145,7 +148,7 @@ fn model(head: &parse::Head, layers: syn::Result<parse::Layers>, known: &mut che
         Ok(_) if !model.complete => fallback::emit(head, Some(&model), None),
         Ok(checked) => {
             let items = expand::model(head, &model, &checked, embedded.as_ref().map(|f| (&expected[..], f)));
-            let described = nested::Described::of(&head.ident, &model);
+            let described = model.described(&head.ident);
             known.nested.insert(head.ident.to_string(), layers::nested::Nested::leak(described));
             items
         }

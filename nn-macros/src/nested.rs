@@ -12,8 +12,6 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, bracketed, Expr, Ident, LitBool, LitStr, Token};
 
 use crate::dims::{int_lit, Dim};
-use crate::parse::LayerDecl;
-use crate::vocab;
 
 /// One weight of an inner model: its qualified name, shape and trainability.
 pub struct NestedWeight {
@@ -101,54 +99,4 @@ pub fn take_described(input: TokenStream) -> syn::Result<(HashMap<String, Descri
         },
         input,
     )
-}
-
-/// Whether an unknown layer kind is taken for a model to nest: a type-like
-/// name that is not a typo of a layer kind (`Dens` still gets its
-/// suggestion).
-pub fn looks_like_model(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_uppercase())
-        && crate::layers::find(name).is_none()
-        && vocab::suggest(name, crate::layers::names()).is_none()
-}
-
-/// The call back to the describing macro of the first model the
-/// declaration nests without a description yet, if any: `Encoder! {
-/// @nn_describe { <the whole input> } }`.
-pub fn callback<'a>(
-    mut decls: impl Iterator<Item = &'a LayerDecl>,
-    described: &HashMap<String, Described>,
-    local: &dyn Fn(&str) -> bool,
-    input: &TokenStream,
-) -> Option<TokenStream> {
-    let ident = decls.find_map(|d| {
-        let name = d.kind.to_string();
-        (!described.contains_key(&name) && !local(&name) && looks_like_model(&name)).then_some(&d.kind)
-    })?;
-    Some(quote!(#ident! { @nn_describe { #input } }))
-}
-
-impl Described {
-    /// What the describing macro of a checked model says of it (for a model
-    /// nested in another of the same `sequential!`).
-    pub fn of(ident: &Ident, model: &crate::check::Model) -> Described {
-        let weights = model
-            .layers
-            .iter()
-            .flat_map(|l| {
-                l.weights.iter().map(move |w| NestedWeight {
-                    name: format!("{}.{}", l.name, w.name),
-                    shape: w.shape.clone(),
-                    trainable: l.trains(w),
-                })
-            })
-            .collect();
-        Described {
-            ident: ident.clone(),
-            input: model.input.clone(),
-            output: model.output().to_vec(),
-            softmax: model.ends_in_softmax(),
-            weights,
-        }
-    }
 }

@@ -9,7 +9,7 @@
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
-use syn::{bracketed, parenthesized, token, Attribute, Expr, Ident, Token, Visibility};
+use syn::{bracketed, parenthesized, token, Attribute, Expr, ExprLit, Ident, Lit, LitStr, Meta, Token, Visibility};
 
 /// The struct head: what the fallback needs to still emit the struct.
 pub struct Head {
@@ -26,7 +26,7 @@ pub struct Head {
     /// struct, trailing tokens).
     pub errors: Vec<syn::Error>,
     /// `#[weights = "file.safetensors"]`, taken out of `attrs`.
-    pub weights: Option<crate::weights::WeightsAttr>,
+    pub weights: Option<WeightsAttr>,
     /// Whether a `#[weights ..]` attribute was written, even a malformed one.
     pub wants_embedded: bool,
     /// The expression form (`nn::sequential![seed = 7; Flatten[28, 28], ..]`):
@@ -114,7 +114,7 @@ impl Parse for Head {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut errors = Vec::new();
         let mut attrs = input.call(Attribute::parse_outer)?;
-        let (weights, wants_embedded) = crate::weights::take_attr(&mut attrs, &mut errors);
+        let (weights, wants_embedded) = take_attr(&mut attrs, &mut errors);
         if is_inline(input) {
             let attr = weights.as_ref().map(|w| &w.attr).or(attrs.first());
             if let Some(attr) = attr {
@@ -356,4 +356,66 @@ pub fn single_ident(e: &Expr) -> Option<Ident> {
         Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => p.path.get_ident().cloned(),
         _ => None,
     }
+}
+
+/// A string literal's content.
+pub fn str_lit(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A name given as `word` or `"word"`.
+pub fn word(e: &Expr) -> Option<String> {
+    single_ident(e).map(|i| i.to_string()).or_else(|| str_lit(e))
+}
+
+/// The attribute as written.
+pub struct WeightsAttr {
+    /// The whole `#[weights = ".."]`, for error spans.
+    pub attr: Attribute,
+    /// The path as written, relative to the declaring crate's directory.
+    pub path: LitStr,
+}
+
+/// Takes `#[weights = ".."]` out of the struct's attributes (it is the
+/// macro's, not the struct's). A malformed or repeated one is an error.
+/// Returns the attribute, and whether any `#[weights ..]` was written (then
+/// the fallback still declares `embedded`, so that its uses add no error).
+pub fn take_attr(attrs: &mut Vec<Attribute>, errors: &mut Vec<syn::Error>) -> (Option<WeightsAttr>, bool) {
+    let mut found: Option<WeightsAttr> = None;
+    let mut seen = false;
+    let mut keep = Vec::with_capacity(attrs.len());
+    for attr in attrs.drain(..) {
+        if !attr.path().is_ident("weights") {
+            keep.push(attr);
+            continue;
+        }
+        seen = true;
+        let path = match &attr.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (path, &found) {
+            (None, _) => errors.push(syn::Error::new_spanned(
+                &attr,
+                "expected the weights file as a string: `#[weights = \"path/to/file.safetensors\"]` \
+                 (relative to the crate's directory)",
+            )),
+            (Some(_), Some(_)) => errors.push(syn::Error::new_spanned(
+                &attr,
+                "a model has one weights file: remove this second `#[weights = \"..\"]`",
+            )),
+            (Some(path), None) => found = Some(WeightsAttr { attr, path }),
+        }
+    }
+    *attrs = keep;
+    (found, seen)
 }

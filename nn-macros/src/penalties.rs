@@ -8,10 +8,9 @@ use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::Expr;
 
-use crate::args::word;
 use crate::ctxt::Ctxt;
 use crate::dims::float_lit;
-use crate::parse::Arg;
+use crate::parse::{word, Arg};
 use crate::vocab::{self, list};
 
 /// A parameter of a regularizer or constraint: its name, Keras's default, and

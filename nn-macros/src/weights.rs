@@ -14,57 +14,11 @@ use std::path::PathBuf;
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta};
 
 use crate::check::Model;
 use crate::ctxt::Ctxt;
 use crate::dims::Dim;
-
-/// The attribute as written.
-pub struct WeightsAttr {
-    /// The whole `#[weights = ".."]`, for error spans.
-    pub attr: Attribute,
-    /// The path as written, relative to the declaring crate's directory.
-    pub path: LitStr,
-}
-
-/// Takes `#[weights = ".."]` out of the struct's attributes (it is the
-/// macro's, not the struct's). A malformed or repeated one is an error.
-/// Returns the attribute, and whether any `#[weights ..]` was written (then
-/// the fallback still declares `embedded`, so that its uses add no error).
-pub fn take_attr(attrs: &mut Vec<Attribute>, errors: &mut Vec<syn::Error>) -> (Option<WeightsAttr>, bool) {
-    let mut found: Option<WeightsAttr> = None;
-    let mut seen = false;
-    let mut keep = Vec::with_capacity(attrs.len());
-    for attr in attrs.drain(..) {
-        if !attr.path().is_ident("weights") {
-            keep.push(attr);
-            continue;
-        }
-        seen = true;
-        let path = match &attr.meta {
-            Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
-                _ => None,
-            },
-            _ => None,
-        };
-        match (path, &found) {
-            (None, _) => errors.push(syn::Error::new_spanned(
-                &attr,
-                "expected the weights file as a string: `#[weights = \"path/to/file.safetensors\"]` \
-                 (relative to the crate's directory)",
-            )),
-            (Some(_), Some(_)) => errors.push(syn::Error::new_spanned(
-                &attr,
-                "a model has one weights file: remove this second `#[weights = \"..\"]`",
-            )),
-            (Some(path), None) => found = Some(WeightsAttr { attr, path }),
-        }
-    }
-    *attrs = keep;
-    (found, seen)
-}
+use crate::parse::WeightsAttr;
 
 /// One tensor the declaration expects, in the order `visit_weights` yields them.
 pub struct Expected {

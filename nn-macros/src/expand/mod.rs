@@ -54,25 +54,6 @@ impl<'a> Gen<'a> {
     }
 }
 
-/// `SeedMlp` -> `seed_mlp`, Keras's model name.
-pub fn snake_case(s: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || next_lower && chars[i - 1].is_uppercase()) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn shape_array(dims: &[Dim]) -> TokenStream {
     let d = dims.iter().map(Dim::tokens);
     quote!([#(#d),*])
@@ -84,7 +65,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
     let (asserts, sizes) = (&checked.asserts, &checked.items);
     let Head { attrs, vis, ident, .. } = head;
     let gens: Vec<Gen> = model.layers.iter().map(Gen::new).collect();
-    let name = snake_case(&ident.to_string());
+    let name = crate::vocab::snake_case(&ident.to_string());
 
     let fields = gens.iter().map(|g| {
         let (f, ty) = (&g.field, &g.ty);
@@ -127,7 +108,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
         a.path().is_ident("derive") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string().contains("Clone"))
     });
     let clone = (!derives_clone).then(|| nested::clone_impl(ident, &gens));
-    let describe = nested::describe(&crate::nested::Described::of(ident, model));
+    let describe = nested::describe(&model.described(ident));
     let (workspace, train_inherent) = (train::workspace(&gens, &ws_ident), train::inherent(model));
     let doc_seeded = format!(" A `{ident}` with every weight drawn by its declared initializer from `seed` (the same seed gives the same weights, bit for bit).");
 
@@ -243,9 +224,10 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
 mod tests {
     #[test]
     fn snake() {
-        assert_eq!(super::snake_case("SeedMlp"), "seed_mlp");
-        assert_eq!(super::snake_case("MLP"), "mlp");
-        assert_eq!(super::snake_case("MyMLPNet"), "my_mlp_net");
-        assert_eq!(super::snake_case("Net2"), "net2");
+        use crate::vocab::snake_case;
+        assert_eq!(snake_case("SeedMlp"), "seed_mlp");
+        assert_eq!(snake_case("MLP"), "mlp");
+        assert_eq!(snake_case("MyMLPNet"), "my_mlp_net");
+        assert_eq!(snake_case("Net2"), "net2");
     }
 }

@@ -205,3 +205,12 @@ pub trait Spec {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suggestions_of_kinds() {
+        assert_eq!(crate::vocab::suggest("Dens", super::names()), Some("Dense"));
+        assert_eq!(crate::vocab::suggest("zzzzzz", super::names()), None);
+    }
+}

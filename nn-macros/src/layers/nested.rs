@@ -10,7 +10,9 @@ use super::{Io, Kind, Spec, Weight};
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::dims::{show_shape, Dim};
-use crate::expand::snake_case;
+use crate::vocab::snake_case;
+use std::collections::HashMap;
+
 use crate::nested::Described;
 use crate::parse::LayerDecl;
 
@@ -96,4 +98,29 @@ impl Spec for Inner {
     fn ends_in_softmax(&self) -> bool {
         self.described.softmax
     }
+}
+
+/// Whether an unknown layer kind is taken for a model to nest: a type-like
+/// name that is not a typo of a layer kind (`Dens` still gets its
+/// suggestion).
+pub fn looks_like_model(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && super::find(name).is_none()
+        && crate::vocab::suggest(name, super::names()).is_none()
+}
+
+/// The call back to the describing macro of the first model the
+/// declaration nests without a description yet, if any: `Encoder! {
+/// @nn_describe { <the whole input> } }`.
+pub fn callback<'a>(
+    mut decls: impl Iterator<Item = &'a LayerDecl>,
+    described: &HashMap<String, Described>,
+    local: &dyn Fn(&str) -> bool,
+    input: &TokenStream,
+) -> Option<TokenStream> {
+    let ident = decls.find_map(|d| {
+        let name = d.kind.to_string();
+        (!described.contains_key(&name) && !local(&name) && looks_like_model(&name)).then_some(&d.kind)
+    })?;
+    Some(quote!(#ident! { @nn_describe { #input } }))
 }
