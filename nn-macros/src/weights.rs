@@ -19,6 +19,7 @@ use crate::check::Model;
 use crate::ctxt::Ctxt;
 use crate::dims::Dim;
 use crate::parse::WeightsAttr;
+use nn_runtime::mismatch::{Mismatch, Shape};
 
 /// One tensor the declaration expects, in the order `visit_weights` yields them.
 pub struct Expected {
@@ -63,14 +64,6 @@ pub struct Embedded {
     pub asserts: Vec<TokenStream>,
 }
 
-fn show(dims: &[u64]) -> String {
-    format!("[{}]", dims.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
-}
-
-fn show_dims(dims: &[Dim]) -> String {
-    format!("[{}]", dims.iter().map(Dim::show).collect::<Vec<_>>().join(", "))
-}
-
 /// Reads the file named by the attribute and checks it against `expected`.
 /// `None` after any mistake (all pushed to `errors`).
 pub fn check(attr: &WeightsAttr, expected: &[Expected], cx: &mut Ctxt) -> Option<Embedded> {
@@ -107,21 +100,21 @@ pub fn check(attr: &WeightsAttr, expected: &[Expected], cx: &mut Ctxt) -> Option
     let mut seen = HashSet::new();
     for e in expected {
         seen.insert(e.key.as_str());
-        let want = show_dims(&e.shape);
+        let shown: Vec<String> = e.shape.iter().map(Dim::show).collect();
+        let want = Shape(&shown);
+        let key = e.key.as_str();
         let Some(t) = header.tensors.get(&e.key) else {
-            fail(cx, format!("tensor `{}` is missing; the model declares it F32 {want}", e.key));
+            fail(cx, Mismatch::Missing { key, expected: &want }.to_string());
             ok = false;
             continue;
         };
         if t.dtype != "F32" {
-            fail(
-                cx,
-                format!("tensor `{}` is {} {}, but the model declares it F32 {want}", e.key, t.dtype, show(&t.shape)),
-            );
+            fail(cx, Mismatch::Dtype { key, found: &t.dtype, expected: &want }.to_string());
             ok = false;
             continue;
         }
-        let mismatch = || format!("tensor `{}` has shape {}, but the model declares {want}", e.key, show(&t.shape));
+        let found = Shape(&t.shape);
+        let mismatch = || Mismatch::Shape { key, found: &found, expected: &want }.to_string();
         if t.shape.len() != e.shape.len()
             || t.shape.iter().zip(&e.shape).any(|(f, d)| matches!(d, Dim::Lit(n) if n != f))
         {
@@ -144,7 +137,7 @@ pub fn check(attr: &WeightsAttr, expected: &[Expected], cx: &mut Ctxt) -> Option
                     "tensor `{}` has {} bytes of data, but F32 {} needs {}",
                     e.key,
                     end - begin,
-                    show(&t.shape),
+                    Shape(&t.shape),
                     numel.map_or("more".into(), |n| (n * 4).to_string())
                 ),
             );
@@ -169,15 +162,9 @@ pub fn check(attr: &WeightsAttr, expected: &[Expected], cx: &mut Ctxt) -> Option
     for (key, t) in &header.tensors {
         if !seen.contains(key.as_str()) {
             let all: Vec<String> = expected.iter().map(|e| format!("`{}`", e.key)).collect();
-            fail(
-                cx,
-                format!(
-                    "tensor `{key}` ({} {}) is not a weight of the model; its tensors are {}",
-                    t.dtype,
-                    show(&t.shape),
-                    if all.is_empty() { "none".to_string() } else { all.join(", ") }
-                ),
-            );
+            let found = format!("{} {}", t.dtype, Shape(&t.shape));
+            let theirs = if all.is_empty() { "none".to_string() } else { all.join(", ") };
+            fail(cx, format!("{}; its tensors are {theirs}", Mismatch::Unexpected { key, found: &found }));
             ok = false;
         }
     }

@@ -29,6 +29,7 @@ pub mod kernels;
 pub mod layers;
 #[cfg(feature = "std")]
 pub mod loss;
+pub mod mismatch;
 pub mod model;
 #[cfg(feature = "std")]
 pub mod optim;

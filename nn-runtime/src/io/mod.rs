@@ -52,6 +52,7 @@ use safetensors::SafeTensors;
 
 pub use file::{open_regular, write_atomic};
 
+use crate::mismatch::{Mismatch, Shape};
 use crate::{Error, Result};
 
 /// Size of the little-endian `u64` that starts a safetensors file: the
@@ -265,23 +266,27 @@ fn plural(n: u64, noun: &str) -> String {
 fn check_tensors(metadata: &Metadata, expected: &[(String, &[usize])]) -> std::result::Result<(), String> {
     let mut problems = Vec::new();
     for (key, shape) in expected {
+        let want = Shape(shape);
         match metadata.info(key) {
-            None => problems.push(format!("tensor `{key}` is missing")),
+            None => problems.push(Mismatch::Missing { key, expected: &want }.to_string()),
             Some(info) => {
                 if info.dtype != Dtype::F32 {
-                    problems.push(format!("tensor `{key}` has dtype {}, expected F32", info.dtype));
+                    problems.push(Mismatch::Dtype { key, found: &info.dtype, expected: &want }.to_string());
                 }
                 if info.shape != *shape {
-                    problems.push(format!("tensor `{key}` has shape {:?}, expected {shape:?}", info.shape));
+                    let found = Shape(&info.shape);
+                    problems.push(Mismatch::Shape { key, found: &found, expected: &want }.to_string());
                 }
             }
         }
     }
     let wanted: HashSet<&str> = expected.iter().map(|(k, _)| k.as_str()).collect();
-    let mut extra: Vec<String> = metadata.tensors().into_keys().filter(|k| !wanted.contains(k.as_str())).collect();
-    extra.sort();
-    for key in extra {
-        problems.push(format!("unexpected tensor `{key}` (the model has no such weight)"));
+    let tensors = metadata.tensors();
+    let mut extra: Vec<(&String, _)> = tensors.iter().filter(|(k, _)| !wanted.contains(k.as_str())).collect();
+    extra.sort_by_key(|(k, _)| *k);
+    for (key, info) in extra {
+        let found = format!("{} {}", info.dtype, Shape(&info.shape));
+        problems.push(Mismatch::Unexpected { key, found: &found }.to_string());
     }
     if problems.is_empty() {
         Ok(())
