@@ -17,8 +17,9 @@ use crate::error::shape_string;
 use crate::layers::Layer;
 #[cfg(feature = "std")]
 use crate::summary::Row;
+use crate::Param;
 #[cfg(feature = "std")]
-use crate::{io, Error, Param, Result, Rng};
+use crate::{io, Error, Result, Rng};
 
 /// Implemented by the `sequential!` macro; the hooks the runtime's generic
 /// code (predict, training, weight files) needs.
@@ -171,6 +172,76 @@ pub fn freeze<L: Layer>(layer: &mut L) {
 /// Sets whether a layer's weights are trained; statistics (BatchNorm's moving mean and variance) never are.
 pub fn set_trainable<L: Layer>(layer: &mut L, trainable: bool) {
     layer.visit_mut(&mut |_, p| p.trainable = trainable && !p.is_statistic());
+}
+
+/// Sets the regularizer of weight `weight` (its Keras name: `"kernel"`,
+/// `"bias"`, ...) of `layer`; what `sequential!`'s `kernel_regularizer = l2(0.01)`
+/// emits in the constructor:
+/// `nn::model::set_regularizer(&mut model.dense, "kernel", nn::regularizers::Regularizer::l2(0.01))`.
+///
+/// # Panics
+///
+/// If the layer has no weight of that name (the message lists those it has).
+pub fn set_regularizer<L: Layer>(layer: &mut L, weight: &str, r: crate::regularizers::Regularizer) {
+    with_weight(layer, weight, "set_regularizer", &mut |p| p.regularizer = Some(r));
+}
+
+/// Sets the constraint of weight `weight` (its Keras name) of `layer`; what
+/// `sequential!`'s `kernel_constraint = max_norm(1.0)` emits in the constructor.
+///
+/// # Panics
+///
+/// If the layer has no weight of that name, or the constraint's axis is not
+/// an axis of that weight's shape.
+pub fn set_constraint<L: Layer>(layer: &mut L, weight: &str, c: crate::constraints::Constraint) {
+    with_weight(layer, weight, "set_constraint", &mut |p| {
+        if let Some(axis) = c.axis() {
+            assert!(
+                p.shape().is_empty() || axis < p.shape().len(),
+                "set_constraint: axis {axis} is not an axis of `{weight}`, of shape {:?}",
+                p.shape()
+            );
+        }
+        p.constraint = Some(c);
+    });
+}
+
+/// Calls `f` on the weight of `layer` named `weight`; panics naming the ones there are if none is.
+fn with_weight<L: Layer>(layer: &mut L, weight: &str, what: &str, f: &mut dyn FnMut(&mut Param)) {
+    let mut found = false;
+    layer.visit_mut(&mut |name, p| {
+        if name == weight {
+            found = true;
+            f(p);
+        }
+    });
+    if !found {
+        let mut names: [&str; 16] = [""; 16];
+        let mut n = 0;
+        layer.visit(&mut |name, _| {
+            if n < names.len() {
+                names[n] = name;
+                n += 1;
+            }
+        });
+        panic!("{what}: the layer has no weight `{weight}` (its weights: {:?})", &names[..n]);
+    }
+}
+
+/// The sum of the regularization penalties of every trainable tensor of the
+/// model (Keras 3's regularization losses, which it adds to the loss;
+/// frozen tensors do not count, as Keras only regularizes `trainable_weights`).
+#[cfg(feature = "std")]
+pub fn regularization_loss<M: Model>(model: &M) -> f32 {
+    let mut total = 0.0f32;
+    model.visit_weights(&mut |_, _, p| {
+        if let Some(r) = p.regularizer {
+            if p.trainable && !p.is_statistic() {
+                total += r.penalty(p);
+            }
+        }
+    });
+    total
 }
 
 /// The Keras summary of a model, counting trainable weights as they are now.
