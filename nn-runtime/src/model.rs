@@ -327,8 +327,86 @@ pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
         let xs = if part == 0 { &x[..half * M::IN] } else { &x[half * M::IN..] };
         // SAFETY: each part writes only its own half of y, which outlives `run2`.
         let ys = unsafe { ys[part].get() };
+        let _part = PartGuard::enter(part);
         model.infer(xs, ys);
     });
+}
+
+#[cfg(feature = "std")]
+thread_local! {
+    /// Which half of a batch split by [`infer_parallel`] this thread infers.
+    static INFER_PART: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Marks this thread as inferring part `part` of a split batch until dropped.
+#[cfg(feature = "std")]
+struct PartGuard(Option<usize>);
+
+#[cfg(feature = "std")]
+impl PartGuard {
+    fn enter(part: usize) -> Self {
+        PartGuard(INFER_PART.with(|p| p.replace(Some(part))))
+    }
+}
+
+#[cfg(feature = "std")]
+impl Drop for PartGuard {
+    fn drop(&mut self) {
+        let _ = INFER_PART.try_with(|p| p.set(self.0));
+    }
+}
+
+/// The half of a batch that this thread is inferring when [`infer_parallel`]
+/// split it in two (`Some(0)` or `Some(1)`), else `None`: what the MC dropout
+/// layers key their inference masks on, so that the two halves draw the same
+/// masks whichever thread starts first.
+pub fn infer_part() -> Option<usize> {
+    #[cfg(feature = "std")]
+    {
+        INFER_PART.try_with(std::cell::Cell::get).ok().flatten()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        None
+    }
+}
+
+/// Monte Carlo prediction (the book's MC dropout): the mean and the
+/// standard deviation (population, as NumPy's `std`) over `samples`
+/// inference passes on `x`, with BatchNorm in inference mode and the MC
+/// dropout layers (`McDropout`, `McAlphaDropout`) active; plain `Dropout`
+/// stays the identity, as in `predict`. Both arrays have `predict`'s shape.
+/// Every call draws new masks, reproducibly from the model's seed.
+///
+/// `samples == 0` and a wrong input shape are errors.
+#[cfg(feature = "std")]
+pub fn predict_mc<M: Model + Sync>(
+    model: &M,
+    x: ArrayViewD<'_, f32>,
+    samples: usize,
+) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+    if samples == 0 {
+        return Err(Error::Invalid("predict_mc: samples must be at least 1, got 0".to_string()));
+    }
+    let first = predict_dyn(model, x.view())?;
+    let mut sum = first.mapv(f64::from);
+    let mut sq = first.mapv(|v| f64::from(v) * f64::from(v));
+    for _ in 1..samples {
+        let y = predict_dyn(model, x.view())?;
+        ndarray::Zip::from(&mut sum).and(&mut sq).and(&y).for_each(|s, q, &v| {
+            let v = f64::from(v);
+            *s += v;
+            *q += v * v;
+        });
+    }
+    let n = samples as f64;
+    let mean = sum.mapv(|s| (s / n) as f32);
+    let mut std = ArrayD::<f32>::zeros(first.raw_dim());
+    ndarray::Zip::from(&mut std).and(&sum).and(&sq).for_each(|d, &s, &q| {
+        let m = s / n;
+        *d = (q / n - m * m).max(0.0).sqrt() as f32;
+    });
+    Ok((mean, std))
 }
 
 #[cfg(feature = "std")]
