@@ -7,7 +7,10 @@
 //! A training step is one training-mode forward pass, the loss and its
 //! gradient (fused with the softmax when the model ends in one and the loss
 //! is a cross-entropy, as Keras 3 does), the backward pass and one optimizer
-//! update of every trainable tensor. It allocates nothing once warmed up: the
+//! update of every trainable tensor. As in Keras 3, the loss includes the
+//! penalty of every trainable tensor's [regularizer](crate::regularizers)
+//! (also in `evaluate`), its gradient is added before clipping, and each
+//! tensor's [constraint](crate::constraints) is applied after its update. It allocates nothing once warmed up: the
 //! model's workspace lives in its [`Slot`](crate::model::Slot) and the loss
 //! gradient in a per-thread buffer.
 //!
