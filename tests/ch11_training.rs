@@ -24,6 +24,11 @@ nn::sequential! {
     struct Net { Input[5], Dense(4, relu), Dense(3, softmax) }
 }
 
+/// Sets a case's regularizers on a model.
+type Setup = fn(&mut Net);
+/// A schedule's `at`.
+type Schedule = Box<dyn Fn(u64) -> f32>;
+
 fn keras() -> Value {
     serde_json::from_str(KERAS).expect("keras_ch11.json parses")
 }
@@ -70,7 +75,7 @@ fn assert_weights(what: &str, m: &Net, want: &Value, tol: f32) {
 fn regularized_losses_and_one_sgd_step_match_keras() {
     let k = keras();
     let (x, y) = data(&k);
-    let cases: [(&str, fn(&mut Net)); 3] = [
+    let cases: [(&str, Setup); 3] = [
         ("l2", |m| {
             set_regularizer(&mut m.dense, "kernel", Regularizer::l2(0.01));
             set_regularizer(&mut m.dense_1, "kernel", Regularizer::l2(0.05));
@@ -248,7 +253,7 @@ fn validation_freq_and_steps_per_epoch() {
 #[test]
 fn schedules_match_keras_over_41_steps() {
     let k = keras();
-    let cases: Vec<(&str, Box<dyn Fn(u64) -> f32>)> = vec![
+    let cases: Vec<(&str, Schedule)> = vec![
         ("polynomial", Box::new(|t| PolynomialDecay::new(0.1, 20, 0.001).power(0.5).at(t))),
         ("polynomial_cycle", Box::new(|t| PolynomialDecay::new(0.1, 10, 0.01).power(2.0).cycle(true).at(t))),
         ("cosine", Box::new(|t| CosineDecay::new(0.1, 20).alpha(0.1).at(t))),
