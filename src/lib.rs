@@ -43,9 +43,9 @@
 pub use nn_macros::sequential;
 #[cfg(feature = "std")]
 pub use nn_runtime::train::{Evaluation, FitOptions, History};
+pub use nn_runtime::{constraints, kernels, layers, model, regularizers, Param};
 #[cfg(feature = "std")]
 pub use nn_runtime::{data, init, io, loss, ndarray, optim, rng, summary, train};
-pub use nn_runtime::{kernels, layers, model, Param};
 #[cfg(feature = "std")]
 pub use nn_runtime::{Error, Result, Rng};
 

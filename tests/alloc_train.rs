@@ -73,3 +73,26 @@ fn every_layer_kind_train_on_batch_allocates_nothing_once_warm() {
     let n = allocs() - before;
     assert_eq!(n, 0, "10 warm train_on_batch calls allocated {n} times");
 }
+
+#[test]
+fn regularized_and_constrained_train_on_batch_allocates_nothing_once_warm() {
+    use nn::constraints::Constraint;
+    use nn::regularizers::Regularizer;
+    let mut m = SeedMlp::seeded(3);
+    nn::model::set_regularizer(&mut m.dense, "kernel", Regularizer::l1_l2(1e-4, 1e-3));
+    nn::model::set_regularizer(&mut m.dense_2, "bias", Regularizer::l2(1e-3));
+    nn::model::set_constraint(&mut m.dense_1, "kernel", Constraint::max_norm(1.0));
+    nn::model::set_constraint(&mut m.dense_2, "bias", Constraint::non_neg());
+    let x = Array3::from_shape_fn((32, 28, 28), |(i, r, c)| ((i * 5 + r + c * 3) % 13) as f32 / 13.0);
+    let y = Array1::from_shape_fn(32, |i| i % 10);
+    let mut opt = Sgd::new(0.01).momentum(0.9).clipnorm(1.0);
+    for _ in 0..3 {
+        m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let before = allocs();
+    for _ in 0..10 {
+        m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let n = allocs() - before;
+    assert_eq!(n, 0, "10 warm regularized, constrained train_on_batch calls allocated {n} times");
+}

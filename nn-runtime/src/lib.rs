@@ -17,6 +17,7 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+pub mod constraints;
 #[cfg(feature = "std")]
 pub mod data;
 #[cfg(feature = "std")]
@@ -34,6 +35,7 @@ pub mod model;
 #[cfg(feature = "std")]
 pub mod optim;
 pub mod param;
+pub mod regularizers;
 #[cfg(feature = "std")]
 pub mod rng;
 #[cfg(feature = "std")]

@@ -17,8 +17,9 @@ use crate::error::shape_string;
 use crate::layers::Layer;
 #[cfg(feature = "std")]
 use crate::summary::Row;
+use crate::Param;
 #[cfg(feature = "std")]
-use crate::{io, Error, Param, Result, Rng};
+use crate::{io, Error, Result, Rng};
 
 /// Implemented by the `sequential!` macro; the hooks the runtime's generic
 /// code (predict, training, weight files) needs.
@@ -173,6 +174,76 @@ pub fn set_trainable<L: Layer>(layer: &mut L, trainable: bool) {
     layer.visit_mut(&mut |_, p| p.trainable = trainable && !p.is_statistic());
 }
 
+/// Sets the regularizer of weight `weight` (its Keras name: `"kernel"`,
+/// `"bias"`, ...) of `layer`; what `sequential!`'s `kernel_regularizer = l2(0.01)`
+/// emits in the constructor:
+/// `nn::model::set_regularizer(&mut model.dense, "kernel", nn::regularizers::Regularizer::l2(0.01))`.
+///
+/// # Panics
+///
+/// If the layer has no weight of that name (the message lists those it has).
+pub fn set_regularizer<L: Layer>(layer: &mut L, weight: &str, r: crate::regularizers::Regularizer) {
+    with_weight(layer, weight, "set_regularizer", &mut |p| p.regularizer = Some(r));
+}
+
+/// Sets the constraint of weight `weight` (its Keras name) of `layer`; what
+/// `sequential!`'s `kernel_constraint = max_norm(1.0)` emits in the constructor.
+///
+/// # Panics
+///
+/// If the layer has no weight of that name, or the constraint's axis is not
+/// an axis of that weight's shape.
+pub fn set_constraint<L: Layer>(layer: &mut L, weight: &str, c: crate::constraints::Constraint) {
+    with_weight(layer, weight, "set_constraint", &mut |p| {
+        if let Some(axis) = c.axis() {
+            assert!(
+                p.shape().is_empty() || axis < p.shape().len(),
+                "set_constraint: axis {axis} is not an axis of `{weight}`, of shape {:?}",
+                p.shape()
+            );
+        }
+        p.constraint = Some(c);
+    });
+}
+
+/// Calls `f` on the weight of `layer` named `weight`; panics naming the ones there are if none is.
+fn with_weight<L: Layer>(layer: &mut L, weight: &str, what: &str, f: &mut dyn FnMut(&mut Param)) {
+    let mut found = false;
+    layer.visit_mut(&mut |name, p| {
+        if name == weight {
+            found = true;
+            f(p);
+        }
+    });
+    if !found {
+        let mut names: [&str; 16] = [""; 16];
+        let mut n = 0;
+        layer.visit(&mut |name, _| {
+            if n < names.len() {
+                names[n] = name;
+                n += 1;
+            }
+        });
+        panic!("{what}: the layer has no weight `{weight}` (its weights: {:?})", &names[..n]);
+    }
+}
+
+/// The sum of the regularization penalties of every trainable tensor of the
+/// model (Keras 3's regularization losses, which it adds to the loss;
+/// frozen tensors do not count, as Keras only regularizes `trainable_weights`).
+#[cfg(feature = "std")]
+pub fn regularization_loss<M: Model>(model: &M) -> f32 {
+    let mut total = 0.0f32;
+    model.visit_weights(&mut |_, _, p| {
+        if let Some(r) = p.regularizer {
+            if p.trainable && !p.is_statistic() {
+                total += r.penalty(p);
+            }
+        }
+    });
+    total
+}
+
 /// The Keras summary of a model, counting trainable weights as they are now.
 #[cfg(feature = "std")]
 pub fn summary<M: Model>(model: &M, rows: &[Row<'_>]) -> String {
@@ -256,8 +327,86 @@ pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
         let xs = if part == 0 { &x[..half * M::IN] } else { &x[half * M::IN..] };
         // SAFETY: each part writes only its own half of y, which outlives `run2`.
         let ys = unsafe { ys[part].get() };
+        let _part = PartGuard::enter(part);
         model.infer(xs, ys);
     });
+}
+
+#[cfg(feature = "std")]
+thread_local! {
+    /// Which half of a batch split by [`infer_parallel`] this thread infers.
+    static INFER_PART: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Marks this thread as inferring part `part` of a split batch until dropped.
+#[cfg(feature = "std")]
+struct PartGuard(Option<usize>);
+
+#[cfg(feature = "std")]
+impl PartGuard {
+    fn enter(part: usize) -> Self {
+        PartGuard(INFER_PART.with(|p| p.replace(Some(part))))
+    }
+}
+
+#[cfg(feature = "std")]
+impl Drop for PartGuard {
+    fn drop(&mut self) {
+        let _ = INFER_PART.try_with(|p| p.set(self.0));
+    }
+}
+
+/// The half of a batch that this thread is inferring when [`infer_parallel`]
+/// split it in two (`Some(0)` or `Some(1)`), else `None`: what the MC dropout
+/// layers key their inference masks on, so that the two halves draw the same
+/// masks whichever thread starts first.
+pub fn infer_part() -> Option<usize> {
+    #[cfg(feature = "std")]
+    {
+        INFER_PART.try_with(std::cell::Cell::get).ok().flatten()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        None
+    }
+}
+
+/// Monte Carlo prediction (the book's MC dropout): the mean and the
+/// standard deviation (population, as NumPy's `std`) over `samples`
+/// inference passes on `x`, with BatchNorm in inference mode and the MC
+/// dropout layers (`McDropout`, `McAlphaDropout`) active; plain `Dropout`
+/// stays the identity, as in `predict`. Both arrays have `predict`'s shape.
+/// Every call draws new masks, reproducibly from the model's seed.
+///
+/// `samples == 0` and a wrong input shape are errors.
+#[cfg(feature = "std")]
+pub fn predict_mc<M: Model + Sync>(
+    model: &M,
+    x: ArrayViewD<'_, f32>,
+    samples: usize,
+) -> Result<(ArrayD<f32>, ArrayD<f32>)> {
+    if samples == 0 {
+        return Err(Error::Invalid("predict_mc: samples must be at least 1, got 0".to_string()));
+    }
+    let first = predict_dyn(model, x.view())?;
+    let mut sum = first.mapv(f64::from);
+    let mut sq = first.mapv(|v| f64::from(v) * f64::from(v));
+    for _ in 1..samples {
+        let y = predict_dyn(model, x.view())?;
+        ndarray::Zip::from(&mut sum).and(&mut sq).and(&y).for_each(|s, q, &v| {
+            let v = f64::from(v);
+            *s += v;
+            *q += v * v;
+        });
+    }
+    let n = samples as f64;
+    let mean = sum.mapv(|s| (s / n) as f32);
+    let mut std = ArrayD::<f32>::zeros(first.raw_dim());
+    ndarray::Zip::from(&mut std).and(&sum).and(&sq).for_each(|d, &s, &q| {
+        let m = s / n;
+        *d = (q / n - m * m).max(0.0).sqrt() as f32;
+    });
+    Ok((mean, std))
 }
 
 #[cfg(feature = "std")]

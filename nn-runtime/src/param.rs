@@ -22,6 +22,12 @@ pub struct Param {
     /// A statistic that training moves by itself (BatchNorm's moving mean),
     /// never by an optimizer, whatever `trainable` is set to.
     statistic: bool,
+    /// A penalty training adds to the loss while the tensor is trainable
+    /// (Keras's `kernel_regularizer`, `bias_regularizer`).
+    pub regularizer: Option<crate::regularizers::Regularizer>,
+    /// A projection applied after every optimizer step that moves the tensor
+    /// (Keras's `kernel_constraint`, `bias_constraint`).
+    pub constraint: Option<crate::constraints::Constraint>,
 }
 
 impl Param {
@@ -29,19 +35,33 @@ impl Param {
     #[cfg(feature = "std")]
     pub fn filled(shape: &'static [usize], value: f32, trainable: bool) -> Self {
         let n = shape.iter().product();
-        Param { shape, data: Storage::Owned(vec![value; n].into_boxed_slice()), trainable, statistic: false }
+        Param {
+            shape,
+            data: Storage::Owned(vec![value; n].into_boxed_slice()),
+            trainable,
+            statistic: false,
+            regularizer: None,
+            constraint: None,
+        }
     }
 
     /// A tensor of `shape` over `data`; the length must equal the shape's product.
     #[cfg(feature = "std")]
     pub fn from_vec(shape: &'static [usize], data: Vec<f32>, trainable: bool) -> Self {
         assert_eq!(data.len(), shape.iter().product::<usize>(), "tensor length vs shape");
-        Param { shape, data: Storage::Owned(data.into_boxed_slice()), trainable, statistic: false }
+        Param {
+            shape,
+            data: Storage::Owned(data.into_boxed_slice()),
+            trainable,
+            statistic: false,
+            regularizer: None,
+            constraint: None,
+        }
     }
 
     /// A tensor over numbers that live for the whole program (no copy, no allocation).
     pub const fn from_static(shape: &'static [usize], data: &'static [f32], trainable: bool) -> Self {
-        Param { shape, data: Storage::Static(data), trainable, statistic: false }
+        Param { shape, data: Storage::Static(data), trainable, statistic: false, regularizer: None, constraint: None }
     }
 
     /// The same tensor marked as a statistic: never trainable, moved by its

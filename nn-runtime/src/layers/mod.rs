@@ -14,6 +14,7 @@ mod elu;
 mod gaussian_dropout;
 mod gaussian_noise;
 mod leaky_relu;
+mod mc_dropout;
 mod prelu;
 mod relu;
 mod reshape;
@@ -32,6 +33,7 @@ pub use elu::Elu;
 pub use gaussian_dropout::GaussianDropout;
 pub use gaussian_noise::GaussianNoise;
 pub use leaky_relu::LeakyRelu;
+pub use mc_dropout::{McAlphaDropout, McDropout};
 pub use prelu::PRelu;
 #[cfg(feature = "std")]
 pub use prelu::PReluState;

@@ -107,7 +107,10 @@ pub use adam::{Adam, AdamW};
 pub use adamax::Adamax;
 pub use nadam::Nadam;
 pub use rmsprop::RmsProp;
-pub use schedules::{ExponentialDecay, InverseTimeDecay, LearningRate, OneCycle, PiecewiseConstantDecay};
+pub use schedules::{
+    CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay, LearningRate, OneCycle,
+    PiecewiseConstantDecay, PolynomialDecay,
+};
 pub use sgd::Sgd;
 
 pub(crate) use hyper::{check, Range};

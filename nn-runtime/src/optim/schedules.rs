@@ -29,6 +29,12 @@ pub enum LearningRate {
     InverseTime(InverseTimeDecay),
     /// The 1cycle schedule.
     OneCycle(OneCycle),
+    /// Keras's `PolynomialDecay`.
+    Polynomial(PolynomialDecay),
+    /// Keras's `CosineDecay` (with its optional linear warmup).
+    Cosine(CosineDecay),
+    /// Keras's `CosineDecayRestarts` (SGDR).
+    CosineRestarts(CosineDecayRestarts),
 }
 
 impl LearningRate {
@@ -40,6 +46,9 @@ impl LearningRate {
             LearningRate::PiecewiseConstant(s) => s.at(step),
             LearningRate::InverseTime(s) => s.at(step),
             LearningRate::OneCycle(s) => s.at(step),
+            LearningRate::Polynomial(s) => s.at(step),
+            LearningRate::Cosine(s) => s.at(step),
+            LearningRate::CosineRestarts(s) => s.at(step),
         }
     }
 }
@@ -58,6 +67,9 @@ impl LearningRate {
             LearningRate::PiecewiseConstant(s) => s.validate(),
             LearningRate::InverseTime(s) => s.validate(),
             LearningRate::OneCycle(s) => s.validate(),
+            LearningRate::Polynomial(s) => s.validate(),
+            LearningRate::Cosine(s) => s.validate(),
+            LearningRate::CosineRestarts(s) => s.validate(),
         };
         schedule.map_err(|e| match e {
             Error::Invalid(reason) => Error::Invalid(format!("{owner}: {reason}")),
@@ -109,6 +121,24 @@ impl From<InverseTimeDecay> for LearningRate {
 impl From<OneCycle> for LearningRate {
     fn from(s: OneCycle) -> Self {
         LearningRate::OneCycle(s)
+    }
+}
+
+impl From<PolynomialDecay> for LearningRate {
+    fn from(s: PolynomialDecay) -> Self {
+        LearningRate::Polynomial(s)
+    }
+}
+
+impl From<CosineDecay> for LearningRate {
+    fn from(s: CosineDecay) -> Self {
+        LearningRate::Cosine(s)
+    }
+}
+
+impl From<CosineDecayRestarts> for LearningRate {
+    fn from(s: CosineDecayRestarts) -> Self {
+        LearningRate::CosineRestarts(s)
     }
 }
 
@@ -402,6 +432,273 @@ impl OneCycle {
             check(NAME, "last_lr", v, Range::NonNegative)?;
         }
         Ok(())
+    }
+}
+
+/// Keras's `PolynomialDecay`: with `p = min(step, decay_steps) / decay_steps`,
+/// `(initial_learning_rate - end_learning_rate) * (1 - p) ^ power + end_learning_rate`;
+/// with `cycle`, `decay_steps` is multiplied by `ceil(step / decay_steps)`
+/// (1 at step 0) instead of the step being capped, so the rate restarts.
+///
+/// ```
+/// use nn_runtime::optim::PolynomialDecay;
+///
+/// let s = PolynomialDecay::new(0.1, 10, 0.01);
+/// assert_eq!((s.at(0), s.at(10), s.at(50)), (0.1, 0.01, 0.01));
+/// let c = PolynomialDecay::new(0.1, 10, 0.01).power(2.0).cycle(true);
+/// assert!(c.at(11) > c.at(10)); // the second cycle spans 20 steps
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolynomialDecay {
+    /// The rate at step 0.
+    pub initial_learning_rate: f64,
+    /// Steps to reach `end_learning_rate`.
+    pub decay_steps: u64,
+    /// The final rate (Keras's default 0.0001).
+    pub end_learning_rate: f64,
+    /// The polynomial's power (Keras's default 1: linear).
+    pub power: f64,
+    /// Restart after `decay_steps` (Keras's default `false`).
+    pub cycle: bool,
+}
+
+impl PolynomialDecay {
+    /// Keras's `PolynomialDecay(initial_learning_rate, decay_steps, end_learning_rate)`, power 1, no cycle.
+    pub fn new(initial_learning_rate: impl Into<f64>, decay_steps: u64, end_learning_rate: impl Into<f64>) -> Self {
+        PolynomialDecay {
+            initial_learning_rate: initial_learning_rate.into(),
+            decay_steps,
+            end_learning_rate: end_learning_rate.into(),
+            power: 1.0,
+            cycle: false,
+        }
+    }
+
+    /// Sets `power`.
+    #[must_use]
+    pub fn power(mut self, power: impl Into<f64>) -> Self {
+        self.power = power.into();
+        self
+    }
+
+    /// Sets `cycle`.
+    #[must_use]
+    pub fn cycle(mut self, cycle: bool) -> Self {
+        self.cycle = cycle;
+        self
+    }
+
+    /// The rate after `step` completed steps (in `f32`, as Keras).
+    pub fn at(&self, step: u64) -> f32 {
+        let (init, end, power) = (self.initial_learning_rate as f32, self.end_learning_rate as f32, self.power as f32);
+        let mut t = step as f32;
+        let mut steps = self.decay_steps as f32;
+        if self.cycle {
+            let multiplier = if t == 0.0 { 1.0 } else { (t / steps).ceil() };
+            steps *= multiplier;
+        } else {
+            t = t.min(steps);
+        }
+        let p = t / steps;
+        (init - end) * (1.0 - p).powf(power) + end
+    }
+
+    /// Checks the parameters: both rates finite and `>= 0`, `power` finite,
+    /// `decay_steps` at least 1 (Keras refuses 0).
+    pub fn validate(&self) -> Result<()> {
+        const NAME: &str = "PolynomialDecay";
+        check(NAME, "initial_learning_rate", self.initial_learning_rate, Range::NonNegative)?;
+        check_steps(NAME, "decay_steps", self.decay_steps)?;
+        check(NAME, "end_learning_rate", self.end_learning_rate, Range::NonNegative)?;
+        check(NAME, "power", self.power, Range::Finite)
+    }
+}
+
+/// Keras's `CosineDecay`: `lr * ((1 - alpha) * 0.5 * (1 + cos(pi * t / decay_steps)) + alpha)`
+/// with `t = min(step, decay_steps)`. With [`warmup`](Self::warmup)`(warmup_target, warmup_steps)`
+/// the rate first rises linearly from `initial_learning_rate` to
+/// `warmup_target` over `warmup_steps` steps, then decays from `warmup_target`
+/// (`t` counted from the end of the warmup).
+///
+/// ```
+/// use nn_runtime::optim::CosineDecay;
+///
+/// let s = CosineDecay::new(0.1, 10);
+/// assert_eq!((s.at(0), s.at(10)), (0.1, 0.0));
+/// let w = CosineDecay::new(0.0, 10).warmup(0.1, 5);
+/// assert!((w.at(2) - 0.04).abs() < 1e-7 && w.at(5) == 0.1);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct CosineDecay {
+    /// The rate at step 0.
+    pub initial_learning_rate: f64,
+    /// Steps of the decay (after the warmup).
+    pub decay_steps: u64,
+    /// The final rate as a fraction of the decayed-from rate (Keras's default 0).
+    pub alpha: f64,
+    /// The rate at the end of the warmup; `None` (Keras's default): no warmup.
+    pub warmup_target: Option<f64>,
+    /// Steps of the warmup (Keras's default 0).
+    pub warmup_steps: u64,
+}
+
+impl CosineDecay {
+    /// Keras's `CosineDecay(initial_learning_rate, decay_steps)`, alpha 0, no warmup.
+    pub fn new(initial_learning_rate: impl Into<f64>, decay_steps: u64) -> Self {
+        CosineDecay {
+            initial_learning_rate: initial_learning_rate.into(),
+            decay_steps,
+            alpha: 0.0,
+            warmup_target: None,
+            warmup_steps: 0,
+        }
+    }
+
+    /// Sets `alpha`.
+    #[must_use]
+    pub fn alpha(mut self, alpha: impl Into<f64>) -> Self {
+        self.alpha = alpha.into();
+        self
+    }
+
+    /// Sets Keras's `warmup_target` and `warmup_steps`.
+    #[must_use]
+    pub fn warmup(mut self, warmup_target: impl Into<f64>, warmup_steps: u64) -> Self {
+        self.warmup_target = Some(warmup_target.into());
+        self.warmup_steps = warmup_steps;
+        self
+    }
+
+    /// Keras's `_decay_function`, in `f32`.
+    fn decay(&self, t: f32, steps: f32, from: f32) -> f32 {
+        let cosine = 0.5 * (1.0 + (std::f32::consts::PI * (t / steps)).cos());
+        // Keras: `(1 - self.alpha) * cosine + self.alpha`, `1 - alpha` in Python's f64.
+        let decayed = (1.0 - self.alpha) as f32 * cosine + self.alpha as f32;
+        from * decayed
+    }
+
+    /// The rate after `step` completed steps (in `f32`, as Keras).
+    pub fn at(&self, step: u64) -> f32 {
+        let init = self.initial_learning_rate as f32;
+        let steps = self.decay_steps as f32;
+        let t = step as f32;
+        let Some(target) = self.warmup_target else {
+            return self.decay(t.min(steps), steps, init);
+        };
+        let (target, warmup) = (target as f32, self.warmup_steps as f32);
+        let t = t.min(steps + warmup);
+        if t < warmup {
+            (target - init) * (t / warmup) + init
+        } else {
+            self.decay(t - warmup, steps, target)
+        }
+    }
+
+    /// Checks the parameters: `initial_learning_rate` and `warmup_target`
+    /// finite and `>= 0`, `alpha` finite, `decay_steps` at least 1 (Keras
+    /// refuses 0).
+    pub fn validate(&self) -> Result<()> {
+        const NAME: &str = "CosineDecay";
+        check(NAME, "initial_learning_rate", self.initial_learning_rate, Range::NonNegative)?;
+        check_steps(NAME, "decay_steps", self.decay_steps)?;
+        check(NAME, "alpha", self.alpha, Range::Finite)?;
+        if let Some(t) = self.warmup_target {
+            check(NAME, "warmup_target", t, Range::NonNegative)?;
+        }
+        Ok(())
+    }
+}
+
+/// Keras's `CosineDecayRestarts` (SGDR, Loshchilov & Hutter): cosine decays
+/// from `initial_learning_rate * m_mul ^ i` over periods of
+/// `first_decay_steps * t_mul ^ i` steps, restarting at the end of each
+/// (`i` the period's index); `alpha` is the final fraction of each period.
+///
+/// ```
+/// use nn_runtime::optim::CosineDecayRestarts;
+///
+/// let s = CosineDecayRestarts::new(0.1, 10); // t_mul 2, m_mul 1, alpha 0
+/// assert_eq!(s.at(0), 0.1);
+/// assert!((s.at(5) - 0.05).abs() < 1e-7); // half way through the first period
+/// assert!((s.at(20) - 0.05).abs() < 1e-7); // half way through the second, 20 steps long
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct CosineDecayRestarts {
+    /// The rate at step 0.
+    pub initial_learning_rate: f64,
+    /// Steps of the first period.
+    pub first_decay_steps: u64,
+    /// Each period is `t_mul` times longer than the previous one (Keras's default 2).
+    pub t_mul: f64,
+    /// Each restart starts `m_mul` times lower (Keras's default 1).
+    pub m_mul: f64,
+    /// The final rate of each period as a fraction of its start (Keras's default 0).
+    pub alpha: f64,
+}
+
+impl CosineDecayRestarts {
+    /// Keras's `CosineDecayRestarts(initial_learning_rate, first_decay_steps)`: t_mul 2, m_mul 1, alpha 0.
+    pub fn new(initial_learning_rate: impl Into<f64>, first_decay_steps: u64) -> Self {
+        CosineDecayRestarts {
+            initial_learning_rate: initial_learning_rate.into(),
+            first_decay_steps,
+            t_mul: 2.0,
+            m_mul: 1.0,
+            alpha: 0.0,
+        }
+    }
+
+    /// Sets `t_mul`.
+    #[must_use]
+    pub fn t_mul(mut self, t_mul: impl Into<f64>) -> Self {
+        self.t_mul = t_mul.into();
+        self
+    }
+
+    /// Sets `m_mul`.
+    #[must_use]
+    pub fn m_mul(mut self, m_mul: impl Into<f64>) -> Self {
+        self.m_mul = m_mul.into();
+        self
+    }
+
+    /// Sets `alpha`.
+    #[must_use]
+    pub fn alpha(mut self, alpha: impl Into<f64>) -> Self {
+        self.alpha = alpha.into();
+        self
+    }
+
+    /// The rate after `step` completed steps (in `f32`, as Keras).
+    pub fn at(&self, step: u64) -> f32 {
+        let init = self.initial_learning_rate as f32;
+        let (alpha, t_mul, m_mul) = (self.alpha as f32, self.t_mul as f32, self.m_mul as f32);
+        let mut fraction = step as f32 / self.first_decay_steps as f32;
+        let restart = if t_mul == 1.0 {
+            let i = fraction.floor();
+            fraction -= i;
+            i
+        } else {
+            let i = ((1.0 - fraction * (1.0 - t_mul)).ln() / t_mul.ln()).floor();
+            let sum_r = (1.0 - t_mul.powf(i)) / (1.0 - t_mul);
+            fraction = (fraction - sum_r) / t_mul.powf(i);
+            i
+        };
+        let m_fac = m_mul.powf(restart);
+        let cosine = 0.5 * m_fac * (1.0 + (std::f32::consts::PI * fraction).cos());
+        init * ((1.0 - alpha) * cosine + alpha)
+    }
+
+    /// Checks the parameters: `initial_learning_rate` finite and `>= 0`,
+    /// `t_mul` finite and `> 0`, `m_mul` finite and `>= 0`, `alpha` finite,
+    /// `first_decay_steps` at least 1 (Keras refuses 0).
+    pub fn validate(&self) -> Result<()> {
+        const NAME: &str = "CosineDecayRestarts";
+        check(NAME, "initial_learning_rate", self.initial_learning_rate, Range::NonNegative)?;
+        check_steps(NAME, "first_decay_steps", self.first_decay_steps)?;
+        check(NAME, "t_mul", self.t_mul, Range::Positive)?;
+        check(NAME, "m_mul", self.m_mul, Range::NonNegative)?;
+        check(NAME, "alpha", self.alpha, Range::Finite)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Keras's training callbacks: [`EarlyStopping`], [`ModelCheckpoint`],
-//! [`TerminateOnNaN`] and [`LearningRateScheduler`], and the [`Callback`]
-//! trait to write others.
+//! [`TerminateOnNaN`], [`LearningRateScheduler`], [`ReduceLROnPlateau`] and
+//! [`CsvLogger`], and the [`Callback`] trait to write others.
 //!
 //! ```no_run
 //! use nn_runtime::train::{EarlyStopping, FitOptions, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN};
@@ -17,11 +17,12 @@
 //! };
 //! ```
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::checkpoint::{save_dyn, DynModel};
 use crate::optim::{check, Optimizer, Range};
-use crate::{Error, Result};
+use crate::{io, Error, Result};
 
 /// The metrics of one finished epoch, as Keras's `logs` dictionary.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,6 +76,7 @@ pub struct Context<'a> {
     pub(super) stop: Option<String>,
     pub(super) verbose: u8,
     pub(super) steps: usize,
+    pub(super) lr_logged: bool,
 }
 
 impl Context<'_> {
@@ -114,6 +116,13 @@ impl Context<'_> {
     /// dropout generator and `epochs_done` beside it (see [`super::save_checkpoint`]).
     pub fn save_checkpoint(&mut self, path: &std::path::Path, epochs_done: usize) -> Result<()> {
         save_dyn(self.model, self.optimizer, path, epochs_done, 0)
+    }
+
+    /// Whether an earlier callback of the list adds `learning_rate` to the
+    /// epoch's logs (Keras's `ReduceLROnPlateau` does, so a `CSVLogger` after
+    /// it writes that column).
+    pub fn learning_rate_logged(&self) -> bool {
+        self.lr_logged
     }
 
     /// The `verbose` level `fit` runs with.
@@ -170,6 +179,12 @@ pub trait Callback {
     fn on_train_end(&mut self, ctx: &mut Context<'_>) -> Result<()> {
         let _ = ctx;
         Ok(())
+    }
+
+    /// Whether this callback adds `learning_rate` to the logs that the
+    /// callbacks after it see (Keras's `ReduceLROnPlateau` does); default `false`.
+    fn logs_learning_rate(&self) -> bool {
+        false
     }
 
     /// A batch's loss or gradient was not finite (the step was undone). Return
@@ -474,5 +489,397 @@ impl Callback for LearningRateScheduler {
         )?;
         ctx.set_learning_rate(lr);
         Ok(())
+    }
+}
+
+/// Which way a monitored value improves (Keras's `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Accuracies up, losses down (Keras's `"auto"`, the default).
+    #[default]
+    Auto,
+    /// Lower is better (`"min"`).
+    Min,
+    /// Higher is better (`"max"`).
+    Max,
+}
+
+/// Keras's `ReduceLROnPlateau`: when `monitor` has not improved by more than
+/// `min_delta` for `patience` epochs, multiplies the learning rate by
+/// `factor` (never below `min_lr`), then waits `cooldown` epochs before
+/// counting again.
+///
+/// Exactly Keras 3's bookkeeping (keras/src/callbacks/reduce_lr_on_plateau.py):
+/// at each epoch end, in cooldown the counter goes down and `wait` is reset;
+/// an improvement (`current - min_delta > best` for `max`, `current +
+/// min_delta < best` for `min`, in `f64`) becomes the best and resets
+/// `wait`; otherwise, out of cooldown, `wait` grows and at `patience` the rate
+/// becomes `max(lr * factor, min_lr)` if `lr > min_lr`, starting the cooldown.
+/// An epoch that does not log `monitor` (no validation that epoch) is
+/// skipped, as Keras warns and skips it. Like Keras, it adds
+/// `learning_rate` to the logs the callbacks after it see ([`CsvLogger`]).
+///
+/// ```
+/// use nn_runtime::train::ReduceLROnPlateau;
+///
+/// let cb = ReduceLROnPlateau::new("val_loss").factor(0.5).patience(5);
+/// assert_eq!((cb.factor, cb.patience, cb.min_delta, cb.cooldown, cb.min_lr), (0.5, 5, 1e-4, 0, 0.0));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReduceLROnPlateau {
+    /// The logged value to watch (Keras's default `"val_loss"`).
+    pub monitor: String,
+    /// The factor the rate is multiplied by, in `[0, 1)` (Keras's default 0.1).
+    pub factor: f64,
+    /// Epochs without improvement before reducing (default 10).
+    pub patience: usize,
+    /// Which way `monitor` improves (default [`Mode::Auto`]).
+    pub mode: Mode,
+    /// Smallest change that counts as an improvement (default 1e-4; its absolute value, as Keras).
+    pub min_delta: f64,
+    /// Epochs after a reduction before `wait` counts again (default 0).
+    pub cooldown: usize,
+    /// The rate is never reduced below this (default 0).
+    pub min_lr: f64,
+    /// Print a line at each reduction (Keras's `verbose`, default 0).
+    pub verbose: u8,
+    best: Option<f64>,
+    wait: usize,
+    cooldown_counter: usize,
+}
+
+impl Default for ReduceLROnPlateau {
+    /// Keras's defaults, monitoring `"val_loss"`.
+    fn default() -> Self {
+        ReduceLROnPlateau::new("val_loss")
+    }
+}
+
+impl ReduceLROnPlateau {
+    /// Watches `monitor`, every other setting at Keras's defaults.
+    pub fn new(monitor: &str) -> Self {
+        ReduceLROnPlateau {
+            monitor: monitor.to_string(),
+            factor: 0.1,
+            patience: 10,
+            mode: Mode::Auto,
+            min_delta: 1e-4,
+            cooldown: 0,
+            min_lr: 0.0,
+            verbose: 0,
+            best: None,
+            wait: 0,
+            cooldown_counter: 0,
+        }
+    }
+
+    /// Sets `factor`.
+    #[must_use]
+    pub fn factor(mut self, factor: impl Into<f64>) -> Self {
+        self.factor = factor.into();
+        self
+    }
+
+    /// Sets `patience`.
+    #[must_use]
+    pub fn patience(mut self, patience: usize) -> Self {
+        self.patience = patience;
+        self
+    }
+
+    /// Sets `mode`.
+    #[must_use]
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets `min_delta`.
+    #[must_use]
+    pub fn min_delta(mut self, min_delta: impl Into<f64>) -> Self {
+        self.min_delta = min_delta.into();
+        self
+    }
+
+    /// Sets `cooldown`.
+    #[must_use]
+    pub fn cooldown(mut self, cooldown: usize) -> Self {
+        self.cooldown = cooldown;
+        self
+    }
+
+    /// Sets `min_lr`.
+    #[must_use]
+    pub fn min_lr(mut self, min_lr: impl Into<f64>) -> Self {
+        self.min_lr = min_lr.into();
+        self
+    }
+
+    /// Sets `verbose`.
+    #[must_use]
+    pub fn verbose(mut self, verbose: u8) -> Self {
+        self.verbose = verbose;
+        self
+    }
+
+    /// The best monitored value so far.
+    pub fn best(&self) -> Option<f64> {
+        self.best
+    }
+
+    /// Whether `current` improves on the best so far.
+    fn is_improvement(&self, current: f64) -> bool {
+        let Some(best) = self.best else { return true };
+        let max = match self.mode {
+            Mode::Max => true,
+            Mode::Min => false,
+            Mode::Auto => maximizes(&self.monitor),
+        };
+        let delta = self.min_delta.abs();
+        if max {
+            current - delta > best
+        } else {
+            current + delta < best
+        }
+    }
+
+    /// One epoch's bookkeeping on the monitored value; returns the new
+    /// learning rate when it is reduced. (What `on_epoch_end` does, without
+    /// a model: for testing the schedule of rates on a scripted sequence.)
+    pub fn observe(&mut self, current: f32, lr: f32) -> Option<f32> {
+        let current = f64::from(current);
+        if self.cooldown_counter > 0 {
+            self.cooldown_counter -= 1;
+            self.wait = 0;
+        }
+        if self.is_improvement(current) {
+            self.best = Some(current);
+            self.wait = 0;
+            return None;
+        }
+        if self.cooldown_counter > 0 {
+            return None;
+        }
+        self.wait += 1;
+        if self.wait < self.patience {
+            return None;
+        }
+        // Keras: `if old_lr > np.float32(min_lr)`, the product in Python's f64.
+        if lr > self.min_lr as f32 {
+            let new_lr = (f64::from(lr) * self.factor).max(self.min_lr) as f32;
+            self.cooldown_counter = self.cooldown;
+            self.wait = 0;
+            return Some(new_lr);
+        }
+        None
+    }
+
+    /// Resets what the callback has seen (Keras's `_reset`).
+    pub fn reset(&mut self) {
+        self.best = None;
+        self.wait = 0;
+        self.cooldown_counter = 0;
+    }
+
+    fn validate(&self) -> Result<()> {
+        const NAME: &str = "ReduceLROnPlateau";
+        check(NAME, "factor", self.factor, Range::NonNegative)?;
+        if self.factor >= 1.0 {
+            return Err(Error::Invalid(format!(
+                "{NAME} does not support a factor >= 1.0 (as Keras), got {}",
+                self.factor
+            )));
+        }
+        check(NAME, "min_delta", self.min_delta, Range::Finite)?;
+        check(NAME, "min_lr", self.min_lr, Range::NonNegative)
+    }
+}
+
+/// The names `fit` logs (see [`EpochLogs::get`]).
+const LOGGED: [&str; 5] = ["loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"];
+
+impl Callback for ReduceLROnPlateau {
+    fn on_train_begin(&mut self, _: &mut Context<'_>) -> Result<()> {
+        self.validate()?;
+        self.reset();
+        Ok(())
+    }
+
+    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, ctx: &mut Context<'_>) -> Result<()> {
+        let Some(current) = logs.get(&self.monitor) else {
+            if LOGGED.contains(&self.monitor.as_str()) {
+                // Not logged this epoch (no validation): Keras warns and skips it.
+                return Ok(());
+            }
+            return logs.monitored("ReduceLROnPlateau", &self.monitor).map(|_| ());
+        };
+        if let Some(lr) = self.observe(current, ctx.learning_rate()) {
+            ctx.set_learning_rate(lr);
+            if self.verbose > 0 {
+                println!(
+                    "\nEpoch {}: ReduceLROnPlateau reducing learning rate to {}.",
+                    epoch + 1,
+                    py_float(f64::from(lr))
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn logs_learning_rate(&self) -> bool {
+        true
+    }
+}
+
+/// Keras's `CSVLogger`: a header, then one row per epoch, appended to the
+/// file and flushed as each epoch ends, so the rows of finished epochs
+/// survive the process being killed.
+///
+/// The layout is Keras 3's (keras/src/callbacks/csv_logger.py): the columns
+/// are `epoch` (counted from 0) and the first epoch's logged names, sorted
+/// (`accuracy`, `loss`, then `val_accuracy`, `val_loss`; `learning_rate`
+/// when a [`ReduceLROnPlateau`] comes earlier in the callback list); when the
+/// first epoch has no `val_` value, a `val_` column is added for each name and
+/// the values missing in a row are `NA`. Numbers are written as Python
+/// writes Keras's floats (`repr`: `0.7451978921890259`, `1e-05`), rows end in
+/// `\r\n` (Python's `csv.excel` dialect). Without [`append`](CsvLogger::append)
+/// the file is replaced when training begins; with it, rows are added after
+/// the existing ones and the header is written only if the file is empty.
+///
+/// Every write replaces the file atomically (the crate's one writer,
+/// [`io::write_atomic`]), so a killed process leaves every finished epoch's
+/// row and never a torn one.
+#[derive(Debug, Clone)]
+pub struct CsvLogger {
+    /// The file the rows go to.
+    pub path: PathBuf,
+    /// The field separator (Keras's default `,`).
+    pub separator: char,
+    /// Append to an existing file instead of replacing it (Keras's default `false`).
+    pub append: bool,
+    text: String,
+    keys: Option<Vec<&'static str>>,
+    header: bool,
+}
+
+impl CsvLogger {
+    /// Logs to `path`, with Keras's defaults (separator `,`, not appending).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        CsvLogger { path: path.into(), separator: ',', append: false, text: String::new(), keys: None, header: true }
+    }
+
+    /// Sets the field separator.
+    #[must_use]
+    pub fn separator(mut self, separator: char) -> Self {
+        self.separator = separator;
+        self
+    }
+
+    /// Sets `append`.
+    #[must_use]
+    pub fn append(mut self, append: bool) -> Self {
+        self.append = append;
+        self
+    }
+
+    /// Writes the whole text, replacing the file atomically.
+    fn flush(&self) -> Result<()> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+        }
+        io::write_atomic(&self.path, |w| w.write_all(self.text.as_bytes()))
+    }
+
+    /// One field, quoted as Python's `csv` quotes it (when it holds the separator, a quote or a line break).
+    fn field(&self, value: &str) -> String {
+        if value.contains(self.separator) || value.contains('"') || value.contains('\n') || value.contains('\r') {
+            format!("\"{}\"", value.replace('"', "\"\""))
+        } else {
+            value.to_string()
+        }
+    }
+}
+
+impl Callback for CsvLogger {
+    fn on_train_begin(&mut self, _: &mut Context<'_>) -> Result<()> {
+        self.keys = None;
+        self.text.clear();
+        self.header = true;
+        if self.append && self.path.exists() {
+            let mut file = io::open_regular(&self.path)?;
+            std::io::Read::read_to_string(&mut file, &mut self.text)
+                .map_err(|source| Error::Io { path: self.path.clone(), source })?;
+            // Keras: the header only if the first line is empty.
+            self.header = self.text.lines().next().is_none_or(str::is_empty);
+        }
+        // Keras opens the file here ("w" truncates it).
+        self.flush()
+    }
+
+    fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs, ctx: &mut Context<'_>) -> Result<()> {
+        let lr_logged = ctx.learning_rate_logged();
+        let has = |name: &str| if name == "learning_rate" { lr_logged } else { logs.get(name).is_some() };
+        if self.keys.is_none() {
+            let mut keys: Vec<&'static str> = LOGGED.into_iter().filter(|k| has(k)).collect();
+            keys.sort_unstable();
+            if !keys.iter().any(|k| k.starts_with("val_")) && !keys.is_empty() {
+                let val: Vec<&'static str> = keys
+                    .iter()
+                    .map(|k| match *k {
+                        "loss" => "val_loss",
+                        "accuracy" => "val_accuracy",
+                        _ => "val_learning_rate",
+                    })
+                    .collect();
+                keys.extend(val);
+            }
+            let sep = self.separator.to_string();
+            if self.header {
+                let mut names = vec!["epoch".to_string()];
+                names.extend(keys.iter().map(|k| self.field(k)));
+                self.text.push_str(&names.join(&sep));
+                self.text.push_str("\r\n");
+            }
+            self.keys = Some(keys);
+        }
+        let keys = self.keys.as_deref().unwrap_or(&[]);
+        let mut row = format!("{epoch}");
+        for k in keys {
+            let value = match logs.get(k) {
+                Some(v) if *k != "learning_rate" || lr_logged => py_float(f64::from(v)),
+                _ => "NA".to_string(),
+            };
+            row.push(self.separator);
+            row.push_str(&self.field(&value));
+        }
+        row.push_str("\r\n");
+        self.text.push_str(&row);
+        self.flush()
+    }
+}
+
+/// A float as Python's `repr` writes it: the shortest text that reads back
+/// the same, in fixed notation for exponents -4 to 15 (`0.0001`, `1.0`) and
+/// scientific notation otherwise (`1e-05`, `1.5e+16`); `nan`, `inf`, `-inf`.
+pub fn py_float(v: f64) -> String {
+    if v.is_nan() {
+        return "nan".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let sci = format!("{v:e}"); // shortest digits: "-1.5e-5"
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..16).contains(&exp) {
+        let mut s = format!("{v}");
+        if !s.contains('.') {
+            s.push_str(".0");
+        }
+        s
+    } else {
+        let mut s = String::new();
+        let _ = write!(s, "{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+        s
     }
 }

@@ -1,7 +1,7 @@
 //! Keras's `fit`: epochs of shuffled mini-batches, validation, progress,
 //! callbacks and the [`History`].
 
-use ndarray::{ArrayViewD, AsArray, Dimension};
+use ndarray::{ArrayView1, ArrayViewD, AsArray, Dimension};
 use rand::Rng as _;
 
 use super::callbacks::{Callback, Context, EpochLogs};
@@ -48,6 +48,27 @@ pub struct FitOptions<'a, T = usize> {
     pub verbose: u8,
     /// Called at the start and end of training and of every epoch.
     pub callbacks: Vec<Box<dyn Callback + 'a>>,
+    /// One weight per training sample (Keras's `sample_weight`): each
+    /// sample's loss is multiplied by it and a batch's loss is
+    /// `sum(loss * weight) / batch_size`, Keras's `"sum_over_batch_size"`.
+    /// With `validation_split`, the held-out samples' weights weight the
+    /// validation loss, as in Keras. Weights must be finite and `>= 0`.
+    pub sample_weight: Option<ArrayView1<'a, f32>>,
+    /// One weight per class index (Keras's `class_weight`, as a list): a
+    /// training sample's weight is that of its target class (the class index,
+    /// the arg-max of a one-hot target, or the rounded target of a one-unit
+    /// output). At least one weight per class of the output; not together
+    /// with `sample_weight` (Keras refuses both). Validation is unweighted.
+    pub class_weight: Option<Vec<f32>>,
+    /// Validate after every `validation_freq`-th epoch only (default 1, every
+    /// epoch); the other epochs log no `val_` metrics, as in Keras.
+    pub validation_freq: usize,
+    /// Batches per epoch (Keras's `steps_per_epoch`; default `None`: one
+    /// pass over the data). As Keras 3 does with arrays, an epoch takes the
+    /// next `steps_per_epoch` batches of the current pass over the
+    /// (shuffled) data, and ends early when the pass runs out; the next epoch
+    /// starts a new pass.
+    pub steps_per_epoch: Option<usize>,
 }
 
 impl<T> Default for FitOptions<'_, T> {
@@ -64,6 +85,10 @@ impl<T> Default for FitOptions<'_, T> {
             validation_data: None,
             verbose: 1,
             callbacks: Vec::new(),
+            sample_weight: None,
+            class_weight: None,
+            validation_freq: 1,
+            steps_per_epoch: None,
         }
     }
 }
@@ -99,6 +124,10 @@ impl<T> std::fmt::Debug for FitOptions<'_, T> {
             )
             .field("verbose", &self.verbose)
             .field("callbacks", &self.callbacks.len())
+            .field("sample_weight", &self.sample_weight.as_ref().map(|w| w.len()))
+            .field("class_weight", &self.class_weight)
+            .field("validation_freq", &self.validation_freq)
+            .field("steps_per_epoch", &self.steps_per_epoch)
             .finish()
     }
 }
@@ -115,9 +144,11 @@ fn each<M: Model, O: Optimizer>(
     steps: usize,
     mut f: impl FnMut(&mut dyn Callback, &mut Context<'_>) -> Result<()>,
 ) -> Result<Option<String>> {
-    let mut ctx = Context { model: m, optimizer: opt, stop: None, verbose, steps };
+    let mut ctx = Context { model: m, optimizer: opt, stop: None, verbose, steps, lr_logged: false };
     for c in callbacks.iter_mut() {
         f(c.as_mut(), &mut ctx)?;
+        // Keras's ReduceLROnPlateau writes `learning_rate` into the logs the later callbacks see.
+        ctx.lr_logged |= c.logs_learning_rate();
     }
     Ok(ctx.stop)
 }
@@ -162,7 +193,17 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
         validation_data,
         verbose,
         mut callbacks,
+        sample_weight,
+        class_weight,
+        validation_freq,
+        steps_per_epoch,
     } = options;
+    if validation_freq == 0 {
+        return Err(Error::Invalid("fit: validation_freq must be at least 1, got 0".to_string()));
+    }
+    if steps_per_epoch == Some(0) {
+        return Err(Error::Invalid("fit: steps_per_epoch must be at least 1, got 0".to_string()));
+    }
     let n = check_xy::<M, L>("fit", &x, &y)?;
     if batch_size == 0 {
         return Err(Error::Invalid("fit: batch_size must be at least 1, got 0".to_string()));
@@ -176,6 +217,7 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
     let (xs, ys) = (x.as_slice().expect("standard layout"), y.as_slice().expect("standard layout"));
     check_finite_input(xs, M::IN)?;
     loss.check_targets(ys, w, rps)?;
+    let weights = sample_weights::<M, L>(loss, ys, n, sample_weight, class_weight.as_deref())?;
 
     // Keras: the validation split is the last fraction of the data, before shuffling.
     let n_train = if validation_data.is_none() && validation_split > 0.0 {
@@ -192,6 +234,13 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
         n
     };
     let (x_train, y_train) = (&xs[..n_train * M::IN], &ys[..n_train * tps]);
+    let w_train = weights.as_deref().map(|sw| &sw[..n_train]);
+    // Keras weights the held-out samples too (`sample_weight` is split with
+    // the data); `class_weight` only ever weights training.
+    let w_val = match (&validation_data, &weights) {
+        (None, Some(sw)) if n_train < n && class_weight.is_none() => Some(&sw[n_train..]),
+        _ => None,
+    };
     let val_owned = match &validation_data {
         Some((vx, vy)) => {
             let nv = check_xy::<M, L>("fit validation_data", vx, vy)?;
@@ -215,7 +264,11 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
     super::check_optimizer(m, opt)?;
 
     let seed = seed.unwrap_or(m.slot().seed);
-    let steps = n_train.div_ceil(batch_size);
+    // Batches in a pass over the data, and epochs per pass: one, unless
+    // `steps_per_epoch` cuts a pass into several epochs (Keras 3).
+    let batches = n_train.div_ceil(batch_size);
+    let steps = steps_per_epoch.map_or(batches, |s| s.min(batches));
+    let epochs_per_pass = batches.div_ceil(steps);
     if initial_batch > 0 && initial_batch >= steps {
         return Err(Error::Invalid(format!(
             "fit: initial_batch {initial_batch} is not less than the {steps} batches of an epoch"
@@ -224,6 +277,7 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
     let mut order: Vec<usize> = (0..n_train).collect();
     let mut xb = vec![0.0f32; batch_size.min(n_train) * M::IN];
     let mut yb: Vec<L::Elem> = y_train[..batch_size.min(n_train) * tps].to_vec();
+    let mut wb = vec![0.0f32; if w_train.is_some() { batch_size.min(n_train) } else { 0 }];
     let mut history = History::default();
     let mut progress = Progress::new(verbose);
     // A stop asked for at the end of a batch takes effect at the end of the epoch.
@@ -236,11 +290,14 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
             break;
         }
         let lr = opt.learning_rate();
+        let (pass, first_batch) = (epoch / epochs_per_pass, (epoch % epochs_per_pass) * steps);
+        let epoch_batches = steps.min(batches - first_batch);
         order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
         if shuffle {
-            // Fisher-Yates with a generator that depends only on (seed, epoch).
+            // Fisher-Yates with a generator that depends only on (seed, pass);
+            // a pass is an epoch unless `steps_per_epoch` is set.
             let mut gen = rng::seeded(seed);
-            gen.set_stream(epoch as u64);
+            gen.set_stream(pass as u64);
             for i in (1..n_train).rev() {
                 order.swap(i, gen.random_range(0..=i));
             }
@@ -250,16 +307,21 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
         let mut snapshot = Vec::new();
         m.visit_weights(&mut |_, _, p| snapshot.push(p.to_vec()));
 
-        progress.epoch_begin(epoch, epochs, steps);
+        progress.epoch_begin(epoch, epochs, epoch_batches);
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
         let skip = if epoch == initial_epoch { initial_batch } else { 0 };
-        for (b, idx) in order.chunks(batch_size).enumerate().skip(skip) {
+        let this_epoch = order.chunks(batch_size).skip(first_batch).take(epoch_batches);
+        for (b, idx) in this_epoch.enumerate().skip(skip) {
             let k = idx.len();
             for (j, &i) in idx.iter().enumerate() {
                 xb[j * M::IN..(j + 1) * M::IN].copy_from_slice(&x_train[i * M::IN..(i + 1) * M::IN]);
                 yb[j * tps..(j + 1) * tps].copy_from_slice(&y_train[i * tps..(i + 1) * tps]);
+                if let Some(sw) = w_train {
+                    wb[j] = sw[i];
+                }
             }
-            match step(m, &xb[..k * M::IN], &yb[..k * tps], loss, opt) {
+            let batch_weights = w_train.map(|_| &wb[..k]);
+            match step(m, &xb[..k * M::IN], &yb[..k * tps], batch_weights, loss, opt) {
                 Ok((l, c)) => {
                     loss_sum += f64::from(l) * k as f64;
                     correct += c;
@@ -298,8 +360,10 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
                     let logs = EpochLogs {
                         loss: f32::NAN,
                         accuracy: nan(L::HAS_ACCURACY),
-                        val_loss: nan(val.is_some()),
-                        val_accuracy: nan(val.is_some() && L::HAS_ACCURACY),
+                        val_loss: nan(val.is_some() && (epoch + 1).is_multiple_of(validation_freq)),
+                        val_accuracy: nan(val.is_some()
+                            && (epoch + 1).is_multiple_of(validation_freq)
+                            && L::HAS_ACCURACY),
                         learning_rate: lr,
                     };
                     history.push(epoch, &logs);
@@ -312,9 +376,11 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
                 }
             }
         }
-        let (val_loss, val_accuracy) = match val {
+        // Keras: validate when (epoch + 1) is a multiple of validation_freq.
+        let validate = (epoch + 1).is_multiple_of(validation_freq);
+        let (val_loss, val_accuracy) = match val.filter(|_| validate) {
             Some((vx, vy, nv)) => {
-                let e = evaluate_flat(m, vx, vy, loss, nv);
+                let e = evaluate_flat(m, vx, vy, w_val, loss, nv);
                 (Some(e.loss), L::HAS_ACCURACY.then_some(e.accuracy))
             }
             None => (None, None),
@@ -336,4 +402,89 @@ pub fn fit<M: Model, L: Loss, O: Optimizer>(
     }
     each(&mut callbacks, m, opt, verbose, steps, |c, ctx| c.on_train_end(ctx))?;
     Ok(history)
+}
+
+/// The per-sample weights of `fit`'s `sample_weight` or `class_weight`
+/// (checked: one finite weight `>= 0` per sample or per class), or `None`.
+fn sample_weights<M: Model, L: Loss>(
+    loss: &L,
+    y: &[L::Elem],
+    n: usize,
+    sample_weight: Option<ArrayView1<'_, f32>>,
+    class_weight: Option<&[f32]>,
+) -> Result<Option<Vec<f32>>> {
+    let check = |what: &str, w: &[f32]| -> Result<()> {
+        match w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            Some(i) => {
+                Err(Error::Invalid(format!("fit: {what}[{i}] is {}; every weight must be a finite number >= 0", w[i])))
+            }
+            None => Ok(()),
+        }
+    };
+    match (sample_weight, class_weight) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(Error::Invalid(
+            "fit: sample_weight and class_weight cannot be given together (as in Keras)".to_string(),
+        )),
+        (Some(sw), None) => {
+            if sw.len() != n {
+                return Err(Error::Invalid(format!(
+                    "fit: sample_weight has {} weights but x has {n} samples (one weight per sample)",
+                    sw.len()
+                )));
+            }
+            let sw = sw.to_vec();
+            check("sample_weight", &sw)?;
+            Ok(Some(sw))
+        }
+        (None, Some(cw)) => {
+            let (w, rps) = (width::<M>(), rows_per_sample::<M>());
+            if rps != 1 {
+                return Err(Error::Invalid(format!(
+                    "fit: class_weight needs one target per sample, but the output {:?} has {rps} rows per sample",
+                    M::OUTPUT_SHAPE
+                )));
+            }
+            let classes = if w == 1 { 2 } else { w };
+            if cw.len() < classes {
+                return Err(Error::Invalid(format!(
+                    "fit: class_weight has {} weights but the output has {classes} classes (one weight per class)",
+                    cw.len()
+                )));
+            }
+            check("class_weight", cw)?;
+            let class_of = |s: usize| -> usize {
+                use crate::loss::TargetAt;
+                match loss.target_at(y, w, s, 0) {
+                    TargetAt::Class(c) => c,
+                    // One unit: the rounded target (Keras's `np.round`).
+                    TargetAt::Value(v) if w == 1 => v.round().max(0.0) as usize,
+                    TargetAt::Value(_) => {
+                        // Keras's arg-max of the one-hot target (the first maximum).
+                        let mut best = (0, f32::NEG_INFINITY);
+                        for j in 0..w {
+                            if let TargetAt::Value(v) = loss.target_at(y, w, s, j) {
+                                if v > best.1 {
+                                    best = (j, v);
+                                }
+                            }
+                        }
+                        best.0
+                    }
+                }
+            };
+            (0..n)
+                .map(|s| {
+                    let c = class_of(s);
+                    cw.get(c).copied().ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "fit: sample {s} has class {c}, but class_weight has {} weights",
+                            cw.len()
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<f32>>>()
+                .map(Some)
+        }
+    }
 }

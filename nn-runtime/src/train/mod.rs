@@ -7,7 +7,10 @@
 //! A training step is one training-mode forward pass, the loss and its
 //! gradient (fused with the softmax when the model ends in one and the loss
 //! is a cross-entropy, as Keras 3 does), the backward pass and one optimizer
-//! update of every trainable tensor. It allocates nothing once warmed up: the
+//! update of every trainable tensor. As in Keras 3, the loss includes the
+//! penalty of every trainable tensor's [regularizer](crate::regularizers)
+//! (also in `evaluate`), its gradient is added before clipping, and each
+//! tensor's [constraint](crate::constraints) is applied after its update. It allocates nothing once warmed up: the
 //! model's workspace lives in its [`Slot`](crate::model::Slot) and the loss
 //! gradient in a per-thread buffer.
 //!
@@ -28,7 +31,8 @@ use std::cell::RefCell;
 use ndarray::ArrayViewD;
 
 pub use callbacks::{
-    Callback, Context, EarlyStopping, EpochLogs, LearningRateScheduler, ModelCheckpoint, MonitorState, TerminateOnNaN,
+    py_float, Callback, Context, CsvLogger, EarlyStopping, EpochLogs, LearningRateScheduler, Mode, ModelCheckpoint,
+    MonitorState, ReduceLROnPlateau, TerminateOnNaN,
 };
 pub use checkpoint::{load_checkpoint, optimizer_path, resume_from_checkpoint, save_checkpoint, ResumePoint};
 pub use fit::{fit, FitOptions};
@@ -37,7 +41,7 @@ pub use history::{History, StopReason};
 use crate::error::shape_string;
 use crate::layers::scratch;
 use crate::loss::Loss;
-use crate::model::{check_input, visit_trainable, Model};
+use crate::model::{check_input, regularization_loss, visit_trainable, Model};
 use crate::optim::{ModelTensors, Optimizer};
 use crate::{rng, Error, Result};
 
@@ -193,7 +197,40 @@ pub fn train_on_batch<M: Model, L: Loss, O: Optimizer + ?Sized>(
     let (xs, ys) = (x.as_slice().expect("standard layout"), y.as_slice().expect("standard layout"));
     check_finite_input(xs, M::IN)?;
     loss.check_targets(ys, width::<M>(), rows_per_sample::<M>())?;
-    step(m, xs, ys, loss, opt).map(|(l, _)| l)
+    step(m, xs, ys, None, loss, opt).map(|(l, _)| l)
+}
+
+/// The loss of a batch with per-sample weights, reduced as Keras 3's
+/// `"sum_over_batch_size"`: `sum(loss_row * weight) / rows`, each sample's
+/// weight on each of its `rps` rows; writes the gradient of that into `grad`
+/// when given.
+#[allow(clippy::too_many_arguments)]
+fn weighted_loss<L: Loss>(
+    loss: &L,
+    out: &[f32],
+    y: &[L::Elem],
+    weights: &[f32],
+    w: usize,
+    rps: usize,
+    logits: bool,
+    grad: Option<&mut [f32]>,
+) -> f32 {
+    let rows = out.len() / w;
+    let tpr = if L::SPARSE { 1 } else { w };
+    if let Some(grad) = grad {
+        // The gradient of the plain mean, each row's scaled by its weight.
+        loss.compute(out, y, w, logits, Some(grad));
+        for (r, g) in grad.chunks_exact_mut(w).enumerate() {
+            let sw = weights[r / rps];
+            g.iter_mut().for_each(|g| *g *= sw);
+        }
+    }
+    let mut sum = 0.0f64;
+    for r in 0..rows {
+        let l = loss.compute(&out[r * w..(r + 1) * w], &y[r * tpr..(r + 1) * tpr], w, logits, None);
+        sum += f64::from(l * weights[r / rps]);
+    }
+    (sum / rows.max(1) as f64) as f32
 }
 
 /// A training step on flat checked data (the optimizer is checked here);
@@ -203,6 +240,7 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
     m: &mut M,
     x: &[f32],
     y: &[L::Elem],
+    weights: Option<&[f32]>,
     loss: &L,
     opt: &mut O,
 ) -> Result<(f32, f64)> {
@@ -222,15 +260,24 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
                 s.moving.extend_from_slice(p);
             }
         });
+        // Keras 3 adds the regularization penalties (of the weights before the step) to the loss.
+        let penalty = regularization_loss(m);
         let out = m.forward(&mut ws, x, &mut gen);
         let grad = scratch(&mut s.grad, out.len());
-        let value = loss.compute(out, y, w, logits, Some(grad));
+        let value = match weights {
+            None => loss.compute(out, y, w, logits, Some(grad)),
+            Some(sw) => weighted_loss(loss, out, y, sw, w, rows_per_sample::<M>(), logits, Some(grad)),
+        } + penalty;
         let correct = if L::HAS_ACCURACY { loss.correct(out, y, w) } else { 0.0 };
         let grad = &s.grad[..out.len()];
         let failure = if value.is_finite() {
             m.backward(&mut ws, x, grad, logits);
             let (mut index, mut bad) = (0usize, None);
             m.visit_grads(&mut ws, &mut |p, g| {
+                if let (Some(r), true) = (p.regularizer, p.trainable) {
+                    // The penalty's gradient is part of the loss's, before clipping (Keras 3).
+                    r.add_gradient(p.as_slice(), g);
+                }
                 if bad.is_none() && p.trainable && crate::kernels::simd::any_non_finite_par(g) {
                     bad = Some((index, p.shape()));
                 }
@@ -261,6 +308,11 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
         m.visit_grads(&mut ws, &mut |p, g| {
             if p.trainable {
                 opt.update(index, p.as_mut_slice(), g);
+                if let Some(c) = p.constraint {
+                    // Keras 3: `variable.assign(constraint(variable))` after applying the gradients.
+                    let shape = p.shape();
+                    c.apply(p.as_mut_slice(), shape);
+                }
             }
             index += 1;
         });
@@ -287,25 +339,40 @@ pub fn evaluate<M: Model, L: Loss>(
     let (xs, ys) = (x.as_slice().expect("standard layout"), y.as_slice().expect("standard layout"));
     check_finite_input(xs, M::IN)?;
     loss.check_targets(ys, width::<M>(), rows_per_sample::<M>())?;
-    Ok(evaluate_flat(m, xs, ys, loss, n))
+    Ok(evaluate_flat(m, xs, ys, None, loss, n))
 }
 
-/// [`evaluate`] on checked flat data of `n` samples.
-fn evaluate_flat<M: Model, L: Loss>(m: &M, x: &[f32], y: &[L::Elem], loss: &L, n: usize) -> Evaluation {
+/// [`evaluate`] on checked flat data of `n` samples, each weighted by
+/// `weights` when given (Keras's weighted mean, as in training); the
+/// regularization penalties are added, as Keras 3's `compute_loss` does.
+fn evaluate_flat<M: Model, L: Loss>(
+    m: &M,
+    x: &[f32],
+    y: &[L::Elem],
+    weights: Option<&[f32]>,
+    loss: &L,
+    n: usize,
+) -> Evaluation {
     const CHUNK: usize = 1024;
     let (w, tps) = (width::<M>(), targets_per_sample::<M, L>());
     let logits = M::SOFTMAX_OUTPUT && L::FUSES_SOFTMAX;
     let mut out = vec![0.0f32; CHUNK.min(n) * M::OUT];
     let (mut loss_sum, mut correct) = (0.0f64, 0.0f64);
-    for (xc, yc) in x.chunks(CHUNK * M::IN).zip(y.chunks(CHUNK * tps)) {
+    for (c, (xc, yc)) in x.chunks(CHUNK * M::IN).zip(y.chunks(CHUNK * tps)).enumerate() {
         let k = xc.len() / M::IN;
         let o = &mut out[..k * M::OUT];
         m.infer(xc, o);
-        loss_sum += f64::from(loss.compute(o, yc, w, logits, None)) * k as f64;
+        let l = match weights {
+            None => loss.compute(o, yc, w, logits, None),
+            Some(sw) => {
+                weighted_loss(loss, o, yc, &sw[c * CHUNK..c * CHUNK + k], w, rows_per_sample::<M>(), logits, None)
+            }
+        };
+        loss_sum += f64::from(l) * k as f64;
         if L::HAS_ACCURACY {
             correct += loss.correct(o, yc, w);
         }
     }
     let accuracy = if L::HAS_ACCURACY { (correct / (n * rows_per_sample::<M>()) as f64) as f32 } else { f32::NAN };
-    Evaluation { loss: (loss_sum / n as f64) as f32, accuracy }
+    Evaluation { loss: (loss_sum / n as f64) as f32 + regularization_loss(m), accuracy }
 }
