@@ -113,6 +113,11 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Option<syn::Error>) -> T
                 ::core::unreachable!()
             }
 
+            #[::nn::__std]
+            pub fn predict_mc<X>(&self, x: X, samples: usize) -> ::core::result::Result<(::nn::ndarray::Array<f32, #y_dim>, ::nn::ndarray::Array<f32, #y_dim>), ::nn::Error> {
+                ::core::unreachable!()
+            }
+
             #predict_one
 
             #embedded

@@ -275,9 +275,14 @@ pub fn check_input<M: Model>(what: &'static str, x: &ArrayViewD<'_, f32>) -> Res
 /// Inference over a batch: the batch first, then `M::INPUT_SHAPE`.
 #[cfg(feature = "std")]
 pub fn predict<M: Model + Sync, D: Dimension>(model: &M, x: ArrayViewD<'_, f32>) -> Result<Array<f32, D>> {
-    let y = predict_dyn(model, x)?;
-    let shape = y.shape().to_vec();
-    y.into_dimensionality::<D>().map_err(|_| Error::Shape {
+    into_rank(predict_dyn(model, x)?)
+}
+
+/// `a` as an array of rank `D` (the rank `sequential!` knows the output has).
+#[cfg(feature = "std")]
+pub fn into_rank<D: Dimension>(a: ArrayD<f32>) -> Result<Array<f32, D>> {
+    let shape = a.shape().to_vec();
+    a.into_dimensionality::<D>().map_err(|_| Error::Shape {
         what: "predict output",
         expected: format!("rank {}", D::NDIM.unwrap_or(0)),
         found: format!("{shape:?}"),

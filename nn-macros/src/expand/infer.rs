@@ -112,6 +112,22 @@ pub fn inherent(model: &Model) -> TokenStream {
             ::nn::model::predict(self, x.into().into_dyn())
         }
 
+        /// Keras's Monte Carlo dropout: the mean and standard deviation of
+        /// `samples` inference passes with every `MCDropout` layer active
+        /// (new masks on every call, from a generator seeded by the model's seed).
+        #[::nn::__std]
+        pub fn predict_mc<'a>(
+            &self,
+            x: impl ::nn::ndarray::AsArray<'a, f32, #x_dim>,
+            samples: usize,
+        ) -> ::core::result::Result<
+            (::nn::ndarray::Array<f32, #y_dim>, ::nn::ndarray::Array<f32, #y_dim>),
+            ::nn::Error,
+        > {
+            let (mean, std) = ::nn::model::predict_mc(self, x.into().into_dyn(), samples)?;
+            ::core::result::Result::Ok((::nn::model::into_rank(mean)?, ::nn::model::into_rank(std)?))
+        }
+
         /// Inference on one sample, with no heap allocation and two stack
         /// buffers of the widest activation.
         pub fn predict_one(&self, x: &#in_ty) -> #out_ty {

@@ -2,10 +2,13 @@
 //! called with `training=True`): dropout that stays on at inference, so that
 //! `predict_mc` can average many passes.
 
-use super::elementwise::Elementwise;
-use super::{Kind, Pass, Spec};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Io, Kind, Spec};
 use crate::args::{required, ArgSpec, Args, UNIT};
 use crate::ctxt::Ctxt;
+use crate::dims::Dim;
 use crate::parse::LayerDecl;
 
 /// `MCDropout(rate)`: inverted dropout in training and at inference.
@@ -30,7 +33,7 @@ impl Kind for McDropout {
         ARGS
     }
     fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
-        Box::new(Elementwise { ty: "McDropout", args: vec![args.float("rate", 0.0)], pass: Pass::Compute })
+        Box::new(Mc { ty: "McDropout", rate: args.float("rate", 0.0) })
     }
 }
 
@@ -48,6 +51,39 @@ impl Kind for McAlphaDropout {
         ARGS
     }
     fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
-        Box::new(Elementwise { ty: "McAlphaDropout", args: vec![args.float("rate", 0.0)], pass: Pass::Compute })
+        Box::new(Mc { ty: "McAlphaDropout", rate: args.float("rate", 0.0) })
+    }
+}
+
+/// An MC layer: active in both modes; in `seeded` its masks' seed is drawn
+/// from the model's generator (so a model's seed fixes its MC samples), over
+/// embedded weights it is seed 0.
+struct Mc {
+    ty: &'static str,
+    rate: TokenStream,
+}
+
+impl Mc {
+    fn path(&self) -> TokenStream {
+        let t = syn::Ident::new(self.ty, proc_macro2::Span::call_site());
+        quote!(::nn::layers::#t)
+    }
+}
+
+impl Spec for Mc {
+    fn output(&self, input: &[Dim], _: &LayerDecl, _: &str, _: &mut Ctxt) -> Vec<Dim> {
+        input.to_vec()
+    }
+    fn ty(&self, io: &Io) -> TokenStream {
+        let (path, n) = (self.path(), io.width_in());
+        quote!(#path<{ #n }>)
+    }
+    fn init(&self, _: &Io) -> TokenStream {
+        let (path, rate) = (self.path(), &self.rate);
+        quote!(#path::seeded(#rate, &mut rng))
+    }
+    fn over_weights(&self, _: &Io, _: &[TokenStream]) -> TokenStream {
+        let (path, rate) = (self.path(), &self.rate);
+        quote!(#path::new(#rate))
     }
 }
