@@ -31,7 +31,7 @@
 //! larger plus FLOOR/10 (a wrong analytic gradient leaves them consistent),
 //! and at most a quarter of a tensor may be skipped.
 
-use nn::layers::Layer;
+use nn::layers::Train;
 use nn::loss::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy,
@@ -201,7 +201,7 @@ fn check_model<M: Model, L: Loss>(label: &str, m: &mut M, x: &[f32], y: &[L::Ele
 }
 
 /// Checks `sum(r * y)`'s gradient with respect to a layer's input.
-fn check_layer_input<Ly: Layer + Clone>(label: &str, layer: &Ly, batch: usize, h: f32) {
+fn check_layer_input<Ly: Train + Clone>(label: &str, layer: &Ly, batch: usize, h: f32) {
     let x = away_from_zero(batch * Ly::IN, 11);
     let r = uniform(batch * Ly::OUT, 12, -1.0, 1.0);
     let value = |layer: &mut Ly, x: &[f32]| -> f64 {

@@ -7,7 +7,7 @@
 
 use nn::init::Initializer;
 use nn::kernels::activation::{Relu, Softmax};
-use nn::layers::{Dense, Dropout, Layer, McAlphaDropout, McDropout};
+use nn::layers::{Dense, Dropout, Layer, McAlphaDropout, McDropout, Train};
 use nn::model::{predict_dyn, predict_mc, Model, Slot};
 use nn::ndarray::{Array2, ArrayD, Axis};
 use nn::{Param, Rng};
@@ -42,9 +42,9 @@ impl<D: Layer + Sync> Model for Net<D> {
     fn infer(&self, x: &[f32], y: &mut [f32]) {
         let n = x.len() / 6;
         let (mut a, mut b) = (vec![0.0; n * 32], vec![0.0; n * 32]);
-        self.dense.infer(x, &mut a);
-        self.drop.infer(&a, &mut b);
-        self.dense_1.infer(&b, y);
+        self.dense.infer(x, &mut a, &mut []);
+        self.drop.infer(&a, &mut b, &mut []);
+        self.dense_1.infer(&b, y, &mut []);
     }
 
     fn forward<'w>(&mut self, _: &'w mut (), _: &[f32], _: &mut Rng) -> &'w [f32] {
@@ -153,7 +153,7 @@ fn in_training_mc_layers_are_dropout_and_alpha_dropout() {
     let layer = McDropout::<8>::new(0.25);
     let ones = vec![1.0f32; 8000];
     let mut out = vec![0.0; 8000];
-    layer.infer(&ones, &mut out);
+    layer.infer(&ones, &mut out, &mut []);
     let kept = out.iter().filter(|&&v| v != 0.0).count() as f32 / 8000.0;
     assert!((kept - 0.75).abs() < 0.03, "kept {kept}");
     assert!(out.iter().all(|&v| v == 0.0 || (v - 1.0 / 0.75).abs() < 1e-6));

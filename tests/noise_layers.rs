@@ -2,7 +2,7 @@
 //! training the noise statistics of Keras's definitions (additive N(0,
 //! stddev²); multiplicative N(1, rate / (1 - rate))).
 
-use nn::layers::{GaussianDropout, GaussianNoise, Layer};
+use nn::layers::{GaussianDropout, GaussianNoise, Layer, Train};
 
 const N: usize = 20_000;
 
@@ -19,7 +19,7 @@ fn gaussian_noise_adds_noise_of_stddev_in_training_only() {
     let mut layer = GaussianNoise::<N>::new(0.3);
     let x = vec![2.0f32; N];
     let mut y = vec![0.0f32; N];
-    layer.infer(&x, &mut y);
+    layer.infer(&x, &mut y, &mut []);
     assert_eq!(x, y, "inference is the identity");
     let mut rng = nn::rng::seeded(1);
     layer.forward(&mut (), &x, &mut y, &mut rng);
@@ -38,7 +38,7 @@ fn gaussian_dropout_multiplies_by_noise_of_keras_variance() {
     let mut layer = GaussianDropout::<N>::new(rate);
     let x = vec![3.0f32; N];
     let mut y = vec![0.0f32; N];
-    layer.infer(&x, &mut y);
+    layer.infer(&x, &mut y, &mut []);
     assert_eq!(x, y, "inference is the identity");
     let mut noise = Vec::new();
     layer.forward(&mut noise, &x, &mut y, &mut nn::rng::seeded(2));

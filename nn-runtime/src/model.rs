@@ -418,12 +418,13 @@ pub fn predict_mc<M: Model + Sync>(
 thread_local! {
     /// One pair of buffers per nesting depth (a model inside a model infers
     /// inside its parent's `with_buffers`), kept and reused.
-    static INFER_BUFFERS: std::cell::RefCell<Vec<(Vec<f32>, Vec<f32>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static INFER_BUFFERS: std::cell::RefCell<Vec<[Vec<f32>; 3]>> = const { std::cell::RefCell::new(Vec::new()) };
     static INFER_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Runs `f` with two scratch buffers of `n * W` floats for a generated
-/// inference pass (the ping-pong activations; `W` is the widest one). One
+/// Runs `f` with two buffers of `n * W` floats for a generated inference
+/// pass (the ping-pong activations; `W` is the widest one) and one of
+/// `n * S` for the layers' scratch (`S`, the largest `Layer::SCRATCH`). One
 /// sample gets them on the stack (no allocation, bounded stack, also
 /// without `std`); a batch gets buffers kept per thread and nesting depth,
 /// allocated once and reused. Their content on entry is unspecified.
@@ -432,25 +433,28 @@ thread_local! {
 ///
 /// Without the `std` feature, for a batch of more than one sample (only
 /// `predict_one` infers there).
-pub fn with_buffers<const W: usize, R>(n: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+pub fn with_buffers<const W: usize, const S: usize, R>(
+    n: usize,
+    f: impl FnOnce(&mut [f32], &mut [f32], &mut [f32]) -> R,
+) -> R {
     if n <= 1 {
-        let (mut a, mut b) = ([0.0f32; W], [0.0f32; W]);
-        return f(&mut a[..n * W], &mut b[..n * W]);
+        let (mut a, mut b, mut s) = ([0.0f32; W], [0.0f32; W], [0.0f32; S]);
+        return f(&mut a[..n * W], &mut b[..n * W], &mut s[..n * S]);
     }
-    batch_buffers(n * W, f)
+    batch_buffers([n * W, n * W, n * S], f)
 }
 
 #[cfg(feature = "std")]
-fn batch_buffers<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
-    /// Puts the pair back and the depth down, also when `f` panics.
+fn batch_buffers<R>(lens: [usize; 3], f: impl FnOnce(&mut [f32], &mut [f32], &mut [f32]) -> R) -> R {
+    /// Puts the buffers back and the depth down, also when `f` panics.
     struct Restore {
         depth: usize,
-        pair: (Vec<f32>, Vec<f32>),
+        bufs: [Vec<f32>; 3],
     }
     impl Drop for Restore {
         fn drop(&mut self) {
-            let pair = core::mem::take(&mut self.pair);
-            let _ = INFER_BUFFERS.try_with(|c| c.borrow_mut()[self.depth] = pair);
+            let bufs = core::mem::take(&mut self.bufs);
+            let _ = INFER_BUFFERS.try_with(|c| c.borrow_mut()[self.depth] = bufs);
             let _ = INFER_DEPTH.try_with(|d| d.set(self.depth));
         }
     }
@@ -462,17 +466,18 @@ fn batch_buffers<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> 
         }
         core::mem::take(&mut all[depth])
     });
-    let mut guard = Restore { depth, pair };
-    let (a, b) = &mut guard.pair;
-    if a.len() < len {
-        a.resize(len, 0.0);
-        b.resize(len, 0.0);
+    let mut guard = Restore { depth, bufs: pair };
+    for (buf, &len) in guard.bufs.iter_mut().zip(&lens) {
+        if buf.len() < len {
+            buf.resize(len, 0.0);
+        }
     }
-    f(&mut a[..len], &mut b[..len])
+    let [a, b, s] = &mut guard.bufs;
+    f(&mut a[..lens[0]], &mut b[..lens[1]], &mut s[..lens[2]])
 }
 
 #[cfg(not(feature = "std"))]
-fn batch_buffers<R>(_: usize, _: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+fn batch_buffers<R>(_: [usize; 3], _: impl FnOnce(&mut [f32], &mut [f32], &mut [f32]) -> R) -> R {
     panic!("batched inference needs nn's `std` feature; without it only `predict_one` infers")
 }
 

@@ -76,43 +76,43 @@ const _: () = {
     pub struct __SeedMlpWorkspace {
         state_batch_normalization: <::nn::layers::BatchNorm<
             { 784 },
-        > as ::nn::layers::Layer>::State,
+        > as ::nn::layers::Train>::State,
         out_batch_normalization: ::std::vec::Vec<f32>,
         state_dense: <::nn::layers::Dense<
             { 784 },
             { 300 },
             ::nn::activations::Linear,
-        > as ::nn::layers::Layer>::State,
+        > as ::nn::layers::Train>::State,
         out_dense: ::std::vec::Vec<f32>,
         state_activation: <::nn::layers::Activation<
             ::nn::activations::Elu,
             { 300 },
-        > as ::nn::layers::Layer>::State,
+        > as ::nn::layers::Train>::State,
         out_activation: ::std::vec::Vec<f32>,
         state_batch_normalization_1: <::nn::layers::BatchNorm<
             { 300 },
-        > as ::nn::layers::Layer>::State,
+        > as ::nn::layers::Train>::State,
         out_batch_normalization_1: ::std::vec::Vec<f32>,
         state_dense_1: <::nn::layers::Dense<
             { 300 },
             { 100 },
             ::nn::activations::Linear,
-        > as ::nn::layers::Layer>::State,
+        > as ::nn::layers::Train>::State,
         out_dense_1: ::std::vec::Vec<f32>,
         state_activation_1: <::nn::layers::Activation<
             ::nn::activations::Elu,
             { 100 },
-        > as ::nn::layers::Layer>::State,
+        > as ::nn::layers::Train>::State,
         out_activation_1: ::std::vec::Vec<f32>,
         state_batch_normalization_2: <::nn::layers::BatchNorm<
             { 100 },
-        > as ::nn::layers::Layer>::State,
+        > as ::nn::layers::Train>::State,
         out_batch_normalization_2: ::std::vec::Vec<f32>,
         state_dense_2: <::nn::layers::Dense<
             { 100 },
             { 10 },
             ::nn::activations::Softmax,
-        > as ::nn::layers::Layer>::State,
+        > as ::nn::layers::Train>::State,
         out_dense_2: ::std::vec::Vec<f32>,
         out: ::std::vec::Vec<f32>,
         grad_a: ::std::vec::Vec<f32>,
@@ -122,91 +122,99 @@ const _: () = {
     impl ::nn::layers::Layer for SeedMlp {
         const IN: usize = 784;
         const OUT: usize = 10;
-        #[::nn::__std]
-        type State = __SeedMlpWorkspace;
-        fn infer(&self, x: &[f32], y: &mut [f32]) {
+        fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
             const WIDTH: usize = ::nn::model::max_of(
                 &[784, 300, 300, 300, 100, 100, 100],
+            );
+            const SCRATCH: usize = ::nn::model::max_of(
+                &[
+                    <::nn::layers::BatchNorm<{ 784 }> as ::nn::layers::Layer>::SCRATCH,
+                    <::nn::layers::Dense<
+                        { 784 },
+                        { 300 },
+                        ::nn::activations::Linear,
+                    > as ::nn::layers::Layer>::SCRATCH,
+                    <::nn::layers::Activation<
+                        ::nn::activations::Elu,
+                        { 300 },
+                    > as ::nn::layers::Layer>::SCRATCH,
+                    <::nn::layers::BatchNorm<{ 300 }> as ::nn::layers::Layer>::SCRATCH,
+                    <::nn::layers::Dense<
+                        { 300 },
+                        { 100 },
+                        ::nn::activations::Linear,
+                    > as ::nn::layers::Layer>::SCRATCH,
+                    <::nn::layers::Activation<
+                        ::nn::activations::Elu,
+                        { 100 },
+                    > as ::nn::layers::Layer>::SCRATCH,
+                    <::nn::layers::BatchNorm<{ 100 }> as ::nn::layers::Layer>::SCRATCH,
+                    <::nn::layers::Dense<
+                        { 100 },
+                        { 10 },
+                        ::nn::activations::Softmax,
+                    > as ::nn::layers::Layer>::SCRATCH,
+                ],
             );
             let n = x.len() / <Self as ::nn::layers::Layer>::IN;
             ::nn::model::with_buffers::<
                 WIDTH,
+                SCRATCH,
                 _,
             >(
                 n,
-                |a, b| {
-                    let _ = &b;
+                |a, b, s| {
+                    let _ = (&a, &b);
                     ::nn::layers::Layer::infer(
                         &self.batch_normalization,
                         x,
                         &mut a[..n * 784],
+                        &mut *s,
                     );
                     ::nn::layers::Layer::infer(
                         &self.dense,
                         &a[..n * 784],
                         &mut b[..n * 300],
+                        &mut *s,
                     );
                     ::nn::layers::Layer::infer(
                         &self.activation,
                         &b[..n * 300],
                         &mut a[..n * 300],
+                        &mut *s,
                     );
                     ::nn::layers::Layer::infer(
                         &self.batch_normalization_1,
                         &a[..n * 300],
                         &mut b[..n * 300],
+                        &mut *s,
                     );
                     ::nn::layers::Layer::infer(
                         &self.dense_1,
                         &b[..n * 300],
                         &mut a[..n * 100],
+                        &mut *s,
                     );
                     ::nn::layers::Layer::infer(
                         &self.activation_1,
                         &a[..n * 100],
                         &mut b[..n * 100],
+                        &mut *s,
                     );
                     ::nn::layers::Layer::infer(
                         &self.batch_normalization_2,
                         &b[..n * 100],
                         &mut a[..n * 100],
+                        &mut *s,
                     );
-                    ::nn::layers::Layer::infer(&self.dense_2, &a[..n * 100], &mut *y);
+                    ::nn::layers::Layer::infer(
+                        &self.dense_2,
+                        &a[..n * 100],
+                        &mut *y,
+                        &mut *s,
+                    );
                 },
             );
-        }
-        #[::nn::__std]
-        fn forward(
-            &mut self,
-            ws: &mut __SeedMlpWorkspace,
-            x: &[f32],
-            y: &mut [f32],
-            rng: &mut ::nn::Rng,
-        ) {
-            let out = <Self as ::nn::Model>::forward(self, ws, x, rng);
-            y.copy_from_slice(out);
-        }
-        #[::nn::__std]
-        fn backward(
-            &mut self,
-            ws: &mut __SeedMlpWorkspace,
-            x: &[f32],
-            _: &[f32],
-            dy: &[f32],
-            dx: ::core::option::Option<&mut [f32]>,
-        ) {
-            <Self as ::nn::Model>::backward_to(self, ws, x, dy, false, dx);
-        }
-        #[::nn::__std]
-        fn backward_logits(
-            &mut self,
-            ws: &mut __SeedMlpWorkspace,
-            x: &[f32],
-            _: &[f32],
-            dz: &[f32],
-            dx: ::core::option::Option<&mut [f32]>,
-        ) {
-            <Self as ::nn::Model>::backward_to(self, ws, x, dz, true, dx);
         }
         fn visit(&self, f: &mut dyn FnMut(&'static str, &::nn::Param)) {
             let _ = &f;
@@ -346,7 +354,41 @@ const _: () = {
                 ),
             );
         }
-        #[::nn::__std]
+    }
+    #[::nn::__std]
+    #[automatically_derived]
+    impl ::nn::layers::Train for SeedMlp {
+        type State = __SeedMlpWorkspace;
+        fn forward(
+            &mut self,
+            ws: &mut __SeedMlpWorkspace,
+            x: &[f32],
+            y: &mut [f32],
+            rng: &mut ::nn::Rng,
+        ) {
+            let out = <Self as ::nn::Model>::forward(self, ws, x, rng);
+            y.copy_from_slice(out);
+        }
+        fn backward(
+            &mut self,
+            ws: &mut __SeedMlpWorkspace,
+            x: &[f32],
+            _: &[f32],
+            dy: &[f32],
+            dx: ::core::option::Option<&mut [f32]>,
+        ) {
+            <Self as ::nn::Model>::backward_to(self, ws, x, dy, false, dx);
+        }
+        fn backward_logits(
+            &mut self,
+            ws: &mut __SeedMlpWorkspace,
+            x: &[f32],
+            _: &[f32],
+            dz: &[f32],
+            dx: ::core::option::Option<&mut [f32]>,
+        ) {
+            <Self as ::nn::Model>::backward_to(self, ws, x, dz, true, dx);
+        }
         fn visit_grads(
             &mut self,
             ws: &mut __SeedMlpWorkspace,
@@ -366,7 +408,7 @@ const _: () = {
         const SOFTMAX_OUTPUT: bool = true;
         type Workspace = __SeedMlpWorkspace;
         fn infer(&self, x: &[f32], y: &mut [f32]) {
-            ::nn::layers::Layer::infer(self, x, y);
+            ::nn::layers::Layer::infer(self, x, y, &mut []);
         }
         fn forward<'w>(
             &mut self,
@@ -376,56 +418,56 @@ const _: () = {
         ) -> &'w [f32] {
             let n = x.len() / <Self as ::nn::Model>::IN;
             let _ = (n, &rng);
-            ::nn::layers::Layer::forward(
+            ::nn::layers::Train::forward(
                 &mut self.batch_normalization,
                 &mut ws.state_batch_normalization,
                 x,
                 ::nn::layers::scratch(&mut ws.out_batch_normalization, n * 784),
                 rng,
             );
-            ::nn::layers::Layer::forward(
+            ::nn::layers::Train::forward(
                 &mut self.dense,
                 &mut ws.state_dense,
                 &ws.out_batch_normalization[..n * 784],
                 ::nn::layers::scratch(&mut ws.out_dense, n * 300),
                 rng,
             );
-            ::nn::layers::Layer::forward(
+            ::nn::layers::Train::forward(
                 &mut self.activation,
                 &mut ws.state_activation,
                 &ws.out_dense[..n * 300],
                 ::nn::layers::scratch(&mut ws.out_activation, n * 300),
                 rng,
             );
-            ::nn::layers::Layer::forward(
+            ::nn::layers::Train::forward(
                 &mut self.batch_normalization_1,
                 &mut ws.state_batch_normalization_1,
                 &ws.out_activation[..n * 300],
                 ::nn::layers::scratch(&mut ws.out_batch_normalization_1, n * 300),
                 rng,
             );
-            ::nn::layers::Layer::forward(
+            ::nn::layers::Train::forward(
                 &mut self.dense_1,
                 &mut ws.state_dense_1,
                 &ws.out_batch_normalization_1[..n * 300],
                 ::nn::layers::scratch(&mut ws.out_dense_1, n * 100),
                 rng,
             );
-            ::nn::layers::Layer::forward(
+            ::nn::layers::Train::forward(
                 &mut self.activation_1,
                 &mut ws.state_activation_1,
                 &ws.out_dense_1[..n * 100],
                 ::nn::layers::scratch(&mut ws.out_activation_1, n * 100),
                 rng,
             );
-            ::nn::layers::Layer::forward(
+            ::nn::layers::Train::forward(
                 &mut self.batch_normalization_2,
                 &mut ws.state_batch_normalization_2,
                 &ws.out_activation_1[..n * 100],
                 ::nn::layers::scratch(&mut ws.out_batch_normalization_2, n * 100),
                 rng,
             );
-            ::nn::layers::Layer::forward(
+            ::nn::layers::Train::forward(
                 &mut self.dense_2,
                 &mut ws.state_dense_2,
                 &ws.out_batch_normalization_2[..n * 100],
@@ -445,7 +487,7 @@ const _: () = {
             let n = x.len() / <Self as ::nn::Model>::IN;
             let _ = (n, logits, dy);
             if logits {
-                ::nn::layers::Layer::backward_logits(
+                ::nn::layers::Train::backward_logits(
                     &mut self.dense_2,
                     &mut ws.state_dense_2,
                     &ws.out_batch_normalization_2[..n * 100],
@@ -456,7 +498,7 @@ const _: () = {
                     ),
                 );
             } else {
-                ::nn::layers::Layer::backward(
+                ::nn::layers::Train::backward(
                     &mut self.dense_2,
                     &mut ws.state_dense_2,
                     &ws.out_batch_normalization_2[..n * 100],
@@ -467,7 +509,7 @@ const _: () = {
                     ),
                 );
             }
-            ::nn::layers::Layer::backward(
+            ::nn::layers::Train::backward(
                 &mut self.batch_normalization_2,
                 &mut ws.state_batch_normalization_2,
                 &ws.out_activation_1[..n * 100],
@@ -477,7 +519,7 @@ const _: () = {
                     ::nn::layers::scratch(&mut ws.grad_b, n * 100),
                 ),
             );
-            ::nn::layers::Layer::backward(
+            ::nn::layers::Train::backward(
                 &mut self.activation_1,
                 &mut ws.state_activation_1,
                 &ws.out_dense_1[..n * 100],
@@ -487,7 +529,7 @@ const _: () = {
                     ::nn::layers::scratch(&mut ws.grad_a, n * 100),
                 ),
             );
-            ::nn::layers::Layer::backward(
+            ::nn::layers::Train::backward(
                 &mut self.dense_1,
                 &mut ws.state_dense_1,
                 &ws.out_batch_normalization_1[..n * 300],
@@ -497,7 +539,7 @@ const _: () = {
                     ::nn::layers::scratch(&mut ws.grad_b, n * 300),
                 ),
             );
-            ::nn::layers::Layer::backward(
+            ::nn::layers::Train::backward(
                 &mut self.batch_normalization_1,
                 &mut ws.state_batch_normalization_1,
                 &ws.out_activation[..n * 300],
@@ -507,7 +549,7 @@ const _: () = {
                     ::nn::layers::scratch(&mut ws.grad_a, n * 300),
                 ),
             );
-            ::nn::layers::Layer::backward(
+            ::nn::layers::Train::backward(
                 &mut self.activation,
                 &mut ws.state_activation,
                 &ws.out_dense[..n * 300],
@@ -517,7 +559,7 @@ const _: () = {
                     ::nn::layers::scratch(&mut ws.grad_b, n * 300),
                 ),
             );
-            ::nn::layers::Layer::backward(
+            ::nn::layers::Train::backward(
                 &mut self.dense,
                 &mut ws.state_dense,
                 &ws.out_batch_normalization[..n * 784],
@@ -527,7 +569,7 @@ const _: () = {
                     ::nn::layers::scratch(&mut ws.grad_a, n * 784),
                 ),
             );
-            ::nn::layers::Layer::backward(
+            ::nn::layers::Train::backward(
                 &mut self.batch_normalization,
                 &mut ws.state_batch_normalization,
                 x,
@@ -542,38 +584,38 @@ const _: () = {
             f: &mut dyn FnMut(&mut ::nn::Param, &mut [f32]),
         ) {
             let _ = (&ws, &f);
-            ::nn::layers::Layer::visit_grads(
+            ::nn::layers::Train::visit_grads(
                 &mut self.batch_normalization,
                 &mut ws.state_batch_normalization,
                 f,
             );
-            ::nn::layers::Layer::visit_grads(&mut self.dense, &mut ws.state_dense, f);
-            ::nn::layers::Layer::visit_grads(
+            ::nn::layers::Train::visit_grads(&mut self.dense, &mut ws.state_dense, f);
+            ::nn::layers::Train::visit_grads(
                 &mut self.activation,
                 &mut ws.state_activation,
                 f,
             );
-            ::nn::layers::Layer::visit_grads(
+            ::nn::layers::Train::visit_grads(
                 &mut self.batch_normalization_1,
                 &mut ws.state_batch_normalization_1,
                 f,
             );
-            ::nn::layers::Layer::visit_grads(
+            ::nn::layers::Train::visit_grads(
                 &mut self.dense_1,
                 &mut ws.state_dense_1,
                 f,
             );
-            ::nn::layers::Layer::visit_grads(
+            ::nn::layers::Train::visit_grads(
                 &mut self.activation_1,
                 &mut ws.state_activation_1,
                 f,
             );
-            ::nn::layers::Layer::visit_grads(
+            ::nn::layers::Train::visit_grads(
                 &mut self.batch_normalization_2,
                 &mut ws.state_batch_normalization_2,
                 f,
             );
-            ::nn::layers::Layer::visit_grads(
+            ::nn::layers::Train::visit_grads(
                 &mut self.dense_2,
                 &mut ws.state_dense_2,
                 f,
@@ -876,7 +918,7 @@ impl SeedMlp {
     pub fn predict_one(&self, x: &[[f32; 28]; 28]) -> [f32; 10] {
         let x: &[f32] = x.as_flattened();
         let mut y: [f32; 10] = [0.0f32; 10];
-        ::nn::layers::Layer::infer(self, x, &mut y);
+        ::nn::layers::Layer::infer(self, x, &mut y, &mut []);
         y
     }
     /// One training step on a batch (the batch first, then `INPUT_SHAPE`):

@@ -14,12 +14,16 @@ pub fn infer(gens: &[Gen]) -> TokenStream {
     let steps: Vec<&Gen> = gens.iter().filter(|g| !g.infer_identity).collect();
     if steps.is_empty() {
         return quote! {
-            fn infer(&self, x: &[f32], y: &mut [f32]) {
+            fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
                 y.copy_from_slice(x);
             }
         };
     }
     let widths: Vec<&TokenStream> = steps[..steps.len() - 1].iter().map(|g| &g.width_out).collect();
+    let scratches = steps.iter().map(|g| {
+        let ty = &g.ty;
+        quote!(<#ty as ::nn::layers::Layer>::SCRATCH)
+    });
     let last = steps.len() - 1;
     let calls = steps.iter().enumerate().map(|(i, g)| {
         let f = &g.field;
@@ -36,23 +40,19 @@ pub fn infer(gens: &[Gen]) -> TokenStream {
             let b = if i % 2 == 0 { quote!(a) } else { quote!(b) };
             quote!(&mut #b[..n * #w_out])
         };
-        quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst);)
+        quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst, &mut *s);)
     });
-    // Two buffers, a and b, in turn, reused across calls (per thread).
-    let body = match widths.len() {
-        0 => quote!(#(#calls)*),
-        _ => quote! {
+    // Two buffers, a and b, in turn, and the layers' scratch s: on the stack
+    // for one sample, else kept per thread and reused.
+    quote! {
+        fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
             const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
+            const SCRATCH: usize = ::nn::model::max_of(&[#(#scratches),*]);
             let n = x.len() / <Self as ::nn::layers::Layer>::IN;
-            ::nn::model::with_buffers::<WIDTH, _>(n, |a, b| {
-                let _ = &b;
+            ::nn::model::with_buffers::<WIDTH, SCRATCH, _>(n, |a, b, s| {
+                let _ = (&a, &b);
                 #(#calls)*
             });
-        },
-    };
-    quote! {
-        fn infer(&self, x: &[f32], y: &mut [f32]) {
-            #body
         }
     }
 }
@@ -133,7 +133,7 @@ pub fn inherent(model: &Model) -> TokenStream {
         pub fn predict_one(&self, x: &#in_ty) -> #out_ty {
             let x: &[f32] = #x_flat;
             let mut y: #out_ty = #zero_out;
-            ::nn::layers::Layer::infer(self, x, #y_flat);
+            ::nn::layers::Layer::infer(self, x, #y_flat, &mut []);
             y
         }
     }

@@ -151,7 +151,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
                 type Workspace = #ws_ident;
 
                 fn infer(&self, x: &[f32], y: &mut [f32]) {
-                    ::nn::layers::Layer::infer(self, x, y);
+                    ::nn::layers::Layer::infer(self, x, y, &mut []);
                 }
 
                 #train

@@ -1,5 +1,5 @@
 //! What makes every model usable as a layer of another (Keras's
-//! `Sequential([encoder, Dense(10)])`): `impl nn::layers::Layer` for the
+//! `Sequential([encoder, Dense(10)])`): `impl nn::layers::{Layer, Train}` for the
 //! struct, its hidden constructors (`__nn_init` drawing from the outer
 //! model's generator, `const fn __nn_from_params` over given tensors), a
 //! `Clone` for transfer learning, and the describing macro through which an
@@ -36,26 +36,8 @@ pub fn layer_impl(ident: &Ident, model: &Model, gens: &[Gen], infer: &TokenStrea
         impl ::nn::layers::Layer for #ident {
             const IN: usize = #in_n;
             const OUT: usize = #out_n;
-            #[::nn::__std]
-            type State = #ws;
 
             #infer
-
-            #[::nn::__std]
-            fn forward(&mut self, ws: &mut #ws, x: &[f32], y: &mut [f32], rng: &mut ::nn::Rng) {
-                let out = <Self as ::nn::Model>::forward(self, ws, x, rng);
-                y.copy_from_slice(out);
-            }
-
-            #[::nn::__std]
-            fn backward(&mut self, ws: &mut #ws, x: &[f32], _: &[f32], dy: &[f32], dx: ::core::option::Option<&mut [f32]>) {
-                <Self as ::nn::Model>::backward_to(self, ws, x, dy, false, dx);
-            }
-
-            #[::nn::__std]
-            fn backward_logits(&mut self, ws: &mut #ws, x: &[f32], _: &[f32], dz: &[f32], dx: ::core::option::Option<&mut [f32]>) {
-                <Self as ::nn::Model>::backward_to(self, ws, x, dz, true, dx);
-            }
 
             fn visit(&self, f: &mut dyn FnMut(&'static str, &::nn::Param)) {
                 let _ = &f;
@@ -66,8 +48,26 @@ pub fn layer_impl(ident: &Ident, model: &Model, gens: &[Gen], infer: &TokenStrea
                 let _ = &f;
                 #(#visits_mut)*
             }
+        }
 
-            #[::nn::__std]
+        #[::nn::__std]
+        #[automatically_derived]
+        impl ::nn::layers::Train for #ident {
+            type State = #ws;
+
+            fn forward(&mut self, ws: &mut #ws, x: &[f32], y: &mut [f32], rng: &mut ::nn::Rng) {
+                let out = <Self as ::nn::Model>::forward(self, ws, x, rng);
+                y.copy_from_slice(out);
+            }
+
+            fn backward(&mut self, ws: &mut #ws, x: &[f32], _: &[f32], dy: &[f32], dx: ::core::option::Option<&mut [f32]>) {
+                <Self as ::nn::Model>::backward_to(self, ws, x, dy, false, dx);
+            }
+
+            fn backward_logits(&mut self, ws: &mut #ws, x: &[f32], _: &[f32], dz: &[f32], dx: ::core::option::Option<&mut [f32]>) {
+                <Self as ::nn::Model>::backward_to(self, ws, x, dz, true, dx);
+            }
+
             fn visit_grads(&mut self, ws: &mut #ws, f: &mut dyn FnMut(&mut ::nn::Param, &mut [f32])) {
                 <Self as ::nn::Model>::visit_grads(self, ws, f);
             }

@@ -19,7 +19,7 @@ pub fn workspace(gens: &[Gen], name: &proc_macro2::Ident) -> TokenStream {
     let steps = gens.iter().filter(|g| !g.train_identity);
     let fields = steps.map(|g| {
         let (s, o, ty) = (state(g), output(g), &g.ty);
-        quote!(#s: <#ty as ::nn::layers::Layer>::State, #o: ::std::vec::Vec<f32>,)
+        quote!(#s: <#ty as ::nn::layers::Train>::State, #o: ::std::vec::Vec<f32>,)
     });
     quote! {
         #[::nn::__std]
@@ -46,7 +46,7 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
     for g in &steps {
         let (f, s, o, w) = (&g.field, state(g), output(g), &g.width_out);
         fwd.push(quote! {
-            ::nn::layers::Layer::forward(&mut self.#f, &mut ws.#s, #prev, #scratch(&mut ws.#o, n * #w), rng);
+            ::nn::layers::Train::forward(&mut self.#f, &mut ws.#s, #prev, #scratch(&mut ws.#o, n * #w), rng);
         });
         prev = quote!(&ws.#o[..n * #w]);
     }
@@ -78,7 +78,7 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
         let dy = if i + 1 == steps.len() { quote!(dy) } else { quote!(&ws.#gin[..n * #w]) };
         let dx =
             if i == 0 { quote!(dx) } else { quote!(::core::option::Option::Some(#scratch(&mut ws.#gout, n * #win))) };
-        let call = |method: TokenStream| quote!(::nn::layers::Layer::#method(&mut self.#f, &mut ws.#s, #input, &ws.#o[..n * #w], #dy, #dx));
+        let call = |method: TokenStream| quote!(::nn::layers::Train::#method(&mut self.#f, &mut ws.#s, #input, &ws.#o[..n * #w], #dy, #dx));
         if i + 1 == steps.len() {
             let (plain, logits) = (call(quote!(backward)), call(quote!(backward_logits)));
             bwd.push(quote! {
@@ -99,7 +99,7 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
     });
     let grads = steps.iter().map(|g| {
         let (f, s) = (&g.field, state(g));
-        quote!(::nn::layers::Layer::visit_grads(&mut self.#f, &mut ws.#s, f);)
+        quote!(::nn::layers::Train::visit_grads(&mut self.#f, &mut ws.#s, f);)
     });
 
     quote! {

@@ -9,6 +9,8 @@ use rand::Rng as _;
 use super::scratch;
 use super::Layer;
 #[cfg(feature = "std")]
+use super::Train;
+#[cfg(feature = "std")]
 use crate::kernels::activation::{SELU_ALPHA, SELU_SCALE};
 #[cfg(feature = "std")]
 use crate::Rng;
@@ -46,14 +48,16 @@ impl<const N: usize> AlphaDropout<N> {
 impl<const N: usize> Layer for AlphaDropout<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    #[cfg(feature = "std")]
-    type State = ();
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         y.copy_from_slice(x);
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const N: usize> Train for AlphaDropout<N> {
+    type State = ();
+
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let (alpha_p, a, b) = self.affine();
         let keep = 1.0 - self.rate;
@@ -65,7 +69,6 @@ impl<const N: usize> Layer for AlphaDropout<N> {
         }
     }
 
-    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {

@@ -8,6 +8,8 @@
 
 use super::Layer;
 #[cfg(feature = "std")]
+use super::Train;
+#[cfg(feature = "std")]
 use super::{rows, scratch};
 use crate::kernels::simd::dispatch;
 #[cfg(not(feature = "std"))]
@@ -80,10 +82,8 @@ fn normalize(x: &[f32], y: &mut [f32], a: &[f32], b: &[f32], width: usize) {
 impl<const F: usize> Layer for BatchNorm<F> {
     const IN: usize = F;
     const OUT: usize = F;
-    #[cfg(feature = "std")]
-    type State = BatchNormState;
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         let (g, b, m, v) = (&*self.gamma, &*self.beta, &*self.moving_mean, &*self.moving_variance);
         let eps = self.epsilon;
         // As tf.nn.batch_normalization: x * (gamma / sqrt(var + eps)) + (beta - mean * that),
@@ -112,7 +112,25 @@ impl<const F: usize> Layer for BatchNorm<F> {
         });
     }
 
-    #[cfg(feature = "std")]
+    fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
+        f("gamma", &self.gamma);
+        f("beta", &self.beta);
+        f("moving_mean", &self.moving_mean);
+        f("moving_variance", &self.moving_variance);
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
+        f("gamma", &mut self.gamma);
+        f("beta", &mut self.beta);
+        f("moving_mean", &mut self.moving_mean);
+        f("moving_variance", &mut self.moving_variance);
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const F: usize> Train for BatchNorm<F> {
+    type State = BatchNormState;
+
     fn forward(&mut self, st: &mut BatchNormState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         let n = rows(x.len(), F);
         let mom = self.momentum;
@@ -156,7 +174,6 @@ impl<const F: usize> Layer for BatchNorm<F> {
         });
     }
 
-    #[cfg(feature = "std")]
     fn backward(&mut self, st: &mut BatchNormState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         let n = rows(x.len(), F);
         let (mean, inv, a) = (&st.mean[..F], &st.inv_std[..F], &st.scale[..F]);
@@ -190,21 +207,6 @@ impl<const F: usize> Layer for BatchNorm<F> {
         });
     }
 
-    fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
-        f("gamma", &self.gamma);
-        f("beta", &self.beta);
-        f("moving_mean", &self.moving_mean);
-        f("moving_variance", &self.moving_variance);
-    }
-
-    fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
-        f("gamma", &mut self.gamma);
-        f("beta", &mut self.beta);
-        f("moving_mean", &mut self.moving_mean);
-        f("moving_variance", &mut self.moving_variance);
-    }
-
-    #[cfg(feature = "std")]
     fn visit_grads(&mut self, st: &mut BatchNormState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         f(&mut self.gamma, &mut st.dgamma[..F]);
         f(&mut self.beta, &mut st.dbeta[..F]);

@@ -4,7 +4,7 @@
 //! use nn_runtime::{init::Initializer, kernels::activation::Relu, layers::{Dense, Layer}, rng};
 //! let d = Dense::<3, 2, Relu>::new(&Initializer::glorot_uniform(), Some(&Initializer::Zeros), &mut rng::seeded(0));
 //! let mut y = [0.0; 2];
-//! d.infer(&[1.0, 2.0, 3.0], &mut y);
+//! d.infer(&[1.0, 2.0, 3.0], &mut y, &mut []);
 //! assert!(y.iter().all(|v| *v >= 0.0));
 //! ```
 
@@ -12,6 +12,8 @@ use core::marker::PhantomData;
 
 #[cfg(feature = "std")]
 use super::scratch;
+#[cfg(feature = "std")]
+use super::Train;
 use super::{rows, Layer};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
@@ -144,42 +146,10 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
 impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
     const IN: usize = I;
     const OUT: usize = O;
-    #[cfg(feature = "std")]
-    type State = DenseState;
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         self.affine(x, y);
         A::apply(y, O);
-    }
-
-    #[cfg(feature = "std")]
-    fn forward(&mut self, st: &mut DenseState, x: &[f32], y: &mut [f32], _: &mut Rng) {
-        if A::LINEAR {
-            // y is the pre-activation: nothing to keep.
-            self.affine(x, y);
-        } else {
-            // Keep the pre-activation for the backward pass; the activation reads it once.
-            let z = scratch(&mut st.z, y.len());
-            self.affine(x, z);
-            A::apply_to(z, y, O);
-        }
-    }
-
-    #[cfg(feature = "std")]
-    fn backward(&mut self, st: &mut DenseState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        if A::LINEAR {
-            self.backward_affine(st, x, dy, dx);
-        } else {
-            let mut dz = core::mem::take(&mut st.dz);
-            A::backward(&st.z[..dy.len()], y, dy, scratch(&mut dz, dy.len()), O);
-            self.backward_affine(st, x, &dz, dx);
-            st.dz = dz;
-        }
-    }
-
-    #[cfg(feature = "std")]
-    fn backward_logits(&mut self, st: &mut DenseState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
-        self.backward_affine(st, x, dz, dx);
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
@@ -195,8 +165,39 @@ impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
             f("bias", b);
         }
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const I: usize, const O: usize, A: ActivationFn> Train for Dense<I, O, A> {
+    type State = DenseState;
+
+    fn forward(&mut self, st: &mut DenseState, x: &[f32], y: &mut [f32], _: &mut Rng) {
+        if A::LINEAR {
+            // y is the pre-activation: nothing to keep.
+            self.affine(x, y);
+        } else {
+            // Keep the pre-activation for the backward pass; the activation reads it once.
+            let z = scratch(&mut st.z, y.len());
+            self.affine(x, z);
+            A::apply_to(z, y, O);
+        }
+    }
+
+    fn backward(&mut self, st: &mut DenseState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
+        if A::LINEAR {
+            self.backward_affine(st, x, dy, dx);
+        } else {
+            let mut dz = core::mem::take(&mut st.dz);
+            A::backward(&st.z[..dy.len()], y, dy, scratch(&mut dz, dy.len()), O);
+            self.backward_affine(st, x, &dz, dx);
+            st.dz = dz;
+        }
+    }
+
+    fn backward_logits(&mut self, st: &mut DenseState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
+        self.backward_affine(st, x, dz, dx);
+    }
+
     fn visit_grads(&mut self, st: &mut DenseState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         f(&mut self.kernel, &mut st.dkernel[..I * O]);
         if let Some(b) = &mut self.bias {

@@ -8,6 +8,8 @@ use rand::Rng as _;
 use super::scratch;
 use super::Layer;
 #[cfg(feature = "std")]
+use super::Train;
+#[cfg(feature = "std")]
 use crate::Rng;
 
 /// Inverted dropout over `N` values per sample.
@@ -33,14 +35,16 @@ impl<const N: usize> Dropout<N> {
 impl<const N: usize> Layer for Dropout<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    #[cfg(feature = "std")]
-    type State = ();
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         y.copy_from_slice(x);
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const N: usize> Train for Dropout<N> {
+    type State = ();
+
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let keep = 1.0 - self.rate;
         let scale = 1.0 / keep;
@@ -51,7 +55,6 @@ impl<const N: usize> Layer for Dropout<N> {
         }
     }
 
-    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {

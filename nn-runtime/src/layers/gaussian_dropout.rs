@@ -7,6 +7,8 @@ use rand_distr::{Distribution as _, StandardNormal};
 #[cfg(feature = "std")]
 use super::scratch;
 use super::Layer;
+#[cfg(feature = "std")]
+use super::Train;
 #[cfg(not(feature = "std"))]
 use crate::kernels::CoreMath as _;
 #[cfg(feature = "std")]
@@ -34,15 +36,17 @@ impl<const N: usize> GaussianDropout<N> {
 impl<const N: usize> Layer for GaussianDropout<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    /// The noise of the last training pass, for the backward pass.
-    #[cfg(feature = "std")]
-    type State = Vec<f32>;
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         y.copy_from_slice(x);
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const N: usize> Train for GaussianDropout<N> {
+    /// The noise of the last training pass, for the backward pass.
+    type State = Vec<f32>;
+
     fn forward(&mut self, noise: &mut Vec<f32>, x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let noise = scratch(noise, x.len());
         // Keras draws noise only when `rate > 0`.
@@ -60,7 +64,6 @@ impl<const N: usize> Layer for GaussianDropout<N> {
         }
     }
 
-    #[cfg(feature = "std")]
     fn backward(&mut self, noise: &mut Vec<f32>, _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(noise.iter()) {

@@ -6,6 +6,8 @@ use rand_distr::{Distribution as _, StandardNormal};
 
 use super::Layer;
 #[cfg(feature = "std")]
+use super::Train;
+#[cfg(feature = "std")]
 use crate::Rng;
 
 /// Additive Gaussian noise over `N` values per sample.
@@ -25,14 +27,16 @@ impl<const N: usize> GaussianNoise<N> {
 impl<const N: usize> Layer for GaussianNoise<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    #[cfg(feature = "std")]
-    type State = ();
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         y.copy_from_slice(x);
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const N: usize> Train for GaussianNoise<N> {
+    type State = ();
+
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         // Keras adds noise only when `stddev > 0`.
         if self.stddev > 0.0 {
@@ -45,7 +49,6 @@ impl<const N: usize> Layer for GaussianNoise<N> {
         }
     }
 
-    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             dx.copy_from_slice(dy);

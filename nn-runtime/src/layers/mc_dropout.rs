@@ -24,6 +24,8 @@ use rand::Rng as _;
 #[cfg(feature = "std")]
 use super::scratch;
 use super::Layer;
+#[cfg(feature = "std")]
+use super::Train;
 use crate::kernels::activation::{SELU_ALPHA, SELU_SCALE};
 #[cfg(feature = "std")]
 use crate::Rng;
@@ -120,10 +122,8 @@ impl<const N: usize> McDropout<N> {
 impl<const N: usize> Layer for McDropout<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    #[cfg(feature = "std")]
-    type State = ();
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         let key = self.stream.next_key();
         let keep = 1.0 - self.rate;
         let scale = 1.0 / keep;
@@ -131,8 +131,12 @@ impl<const N: usize> Layer for McDropout<N> {
             *y = if uniform(key, i) < keep { x * scale } else { 0.0 };
         }
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const N: usize> Train for McDropout<N> {
+    type State = ();
+
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         // Keras's Dropout in training (as super::Dropout).
         let keep = 1.0 - self.rate;
@@ -144,7 +148,6 @@ impl<const N: usize> Layer for McDropout<N> {
         }
     }
 
-    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {
@@ -212,10 +215,8 @@ impl<const N: usize> McAlphaDropout<N> {
 impl<const N: usize> Layer for McAlphaDropout<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    #[cfg(feature = "std")]
-    type State = ();
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         let key = self.stream.next_key();
         let (alpha_p, a, b) = self.affine();
         let keep = 1.0 - self.rate;
@@ -223,8 +224,12 @@ impl<const N: usize> Layer for McAlphaDropout<N> {
             *y = if uniform(key, i) < keep { a * x + b } else { a * alpha_p + b };
         }
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const N: usize> Train for McAlphaDropout<N> {
+    type State = ();
+
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         // Keras's AlphaDropout in training (as super::AlphaDropout).
         let (alpha_p, a, b) = self.affine();
@@ -237,7 +242,6 @@ impl<const N: usize> Layer for McAlphaDropout<N> {
         }
     }
 
-    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {

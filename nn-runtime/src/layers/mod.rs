@@ -45,42 +45,20 @@ use crate::Param;
 #[cfg(feature = "std")]
 use crate::Rng;
 
-/// What the generated forward and backward passes call on each layer.
-///
-/// Without the `std` feature only inference is left: `IN`, `OUT`, `infer`
-/// and the weight visitors.
+/// Inference: what `predict_one` and batched inference call on each layer
+/// (also without the `std` feature, over `'static` weights).
 pub trait Layer {
     /// Floats per sample going in.
     const IN: usize;
     /// Floats per sample coming out.
     const OUT: usize;
-    /// Training-time caches and gradients; empty until the first training step.
-    #[cfg(feature = "std")]
-    type State: Default + Send;
+    /// Floats of scratch space per sample that `infer` needs (an im2col
+    /// buffer, a recurrent state), sized at compile time; most layers need none.
+    const SCRATCH: usize = 0;
 
-    /// Inference-mode forward pass over a batch.
-    fn infer(&self, x: &[f32], y: &mut [f32]);
-
-    /// Training-mode forward pass: keeps in `state` what backward needs and
-    /// updates running statistics.
-    #[cfg(feature = "std")]
-    fn forward(&mut self, state: &mut Self::State, x: &[f32], y: &mut [f32], rng: &mut Rng) {
-        let _ = (state, rng);
-        self.infer(x, y);
-    }
-
-    /// Backward pass of the last `forward`: stores the weight gradients in
-    /// `state` and, unless `dx` is `None` (first layer), the input gradient.
-    #[cfg(feature = "std")]
-    fn backward(&mut self, state: &mut Self::State, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>);
-
-    /// Backward pass of the last layer when `dz` is already the gradient with
-    /// respect to the pre-activation of its softmax (fused softmax +
-    /// cross-entropy); layers without a softmax never get it.
-    #[cfg(feature = "std")]
-    fn backward_logits(&mut self, state: &mut Self::State, x: &[f32], y: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
-        self.backward(state, x, y, dz, dx);
-    }
+    /// Inference-mode forward pass over a batch; `scratch` holds at least
+    /// `SCRATCH` floats per sample, its content on entry unspecified.
+    fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]);
 
     /// Calls `f` on each weight tensor with its Keras name, in Keras's order.
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
@@ -91,9 +69,36 @@ pub trait Layer {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
         let _ = f;
     }
+}
+
+/// Training, on top of inference: what the generated forward and backward
+/// passes call on each layer (needs the `std` feature).
+#[cfg(feature = "std")]
+pub trait Train: Layer {
+    /// Training-time caches and gradients; empty until the first training step.
+    type State: Default + Send;
+
+    /// Training-mode forward pass: keeps in `state` what backward needs and
+    /// updates running statistics. The default is `infer`, for layers that
+    /// need no scratch.
+    fn forward(&mut self, state: &mut Self::State, x: &[f32], y: &mut [f32], rng: &mut Rng) {
+        let _ = (state, rng);
+        debug_assert_eq!(Self::SCRATCH, 0, "a layer with scratch implements `forward`");
+        self.infer(x, y, &mut []);
+    }
+
+    /// Backward pass of the last `forward`: stores the weight gradients in
+    /// `state` and, unless `dx` is `None` (first layer), the input gradient.
+    fn backward(&mut self, state: &mut Self::State, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>);
+
+    /// Backward pass of the last layer when `dz` is already the gradient with
+    /// respect to the pre-activation of its softmax (fused softmax +
+    /// cross-entropy); layers without a softmax never get it.
+    fn backward_logits(&mut self, state: &mut Self::State, x: &[f32], y: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
+        self.backward(state, x, y, dz, dx);
+    }
 
     /// Calls `f` on each trainable tensor with its gradient from the last backward pass.
-    #[cfg(feature = "std")]
     fn visit_grads(&mut self, state: &mut Self::State, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         let _ = (state, f);
     }

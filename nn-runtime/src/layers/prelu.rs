@@ -4,6 +4,8 @@
 #[cfg(feature = "std")]
 use super::scratch;
 use super::Layer;
+#[cfg(feature = "std")]
+use super::Train;
 use crate::kernels::activation::leaky_relu;
 use crate::Param;
 #[cfg(feature = "std")]
@@ -34,10 +36,8 @@ impl<const N: usize> PRelu<N> {
 impl<const N: usize> Layer for PRelu<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    #[cfg(feature = "std")]
-    type State = PReluState;
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         for (yr, xr) in y.chunks_exact_mut(N).zip(x.chunks_exact(N)) {
             for ((y, &x), &a) in yr.iter_mut().zip(xr).zip(self.alpha.iter()) {
                 *y = leaky_relu(x, a);
@@ -45,12 +45,23 @@ impl<const N: usize> Layer for PRelu<N> {
         }
     }
 
-    #[cfg(feature = "std")]
-    fn forward(&mut self, _: &mut PReluState, x: &[f32], y: &mut [f32], _: &mut Rng) {
-        self.infer(x, y);
+    fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
+        f("alpha", &self.alpha);
     }
 
-    #[cfg(feature = "std")]
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
+        f("alpha", &mut self.alpha);
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const N: usize> Train for PRelu<N> {
+    type State = PReluState;
+
+    fn forward(&mut self, _: &mut PReluState, x: &[f32], y: &mut [f32], _: &mut Rng) {
+        self.infer(x, y, &mut []);
+    }
+
     fn backward(&mut self, st: &mut PReluState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         let da = scratch(&mut st.dalpha, N);
         da.fill(0.0);
@@ -68,15 +79,6 @@ impl<const N: usize> Layer for PRelu<N> {
         }
     }
 
-    fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
-        f("alpha", &self.alpha);
-    }
-
-    fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
-        f("alpha", &mut self.alpha);
-    }
-
-    #[cfg(feature = "std")]
     fn visit_grads(&mut self, st: &mut PReluState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         f(&mut self.alpha, &mut st.dalpha[..N]);
     }

@@ -4,6 +4,8 @@
 //! with a threshold and no slope Keras's `x > threshold` test maps NaN to 0).
 
 use super::Layer;
+#[cfg(feature = "std")]
+use super::Train;
 
 /// Keras's `ReLU` over `N` values per sample.
 #[derive(Debug, Clone, Copy)]
@@ -63,14 +65,16 @@ impl<const N: usize> Relu<N> {
 impl<const N: usize> Layer for Relu<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    #[cfg(feature = "std")]
-    type State = ();
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         y.iter_mut().zip(x).for_each(|(y, &x)| *y = self.eval(x).0);
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const N: usize> Train for Relu<N> {
+    type State = ();
+
     fn backward(&mut self, _: &mut (), x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &x) in dx.iter_mut().zip(dy).zip(x) {

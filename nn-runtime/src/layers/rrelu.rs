@@ -8,6 +8,8 @@ use rand::Rng as _;
 #[cfg(feature = "std")]
 use super::scratch;
 use super::Layer;
+#[cfg(feature = "std")]
+use super::Train;
 use crate::kernels::activation::leaky_relu;
 #[cfg(feature = "std")]
 use crate::Rng;
@@ -38,15 +40,17 @@ impl<const N: usize> RRelu<N> {
 impl<const N: usize> Layer for RRelu<N> {
     const IN: usize = N;
     const OUT: usize = N;
-    #[cfg(feature = "std")]
-    type State = ();
 
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
+    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         let a = (self.lower + self.upper) / 2.0;
         y.iter_mut().zip(x).for_each(|(y, &x)| *y = leaky_relu(x, a));
     }
+}
 
-    #[cfg(feature = "std")]
+#[cfg(feature = "std")]
+impl<const N: usize> Train for RRelu<N> {
+    type State = ();
+
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let (lo, hi) = (self.lower, self.upper);
         let slopes = scratch(&mut self.slopes, x.len());
@@ -56,7 +60,6 @@ impl<const N: usize> Layer for RRelu<N> {
         }
     }
 
-    #[cfg(feature = "std")]
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if let Some(dx) = dx {
             for ((dx, &dy), &s) in dx.iter_mut().zip(dy).zip(&self.slopes) {
