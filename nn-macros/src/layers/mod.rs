@@ -7,11 +7,14 @@
 //! Write two files, one here and one in the runtime, and register both:
 //!
 //! 1. `nn-runtime/src/layers/<kind>.rs`: the layer type, generic over its
-//!    compile-time sizes, implementing `nn_runtime::layers::Layer` (its
-//!    weights in Keras's order with their trainable flags, `infer`, and for
-//!    training `forward`, `backward`, `visit_grads`), a constructor for
-//!    `seeded` and a `const fn from_params` when it has weights; export it
-//!    from `nn-runtime/src/layers/mod.rs`.
+//!    compile-time sizes, implementing `nn_runtime::layers::Layer`
+//!    (inference, also without `std`: `IN`, `OUT`, the `SCRATCH` it needs,
+//!    `infer`, and its weights in Keras's order through `visit`/`visit_mut`,
+//!    statistics made with `Param::into_statistic`) and, under the `std`
+//!    feature, `nn_runtime::layers::Train` (`State`, `forward`, `backward`,
+//!    `visit_grads`); a constructor for `seeded` and a `const fn
+//!    from_params` when it has weights; export it from
+//!    `nn-runtime/src/layers/mod.rs`.
 //! 2. `nn-macros/src/layers/<kind>.rs`: a unit struct implementing [`Kind`]
 //!    (Keras's names, arguments with their defaults, auto-name, class) whose
 //!    `build` returns a [`Spec`] (shape rule and its errors, weights, the
