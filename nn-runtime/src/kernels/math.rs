@@ -9,6 +9,7 @@ pub(crate) trait CoreMath {
     fn ln_1p(self) -> f32;
     fn tanh(self) -> f32;
     fn sqrt(self) -> f32;
+    fn powf(self, n: f32) -> f32;
 }
 
 impl CoreMath for f32 {
@@ -27,5 +28,9 @@ impl CoreMath for f32 {
     #[inline]
     fn sqrt(self) -> f32 {
         libm::sqrtf(self)
+    }
+    #[inline]
+    fn powf(self, n: f32) -> f32 {
+        libm::powf(self, n)
     }
 }

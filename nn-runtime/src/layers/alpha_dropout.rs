@@ -3,15 +3,10 @@
 //! affine map restores the moments. Identity at inference.
 
 #[cfg(feature = "std")]
-use rand::Rng as _;
-
-#[cfg(feature = "std")]
-use super::scratch;
+use super::dropping::{self, Rule};
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
-#[cfg(feature = "std")]
-use crate::kernels::activation::{SELU_ALPHA, SELU_SCALE};
 #[cfg(feature = "std")]
 use crate::Rng;
 
@@ -33,16 +28,6 @@ impl<const N: usize> AlphaDropout<N> {
             mask: Vec::new(),
         }
     }
-
-    /// Keras's constants: `(alpha_p, a, b)`.
-    #[cfg(feature = "std")]
-    fn affine(&self) -> (f32, f32, f32) {
-        let alpha_p = -SELU_ALPHA * SELU_SCALE;
-        let r = self.rate;
-        let a = ((1.0 - r) * (1.0 + r * alpha_p * alpha_p)).powf(-0.5);
-        let b = -a * alpha_p * r;
-        (alpha_p, a, b)
-    }
 }
 
 impl<const N: usize> Layer for AlphaDropout<N> {
@@ -59,21 +44,10 @@ impl<const N: usize> Train for AlphaDropout<N> {
     type State = ();
 
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
-        let (alpha_p, a, b) = self.affine();
-        let keep = 1.0 - self.rate;
-        let mask = scratch(&mut self.mask, x.len());
-        for ((m, y), &x) in mask.iter_mut().zip(y.iter_mut()).zip(x) {
-            let kept = rng.random::<f32>() < keep;
-            *m = if kept { a } else { 0.0 };
-            *y = if kept { a * x + b } else { a * alpha_p + b };
-        }
+        dropping::forward(&Rule::alpha(self.rate), &mut self.mask, x, y, rng);
     }
 
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        if let Some(dx) = dx {
-            for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {
-                *dx = dy * m;
-            }
-        }
+        dropping::backward(&self.mask, dy, dx);
     }
 }

@@ -2,10 +2,7 @@
 //! and scales the rest by `1 / (1 - rate)`; identity at inference.
 
 #[cfg(feature = "std")]
-use rand::Rng as _;
-
-#[cfg(feature = "std")]
-use super::scratch;
+use super::dropping::{self, Rule};
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
@@ -46,20 +43,10 @@ impl<const N: usize> Train for Dropout<N> {
     type State = ();
 
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
-        let keep = 1.0 - self.rate;
-        let scale = 1.0 / keep;
-        let mask = scratch(&mut self.mask, x.len());
-        for ((m, y), &x) in mask.iter_mut().zip(y.iter_mut()).zip(x) {
-            *m = if rng.random::<f32>() < keep { scale } else { 0.0 };
-            *y = x * *m;
-        }
+        dropping::forward(&Rule::inverted(self.rate), &mut self.mask, x, y, rng);
     }
 
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        if let Some(dx) = dx {
-            for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {
-                *dx = dy * m;
-            }
-        }
+        dropping::backward(&self.mask, dy, dx);
     }
 }

@@ -18,15 +18,17 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use core::marker::PhantomData;
+
 #[cfg(feature = "std")]
 use rand::Rng as _;
 
 #[cfg(feature = "std")]
-use super::scratch;
+use super::dropping;
+use super::dropping::Rule;
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
-use crate::kernels::activation::{SELU_ALPHA, SELU_SCALE};
 #[cfg(feature = "std")]
 use crate::Rng;
 
@@ -77,25 +79,59 @@ fn uniform(key: u64, i: usize) -> f32 {
     (mix(key ^ (i as u64).wrapping_mul(0xd1b5_4a32_d192_ed03)) >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
 }
 
-/// Dropout that stays on at inference, over `N` values per sample.
+/// Which dropout an MC layer is: its formula for a given rate.
+pub trait DropKind {
+    /// Keras's formula at `rate`.
+    fn rule(rate: f32) -> Rule;
+}
+
+/// Keras's `Dropout` formula (for [`McDropout`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Inverted;
+
+/// Keras's `AlphaDropout` formula (for [`McAlphaDropout`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Alpha;
+
+impl DropKind for Inverted {
+    fn rule(rate: f32) -> Rule {
+        Rule::inverted(rate)
+    }
+}
+
+impl DropKind for Alpha {
+    fn rule(rate: f32) -> Rule {
+        Rule::alpha(rate)
+    }
+}
+
+/// Dropout of kind `K` that stays on at inference, over `N` values per sample.
 #[derive(Debug, Clone)]
-pub struct McDropout<const N: usize> {
+pub struct Mc<K, const N: usize> {
     /// Probability of dropping a value, in `[0, 1)`.
     pub rate: f32,
     stream: Stream,
     #[cfg(feature = "std")]
     mask: Vec<f32>,
+    kind: PhantomData<K>,
 }
 
-impl<const N: usize> McDropout<N> {
+/// The book's `MCDropout`: Keras's `Dropout`, also at inference.
+pub type McDropout<const N: usize> = Mc<Inverted, N>;
+
+/// `MCAlphaDropout`: Keras's `AlphaDropout`, also at inference.
+pub type McAlphaDropout<const N: usize> = Mc<Alpha, N>;
+
+impl<K: DropKind, const N: usize> Mc<K, N> {
     /// The layer with the given `rate` and inference seed 0 (for `const`
     /// models with embedded weights; [`seeded`](Self::seeded) follows the model's seed).
     pub const fn new(rate: f32) -> Self {
-        McDropout {
+        Mc {
             rate,
             stream: Stream::new(0),
             #[cfg(feature = "std")]
             mask: Vec::new(),
+            kind: PhantomData,
         }
     }
 
@@ -119,134 +155,29 @@ impl<const N: usize> McDropout<N> {
     }
 }
 
-impl<const N: usize> Layer for McDropout<N> {
+impl<K: DropKind, const N: usize> Layer for Mc<K, N> {
     const IN: usize = N;
     const OUT: usize = N;
 
     fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
         let key = self.stream.next_key();
-        let keep = 1.0 - self.rate;
-        let scale = 1.0 / keep;
+        let rule = K::rule(self.rate);
         for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
-            *y = if uniform(key, i) < keep { x * scale } else { 0.0 };
+            *y = rule.apply(x, uniform(key, i) < rule.keep);
         }
     }
 }
 
+/// In training, exactly Keras's `Dropout` / `AlphaDropout`.
 #[cfg(feature = "std")]
-impl<const N: usize> Train for McDropout<N> {
+impl<K: DropKind, const N: usize> Train for Mc<K, N> {
     type State = ();
 
     fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
-        // Keras's Dropout in training (as super::Dropout).
-        let keep = 1.0 - self.rate;
-        let scale = 1.0 / keep;
-        let mask = scratch(&mut self.mask, x.len());
-        for ((m, y), &x) in mask.iter_mut().zip(y.iter_mut()).zip(x) {
-            *m = if rng.random::<f32>() < keep { scale } else { 0.0 };
-            *y = x * *m;
-        }
+        dropping::forward(&K::rule(self.rate), &mut self.mask, x, y, rng);
     }
 
     fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        if let Some(dx) = dx {
-            for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {
-                *dx = dy * m;
-            }
-        }
-    }
-}
-
-/// Alpha dropout that stays on at inference, over `N` values per sample
-/// (Keras's `AlphaDropout` formula, for SELU networks).
-#[derive(Debug, Clone)]
-pub struct McAlphaDropout<const N: usize> {
-    /// Probability of dropping a value, in `[0, 1)`.
-    pub rate: f32,
-    stream: Stream,
-    #[cfg(feature = "std")]
-    mask: Vec<f32>,
-}
-
-impl<const N: usize> McAlphaDropout<N> {
-    /// The layer with the given `rate` and inference seed 0 (see [`McDropout::new`]).
-    pub const fn new(rate: f32) -> Self {
-        McAlphaDropout {
-            rate,
-            stream: Stream::new(0),
-            #[cfg(feature = "std")]
-            mask: Vec::new(),
-        }
-    }
-
-    /// The layer with its inference seed drawn from `rng` (see [`McDropout::seeded`]).
-    #[cfg(feature = "std")]
-    pub fn seeded(rate: f32, rng: &mut Rng) -> Self {
-        let mut layer = Self::new(rate);
-        layer.set_seed(rng.random());
-        layer
-    }
-
-    /// Restarts the inference generator from `seed`.
-    pub fn set_seed(&mut self, seed: u64) {
-        self.stream = Stream::new(seed);
-    }
-
-    /// The inference generator's seed.
-    pub fn seed(&self) -> u64 {
-        self.stream.seed
-    }
-
-    /// Keras's constants: `(alpha_p, a, b)`.
-    fn affine(&self) -> (f32, f32, f32) {
-        let alpha_p = -SELU_ALPHA * SELU_SCALE;
-        let r = self.rate;
-        let base = (1.0 - r) * (1.0 + r * alpha_p * alpha_p);
-        // As super::AlphaDropout computes it.
-        #[cfg(feature = "std")]
-        let a = base.powf(-0.5);
-        #[cfg(not(feature = "std"))]
-        let a = libm::powf(base, -0.5);
-        let b = -a * alpha_p * r;
-        (alpha_p, a, b)
-    }
-}
-
-impl<const N: usize> Layer for McAlphaDropout<N> {
-    const IN: usize = N;
-    const OUT: usize = N;
-
-    fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
-        let key = self.stream.next_key();
-        let (alpha_p, a, b) = self.affine();
-        let keep = 1.0 - self.rate;
-        for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
-            *y = if uniform(key, i) < keep { a * x + b } else { a * alpha_p + b };
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl<const N: usize> Train for McAlphaDropout<N> {
-    type State = ();
-
-    fn forward(&mut self, _: &mut (), x: &[f32], y: &mut [f32], rng: &mut Rng) {
-        // Keras's AlphaDropout in training (as super::AlphaDropout).
-        let (alpha_p, a, b) = self.affine();
-        let keep = 1.0 - self.rate;
-        let mask = scratch(&mut self.mask, x.len());
-        for ((m, y), &x) in mask.iter_mut().zip(y.iter_mut()).zip(x) {
-            let kept = rng.random::<f32>() < keep;
-            *m = if kept { a } else { 0.0 };
-            *y = if kept { a * x + b } else { a * alpha_p + b };
-        }
-    }
-
-    fn backward(&mut self, _: &mut (), _: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        if let Some(dx) = dx {
-            for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {
-                *dx = dy * m;
-            }
-        }
+        dropping::backward(&self.mask, dy, dx);
     }
 }

@@ -10,6 +10,7 @@ mod alpha_dropout;
 mod batch_norm;
 mod dense;
 mod dropout;
+mod dropping;
 mod elu;
 mod gaussian_dropout;
 mod gaussian_noise;
@@ -29,11 +30,12 @@ pub use dense::Dense;
 #[cfg(feature = "std")]
 pub use dense::DenseState;
 pub use dropout::Dropout;
+pub use dropping::Rule as DropRule;
 pub use elu::Elu;
 pub use gaussian_dropout::GaussianDropout;
 pub use gaussian_noise::GaussianNoise;
 pub use leaky_relu::LeakyRelu;
-pub use mc_dropout::{McAlphaDropout, McDropout};
+pub use mc_dropout::{Alpha, DropKind, Inverted, Mc, McAlphaDropout, McDropout};
 pub use prelu::PRelu;
 #[cfg(feature = "std")]
 pub use prelu::PReluState;
