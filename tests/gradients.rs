@@ -544,3 +544,105 @@ fn seed_model() {
         Tol { h: 1e-2, rtol: 3e-3, per_tensor: Some(12) },
     );
 }
+
+/// Convolution and pooling: `valid`/`same`, strides, dilation, no bias, and
+/// the gradient through max pooling; each a small image model checked like
+/// the dense ones (input values away from the kinks of relu and max).
+macro_rules! image_models {
+    ($($test:ident: $model:ident { $($layer:tt)* })*) => {$(
+        nn::sequential! {
+            struct $model {
+                Input[6, 5, 2],
+                $($layer)*,
+                Flatten,
+                Dense(3, softmax),
+            }
+        }
+
+        #[test]
+        fn $test() {
+            let mut m = $model::seeded(1);
+            let x = away_from_zero(BATCH * 6 * 5 * 2, 9);
+            let y: Vec<usize> = (0..BATCH).map(|i| (i * 7 + 3) % 3).collect();
+            check_model(stringify!($model), &mut m, &x, &y, &SparseCategoricalCrossentropy, true, SMALL);
+        }
+    )*};
+}
+
+image_models! {
+    conv2d_valid: Conv2dValid { Conv2D(3, 3, tanh) }
+    conv2d_same_strided: Conv2dSameStrided { Conv2D(4, (3, 2), padding = same, strides = 2, activation = sigmoid) }
+    conv2d_dilated_no_bias: Conv2dDilated { Conv2D(2, 2, dilation_rate = (2, 1), use_bias = false) }
+    max_pooling_same: MaxPoolSame { MaxPooling2D((2, 3), strides = (1, 2), padding = same), Conv2D(2, 1) }
+    conv2d_batch_norm: Conv2dBatchNorm { Conv2D(3, 3), BatchNorm, Activation(swish) }
+}
+
+/// Max pooling's input gradient, against the windows' maxima found by
+/// brute force (finite differences would straddle the kink wherever two
+/// values of a window are within the step): each output's gradient goes to
+/// its window's largest input, `valid` and `same` windows, strided or not;
+/// and a convolution's input gradient by finite differences.
+#[test]
+fn max_pooling_and_conv_input_gradients() {
+    use nn::layers::{Conv2D, ConvGeometry, MaxPooling2D, Train};
+    fn check<const I: usize, const O: usize>(g: ConvGeometry) {
+        let batch = 3;
+        let x = uniform(batch * I, 21, -1.0, 1.0);
+        let dy = uniform(batch * O, 22, -1.0, 1.0);
+        let mut pool = MaxPooling2D::<I, O>::new(g);
+        let mut st = Default::default();
+        let mut y = vec![0.0; batch * O];
+        pool.forward(&mut st, &x, &mut y, &mut nn::rng::seeded(0));
+        let mut dx = vec![0.0; x.len()];
+        pool.backward(&mut st, &x, &y, &dy, Some(&mut dx));
+        let mut want = vec![0.0; x.len()];
+        let ([h, w, c], [ph, pw], [sh, sw]) = (g.input, g.kernel, g.strides);
+        for s in 0..batch {
+            for oy in 0..g.output[0] {
+                for ox in 0..g.output[1] {
+                    for ch in 0..c {
+                        let mut best: Option<(f32, usize)> = None;
+                        for ky in 0..ph {
+                            for kx in 0..pw {
+                                let (iy, ix) = (
+                                    (oy * sh + ky) as isize - g.pad[0] as isize,
+                                    (ox * sw + kx) as isize - g.pad[1] as isize,
+                                );
+                                if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                    continue;
+                                }
+                                let i = s * I + (iy as usize * w + ix as usize) * c + ch;
+                                if best.is_none_or(|(b, _)| x[i] > b) {
+                                    best = Some((x[i], i));
+                                }
+                            }
+                        }
+                        let (v, i) = best.unwrap();
+                        let o = s * O + (oy * g.output[1] + ox) * c + ch;
+                        assert_eq!(y[o], v);
+                        want[i] += dy[o];
+                    }
+                }
+            }
+        }
+        assert_eq!(dx, want);
+    }
+    check::<90, 18>(ConvGeometry::new([6, 5, 3], 3, [2, 2], [2, 2], [1, 1], [0, 0], [3, 2]));
+    check::<90, 45>(ConvGeometry::new([6, 5, 3], 3, [2, 3], [2, 1], [1, 1], [0, 1], [3, 5]));
+    check::<90, 27>(ConvGeometry::new([6, 5, 3], 3, [3, 3], [2, 2], [1, 1], [0, 1], [3, 3]));
+    const C: ConvGeometry = ConvGeometry::new([6, 5, 2], 3, [2, 2], [1, 1], [1, 1], [0, 0], [5, 4]);
+    let shapes: (&'static [usize], &'static [usize]) = (&[2, 2, 2, 3], &[3]);
+    let init = nn::init::Initializer::glorot_uniform();
+    let conv = Conv2D::<60, 60, 160, nn::activations::Tanh>::new(
+        C,
+        shapes,
+        &init,
+        Some(&nn::init::Initializer::Constant(0.1)),
+        &mut nn::rng::seeded(0),
+    );
+    check_layer_input("Conv2D valid", &conv, 3, LAYER_H);
+    const S: ConvGeometry = ConvGeometry::new([6, 5, 2], 2, [3, 2], [2, 2], [1, 1], [1, 0], [3, 3]);
+    let shapes: (&'static [usize], &'static [usize]) = (&[3, 2, 2, 2], &[2]);
+    let conv = Conv2D::<60, 18, 108, nn::activations::Linear>::new(S, shapes, &init, None, &mut nn::rng::seeded(1));
+    check_layer_input("Conv2D same strided", &conv, 3, LAYER_H);
+}

@@ -38,6 +38,10 @@ pub enum Ty {
     Str,
     /// A weight regularizer (`l2(0.01)`).
     Regularizer,
+    /// A pair of positive sizes, one number for both (`3`) or a tuple (`(3, 1)`).
+    Pair,
+    /// Keras's `padding`: `valid` or `same`, as a word or a string.
+    Padding,
     /// A weight constraint (`max_norm(1.0)`).
     Constraint,
 }
@@ -99,6 +103,10 @@ pub enum Value {
     Str(String),
     /// An `nn::regularizers::Regularizer` expression.
     Regularizer(TokenStream),
+    /// Two sizes (height, width).
+    Pair([u64; 2]),
+    /// `valid` or `same`.
+    Padding(&'static str),
     /// An `nn::constraints::Constraint` expression.
     Constraint(TokenStream),
 }
@@ -177,6 +185,20 @@ impl Args {
             _ => default,
         }
     }
+    /// The pair `name`, or `default`.
+    pub fn pair(&self, name: &str, default: [u64; 2]) -> [u64; 2] {
+        match self.get(name) {
+            Some(Value::Pair(p)) => *p,
+            _ => default,
+        }
+    }
+    /// The padding `name`, or `valid`.
+    pub fn padding(&self, name: &str) -> &'static str {
+        match self.get(name) {
+            Some(Value::Padding(p)) => p,
+            _ => "valid",
+        }
+    }
     /// The regularizer `name`, if given.
     pub fn regularizer(&self, name: &str) -> Option<TokenStream> {
         match self.get(name) {
@@ -245,7 +267,8 @@ pub fn resolve_partial(accepts: Accepts, decl: &LayerDecl, cx: &mut Ctxt) -> Arg
     let kname = decl.kind.to_string();
     let positional_spec = |ty: Ty| specs.iter().find(|s| s.positional && s.ty == ty).copied();
 
-    let mut next_numeric = specs.iter().filter(|s| s.positional && matches!(s.ty, Ty::Size | Ty::Float { .. }));
+    let mut next_numeric =
+        specs.iter().filter(|s| s.positional && matches!(s.ty, Ty::Size | Ty::Pair | Ty::Float { .. }));
     for arg in &decl.args {
         match arg {
             Arg::Keyword { name, value } => {
@@ -390,6 +413,8 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
     let name = spec.name;
     match spec.ty {
         Ty::Size => size(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Size),
+        Ty::Pair => pair(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Pair),
+        Ty::Padding => padding(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Padding),
         Ty::Float { min, max, max_inclusive } => {
             let range = if max.is_infinite() {
                 if min > 0.0 {
@@ -473,6 +498,53 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
             }
         }
     }
+}
+
+/// A pair of positive integers: `3` (both) or `(3, 1)`.
+fn pair(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 2]> {
+    let one = |e: &Expr, cx: &mut Ctxt| match crate::dims::int_lit(e) {
+        Some(v) if v >= 1 && v <= i128::from(u32::MAX) => Some(v as u64),
+        Some(v) => {
+            cx.spanned(e, format!("{what} must be at least 1, found {v}"));
+            None
+        }
+        None => {
+            cx.spanned(
+                e,
+                format!("{what} must be a positive integer or a pair `(3, 3)`, found `{}`", e.to_token_stream()),
+            );
+            None
+        }
+    };
+    match e {
+        Expr::Tuple(t) if t.elems.len() == 2 => {
+            let (a, b) = (one(&t.elems[0], cx), one(&t.elems[1], cx));
+            Some([a?, b?])
+        }
+        Expr::Tuple(t) => {
+            cx.spanned(e, format!("{what} is one number or a pair `(height, width)`, found {} numbers", t.elems.len()));
+            None
+        }
+        _ => one(e, cx).map(|v| [v, v]),
+    }
+}
+
+/// Keras's padding names.
+const PADDINGS: &[&str] = &["valid", "same"];
+
+/// `valid` or `same`, as a word or a string.
+fn padding(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<&'static str> {
+    let w = word(e).unwrap_or_else(|| e.to_token_stream().to_string());
+    if let Some(p) = PADDINGS.iter().find(|p| **p == w) {
+        return Some(p);
+    }
+    let hint = match (w.as_str(), vocab::suggest(&w, PADDINGS.iter().copied())) {
+        ("causal", _) => "`causal` is for `Conv1D`; a 2-D layer takes `valid` or `same`".to_string(),
+        (_, Some(s)) => format!("did you mean `{s}`?"),
+        _ => format!("expected one of {}", list(PADDINGS.iter().copied())),
+    };
+    cx.spanned(e, format!("unknown {what} `{w}`; {hint}"));
+    None
 }
 
 /// Why `s` cannot name a layer (and so a field), if it cannot.

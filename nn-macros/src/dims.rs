@@ -116,17 +116,22 @@ pub fn int_lit(e: &Expr) -> Option<i128> {
     }
 }
 
-/// A float or integer literal, with its sign.
+/// A float or integer literal, with its sign, if an `f32` holds it (a
+/// larger one is no number the layers can take: callers report it).
 pub fn float_lit(e: &Expr) -> Option<f64> {
+    float_lit_any(e).filter(|v| (*v as f32).is_finite())
+}
+
+fn float_lit_any(e: &Expr) -> Option<f64> {
     match e {
         Expr::Lit(l) => match &l.lit {
             Lit::Int(i) => i.base10_parse::<f64>().ok(),
             Lit::Float(f) => f.base10_parse::<f64>().ok(),
             _ => None,
         },
-        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => float_lit(&u.expr).map(|v| -v),
-        Expr::Group(g) => float_lit(&g.expr),
-        Expr::Paren(p) => float_lit(&p.expr),
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => float_lit_any(&u.expr).map(|v| -v),
+        Expr::Group(g) => float_lit_any(&g.expr),
+        Expr::Paren(p) => float_lit_any(&p.expr),
         _ => None,
     }
 }

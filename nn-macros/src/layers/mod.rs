@@ -27,6 +27,7 @@
 mod activation;
 mod alpha_dropout;
 mod batch_norm;
+mod conv2d;
 mod dense;
 mod dropout;
 mod elementwise;
@@ -36,6 +37,7 @@ mod gaussian_dropout;
 mod gaussian_noise;
 mod input;
 mod leaky_relu;
+mod max_pooling2d;
 mod mc_dropout;
 pub mod nested;
 mod prelu;
@@ -43,6 +45,7 @@ mod relu;
 mod reshape;
 mod rrelu;
 mod softmax;
+mod window;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -58,6 +61,8 @@ pub const KINDS: &[&dyn Kind] = &[
     &flatten::Flatten,
     &reshape::Reshape,
     &dense::Dense,
+    &conv2d::Conv2D,
+    &max_pooling2d::MaxPooling2D,
     &batch_norm::BatchNorm,
     &activation::Activation,
     &leaky_relu::LeakyRelu,

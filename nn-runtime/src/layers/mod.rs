@@ -8,6 +8,7 @@
 mod activation;
 mod alpha_dropout;
 mod batch_norm;
+mod conv2d;
 mod dense;
 mod dropout;
 mod dropping;
@@ -15,6 +16,7 @@ mod elu;
 mod gaussian_dropout;
 mod gaussian_noise;
 mod leaky_relu;
+mod max_pooling2d;
 mod mc_dropout;
 mod prelu;
 mod relu;
@@ -26,6 +28,9 @@ pub use alpha_dropout::AlphaDropout;
 pub use batch_norm::BatchNorm;
 #[cfg(feature = "std")]
 pub use batch_norm::BatchNormState;
+#[cfg(feature = "std")]
+pub use conv2d::Conv2DState;
+pub use conv2d::{Conv2D, ConvGeometry};
 pub use dense::Dense;
 #[cfg(feature = "std")]
 pub use dense::DenseState;
@@ -35,6 +40,9 @@ pub use elu::Elu;
 pub use gaussian_dropout::GaussianDropout;
 pub use gaussian_noise::GaussianNoise;
 pub use leaky_relu::LeakyRelu;
+pub use max_pooling2d::MaxPooling2D;
+#[cfg(feature = "std")]
+pub use max_pooling2d::MaxPoolingState;
 pub use mc_dropout::{Alpha, DropKind, Inverted, Mc, McAlphaDropout, McDropout};
 pub use prelu::PRelu;
 #[cfg(feature = "std")]

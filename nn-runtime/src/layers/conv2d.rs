@@ -1,0 +1,295 @@
+//! Keras's `Conv2D` (channels last): `activation(conv(x, kernel) + bias)`
+//! with strides, dilation and `valid`/`same` padding, computed as im2col
+//! (each output position's receptive field as a row) times the kernel
+//! (`[kh·kw·in, filters]`, Keras's `[kh, kw, in, filters]` flattened) with
+//! the project's gemm; the im2col rows are the layer's scratch.
+//!
+//! ```
+//! use nn_runtime::{init::Initializer, kernels::activation::Relu, layers::{Conv2D, ConvGeometry, Layer}, rng};
+//! const G: ConvGeometry = ConvGeometry::new([4, 4, 1], 2, [3, 3], [1, 1], [1, 1], [0, 0], [2, 2]);
+//! let shapes: (&[usize], &[usize]) = (&[3, 3, 1, 2], &[2]);
+//! let c = Conv2D::<16, 8, 36, Relu>::new(G, shapes, &Initializer::glorot_uniform(), Some(&Initializer::Zeros), &mut rng::seeded(0));
+//! let mut y = [0.0; 8];
+//! c.infer(&[1.0; 16], &mut y, &mut [0.0; 36]);
+//! assert!(y.iter().all(|v| *v >= 0.0));
+//! ```
+
+use core::marker::PhantomData;
+
+#[cfg(feature = "std")]
+use super::scratch;
+use super::Layer;
+#[cfg(feature = "std")]
+use super::Train;
+#[cfg(feature = "std")]
+use crate::init::Initializer;
+use crate::kernels::gemm::{sgemm, Layout};
+use crate::kernels::ActivationFn;
+use crate::Param;
+#[cfg(feature = "std")]
+use crate::Rng;
+
+/// Where a 2-D window reads: the input `[h, w, c]`, the filters, the
+/// kernel, strides, dilation, the padding before the first row and column,
+/// and the output `[oh, ow]` (computed by `sequential!` with Keras's formulas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvGeometry {
+    /// Input height, width and channels.
+    pub input: [usize; 3],
+    /// Output channels.
+    pub filters: usize,
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    /// Strides.
+    pub strides: [usize; 2],
+    /// Dilation rates.
+    pub dilation: [usize; 2],
+    /// Zero rows above and columns left of the input (`same` puts the odd one below/right).
+    pub pad: [usize; 2],
+    /// Output height and width.
+    pub output: [usize; 2],
+}
+
+impl ConvGeometry {
+    /// The geometry with every size given.
+    pub const fn new(
+        input: [usize; 3],
+        filters: usize,
+        kernel: [usize; 2],
+        strides: [usize; 2],
+        dilation: [usize; 2],
+        pad: [usize; 2],
+        output: [usize; 2],
+    ) -> Self {
+        ConvGeometry { input, filters, kernel, strides, dilation, pad, output }
+    }
+
+    /// Values of one im2col row: `kh · kw · in`.
+    pub const fn patch(&self) -> usize {
+        self.kernel[0] * self.kernel[1] * self.input[2]
+    }
+
+    /// Output positions of one sample: `oh · ow`.
+    pub const fn positions(&self) -> usize {
+        self.output[0] * self.output[1]
+    }
+
+    /// The input position read by output row `o` and kernel row `k` on axis `a`, if inside.
+    #[inline]
+    fn source(&self, a: usize, o: usize, k: usize) -> Option<usize> {
+        (o * self.strides[a] + k * self.dilation[a]).checked_sub(self.pad[a]).filter(|&i| i < self.input[a])
+    }
+
+    /// Writes the im2col rows of `n` samples of `x` into `cols`.
+    pub fn im2col(&self, x: &[f32], cols: &mut [f32]) {
+        let [h, w, c] = self.input;
+        let [kh, kw] = self.kernel;
+        let [oh, ow] = self.output;
+        let (sample, patch) = (h * w * c, self.patch());
+        for (xs, cs) in x.chunks_exact(sample).zip(cols.chunks_exact_mut(self.positions() * patch)) {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let row = &mut cs[(oy * ow + ox) * patch..][..patch];
+                    for ky in 0..kh {
+                        let iy = self.source(0, oy, ky);
+                        for kx in 0..kw {
+                            let dst = &mut row[(ky * kw + kx) * c..][..c];
+                            match (iy, self.source(1, ox, kx)) {
+                                (Some(iy), Some(ix)) => dst.copy_from_slice(&xs[(iy * w + ix) * c..][..c]),
+                                _ => dst.fill(0.0),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the im2col gradient `dcols` back onto the input gradient `dx` (zeroed first).
+    pub fn col2im(&self, dcols: &[f32], dx: &mut [f32]) {
+        let [h, w, c] = self.input;
+        let [kh, kw] = self.kernel;
+        let [oh, ow] = self.output;
+        let (sample, patch) = (h * w * c, self.patch());
+        dx.fill(0.0);
+        for (ds, cs) in dx.chunks_exact_mut(sample).zip(dcols.chunks_exact(self.positions() * patch)) {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let row = &cs[(oy * ow + ox) * patch..][..patch];
+                    for ky in 0..kh {
+                        let Some(iy) = self.source(0, oy, ky) else { continue };
+                        for kx in 0..kw {
+                            let Some(ix) = self.source(1, ox, kx) else { continue };
+                            let src = &row[(ky * kw + kx) * c..][..c];
+                            ds[(iy * w + ix) * c..][..c].iter_mut().zip(src).for_each(|(d, s)| *d += s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A 2-D convolution from `I` to `O` values per sample whose im2col rows
+/// take `COLS` values per sample, with a fused activation `A`.
+#[derive(Debug, Clone)]
+pub struct Conv2D<const I: usize, const O: usize, const COLS: usize, A> {
+    /// `[kh, kw, in, filters]`, Keras's layout.
+    pub kernel: Param,
+    /// `[filters]`, absent with `use_bias = false`.
+    pub bias: Option<Param>,
+    /// Where the windows read.
+    pub geometry: ConvGeometry,
+    act: PhantomData<A>,
+}
+
+/// Conv2D's training caches and gradients.
+#[cfg(feature = "std")]
+#[derive(Debug, Default)]
+pub struct Conv2DState {
+    cols: Vec<f32>,
+    z: Vec<f32>,
+    dz: Vec<f32>,
+    dcols: Vec<f32>,
+    dkernel: Vec<f32>,
+    dbias: Vec<f32>,
+}
+
+#[cfg(feature = "std")]
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
+    /// A layer with the kernel (of `shapes.0`, `[kh, kw, in, filters]`)
+    /// drawn from `kernel_init`, then the bias (of `shapes.1`, `[filters]`)
+    /// from `bias_init` (`None`: no bias).
+    pub fn new(
+        geometry: ConvGeometry,
+        shapes: (&'static [usize], &'static [usize]),
+        kernel_init: &Initializer,
+        bias_init: Option<&Initializer>,
+        rng: &mut Rng,
+    ) -> Self {
+        let (kernel_shape, bias_shape) = shapes;
+        let mut kernel = Param::filled(kernel_shape, 0.0, true);
+        kernel_init.fill(kernel_shape, &mut kernel, rng);
+        let bias = bias_init.map(|init| {
+            let mut b = Param::filled(bias_shape, 0.0, true);
+            init.fill(bias_shape, &mut b, rng);
+            b
+        });
+        Conv2D { kernel, bias, geometry, act: PhantomData }
+    }
+}
+
+impl<const I: usize, const O: usize, const COLS: usize, A> Conv2D<I, O, COLS, A> {
+    /// The layer over the given `kernel` and `bias` (`None` for `use_bias = false`).
+    pub const fn from_params(geometry: ConvGeometry, kernel: Param, bias: Option<Param>) -> Self {
+        Conv2D { kernel, bias, geometry, act: PhantomData }
+    }
+}
+
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
+    /// `z = im2col(x) · kernel + bias`, before the activation; `cols` gets the im2col rows.
+    fn affine(&self, x: &[f32], z: &mut [f32], cols: &mut [f32]) {
+        let g = &self.geometry;
+        let n = x.len() / I;
+        let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
+        let cols = &mut cols[..n * COLS];
+        g.im2col(x, cols);
+        let beta = match &self.bias {
+            Some(b) => {
+                z.chunks_exact_mut(f).for_each(|r| r.copy_from_slice(b));
+                1.0
+            }
+            None => 0.0,
+        };
+        sgemm(rows, patch, f, 1.0, cols, Layout::Normal, &self.kernel, Layout::Normal, beta, z);
+    }
+}
+
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer for Conv2D<I, O, COLS, A> {
+    const IN: usize = I;
+    const OUT: usize = O;
+    const SCRATCH: usize = COLS;
+
+    fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        self.affine(x, y, scratch);
+        A::apply(y, self.geometry.filters);
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
+        f("kernel", &self.kernel);
+        if let Some(b) = &self.bias {
+            f("bias", b);
+        }
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
+        f("kernel", &mut self.kernel);
+        if let Some(b) = &mut self.bias {
+            f("bias", b);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
+    /// Kernel, bias and input gradients from the pre-activation gradient `dz`.
+    fn backward_affine(&self, st: &mut Conv2DState, x: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
+        let g = &self.geometry;
+        let n = x.len() / I;
+        let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
+        let dk = scratch(&mut st.dkernel, patch * f);
+        sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
+        if self.bias.is_some() {
+            let db = scratch(&mut st.dbias, f);
+            db.fill(0.0);
+            dz.chunks_exact(f).for_each(|r| db.iter_mut().zip(r).for_each(|(d, g)| *d += g));
+        }
+        if let Some(dx) = dx {
+            let dcols = scratch(&mut st.dcols, n * COLS);
+            sgemm(rows, f, patch, 1.0, dz, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dcols);
+            g.col2im(dcols, dx);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train for Conv2D<I, O, COLS, A> {
+    type State = Conv2DState;
+
+    fn forward(&mut self, st: &mut Conv2DState, x: &[f32], y: &mut [f32], _: &mut Rng) {
+        let n = x.len() / I;
+        let mut cols = core::mem::take(&mut st.cols);
+        scratch(&mut cols, n * COLS);
+        if A::LINEAR {
+            self.affine(x, y, &mut cols);
+        } else {
+            let z = scratch(&mut st.z, y.len());
+            self.affine(x, z, &mut cols);
+            A::apply_to(z, y, self.geometry.filters);
+        }
+        st.cols = cols;
+    }
+
+    fn backward(&mut self, st: &mut Conv2DState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
+        if A::LINEAR {
+            self.backward_affine(st, x, dy, dx);
+        } else {
+            let mut dz = core::mem::take(&mut st.dz);
+            A::backward(&st.z[..dy.len()], y, dy, scratch(&mut dz, dy.len()), self.geometry.filters);
+            self.backward_affine(st, x, &dz, dx);
+            st.dz = dz;
+        }
+    }
+
+    fn backward_logits(&mut self, st: &mut Conv2DState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
+        self.backward_affine(st, x, dz, dx);
+    }
+
+    fn visit_grads(&mut self, st: &mut Conv2DState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
+        let g = self.geometry;
+        f(&mut self.kernel, &mut st.dkernel[..g.patch() * g.filters]);
+        if let Some(b) = &mut self.bias {
+            f(b, &mut st.dbias[..g.filters]);
+        }
+    }
+}
