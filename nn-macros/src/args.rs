@@ -398,6 +398,7 @@ pub fn check_required(accepts: Accepts, decl: &LayerDecl, args: &Args, cx: &mut 
                 "activation" => "Activation(relu)".to_string(),
                 "rate" => format!("{kname}(0.2)"),
                 "stddev" => format!("{kname}(0.1)"),
+                "filters" | "kernel_size" => format!("{kname}(32, 3)"),
                 other => format!("{kname}({other} = ...)"),
             };
             cx.error(
@@ -539,11 +540,11 @@ fn padding(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<&'static str> {
         return Some(p);
     }
     let hint = match (w.as_str(), vocab::suggest(&w, PADDINGS.iter().copied())) {
-        ("causal", _) => "`causal` is for `Conv1D`; a 2-D layer takes `valid` or `same`".to_string(),
+        ("causal", _) => "`causal` is for `Conv1D` only".to_string(),
         (_, Some(s)) => format!("did you mean `{s}`?"),
-        _ => format!("expected one of {}", list(PADDINGS.iter().copied())),
+        _ => "write one of them".to_string(),
     };
-    cx.spanned(e, format!("unknown {what} `{w}`; {hint}"));
+    cx.spanned(e, format!("{what} is `valid` or `same`, found `{w}`; {hint}"));
     None
 }
 

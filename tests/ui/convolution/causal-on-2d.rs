@@ -1,0 +1,9 @@
+nn::sequential! {
+    struct Net {
+        Input[28, 28, 1],
+        Conv2D(32, 3, padding = causal),
+        Flatten, Dense(10, softmax),
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+nn::sequential! {
+    struct Net {
+        Input[28, 28, 1],
+        Conv2D(32, (3, 3, 3)),
+        Flatten, Dense(10, softmax),
+    }
+}
+
+fn main() {}
