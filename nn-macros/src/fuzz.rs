@@ -31,6 +31,9 @@ const VALID: &[&str] = &[
      layer Wide = Reg(300); struct A { Flatten[28, 28], Reg(100), Wide, MCDropout(0.2), MCAlphaDropout(0.1), \
      Dense(10, softmax, bias_regularizer = l2) } pub struct B { Input[28, 28], A, Dense(2) }",
     "seed = 3; Input[4], Dense(2, kernel_constraint = non_neg), Dense(1, kernel_constraint = unit_norm(axis = 0))",
+    "struct C { Input[28, 28, 1], Conv2D(32, 3, relu), MaxPooling2D(2), Conv2D(64, (3, 2), padding = same, \
+     strides = 2, use_bias = false), MaxPool2D(pool_size = (2, 1), strides = 1, padding = \"same\"), \
+     Conv2D(8, 2, dilation_rate = (2, 1)), Flatten, Dropout(0.5), Dense(10, softmax) }",
 ];
 
 /// Replacements for a literal or a name.
