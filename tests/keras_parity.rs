@@ -61,6 +61,29 @@ nn::sequential! {
     }
 }
 
+nn::sequential! {
+    /// Keras's mnist_convnet (without its Dropout, random in training).
+    struct MnistConvnet {
+        Input[28, 28, 1],
+        Conv2D(32, 3, relu), MaxPooling2D(2),
+        Conv2D(64, 3, relu), MaxPooling2D(2),
+        Flatten, Dense(10, softmax),
+    }
+}
+
+nn::sequential! {
+    /// Every argument of Conv2D and MaxPooling2D that nn has.
+    struct ConvZoo {
+        Input[9, 8, 2],
+        Conv2D(4, (3, 2), strides = 2, padding = same, activation = tanh),
+        MaxPooling2D((2, 2), strides = 1, padding = same),
+        Conv2D(3, 2, dilation_rate = (2, 1), use_bias = false, activation = relu),
+        BatchNorm,
+        MaxPooling2D((2, 3), strides = (1, 2), padding = same),
+        Flatten, Dense(5, softmax),
+    }
+}
+
 fn read(name: &str) -> HashMap<String, ArrayD<f32>> {
     let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap();
@@ -178,6 +201,27 @@ fn relu_softmax_and_noise_layers_match_keras() {
     check(
         "activations_layers",
         ActivationsLayersNoNoise::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+}
+
+#[test]
+fn mnist_convnet_matches_keras() {
+    check(
+        "mnist_convnet",
+        MnistConvnet::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+    assert_eq!(MnistConvnet::PARAMS, 34_826);
+}
+
+#[test]
+fn conv_zoo_matches_keras() {
+    check(
+        "conv_zoo",
+        ConvZoo::seeded,
         |m, p| m.load_weights(p).unwrap(),
         |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
     );
