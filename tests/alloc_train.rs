@@ -96,3 +96,45 @@ fn regularized_and_constrained_train_on_batch_allocates_nothing_once_warm() {
     let n = allocs() - before;
     assert_eq!(n, 0, "10 warm regularized, constrained train_on_batch calls allocated {n} times");
 }
+
+nn::sequential! {
+    /// Keras's mnist_convnet.
+    struct MnistConvnet {
+        Input[28, 28, 1],
+        Conv2D(32, 3, relu), MaxPooling2D(2),
+        Conv2D(64, 3, relu), MaxPooling2D(2),
+        Flatten, Dropout(0.5), Dense(10, softmax),
+    }
+}
+
+#[test]
+fn mnist_convnet_train_on_batch_and_predict_one_allocate_nothing() {
+    let mut m = MnistConvnet::seeded(2);
+    let x = nn::ndarray::Array4::from_shape_fn((16, 28, 28, 1), |(i, r, c, _)| ((i * 5 + r * 3 + c) % 13) as f32 / 13.0);
+    let y = Array1::from_shape_fn(16, |i| i % 10);
+    let mut opt = Adam::new(1e-3);
+    for _ in 0..2 {
+        m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let before = allocs();
+    for _ in 0..3 {
+        m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    assert_eq!(allocs() - before, 0, "warm train_on_batch of mnist_convnet allocated");
+    // One sample, first call included: on a thread with room for its stack buffers.
+    let one = Box::new([[[0.5f32; 1]; 28]; 28]);
+    let n = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(4 << 20)
+            .spawn_scoped(s, || {
+                let before = allocs();
+                let p = m.predict_one(&one);
+                assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+                allocs() - before
+            })
+            .unwrap()
+            .join()
+            .unwrap()
+    });
+    assert_eq!(n, 0, "predict_one of mnist_convnet allocated");
+}

@@ -108,3 +108,22 @@ pub static NESTED: Classifier = Classifier::embedded();
 pub fn classify_nested(x: &[[f32; 28]; 28]) -> usize {
     argmax(&NESTED.predict_one(x))
 }
+
+nn::sequential! {
+    /// Keras's mnist_convnet over the weights of the Keras parity reference.
+    #[weights = "../tests/reference/keras/mnist_convnet.safetensors"]
+    pub struct MnistConvnet {
+        Input[28, 28, 1],
+        Conv2D(32, 3, relu), MaxPooling2D(2),
+        Conv2D(64, 3, relu), MaxPooling2D(2),
+        Flatten, Dense(10, softmax),
+    }
+}
+
+/// The convolutional classifier, baked in.
+pub static CNN: MnistConvnet = MnistConvnet::embedded();
+
+/// Classifies one image with the convolutional model: no allocation.
+pub fn classify_cnn(x: &[[[f32; 1]; 28]; 28]) -> usize {
+    argmax(&CNN.predict_one(x))
+}
