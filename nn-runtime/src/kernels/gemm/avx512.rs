@@ -48,6 +48,10 @@ impl MicroKernel for Kernel {
         }
     }
 
+    unsafe fn pack_a(kc: usize, rows: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        super::avx2::pack_bt::<MR>(kc, rows, src, ld, dst)
+    }
+
     unsafe fn pack_bt(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
         super::avx2::pack_bt::<NR>(kc, nr, src, ld, dst)
     }
