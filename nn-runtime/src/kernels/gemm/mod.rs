@@ -478,6 +478,33 @@ trait MicroKernel {
         }
     }
 
+    /// Whether [`MicroKernel::micro_a`] exists (reads `a` in place).
+    const DIRECT_A: bool = false;
+
+    /// [`MicroKernel::micro_edge`] for all `MR` rows and `nr ≤ NR` columns,
+    /// with row `i` of `a` read in place at `a + i*lda` (no packed panel);
+    /// `b` as for a [`MicroKernel::DIRECT_EDGE`] kernel.
+    ///
+    /// # Safety
+    /// As [`MicroKernel::micro_edge`]; rows `i < MR` of `a` hold `kc` floats;
+    /// only called when [`MicroKernel::DIRECT_A`].
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn micro_a(
+        kc: usize,
+        a: *const f32,
+        lda: usize,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        nr: usize,
+    ) {
+        let _ = (kc, a, lda, b, bs, c, ldc, alpha, beta, nr);
+        unreachable!("micro_a on a kernel without DIRECT_A")
+    }
+
     /// Packs `rows ≤ MR` rows of a row-major `a` into an `MR`-row panel:
     /// `dst[p*MR + i] = src[i*ld + p]` for `p < kc`, `i < rows`, zero below.
     ///
@@ -526,13 +553,16 @@ unsafe fn blocked<K: MicroKernel>(
     let Mat { m, k, n, a, la, b, lb } = *mat;
     let (mr_, nr_) = (K::MR, K::NR);
     let Blocking { kc: kc_max, mc: mc_max } = Blocking::new(mr_, nr_, cache_sizes());
-    debug_assert!(nr_ <= NR_MAX && mr_ <= MR_MAX && kc_max <= KC && mc_max * kc_max <= ABUF);
+    debug_assert!(nr_ <= NR_MAX && nr_.is_multiple_of(16) && mr_ <= MR_MAX && kc_max <= KC && mc_max * kc_max <= ABUF);
     debug_assert!(j0.is_multiple_of(nr_) && j1 <= n);
     // Packing buffers on the stack: only what a pack writes is ever read.
     let mut abuf = MaybeUninit::<[f32; ABUF]>::uninit();
     let mut bbuf = MaybeUninit::<[f32; KC * NR_MAX]>::uninit();
     let abuf = abuf.as_mut_ptr() as *mut f32;
     let bbuf = bbuf.as_mut_ptr() as *mut f32;
+    // A row-major a is read in place, not packed, when each of its panels
+    // would serve two tiles or fewer (n of at most two slivers).
+    let direct_a = K::DIRECT_A && la == Layout::Normal && j1 - j0 <= 2 * nr_;
     // Equal k blocks (no thin last block).
     let kblocks = k.div_ceil(kc_max);
     let kc_even = k.div_ceil(kblocks).div_ceil(8) * 8;
@@ -546,13 +576,17 @@ unsafe fn blocked<K: MicroKernel>(
         while pc < k {
             let kc = kc_even.min(k - pc);
             let beta = if pc == 0 { beta } else { 1.0 };
-            // Pack op(a)[ic..ic+mc, pc..pc+kc] into MR-row panels, zero-padded.
+            // Pack op(a)[ic..ic+mc, pc..pc+kc] into MR-row panels, zero-padded;
+            // not the full panels that the kernel reads in place.
             let panels = mc.div_ceil(mr_);
             for q in 0..panels {
                 // SAFETY: panel q starts at q*kc*MR < mc_max*kc_max <= ABUF and spans kc*MR floats.
                 let dst = unsafe { abuf.add(q * kc * mr_) };
                 let i0 = ic + q * mr_;
                 let rows = mr_.min(r1 - i0);
+                if direct_a && rows == mr_ {
+                    continue;
+                }
                 match la {
                     Layout::Normal => {
                         let src = &a[i0 * k + pc..(i0 + rows - 1) * k + pc + kc];
@@ -584,12 +618,26 @@ unsafe fn blocked<K: MicroKernel>(
                     Layout::Normal => {
                         // Reused by every tile of the block: packed contiguous (no
                         // cache-set conflicts when n is a power of two).
-                        for p in 0..kc {
-                            let src = &b[(pc + p) * n + jr..][..nr];
-                            // SAFETY: p*NR + j < KC*NR_MAX for j < NR.
-                            let dst = unsafe { core::slice::from_raw_parts_mut(bbuf.add(p * nr_), nr_) };
-                            dst[..nr].copy_from_slice(src);
-                            dst[nr..].fill(0.0);
+                        if nr == nr_ {
+                            for p in 0..kc {
+                                let src = &b[(pc + p) * n + jr..][..nr_];
+                                // SAFETY: p*NR + j < KC*NR_MAX for j < NR; 16-float
+                                // chunks of constant size compile to vector moves
+                                // (NR is a multiple of 16), not a memcpy call per row.
+                                unsafe {
+                                    for j in (0..nr_).step_by(16) {
+                                        core::ptr::copy_nonoverlapping(src.as_ptr().add(j), bbuf.add(p * nr_ + j), 16);
+                                    }
+                                }
+                            }
+                        } else {
+                            for p in 0..kc {
+                                let src = &b[(pc + p) * n + jr..][..nr];
+                                // SAFETY: p*NR + j < KC*NR_MAX for j < NR.
+                                let dst = unsafe { core::slice::from_raw_parts_mut(bbuf.add(p * nr_), nr_) };
+                                dst[..nr].copy_from_slice(src);
+                                dst[nr..].fill(0.0);
+                            }
                         }
                         (bbuf as *const f32, nr_)
                     }
@@ -610,7 +658,10 @@ unsafe fn blocked<K: MicroKernel>(
                     unsafe {
                         let ap = abuf.add(ir * kc);
                         let cp = c.add((ic - r0 + ir) * n + jr);
-                        if mr == mr_ && nr == nr_ {
+                        if direct_a && mr == mr_ {
+                            let ad = a[(ic + ir) * k + pc..].as_ptr();
+                            K::micro_a(kc, ad, k, bp, bs, cp, n, alpha, beta, nr);
+                        } else if mr == mr_ && nr == nr_ {
                             K::micro(kc, ap, bp, bs, cp, n, alpha, beta);
                         } else {
                             K::micro_edge(kc, ap, bp, bs, cp, n, alpha, beta, mr, nr);
