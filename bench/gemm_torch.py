@@ -3,11 +3,13 @@
 With `--nn`, also runs `cargo run --release -p nn-runtime --example gemm_bench --
 issue 1 --json` (nn's `sgemm_single_thread` and `sgemm`) in the same session,
 interleaved with PyTorch (nn, torch, nn, torch, ... for `--rounds` rounds), and
-prints both with nn's ratio (above 1 means nn is faster). Best sample of the
-rounds for each figure (the machine is shared). Not run by CI.
+prints both with nn's ratio (above 1 means nn is faster). `--nn-bin PATH`
+(repeatable) runs built `gemm_bench` binaries instead, e.g. one built from an
+older commit, each in the same interleaving. Best sample of the rounds for each
+figure (the machine is shared). Not run by CI.
 
     pip install torch
-    python bench/gemm_torch.py [--rounds 3] [--nn]
+    python bench/gemm_torch.py [--rounds 3] [--nn] [--nn-bin target/release/examples/gemm_bench]
 """
 import argparse
 import json
@@ -62,8 +64,9 @@ def torch_round():
     return out
 
 
-def nn_round():
-    cmd = ["cargo", "run", "--release", "--quiet", "-p", "nn-runtime", "--example", "gemm_bench", "--", "issue", "1", "--json"]
+def nn_round(binary=None):
+    args = ["issue", "1", "--json"]
+    cmd = [binary] + args if binary else ["cargo", "run", "--release", "--quiet", "-p", "nn-runtime", "--example", "gemm_bench", "--"] + args
     text = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return json.loads(text.strip().splitlines()[-1])
 
@@ -71,29 +74,32 @@ def nn_round():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--nn", action="store_true", help="also run nn's gemm_bench, interleaved")
+    ap.add_argument("--nn", action="store_true", help="also run nn's gemm_bench (cargo run), interleaved")
+    ap.add_argument("--nn-bin", action="append", default=[], help="a built gemm_bench to run instead (repeatable)")
     args = ap.parse_args()
-    best = {"nn": {}, "torch": {}}
+    nns = [(b, lambda b=b: nn_round(b)) for b in args.nn_bin]
+    if args.nn and not nns:
+        nns = [("nn", nn_round)]
+    best = {who: {} for who, _ in nns}
+    best["torch"] = {}
     load0 = os.getloadavg()[0]
     for _ in range(args.rounds):
-        rounds = [("torch", torch_round)]
-        if args.nn:
-            rounds.insert(0, ("nn", nn_round))
-        for who, fn in rounds:
+        for who, fn in nns + [("torch", torch_round)]:
             for name, vals in fn().items():
                 old = best[who].get(name, [0.0, 0.0])
                 best[who][name] = [max(x, y) for x, y in zip(old, vals)]
     import torch
 
     print(f"torch {torch.__version__}; load average before/after: {load0:.2f} / {os.getloadavg()[0]:.2f}")
-    if args.nn:
+    for who, _ in nns:
+        print(f"nn: {who}")
         print("| m×k×n | nn 1 thread | torch 1 thread | ratio | nn 2 threads | torch 2 threads | ratio |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for name, *_ in SHAPES:
-            n1, n2 = best["nn"][name]
+            n1, n2 = best[who][name]
             t1, t2 = best["torch"][name]
             print(f"| {name} | {n1:.1f} | {t1:.1f} | {n1 / t1:.2f} | {n2:.1f} | {t2:.1f} | {n2 / t2:.2f} |")
-    else:
+    if not nns:
         print("| m×k×n | torch 1 thread | torch 2 threads |")
         print("|---|---:|---:|")
         for name, *_ in SHAPES:
