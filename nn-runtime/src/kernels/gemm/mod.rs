@@ -593,8 +593,16 @@ unsafe fn blocked<K: MicroKernel>(
                         // SAFETY: rows i < rows of src hold kc floats k apart; dst kc*MR.
                         unsafe { K::pack_a(kc, rows, src.as_ptr(), k, dst) };
                     }
+                    Layout::Transposed if rows == mr_ => {
+                        // Row p of the stored a holds op(a)[.., p] contiguously: copy
+                        // MR at a time (a constant size: vector moves, not a call).
+                        for p in 0..kc {
+                            let src = &a[(pc + p) * m + i0..][..mr_];
+                            // SAFETY: p*MR + MR <= kc*MR.
+                            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst.add(p * mr_), K::MR) };
+                        }
+                    }
                     Layout::Transposed => {
-                        // Row p of the stored a holds op(a)[.., p] contiguously: copy MR at a time.
                         for p in 0..kc {
                             let src = &a[(pc + p) * m + i0..][..rows];
                             for ii in 0..mr_ {
