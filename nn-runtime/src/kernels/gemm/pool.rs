@@ -242,7 +242,7 @@ mod tests {
                         let counts = [AtomicUsize::new(0), AtomicUsize::new(0)];
                         run2(&|p: usize| {
                             // Uneven parts, so that either side finishes first.
-                            if (i + p + t) % 3 == 0 {
+                            if (i + p + t).is_multiple_of(3) {
                                 for _ in 0..(i % 50) {
                                     std::hint::spin_loop();
                                 }
