@@ -11,10 +11,14 @@
 //! * `m ≤ 4` with `op(b)` not transposed (one sample through a `Dense` layer) takes
 //!   a gemv-like path: each row of `b` is read once and multiplied by broadcast
 //!   elements of `a`, nothing is packed.
-//! * Everything else goes through a BLIS-style blocked loop: `k` cut in blocks of
-//!   [`KC`], `m` in blocks of [`MC`] packed into `MR`-row panels, `n` in slivers of
-//!   `NR` columns that the micro-kernel reads straight from `b` when `op(b)` is not
-//!   transposed (and full width), or packs (with 8×8 register transposes on x86).
+//! * Everything else goes through a BLIS-style blocked loop: `m` cut in row
+//!   blocks packed into `MR`-row panels (outermost, so a block's rows of `c`
+//!   stay in cache), `k` in blocks, `n` in slivers of `NR` columns. The k block
+//!   makes a `b` sliver half the L1d and the row block is at most half the L2
+//!   (cache sizes from `cpuid`). A sliver of `b` is read in
+//!   place when few tiles of rows use it, otherwise packed (contiguous; with
+//!   8×8 register transposes when `op(b)` is transposed). On AVX-512 a
+//!   row-major `a` is read in place, not packed, when `n` is at most two slivers.
 //! * Large products (`m·k·n` above [`PAR_MIN_FLOPS`]) are split by rows between
 //!   the calling thread and one persistent helper thread (`pool`), started on
 //!   the first such call; later calls hand it work without allocating.
@@ -44,7 +48,7 @@ pub enum Layout {
 
 /// Deepest `k` block: one packed `A` panel of `MR × kc` and one `B` sliver of
 /// `kc × NR` are reused across a block. The depth used is picked from the
-/// L1 data cache (see [`Blocking`]); this is the most the buffers hold.
+/// L1 data cache at run time; this is the most the buffers hold.
 pub const KC: usize = 256;
 /// Rows of `op(a)` packed at once for the deepest block (a multiple of every
 /// kernel's `MR`); shallower blocks pack more rows into the same buffer.
