@@ -3,6 +3,12 @@
 //!
 //! `cargo run -p nn-runtime --release --example gemm_bench [rounds]`
 //!
+//! `cargo run -p nn-runtime --release --example gemm_bench -- issue [rounds] [--json]`
+//! times only `sgemm_single_thread` and `sgemm` (1 and 2 threads) on the
+//! shapes of the matrix-kernel issue (dense, im2col, LSTM and square products);
+//! `bench/gemm_torch.py` runs it interleaved with `torch.matmul` on the same
+//! shapes and prints both side by side.
+//!
 //! Candidates are timed interleaved (A B C A B C ...) over several rounds and the
 //! median GF/s (2·m·k·n per call) is printed, so that a noisy, shared machine
 //! biases every candidate alike.
@@ -131,8 +137,102 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// The matrix-kernel issue's shapes: (label, m, k, n, layout of a, layout of b).
+const ISSUE_SHAPES: [(&str, usize, usize, usize, Layout, Layout); 8] = [
+    ("32x784x300", 32, 784, 300, Layout::Normal, Layout::Normal),
+    ("1000x784x300", 1000, 784, 300, Layout::Normal, Layout::Normal),
+    ("32x300x784 bT", 32, 300, 784, Layout::Normal, Layout::Transposed),
+    ("15488x288x64", 15488, 288, 64, Layout::Normal, Layout::Normal),
+    ("86528x9x32", 86528, 9, 32, Layout::Normal, Layout::Normal),
+    ("128x156x512", 128, 156, 512, Layout::Normal, Layout::Normal),
+    ("1024x1024x1024", 1024, 1024, 1024, Layout::Normal, Layout::Normal),
+    ("1x784x300", 1, 784, 300, Layout::Normal, Layout::Normal),
+];
+
+/// GF/s of `f` on one shape: calls repeated for about 20 ms per sample, the
+/// best of `rounds` samples (the machine is shared: the best sample is the one
+/// least disturbed), single- and two-thread samples interleaved by the caller.
+fn sample(f: &dyn Fn(), flops: f64) -> f64 {
+    f();
+    let t = Instant::now();
+    f();
+    let once = t.elapsed().as_secs_f64().max(1e-7);
+    let reps = ((20e-3 / once) as usize).clamp(1, 1_000_000);
+    let (t, cpu) = (Instant::now(), thread_cpu_seconds());
+    for _ in 0..reps {
+        f();
+    }
+    let secs = match cpu {
+        Some(c0) if CPU_TIME.load(Ordering::Relaxed) => thread_cpu_seconds().unwrap_or(f64::NAN) - c0,
+        _ => t.elapsed().as_secs_f64(),
+    };
+    flops * reps as f64 / secs / 1e9
+}
+
+/// `--cpu`: time single-thread samples by the thread's CPU time,
+/// which a shared machine disturbs much less than wall time.
+static CPU_TIME: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), when `--cpu`.
+fn thread_cpu_seconds() -> Option<f64> {
+    if !CPU_TIME.load(Ordering::Relaxed) {
+        return None;
+    }
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid timespec to write into.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+}
+
+fn issue(rounds: usize, json: bool, only: Option<&str>, threads: &[usize]) {
+    let mut rows = Vec::new();
+    for &(name, m, k, n, la, lb) in ISSUE_SHAPES.iter().filter(|s| only.is_none_or(|o| s.0.starts_with(o))) {
+        let a: Vec<f32> = (0..m * k).map(|i| ((i % 97) as f32 - 48.0) / 97.0).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i % 89) as f32 - 44.0) / 89.0).collect();
+        let c = std::cell::RefCell::new(vec![0f32; m * n]);
+        let flops = 2.0 * (m * k * n) as f64;
+        let one = || sgemm_single_thread(m, k, n, 1.0, black_box(&a), la, black_box(&b), lb, 0.0, &mut c.borrow_mut());
+        let two = || sgemm(m, k, n, 1.0, black_box(&a), la, black_box(&b), lb, 0.0, &mut c.borrow_mut());
+        let (mut g1, mut g2) = (0f64, 0f64);
+        for _ in 0..rounds {
+            if threads.contains(&1) {
+                g1 = g1.max(sample(&one, flops));
+            }
+            if threads.contains(&2) {
+                let cpu = CPU_TIME.swap(false, Ordering::Relaxed);
+                g2 = g2.max(sample(&two, flops));
+                CPU_TIME.store(cpu, Ordering::Relaxed);
+            }
+        }
+        rows.push((name, g1, g2));
+    }
+    if json {
+        let items: Vec<String> = rows.iter().map(|(name, g1, g2)| format!("\"{name}\": [{g1:.2}, {g2:.2}]")).collect();
+        println!("{{{}}}", items.join(", "));
+    } else {
+        println!("| m×k×n | nn 1 thread | nn 2 threads |");
+        println!("|---|---:|---:|");
+        for (name, g1, g2) in rows {
+            println!("| {name} | {g1:.1} | {g2:.1} |");
+        }
+    }
+}
+
 fn main() {
-    let rounds: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(7);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("issue") {
+        let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5);
+        // `--only PREFIX` keeps the shapes whose label starts with it;
+        // `--threads 1` or `--threads 2` times only that column.
+        let flag = |f: &str| args.iter().position(|a| a == f).and_then(|i| args.get(i + 1)).map(String::as_str);
+        let threads: Vec<usize> = match flag("--threads") {
+            Some(t) => vec![t.parse().expect("--threads 1 or 2")],
+            None => vec![1, 2],
+        };
+        CPU_TIME.store(args.iter().any(|a| a == "--cpu"), Ordering::Relaxed);
+        return issue(rounds, args.iter().any(|a| a == "--json"), flag("--only"), &threads);
+    }
+    let rounds: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(7);
     let (nn, tn, nt) =
         ((Layout::Normal, Layout::Normal), (Layout::Transposed, Layout::Normal), (Layout::Normal, Layout::Transposed));
     let mut shapes = Vec::new();

@@ -48,6 +48,31 @@ impl MicroKernel for Kernel {
         }
     }
 
+    const DIRECT_A: bool = true;
+
+    unsafe fn micro_a(
+        kc: usize,
+        a: *const f32,
+        lda: usize,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        nr: usize,
+    ) {
+        if nr <= 16 {
+            micro_direct::<1>(kc, a, lda, b, bs, c, ldc, alpha, beta, [lanes(nr), 0])
+        } else {
+            micro_direct::<2>(kc, a, lda, b, bs, c, ldc, alpha, beta, [0xFFFF, lanes(nr - 16)])
+        }
+    }
+
+    unsafe fn pack_a(kc: usize, rows: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        super::avx2::pack_bt::<MR>(kc, rows, src, ld, dst)
+    }
+
     unsafe fn pack_bt(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
         super::avx2::pack_bt::<NR>(kc, nr, src, ld, dst)
     }
@@ -74,9 +99,56 @@ unsafe fn micro(kc: usize, a: *const f32, b: *const f32, bs: usize, c: *mut f32,
     for (i, acc) in acc.iter().enumerate() {
         for (v, acc) in acc.iter().enumerate() {
             let p = c.add(i * ldc + 16 * v);
-            let r = _mm512_mul_ps(*acc, va);
+            let r = if alpha == 1.0 { *acc } else { _mm512_mul_ps(*acc, va) };
             let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_loadu_ps(p), r) };
             _mm512_storeu_ps(p, r);
+        }
+    }
+}
+
+/// An `MR × 16·NV` tile with `a` read in place (row `i` at `a + i*lda`, all
+/// `MR` rows present) instead of from a packed panel: for products whose `a`
+/// panel would be used by one or two tiles only (narrow `n`: im2col), where
+/// packing it cost as much as the product. Lanes of `b` and `c` outside
+/// `mask` are neither read nor written.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro_direct<const NV: usize>(
+    kc: usize,
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    bs: usize,
+    c: *mut f32,
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+    mask: [__mmask16; 2],
+) {
+    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+    let rows: [*const f32; MR] = core::array::from_fn(|i| a.add(i * lda));
+    let mut b = b;
+    for p in 0..kc {
+        let mut bv = [_mm512_setzero_ps(); NV];
+        for (v, bv) in bv.iter_mut().enumerate() {
+            *bv = _mm512_maskz_loadu_ps(mask[v], b.add(16 * v));
+        }
+        for (acc, row) in acc.iter_mut().zip(&rows) {
+            let ai = _mm512_set1_ps(*row.add(p));
+            for v in 0..NV {
+                acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
+            }
+        }
+        b = b.add(bs);
+    }
+    let va = _mm512_set1_ps(alpha);
+    let vb = _mm512_set1_ps(beta);
+    for (i, acc) in acc.iter().enumerate() {
+        for (v, acc) in acc.iter().enumerate() {
+            let p = c.add(i * ldc + 16 * v);
+            let r = if alpha == 1.0 { *acc } else { _mm512_mul_ps(*acc, va) };
+            let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
+            _mm512_mask_storeu_ps(p, mask[v], r);
         }
     }
 }
@@ -123,7 +195,7 @@ unsafe fn micro_masked<const NV: usize>(
     for (i, acc) in acc.iter().enumerate().take(mr) {
         for (v, acc) in acc.iter().enumerate() {
             let p = c.add(i * ldc + 16 * v);
-            let r = _mm512_mul_ps(*acc, va);
+            let r = if alpha == 1.0 { *acc } else { _mm512_mul_ps(*acc, va) };
             let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
             _mm512_mask_storeu_ps(p, mask[v], r);
         }

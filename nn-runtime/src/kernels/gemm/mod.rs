@@ -11,10 +11,14 @@
 //! * `m ≤ 4` with `op(b)` not transposed (one sample through a `Dense` layer) takes
 //!   a gemv-like path: each row of `b` is read once and multiplied by broadcast
 //!   elements of `a`, nothing is packed.
-//! * Everything else goes through a BLIS-style blocked loop: `k` cut in blocks of
-//!   [`KC`], `m` in blocks of [`MC`] packed into `MR`-row panels, `n` in slivers of
-//!   `NR` columns that the micro-kernel reads straight from `b` when `op(b)` is not
-//!   transposed (and full width), or packs (with 8×8 register transposes on x86).
+//! * Everything else goes through a BLIS-style blocked loop: `m` cut in row
+//!   blocks packed into `MR`-row panels (outermost, so a block's rows of `c`
+//!   stay in cache), `k` in blocks, `n` in slivers of `NR` columns. The k block
+//!   makes a `b` sliver half the L1d and the row block is at most half the L2
+//!   (cache sizes from `cpuid`). A sliver of `b` is read in
+//!   place when few tiles of rows use it, otherwise packed (contiguous; with
+//!   8×8 register transposes when `op(b)` is transposed). On AVX-512 a
+//!   row-major `a` is read in place, not packed, when `n` is at most two slivers.
 //! * Large products (`m·k·n` above [`PAR_MIN_FLOPS`]) are split by rows between
 //!   the calling thread and one persistent helper thread (`pool`), started on
 //!   the first such call; later calls hand it work without allocating.
@@ -42,11 +46,15 @@ pub enum Layout {
     Transposed,
 }
 
-/// Depth of a `k` block: one packed `A` panel of `MR × KC` and one `B` sliver of
-/// `KC × NR` are reused across a block.
+/// Deepest `k` block: one packed `A` panel of `MR × kc` and one `B` sliver of
+/// `kc × NR` are reused across a block. The depth used is picked from the
+/// L1 data cache at run time; this is the most the buffers hold.
 pub const KC: usize = 256;
-/// Rows of `op(a)` packed at once (a multiple of every kernel's `MR`).
+/// Rows of `op(a)` packed at once for the deepest block (a multiple of every
+/// kernel's `MR`); shallower blocks pack more rows into the same buffer.
 pub const MC: usize = 96;
+/// Floats of the packed `A` block (the stack buffer).
+const ABUF: usize = MC * KC;
 /// Widest `NR` of the kernels (size of the stack sliver buffer).
 const NR_MAX: usize = 32;
 /// Tallest `MR` of the kernels.
@@ -137,6 +145,79 @@ impl Path {
         let _ = best;
         v.push(Path::Portable);
         v
+    }
+}
+
+/// Data cache sizes per core in bytes (L1d, L2), read once from `cpuid`
+/// (leaf 4 on Intel, 0x8000_001D on AMD); 32 KiB / 1 MiB when unknown.
+pub(crate) fn cache_sizes() -> (usize, usize) {
+    use core::sync::atomic::AtomicUsize;
+    static L1: AtomicUsize = AtomicUsize::new(0);
+    static L2: AtomicUsize = AtomicUsize::new(0);
+    let l1 = L1.load(Ordering::Relaxed);
+    if l1 != 0 {
+        return (l1, L2.load(Ordering::Relaxed));
+    }
+    let (mut l1, mut l2) = (32 << 10, 1 << 20);
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: cpuid exists on every x86-64 CPU; leaves above the maximum
+        // the CPU reports are not queried. (`unsafe` for toolchains where
+        // `__cpuid` still is.)
+        #[allow(unused_unsafe)]
+        unsafe {
+            use core::arch::x86_64::__cpuid;
+            let max = __cpuid(0).eax;
+            let ext_max = __cpuid(0x8000_0000).eax;
+            let leaf = if max >= 4 && __cpuid(0).ebx == 0x756e_6547 {
+                Some(4) // "Genu"ineIntel
+            } else if ext_max >= 0x8000_001D {
+                Some(0x8000_001D)
+            } else {
+                None
+            };
+            if let Some(leaf) = leaf {
+                for sub in 0..8 {
+                    let r = core::arch::x86_64::__cpuid_count(leaf, sub);
+                    let kind = r.eax & 0x1F;
+                    if kind == 0 {
+                        break;
+                    }
+                    let level = (r.eax >> 5) & 7;
+                    let bytes =
+                        (((r.ebx >> 22) + 1) * (((r.ebx >> 12) & 0x3FF) + 1) * ((r.ebx & 0xFFF) + 1) * (r.ecx + 1))
+                            as usize;
+                    match (level, kind) {
+                        (1, 1) => l1 = bytes,
+                        (2, 2 | 3) => l2 = bytes,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    l1 = l1.clamp(16 << 10, 1 << 20);
+    l2 = l2.clamp(128 << 10, 64 << 20);
+    L2.store(l2, Ordering::Relaxed);
+    L1.store(l1, Ordering::Relaxed);
+    (l1, l2)
+}
+
+/// Block sizes of the blocked loop for a kernel's tile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Blocking {
+    /// Depth of a `k` block: a packed `B` sliver (`kc × NR`) takes half the L1d.
+    kc: usize,
+    /// Rows of a packed `A` block (`mc × kc`): at most half the L2, and what
+    /// the stack buffer holds; a multiple of `MR`.
+    mc: usize,
+}
+
+impl Blocking {
+    fn new(mr: usize, nr: usize, (l1, l2): (usize, usize)) -> Blocking {
+        let kc = (l1 / 2 / (nr * 4)).clamp(64, KC) / 8 * 8;
+        let mc = (l2 / 2 / (kc * 4)).min(ABUF / kc).max(mr) / mr * mr;
+        Blocking { kc, mc }
     }
 }
 
@@ -401,6 +482,47 @@ trait MicroKernel {
         }
     }
 
+    /// Whether [`MicroKernel::micro_a`] exists (reads `a` in place).
+    const DIRECT_A: bool = false;
+
+    /// [`MicroKernel::micro_edge`] for all `MR` rows and `nr ≤ NR` columns,
+    /// with row `i` of `a` read in place at `a + i*lda` (no packed panel);
+    /// `b` as for a [`MicroKernel::DIRECT_EDGE`] kernel.
+    ///
+    /// # Safety
+    /// As [`MicroKernel::micro_edge`]; rows `i < MR` of `a` hold `kc` floats;
+    /// only called when [`MicroKernel::DIRECT_A`].
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn micro_a(
+        kc: usize,
+        a: *const f32,
+        lda: usize,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        nr: usize,
+    ) {
+        let _ = (kc, a, lda, b, bs, c, ldc, alpha, beta, nr);
+        unreachable!("micro_a on a kernel without DIRECT_A")
+    }
+
+    /// Packs `rows ≤ MR` rows of a row-major `a` into an `MR`-row panel:
+    /// `dst[p*MR + i] = src[i*ld + p]` for `p < kc`, `i < rows`, zero below.
+    ///
+    /// # Safety
+    /// The CPU has the kernel's features; `src` rows `i < rows` hold `kc` floats
+    /// `ld` apart; `dst` holds `kc * MR` floats.
+    unsafe fn pack_a(kc: usize, rows: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        for i in 0..Self::MR {
+            for p in 0..kc {
+                *dst.add(p * Self::MR + i) = if i < rows { *src.add(i * ld + p) } else { 0.0 };
+            }
+        }
+    }
+
     /// Packs a sliver of a transposed `b`: `dst[p*NR + j] = src[j*ld + p]` for
     /// `p < kc`, `j < nr`, and zero for `nr ≤ j < NR`.
     ///
@@ -434,62 +556,99 @@ unsafe fn blocked<K: MicroKernel>(
 ) {
     let Mat { m, k, n, a, la, b, lb } = *mat;
     let (mr_, nr_) = (K::MR, K::NR);
-    debug_assert!(MC.is_multiple_of(mr_) && nr_ <= NR_MAX && mr_ <= MR_MAX);
+    let Blocking { kc: kc_max, mc: mc_max } = Blocking::new(mr_, nr_, cache_sizes());
+    debug_assert!(nr_ <= NR_MAX && nr_.is_multiple_of(16) && mr_ <= MR_MAX && kc_max <= KC && mc_max * kc_max <= ABUF);
     debug_assert!(j0.is_multiple_of(nr_) && j1 <= n);
     // Packing buffers on the stack: only what a pack writes is ever read.
-    let mut abuf = MaybeUninit::<[f32; MC * KC]>::uninit();
+    let mut abuf = MaybeUninit::<[f32; ABUF]>::uninit();
     let mut bbuf = MaybeUninit::<[f32; KC * NR_MAX]>::uninit();
     let abuf = abuf.as_mut_ptr() as *mut f32;
     let bbuf = bbuf.as_mut_ptr() as *mut f32;
-    let mut pc = 0;
-    while pc < k {
-        let kc = KC.min(k - pc);
-        let beta = if pc == 0 { beta } else { 1.0 };
-        let mut ic = r0;
-        while ic < r1 {
-            let mc = MC.min(r1 - ic);
-            // Pack op(a)[ic..ic+mc, pc..pc+kc] into MR-row panels, zero-padded.
+    // A row-major a is read in place, not packed, when each of its panels
+    // would serve two tiles or fewer (n of at most two slivers).
+    let direct_a = K::DIRECT_A && la == Layout::Normal && j1 - j0 <= 2 * nr_;
+    // Equal k blocks (no thin last block).
+    let kblocks = k.div_ceil(kc_max);
+    let kc_even = k.div_ceil(kblocks).div_ceil(8) * 8;
+    // Row blocks outermost: a block's rows of a are read once, contiguously,
+    // and its rows of c stay in cache across the k blocks (a narrow n, as in
+    // im2col products, would otherwise stream all of c k/kc times).
+    let mut ic = r0;
+    while ic < r1 {
+        let mc = mc_max.min(r1 - ic);
+        let mut pc = 0;
+        while pc < k {
+            let kc = kc_even.min(k - pc);
+            let beta = if pc == 0 { beta } else { 1.0 };
+            // Pack op(a)[ic..ic+mc, pc..pc+kc] into MR-row panels, zero-padded;
+            // not the full panels that the kernel reads in place.
             let panels = mc.div_ceil(mr_);
             for q in 0..panels {
-                // SAFETY: panel q starts at q*kc*MR < MC*KC and spans kc*MR floats.
+                // SAFETY: panel q starts at q*kc*MR < mc_max*kc_max <= ABUF and spans kc*MR floats.
                 let dst = unsafe { abuf.add(q * kc * mr_) };
                 let i0 = ic + q * mr_;
                 let rows = mr_.min(r1 - i0);
+                if direct_a && rows == mr_ {
+                    continue;
+                }
                 match la {
                     Layout::Normal => {
-                        for ii in 0..mr_ {
-                            let i = i0 + ii;
-                            for p in 0..kc {
-                                let v = if ii < rows { a[i * k + pc + p] } else { 0.0 };
-                                // SAFETY: p*MR + ii < kc*MR.
-                                unsafe { *dst.add(p * mr_ + ii) = v };
-                            }
+                        let src = &a[i0 * k + pc..(i0 + rows - 1) * k + pc + kc];
+                        // SAFETY: rows i < rows of src hold kc floats k apart; dst kc*MR.
+                        unsafe { K::pack_a(kc, rows, src.as_ptr(), k, dst) };
+                    }
+                    Layout::Transposed if rows == mr_ => {
+                        // Row p of the stored a holds op(a)[.., p] contiguously: copy
+                        // MR at a time (a constant size: vector moves, not a call).
+                        for p in 0..kc {
+                            let src = &a[(pc + p) * m + i0..][..mr_];
+                            // SAFETY: p*MR + MR <= kc*MR.
+                            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst.add(p * mr_), K::MR) };
                         }
                     }
                     Layout::Transposed => {
-                        // Row p of the stored a holds op(a)[.., p] contiguously: copy MR at a time.
                         for p in 0..kc {
                             let src = &a[(pc + p) * m + i0..][..rows];
                             for ii in 0..mr_ {
                                 let v = src.get(ii).copied().unwrap_or(0.0);
-                                // SAFETY: as above.
+                                // SAFETY: p*MR + ii < kc*MR.
                                 unsafe { *dst.add(p * mr_ + ii) = v };
                             }
                         }
                     }
                 }
             }
+            let in_place_b = mc <= 4 * mr_ && !n.is_multiple_of(256);
             let mut jr = j0;
             while jr < j1 {
                 let nr = nr_.min(j1 - jr);
                 let (bp, bs) = match lb {
-                    Layout::Normal if nr == nr_ || K::DIRECT_EDGE => (b[(pc * n + jr)..].as_ptr(), n),
+                    // A few tiles of rows: b is read in place (packing would cost
+                    // more than it saves), unless its rows are a multiple of
+                    // 1 KiB apart (every row of the sliver in the same few cache sets).
+                    Layout::Normal if in_place_b && (nr == nr_ || K::DIRECT_EDGE) => (b[(pc * n + jr)..].as_ptr(), n),
                     Layout::Normal => {
-                        for p in 0..kc {
-                            for j in 0..nr_ {
-                                let v = if j < nr { b[(pc + p) * n + jr + j] } else { 0.0 };
-                                // SAFETY: p*NR + j < KC*NR_MAX.
-                                unsafe { *bbuf.add(p * nr_ + j) = v };
+                        // Reused by every tile of the block: packed contiguous (no
+                        // cache-set conflicts when n is a power of two).
+                        if nr == nr_ {
+                            for p in 0..kc {
+                                let src = &b[(pc + p) * n + jr..][..nr_];
+                                // SAFETY: p*NR + j < KC*NR_MAX for j < NR; 16-float
+                                // chunks of constant size compile to vector moves
+                                // (NR is a multiple of 16), not a memcpy call per row.
+                                unsafe {
+                                    for j in (0..nr_).step_by(16) {
+                                        core::ptr::copy_nonoverlapping(src.as_ptr().add(j), bbuf.add(p * nr_ + j), 16);
+                                    }
+                                }
+                            }
+                        } else {
+                            for p in 0..kc {
+                                let src = &b[(pc + p) * n + jr..][..nr];
+                                // SAFETY: p*NR + j < KC*NR_MAX for j < NR.
+                                let dst = unsafe { core::slice::from_raw_parts_mut(bbuf.add(p * nr_), nr_) };
+                                dst[..nr].copy_from_slice(src);
+                                dst[nr..].fill(0.0);
                             }
                         }
                         (bbuf as *const f32, nr_)
@@ -511,7 +670,10 @@ unsafe fn blocked<K: MicroKernel>(
                     unsafe {
                         let ap = abuf.add(ir * kc);
                         let cp = c.add((ic - r0 + ir) * n + jr);
-                        if mr == mr_ && nr == nr_ {
+                        if direct_a && mr == mr_ {
+                            let ad = a[(ic + ir) * k + pc..].as_ptr();
+                            K::micro_a(kc, ad, k, bp, bs, cp, n, alpha, beta, nr);
+                        } else if mr == mr_ && nr == nr_ {
                             K::micro(kc, ap, bp, bs, cp, n, alpha, beta);
                         } else {
                             K::micro_edge(kc, ap, bp, bs, cp, n, alpha, beta, mr, nr);
@@ -521,9 +683,9 @@ unsafe fn blocked<K: MicroKernel>(
                 }
                 jr += nr_;
             }
-            ic += mc;
+            pc += kc;
         }
-        pc += kc;
+        ic += mc;
     }
 }
 
@@ -627,6 +789,61 @@ mod tests {
         sgemm(2, 0, 3, 1.0, &[], Layout::Normal, &[], Layout::Normal, 0.5, &mut c);
         assert!(c.iter().all(|v| *v == 1.0));
         sgemm(0, 3, 3, 1.0, &[], Layout::Normal, &[0.0; 9], Layout::Normal, 0.0, &mut []);
+    }
+
+    /// The tile (MR, NR) and k block of a path's micro-kernel.
+    fn tile_of(path: Path) -> (usize, usize, usize) {
+        let (mr, nr) = match path {
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512 => (avx512::Kernel::MR, avx512::Kernel::NR),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => (avx2::Kernel::MR, avx2::Kernel::NR),
+            Path::Portable => (portable::Kernel::MR, portable::Kernel::NR),
+        };
+        (mr, nr, Blocking::new(mr, nr, cache_sizes()).kc)
+    }
+
+    /// m, n and k of 1, tile − 1, tile + 1 (and a k block ± 1, several row
+    /// blocks, a row stride of 1 KiB that forces packing b) on every path, in
+    /// every layout pair, against the plain product.
+    #[test]
+    fn edges_of_every_tile_on_every_path() {
+        for path in Path::available() {
+            let (mr, nr, kc) = tile_of(path);
+            let ms = [1, mr - 1, mr, mr + 1, 4 * mr + 1, 2 * MC + mr + 1];
+            let ns = [1, nr - 1, nr, nr + 1, 2 * nr + 3, 256];
+            let ks = [1, 2, 9, kc - 1, kc + 1];
+            for &m in &ms {
+                for &n in &ns {
+                    for &k in &ks {
+                        if m * n * k <= 1 << 21 {
+                            check(path, false, m, k, n, 1.0, 0.0);
+                        }
+                    }
+                }
+            }
+            for &(m, k, n) in &[(mr + 1, kc + 1, nr + 1), (4 * mr + 1, 2 * kc + 3, 256), (1000, 9, 32)] {
+                check(path, false, m, k, n, 0.5, 1.0);
+                check(path, true, m, k, n, 1.0, -1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn blocking_fits_the_buffers_and_caches() {
+        let (l1, l2) = cache_sizes();
+        assert!((16 << 10..=1 << 20).contains(&l1) && (128 << 10..=64 << 20).contains(&l2));
+        println!("L1d {l1}, L2 {l2}");
+        for (mr, nr) in [(8, 32), (6, 16), (4, 16)] {
+            for caches in
+                [(l1, l2), (32 << 10, 1 << 20), (48 << 10, 2 << 20), (16 << 10, 128 << 10), (1 << 20, 64 << 20)]
+            {
+                let bl = Blocking::new(mr, nr, caches);
+                println!("{mr}x{nr} {caches:?}: {bl:?}");
+                assert!(bl.kc.is_multiple_of(8) && (64..=KC).contains(&bl.kc));
+                assert!(bl.mc.is_multiple_of(mr) && bl.mc * bl.kc <= ABUF && bl.mc >= mr);
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,11 @@
 //! update, and a futex wake-up costs more than a small product's half); a
 //! side that sleeps is woken with `unpark` only when it announced it. One
 //! caller at a time uses the helper; a concurrent caller runs both halves
-//! itself.
+//! itself. Whoever comes first claims the second half: a caller done with its
+//! half before the helper has started (the helper descheduled because another
+//! process holds the second core) runs it itself instead of waiting for the
+//! scheduler, and the spins yield the core, so a shared machine costs a
+//! product its parallelism, not a time slice.
 
 use core::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -54,6 +58,15 @@ static BUSY: AtomicBool = AtomicBool::new(false);
 static EPOCH: AtomicUsize = AtomicUsize::new(0);
 /// Number of jobs the helper has finished.
 static DONE: AtomicUsize = AtomicUsize::new(0);
+/// The last epoch whose part 1 was claimed, by the helper or by the caller
+/// (who runs it itself when the helper has not started it by the time part 0
+/// is done: a helper descheduled by another process then costs nothing).
+static CLAIMED: AtomicUsize = AtomicUsize::new(0);
+
+/// Claims part 1 of `epoch` (true once per epoch, for whoever comes first).
+fn claim(epoch: usize) -> bool {
+    CLAIMED.compare_exchange(epoch.wrapping_sub(1), epoch, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+}
 /// Whether the last job panicked on the helper.
 static PANICKED: AtomicBool = AtomicBool::new(false);
 /// Set by a side about to sleep; the other side unparks it after clearing it.
@@ -78,6 +91,9 @@ fn spin(ready: impl Fn() -> bool, budget: Duration) -> bool {
             }
             std::hint::spin_loop();
         }
+        // Lets the other side run if both share a core (another process
+        // holds the second one); returns at once when nothing else waits.
+        std::thread::yield_now();
         if start.elapsed() >= budget {
             return ready();
         }
@@ -114,8 +130,13 @@ fn helper_loop() {
     loop {
         wait(|| EPOCH.load(Ordering::SeqCst) != seen, SPIN_HELPER, &HELPER_SLEEPS);
         seen = EPOCH.load(Ordering::Acquire);
-        // SAFETY: the caller wrote the slot before publishing `seen` and does
-        // not touch it again until DONE reaches `seen`.
+        if !claim(seen) {
+            // The caller ran part 1 itself (and may be publishing the next job:
+            // the slot is not ours to read).
+            continue;
+        }
+        // SAFETY: the caller wrote the slot before publishing `seen`; having
+        // claimed `seen`, the caller does not touch it again until DONE reaches `seen`.
         let (job, caller) = unsafe {
             let s = &*SLOT.0.get();
             (s.job, s.caller.clone())
@@ -139,23 +160,34 @@ fn helper() -> Option<&'static Thread> {
         .as_ref()
 }
 
-/// Waits for the helper on drop, so the job outlives its use even if part 0 panics.
-struct WaitDone(usize);
+/// On drop: claims part 1 if nobody has (so the helper never starts it), or
+/// waits for the helper to finish it, so the job outlives its use even if a
+/// part panics.
+struct WaitDone {
+    epoch: usize,
+    /// This thread claimed (and ran) part 1.
+    ran_here: bool,
+}
 
 impl Drop for WaitDone {
     fn drop(&mut self) {
-        let epoch = self.0;
-        wait(|| DONE.load(Ordering::SeqCst) == epoch, SPIN_CALLER, &CALLER_SLEEPS);
-        let panicked = PANICKED.swap(false, Ordering::Relaxed);
-        BUSY.store(false, Ordering::Release);
-        if panicked && !std::thread::panicking() {
-            panic!("sgemm helper thread panicked");
+        let epoch = self.epoch;
+        if !self.ran_here && !claim(epoch) {
+            wait(|| DONE.load(Ordering::SeqCst) == epoch, SPIN_CALLER, &CALLER_SLEEPS);
+            let panicked = PANICKED.swap(false, Ordering::Relaxed);
+            BUSY.store(false, Ordering::Release);
+            if panicked && !std::thread::panicking() {
+                panic!("sgemm helper thread panicked");
+            }
+            return;
         }
+        BUSY.store(false, Ordering::Release);
     }
 }
 
 /// Runs `f(0)` on this thread and `f(1)` on the helper, and returns when both are
-/// done. Falls back to running both here if the helper is busy or could not start.
+/// done. Falls back to running both here if the helper is busy or could not
+/// start, or has not started `f(1)` by the time `f(0)` is done.
 pub(super) fn run2(f: &(dyn Fn(usize) + Sync)) {
     if BUSY.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
         f(0);
@@ -185,6 +217,42 @@ pub(super) fn run2(f: &(dyn Fn(usize) + Sync)) {
     }
     EPOCH.store(epoch, Ordering::SeqCst);
     wake(&HELPER_SLEEPS, Some(helper));
-    let _wait = WaitDone(epoch);
+    let mut done = WaitDone { epoch, ran_here: false };
     f(0);
+    if claim(epoch) {
+        // The helper has not started part 1 (descheduled, or still waking):
+        // running it here beats waiting for it.
+        done.ran_here = true;
+        f(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each part runs exactly once and before `run2` returns, whoever claims
+    /// it, also with two callers racing for the helper.
+    #[test]
+    fn every_part_runs_once_before_return() {
+        std::thread::scope(|s| {
+            for t in 0..2 {
+                s.spawn(move || {
+                    for i in 0..20_000usize {
+                        let counts = [AtomicUsize::new(0), AtomicUsize::new(0)];
+                        run2(&|p: usize| {
+                            // Uneven parts, so that either side finishes first.
+                            if (i + p + t).is_multiple_of(3) {
+                                for _ in 0..(i % 50) {
+                                    std::hint::spin_loop();
+                                }
+                            }
+                            counts[p].fetch_add(1, Ordering::Relaxed);
+                        });
+                        assert_eq!(counts.map(AtomicUsize::into_inner), [1, 1], "call {i}");
+                    }
+                });
+            }
+        });
+    }
 }
