@@ -110,7 +110,8 @@ nn::sequential! {
 #[test]
 fn mnist_convnet_train_on_batch_and_predict_one_allocate_nothing() {
     let mut m = MnistConvnet::seeded(2);
-    let x = nn::ndarray::Array4::from_shape_fn((16, 28, 28, 1), |(i, r, c, _)| ((i * 5 + r * 3 + c) % 13) as f32 / 13.0);
+    let x =
+        nn::ndarray::Array4::from_shape_fn((16, 28, 28, 1), |(i, r, c, _)| ((i * 5 + r * 3 + c) % 13) as f32 / 13.0);
     let y = Array1::from_shape_fn(16, |i| i % 10);
     let mut opt = Adam::new(1e-3);
     for _ in 0..2 {
