@@ -575,6 +575,9 @@ image_models! {
     conv2d_dilated_no_bias: Conv2dDilated { Conv2D(2, 2, dilation_rate = (2, 1), use_bias = false) }
     max_pooling_same: MaxPoolSame { MaxPooling2D((2, 3), strides = (1, 2), padding = same), Conv2D(2, 1) }
     conv2d_batch_norm: Conv2dBatchNorm { Conv2D(3, 3), BatchNorm, Activation(swish) }
+    average_pooling_same: AvgPoolSame { Conv2D(3, 2, activation = tanh), AveragePooling2D((2, 3), strides = (1, 2), padding = same) }
+    global_average_pooling: GlobalAvgPool { Conv2D(4, 3, padding = same, activation = elu), GlobalAveragePooling2D }
+    global_max_pooling_keepdims: GlobalMaxPoolKeep { GlobalMaxPooling2D(keepdims = true), Conv2D(3, 1) }
 }
 
 /// Max pooling's input gradient, against the windows' maxima found by

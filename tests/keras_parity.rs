@@ -84,6 +84,25 @@ nn::sequential! {
     }
 }
 
+nn::sequential! {
+    /// Average pooling (`same`, strided), global max pooling with `keepdims`.
+    struct PoolZoo {
+        Input[7, 6, 3],
+        AveragePooling2D((2, 3), strides = (2, 1), padding = same),
+        Conv2D(4, 2, activation = elu),
+        AveragePooling2D(2),
+        GlobalMaxPooling2D(keepdims = true),
+        Flatten, Dense(5, softmax),
+    }
+}
+
+nn::sequential! {
+    /// GlobalAveragePooling2D after a `same` convolution.
+    struct GlobalAverage {
+        Input[5, 5, 2], Conv2D(3, 3, padding = same, activation = relu), GlobalAveragePooling2D, Dense(4, softmax),
+    }
+}
+
 fn read(name: &str) -> HashMap<String, ArrayD<f32>> {
     let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap();
@@ -225,4 +244,25 @@ fn conv_zoo_matches_keras() {
         |m, p| m.load_weights(p).unwrap(),
         |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
     );
+}
+
+#[test]
+fn pool_zoo_matches_keras() {
+    check(
+        "pool_zoo",
+        PoolZoo::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+}
+
+#[test]
+fn global_average_pooling_matches_keras() {
+    check(
+        "global_average",
+        GlobalAverage::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+    assert_eq!(GlobalAverage::OUTPUT_SHAPE, [4]);
 }

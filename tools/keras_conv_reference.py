@@ -6,7 +6,9 @@ and the weights after one `train_on_batch` step with SGD(0.1).
 
     python tools/keras_conv_reference.py   # writes tests/reference/keras/{mnist_convnet,conv_zoo}*.safetensors
 
-Models: Keras's mnist_convnet on 16 MNIST test images (as (28, 28, 1)), and
+Models: Keras's mnist_convnet on 16 MNIST test images (as (28, 28, 1));
+`pool_zoo` (average pooling, `same` and strided, global max pooling with
+`keepdims`) and `global_average` (GlobalAveragePooling2D); and
 `conv_zoo`, every argument of Conv2D and MaxPooling2D nn has: `same` padding
 with an odd total (TF's extra row at the bottom), strides, a non-square
 kernel, dilation, no bias, a strided `same` max pooling, then BatchNorm on the
@@ -51,6 +53,31 @@ def main():
     bn.moving_mean.assign(rng.normal(0, 0.2, 3))
     bn.moving_variance.assign(rng.uniform(0.5, 2.0, 3))
     run("conv_zoo", zoo, xz, yz)
+
+    keras.utils.set_random_seed(10)
+    xp = np.random.default_rng(11).normal(0, 1, (8, 7, 6, 3)).astype("float32")
+    yp = np.random.default_rng(12).integers(0, 5, 8)
+    pools = keras.Sequential([
+        keras.Input((7, 6, 3)),
+        L.AveragePooling2D((2, 3), strides=(2, 1), padding="same", name="average_pooling2d"),
+        L.Conv2D(4, 2, activation="elu", name="conv2d"),
+        L.AveragePooling2D(2, name="average_pooling2d_1"),
+        L.GlobalMaxPooling2D(keepdims=True, name="global_max_pooling2d"),
+        L.Flatten(name="flatten"),
+        L.Dense(5, activation="softmax", name="dense"),
+    ])
+    run("pool_zoo", pools, xp, yp)
+
+    keras.utils.set_random_seed(13)
+    xg = np.random.default_rng(14).normal(0, 1, (8, 5, 5, 2)).astype("float32")
+    yg = np.random.default_rng(15).integers(0, 4, 8)
+    gap = keras.Sequential([
+        keras.Input((5, 5, 2)),
+        L.Conv2D(3, 3, padding="same", activation="relu", name="conv2d"),
+        L.GlobalAveragePooling2D(name="global_average_pooling2d"),
+        L.Dense(4, activation="softmax", name="dense"),
+    ])
+    run("global_average", gap, xg, yg)
 
 
 if __name__ == "__main__":

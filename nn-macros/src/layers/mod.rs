@@ -37,9 +37,9 @@ mod gaussian_dropout;
 mod gaussian_noise;
 mod input;
 mod leaky_relu;
-mod max_pooling2d;
 mod mc_dropout;
 pub mod nested;
+mod pooling2d;
 mod prelu;
 mod relu;
 mod reshape;
@@ -62,7 +62,10 @@ pub const KINDS: &[&dyn Kind] = &[
     &reshape::Reshape,
     &dense::Dense,
     &conv2d::Conv2D,
-    &max_pooling2d::MaxPooling2D,
+    &pooling2d::MAX_POOLING_2D,
+    &pooling2d::AVERAGE_POOLING_2D,
+    &pooling2d::GLOBAL_MAX_POOLING_2D,
+    &pooling2d::GLOBAL_AVERAGE_POOLING_2D,
     &batch_norm::BatchNorm,
     &activation::Activation,
     &leaky_relu::LeakyRelu,

@@ -16,8 +16,8 @@ mod elu;
 mod gaussian_dropout;
 mod gaussian_noise;
 mod leaky_relu;
-mod max_pooling2d;
 mod mc_dropout;
+mod pooling2d;
 mod prelu;
 mod relu;
 mod reshape;
@@ -40,10 +40,10 @@ pub use elu::Elu;
 pub use gaussian_dropout::GaussianDropout;
 pub use gaussian_noise::GaussianNoise;
 pub use leaky_relu::LeakyRelu;
-pub use max_pooling2d::MaxPooling2D;
-#[cfg(feature = "std")]
-pub use max_pooling2d::MaxPoolingState;
 pub use mc_dropout::{Alpha, DropKind, Inverted, Mc, McAlphaDropout, McDropout};
+#[cfg(feature = "std")]
+pub use pooling2d::PoolingState;
+pub use pooling2d::{Average, AveragePooling2D, Max, MaxPooling2D, Pool, Pooling2D};
 pub use prelu::PRelu;
 #[cfg(feature = "std")]
 pub use prelu::PReluState;
