@@ -578,6 +578,9 @@ image_models! {
     average_pooling_same: AvgPoolSame { Conv2D(3, 2, activation = tanh), AveragePooling2D((2, 3), strides = (1, 2), padding = same) }
     global_average_pooling: GlobalAvgPool { Conv2D(4, 3, padding = same, activation = elu), GlobalAveragePooling2D }
     global_max_pooling_keepdims: GlobalMaxPoolKeep { GlobalMaxPooling2D(keepdims = true), Conv2D(3, 1) }
+    padding_cropping_up_sampling: Remaps {
+        ZeroPadding2D(((1, 0), (2, 1))), Conv2D(3, 2, activation = tanh), Cropping2D((1, 2)), UpSampling2D(2)
+    }
 }
 
 /// Max pooling's input gradient, against the windows' maxima found by

@@ -103,6 +103,19 @@ nn::sequential! {
     }
 }
 
+nn::sequential! {
+    /// ZeroPadding2D (asymmetric and uniform), Cropping2D, UpSampling2D.
+    struct RemapZoo {
+        Input[5, 4, 2],
+        ZeroPadding2D(((1, 2), (0, 1))),
+        Conv2D(3, 2, activation = tanh),
+        Cropping2D(((1, 0), (1, 1))),
+        UpSampling2D((2, 1)),
+        ZeroPadding2D(1),
+        Flatten, Dense(4, softmax),
+    }
+}
+
 fn read(name: &str) -> HashMap<String, ArrayD<f32>> {
     let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap();
@@ -265,4 +278,14 @@ fn global_average_pooling_matches_keras() {
         |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
     );
     assert_eq!(GlobalAverage::OUTPUT_SHAPE, [4]);
+}
+
+#[test]
+fn padding_cropping_and_up_sampling_match_keras() {
+    check(
+        "remap_zoo",
+        RemapZoo::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
 }

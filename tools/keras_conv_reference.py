@@ -79,6 +79,21 @@ def main():
     ])
     run("global_average", gap, xg, yg)
 
+    keras.utils.set_random_seed(16)
+    xr = np.random.default_rng(17).normal(0, 1, (8, 5, 4, 2)).astype("float32")
+    yr = np.random.default_rng(18).integers(0, 4, 8)
+    remaps = keras.Sequential([
+        keras.Input((5, 4, 2)),
+        L.ZeroPadding2D(((1, 2), (0, 1)), name="zero_padding2d"),
+        L.Conv2D(3, 2, activation="tanh", name="conv2d"),
+        L.Cropping2D(((1, 0), (1, 1)), name="cropping2d"),
+        L.UpSampling2D((2, 1), name="up_sampling2d"),
+        L.ZeroPadding2D(1, name="zero_padding2d_1"),
+        L.Flatten(name="flatten"),
+        L.Dense(4, activation="softmax", name="dense"),
+    ])
+    run("remap_zoo", remaps, xr, yr)
+
 
 if __name__ == "__main__":
     main()

@@ -42,6 +42,9 @@ pub enum Ty {
     Pair,
     /// Keras's `padding`: `valid` or `same`, as a word or a string.
     Padding,
+    /// Margins of an image, Keras's forms: `1` (all four), `(1, 2)` (rows,
+    /// columns, each on both sides) or `((top, bottom), (left, right))`.
+    Margins,
     /// A weight constraint (`max_norm(1.0)`).
     Constraint,
 }
@@ -107,6 +110,8 @@ pub enum Value {
     Pair([u64; 2]),
     /// `valid` or `same`.
     Padding(&'static str),
+    /// Top, bottom, left, right.
+    Margins([u64; 4]),
     /// An `nn::constraints::Constraint` expression.
     Constraint(TokenStream),
 }
@@ -192,6 +197,13 @@ impl Args {
             _ => default,
         }
     }
+    /// The margins `name` (top, bottom, left, right), or `default`.
+    pub fn margins(&self, name: &str, default: [u64; 4]) -> [u64; 4] {
+        match self.get(name) {
+            Some(Value::Margins(m)) => *m,
+            _ => default,
+        }
+    }
     /// The padding `name`, or `valid`.
     pub fn padding(&self, name: &str) -> &'static str {
         match self.get(name) {
@@ -268,7 +280,7 @@ pub fn resolve_partial(accepts: Accepts, decl: &LayerDecl, cx: &mut Ctxt) -> Arg
     let positional_spec = |ty: Ty| specs.iter().find(|s| s.positional && s.ty == ty).copied();
 
     let mut next_numeric =
-        specs.iter().filter(|s| s.positional && matches!(s.ty, Ty::Size | Ty::Pair | Ty::Float { .. }));
+        specs.iter().filter(|s| s.positional && matches!(s.ty, Ty::Size | Ty::Pair | Ty::Margins | Ty::Float { .. }));
     for arg in &decl.args {
         match arg {
             Arg::Keyword { name, value } => {
@@ -416,6 +428,7 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
         Ty::Size => size(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Size),
         Ty::Pair => pair(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Pair),
         Ty::Padding => padding(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Padding),
+        Ty::Margins => margins(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Margins),
         Ty::Float { min, max, max_inclusive } => {
             let range = if max.is_infinite() {
                 if min > 0.0 {
@@ -527,6 +540,41 @@ fn pair(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 2]> {
             None
         }
         _ => one(e, cx).map(|v| [v, v]),
+    }
+}
+
+/// Margins: `1`, `(rows, columns)` or `((top, bottom), (left, right))`, each at least 0.
+fn margins(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 4]> {
+    let one = |e: &Expr, cx: &mut Ctxt| match crate::dims::int_lit(e) {
+        Some(v) if (0..=i128::from(u32::MAX)).contains(&v) => Some(v as u64),
+        _ => {
+            cx.spanned(e, format!("{what} takes whole numbers at least 0, found `{}`", e.to_token_stream()));
+            None
+        }
+    };
+    let form = "`1`, `(1, 2)` or `((top, bottom), (left, right))`";
+    match e {
+        Expr::Tuple(t) if t.elems.len() == 2 => match (&t.elems[0], &t.elems[1]) {
+            (Expr::Tuple(a), Expr::Tuple(b)) if a.elems.len() == 2 && b.elems.len() == 2 => {
+                let (t0, b0, l0, r0) =
+                    (one(&a.elems[0], cx), one(&a.elems[1], cx), one(&b.elems[0], cx), one(&b.elems[1], cx));
+                Some([t0?, b0?, l0?, r0?])
+            }
+            (Expr::Tuple(_), _) | (_, Expr::Tuple(_)) => {
+                cx.spanned(e, format!("{what} is {form}"));
+                None
+            }
+            (a, b) => {
+                let (r, c) = (one(a, cx), one(b, cx));
+                let (r, c) = (r?, c?);
+                Some([r, r, c, c])
+            }
+        },
+        Expr::Tuple(_) => {
+            cx.spanned(e, format!("{what} is {form}"));
+            None
+        }
+        _ => one(e, cx).map(|v| [v; 4]),
     }
 }
 

@@ -34,7 +34,8 @@ const VALID: &[&str] = &[
     "struct C { Input[28, 28, 1], Conv2D(32, 3, relu), MaxPooling2D(2), Conv2D(64, (3, 2), padding = same, \
      strides = 2, use_bias = false), MaxPool2D(pool_size = (2, 1), strides = 1, padding = \"same\"), \
      Conv2D(8, 2, dilation_rate = (2, 1)), AvgPool2D(2, padding = same), GlobalMaxPooling2D(keepdims = true), \
-     Flatten, Dropout(0.5), Dense(10, softmax) } struct G { Input[5, 5, 2], AveragePooling2D, GlobalAveragePooling2D }",
+     Flatten, Dropout(0.5), Dense(10, softmax) } struct G { Input[5, 5, 2], AveragePooling2D, GlobalAveragePooling2D } \
+     struct P { Input[5, 4, 2], ZeroPadding2D(((1, 2), (0, 1))), Cropping2D((1, 1)), UpSampling2D(size = (2, 1)) }",
 ];
 
 /// Replacements for a literal or a name.

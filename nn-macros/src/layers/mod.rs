@@ -42,6 +42,7 @@ pub mod nested;
 mod pooling2d;
 mod prelu;
 mod relu;
+mod remap2d;
 mod reshape;
 mod rrelu;
 mod softmax;
@@ -66,6 +67,9 @@ pub const KINDS: &[&dyn Kind] = &[
     &pooling2d::AVERAGE_POOLING_2D,
     &pooling2d::GLOBAL_MAX_POOLING_2D,
     &pooling2d::GLOBAL_AVERAGE_POOLING_2D,
+    &remap2d::ZERO_PADDING_2D,
+    &remap2d::CROPPING_2D,
+    &remap2d::UP_SAMPLING_2D,
     &batch_norm::BatchNorm,
     &activation::Activation,
     &leaky_relu::LeakyRelu,

@@ -20,6 +20,7 @@ mod mc_dropout;
 mod pooling2d;
 mod prelu;
 mod relu;
+mod remap2d;
 mod reshape;
 mod rrelu;
 
@@ -48,6 +49,7 @@ pub use prelu::PRelu;
 #[cfg(feature = "std")]
 pub use prelu::PReluState;
 pub use relu::Relu;
+pub use remap2d::{Remap, Remap2D};
 pub use reshape::Reshape;
 pub use rrelu::RRelu;
 
