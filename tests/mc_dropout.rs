@@ -2,78 +2,25 @@
 //! `predict`, plain `Dropout` does not; `predict_mc` averages passes; the
 //! masks follow the model's seed and every call draws new ones.
 //!
-//! The models are written by hand on the runtime's layers (the
-//! `sequential!` kind `MCDropout` declares the same fields).
+//! The models are `Input[6], Dense(32, relu), <dropout>, Dense(4, softmax)`.
 
-use nn::init::Initializer;
-use nn::kernels::activation::{Relu, Softmax};
-use nn::layers::{Dense, Dropout, Layer, McAlphaDropout, McDropout, Train};
-use nn::model::{predict_dyn, predict_mc, Model, Slot};
+use nn::layers::{Dropout, Layer, McAlphaDropout, McDropout, Train};
+use nn::model::{predict_dyn, predict_mc};
 use nn::ndarray::{Array2, ArrayD, Axis};
-use nn::{Param, Rng};
 
-/// `Input[6] -> Dense(32, relu) -> <D> -> Dense(4, softmax)`, by hand.
-struct Net<D: Layer + Sync> {
-    dense: Dense<6, 32, Relu>,
-    drop: D,
-    dense_1: Dense<32, 4, Softmax>,
-    slot: Slot<Self>,
+nn::sequential! {
+    /// MC dropout between the two layers.
+    struct McNet { Input[6], Dense(32, relu), MCDropout(0.3), Dense(4, softmax) }
+
+    /// MC alpha dropout between the two layers.
+    struct AlphaNet { Input[6], Dense(32, relu), MCAlphaDropout(0.2), Dense(4, softmax) }
+
+    /// Plain dropout between the two layers.
+    struct PlainNet { Input[6], Dense(32, relu), Dropout(0.3), Dense(4, softmax) }
 }
 
-impl<D: Layer + Sync> Net<D> {
-    fn new(seed: u64, drop: impl FnOnce(&mut Rng) -> D) -> Self {
-        let mut rng = nn::rng::seeded(seed);
-        let dense = Dense::new(&Initializer::glorot_uniform(), Some(&Initializer::Zeros), &mut rng);
-        let drop = drop(&mut rng);
-        let dense_1 = Dense::new(&Initializer::glorot_uniform(), Some(&Initializer::Zeros), &mut rng);
-        Net { dense, drop, dense_1, slot: Slot::new(seed) }
-    }
-}
-
-impl<D: Layer + Sync> Model for Net<D> {
-    const NAME: &'static str = "net";
-    const INPUT_SHAPE: &'static [usize] = &[6];
-    const OUTPUT_SHAPE: &'static [usize] = &[4];
-    const IN: usize = 6;
-    const OUT: usize = 4;
-    const SOFTMAX_OUTPUT: bool = true;
-    type Workspace = ();
-
-    fn infer(&self, x: &[f32], y: &mut [f32]) {
-        let n = x.len() / 6;
-        let (mut a, mut b) = (vec![0.0; n * 32], vec![0.0; n * 32]);
-        self.dense.infer(x, &mut a, &mut []);
-        self.drop.infer(&a, &mut b, &mut []);
-        self.dense_1.infer(&b, y, &mut []);
-    }
-
-    fn forward<'w>(&mut self, _: &'w mut (), _: &[f32], _: &mut Rng) -> &'w [f32] {
-        unimplemented!("inference only")
-    }
-
-    fn backward_to(&mut self, _: &mut (), _: &[f32], _: &[f32], _: bool, _: Option<&mut [f32]>) {
-        unimplemented!("inference only")
-    }
-
-    fn visit_weights(&self, f: &mut dyn FnMut(&'static str, &'static str, &Param)) {
-        self.dense.visit(&mut |w, p| f("dense", w, p));
-        self.dense_1.visit(&mut |w, p| f("dense_1", w, p));
-    }
-
-    fn visit_weights_mut(&mut self, f: &mut dyn FnMut(&'static str, &'static str, &mut Param)) {
-        self.dense.visit_mut(&mut |w, p| f("dense", w, p));
-        self.dense_1.visit_mut(&mut |w, p| f("dense_1", w, p));
-    }
-
-    fn visit_grads(&mut self, _: &mut (), _: &mut dyn FnMut(&mut Param, &mut [f32])) {}
-
-    fn slot(&mut self) -> &mut Slot<Self> {
-        &mut self.slot
-    }
-}
-
-fn mc(seed: u64) -> Net<McDropout<32>> {
-    Net::new(seed, |rng| McDropout::seeded(0.3, rng))
+fn mc(seed: u64) -> McNet {
+    McNet::seeded(seed)
 }
 
 fn x(n: usize) -> ArrayD<f32> {
@@ -83,7 +30,7 @@ fn x(n: usize) -> ArrayD<f32> {
 #[test]
 fn plain_dropout_is_the_identity_in_predict_mc_dropout_is_not() {
     let x = x(16);
-    let plain: Net<Dropout<32>> = Net::new(3, |_| Dropout::new(0.3));
+    let plain = PlainNet::seeded(3);
     assert_eq!(predict_dyn(&plain, x.view()).unwrap(), predict_dyn(&plain, x.view()).unwrap());
     let m = mc(3);
     let (a, b) = (predict_dyn(&m, x.view()).unwrap(), predict_dyn(&m, x.view()).unwrap());
@@ -92,7 +39,7 @@ fn plain_dropout_is_the_identity_in_predict_mc_dropout_is_not() {
     for row in a.rows() {
         assert!((row.sum() - 1.0).abs() < 1e-5);
     }
-    let alpha: Net<McAlphaDropout<32>> = Net::new(3, |rng| McAlphaDropout::seeded(0.2, rng));
+    let alpha = AlphaNet::seeded(3);
     assert_ne!(predict_dyn(&alpha, x.view()).unwrap(), predict_dyn(&alpha, x.view()).unwrap());
 }
 
@@ -113,7 +60,7 @@ fn predict_mc_shapes_spread_and_errors() {
     let bad = ArrayD::<f32>::zeros(nn::ndarray::IxDyn(&[3, 5]));
     assert!(predict_mc(&m, bad.view(), 5).is_err());
     // A plain Dropout model: every pass the same, no spread.
-    let plain: Net<Dropout<32>> = Net::new(3, |_| Dropout::new(0.3));
+    let plain = PlainNet::seeded(3);
     let (pm, ps) = predict_mc(&plain, x.view(), 5).unwrap();
     assert!(ps.iter().all(|&s| s < 1e-6));
     assert!((&pm - &predict_dyn(&plain, x.view()).unwrap()).iter().all(|d| d.abs() < 1e-6));
