@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::kernel_bias::KernelBias;
 use super::window::{Placed, Window};
 use super::{Io, Kind, Spec, Weight};
 use crate::args::{arg, positional, required, ArgSpec, Args, Ty};
@@ -58,10 +59,7 @@ impl Kind for Conv2D {
                 padding: args.padding("padding"),
             },
             activation: args.activation("activation"),
-            kernel_initializer: args.initializer("kernel_initializer", "glorot_uniform"),
-            bias_initializer: args.flag("use_bias", true).then(|| args.initializer("bias_initializer", "zeros")),
-            kernel: (args.regularizer("kernel_regularizer"), args.constraint("kernel_constraint")),
-            bias: (args.regularizer("bias_regularizer"), args.constraint("bias_constraint")),
+            tensors: KernelBias::new(args),
             placed: std::cell::OnceCell::new(),
         })
     }
@@ -72,11 +70,7 @@ struct Config {
     filters: u64,
     window: Window,
     activation: &'static Act,
-    kernel_initializer: TokenStream,
-    /// `None` with `use_bias = false`.
-    bias_initializer: Option<TokenStream>,
-    kernel: (Option<TokenStream>, Option<TokenStream>),
-    bias: (Option<TokenStream>, Option<TokenStream>),
+    tensors: KernelBias,
     /// The window on the input, once the shape is known.
     placed: std::cell::OnceCell<Placed>,
 }
@@ -115,14 +109,8 @@ impl Spec for Config {
         let _ = io;
         let Some(p) = self.placed.get() else { return Vec::new() };
         let [kh, kw] = self.window.size;
-        let (kr, kc) = self.kernel.clone();
         let kernel = vec![Dim::Lit(kh), Dim::Lit(kw), Dim::Lit(p.input[2]), Dim::Lit(self.filters)];
-        let mut w = vec![Weight::new("kernel", kernel, true).with(kr, kc)];
-        if self.bias_initializer.is_some() {
-            let (br, bc) = self.bias.clone();
-            w.push(Weight::new("bias", vec![Dim::Lit(self.filters)], true).with(br, bc));
-        }
-        w
+        self.tensors.weights(kernel, Dim::Lit(self.filters))
     }
     fn ty(&self, io: &Io) -> TokenStream {
         let p = self.placed();
@@ -136,22 +124,13 @@ impl Spec for Config {
         quote!(::nn::layers::Conv2D<{ #i }, { #o }, { #cols }, ::nn::activations::#a>)
     }
     fn init(&self, _: &Io) -> TokenStream {
-        let (g, shapes, kernel) =
-            (self.placed().geometry(&self.window, self.filters), self.shapes(), &self.kernel_initializer);
-        let bias = match &self.bias_initializer {
-            Some(b) => quote!(::core::option::Option::Some(&#b)),
-            None => quote!(::core::option::Option::None),
-        };
-        quote!(::nn::layers::Conv2D::new(#g, #shapes, &#kernel, #bias, &mut rng))
+        let (g, shapes, init) =
+            (self.placed().geometry(&self.window, self.filters), self.shapes(), self.tensors.initializers());
+        quote!(::nn::layers::Conv2D::new(#g, #shapes, #init, &mut rng))
     }
     fn over_weights(&self, _: &Io, weights: &[TokenStream]) -> TokenStream {
-        let g = self.placed().geometry(&self.window, self.filters);
-        let kernel = &weights[0];
-        let bias = match weights.get(1) {
-            Some(b) => quote!(::core::option::Option::Some(#b)),
-            None => quote!(::core::option::Option::None),
-        };
-        quote!(::nn::layers::Conv2D::from_params(#g, #kernel, #bias))
+        let (g, params) = (self.placed().geometry(&self.window, self.filters), KernelBias::params(weights));
+        quote!(::nn::layers::Conv2D::from_params(#g, #params))
     }
     fn ends_in_softmax(&self) -> bool {
         self.activation.is_softmax()

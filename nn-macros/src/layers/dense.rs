@@ -3,6 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::kernel_bias::KernelBias;
 use super::{Io, Kind, Spec, Weight};
 use crate::args::{arg, positional, required, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
@@ -41,10 +42,7 @@ impl Kind for Dense {
         Box::new(Config {
             units: args.size("units"),
             activation: args.activation("activation"),
-            kernel_initializer: args.initializer("kernel_initializer", "glorot_uniform"),
-            bias_initializer: args.flag("use_bias", true).then(|| args.initializer("bias_initializer", "zeros")),
-            kernel: (args.regularizer("kernel_regularizer"), args.constraint("kernel_constraint")),
-            bias: (args.regularizer("bias_regularizer"), args.constraint("bias_constraint")),
+            tensors: KernelBias::new(args),
         })
     }
 }
@@ -53,13 +51,7 @@ impl Kind for Dense {
 struct Config {
     units: Dim,
     activation: &'static Act,
-    kernel_initializer: TokenStream,
-    /// `None` with `use_bias = false` (`no_bias`).
-    bias_initializer: Option<TokenStream>,
-    /// The kernel's regularizer and constraint.
-    kernel: (Option<TokenStream>, Option<TokenStream>),
-    /// The bias's regularizer and constraint.
-    bias: (Option<TokenStream>, Option<TokenStream>),
+    tensors: KernelBias,
 }
 
 impl Spec for Config {
@@ -72,13 +64,7 @@ impl Spec for Config {
         out
     }
     fn weights(&self, io: &Io) -> Vec<Weight> {
-        let (kr, kc) = self.kernel.clone();
-        let mut w = vec![Weight::new("kernel", vec![io.features_in(), self.units.clone()], true).with(kr, kc)];
-        if self.bias_initializer.is_some() {
-            let (br, bc) = self.bias.clone();
-            w.push(Weight::new("bias", vec![self.units.clone()], true).with(br, bc));
-        }
-        w
+        self.tensors.weights(vec![io.features_in(), self.units.clone()], self.units.clone())
     }
     fn ty(&self, io: &Io) -> TokenStream {
         let (i, o) = (io.features_in().tokens(), self.units.tokens());
@@ -86,20 +72,12 @@ impl Spec for Config {
         quote!(::nn::layers::Dense<{ #i }, { #o }, ::nn::activations::#a>)
     }
     fn init(&self, _: &Io) -> TokenStream {
-        let kernel = &self.kernel_initializer;
-        let bias = match &self.bias_initializer {
-            Some(b) => quote!(::core::option::Option::Some(&#b)),
-            None => quote!(::core::option::Option::None),
-        };
-        quote!(::nn::layers::Dense::new(&#kernel, #bias, &mut rng))
+        let init = self.tensors.initializers();
+        quote!(::nn::layers::Dense::new(#init, &mut rng))
     }
     fn over_weights(&self, _: &Io, weights: &[TokenStream]) -> TokenStream {
-        let kernel = &weights[0];
-        let bias = match weights.get(1) {
-            Some(b) => quote!(::core::option::Option::Some(#b)),
-            None => quote!(::core::option::Option::None),
-        };
-        quote!(::nn::layers::Dense::from_params(#kernel, #bias))
+        let params = KernelBias::params(weights);
+        quote!(::nn::layers::Dense::from_params(#params))
     }
     fn ends_in_softmax(&self) -> bool {
         self.activation.is_softmax()

@@ -36,6 +36,7 @@ mod flatten;
 mod gaussian_dropout;
 mod gaussian_noise;
 mod input;
+mod kernel_bias;
 mod leaky_relu;
 mod mc_dropout;
 pub mod nested;

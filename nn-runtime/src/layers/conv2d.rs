@@ -16,11 +16,11 @@
 
 use core::marker::PhantomData;
 
-#[cfg(feature = "std")]
-use super::scratch;
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
+#[cfg(feature = "std")]
+use super::{activated, scratch};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 use crate::kernels::gemm::{sgemm, Layout};
@@ -240,9 +240,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         let dk = scratch(&mut st.dkernel, patch * f);
         sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
         if self.bias.is_some() {
-            let db = scratch(&mut st.dbias, f);
-            db.fill(0.0);
-            dz.chunks_exact(f).for_each(|r| db.iter_mut().zip(r).for_each(|(d, g)| *d += g));
+            activated::bias_gradient(&mut st.dbias, dz, f);
         }
         if let Some(dx) = dx {
             let dcols = scratch(&mut st.dcols, n * COLS);
@@ -260,25 +258,15 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
         let n = x.len() / I;
         let mut cols = core::mem::take(&mut st.cols);
         scratch(&mut cols, n * COLS);
-        if A::LINEAR {
-            self.affine(x, y, &mut cols);
-        } else {
-            let z = scratch(&mut st.z, y.len());
-            self.affine(x, z, &mut cols);
-            A::apply_to(z, y, self.geometry.filters);
-        }
+        activated::forward::<A>(&mut st.z, y, self.geometry.filters, |z| self.affine(x, z, &mut cols));
         st.cols = cols;
     }
 
     fn backward(&mut self, st: &mut Conv2DState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        if A::LINEAR {
-            self.backward_affine(st, x, dy, dx);
-        } else {
-            let mut dz = core::mem::take(&mut st.dz);
-            A::backward(&st.z[..dy.len()], y, dy, scratch(&mut dz, dy.len()), self.geometry.filters);
-            self.backward_affine(st, x, &dz, dx);
-            st.dz = dz;
-        }
+        let mut buf = core::mem::take(&mut st.dz);
+        let dz = activated::pre_activation_gradient::<A>(&st.z, &mut buf, y, dy, self.geometry.filters);
+        self.backward_affine(st, x, dz, dx);
+        st.dz = buf;
     }
 
     fn backward_logits(&mut self, st: &mut Conv2DState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {

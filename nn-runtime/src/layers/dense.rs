@@ -11,9 +11,9 @@
 use core::marker::PhantomData;
 
 #[cfg(feature = "std")]
-use super::scratch;
-#[cfg(feature = "std")]
 use super::Train;
+#[cfg(feature = "std")]
+use super::{activated, scratch};
 use super::{rows, Layer};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
@@ -131,11 +131,7 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
             }
         };
         if self.bias.is_some() {
-            let db = scratch(&mut st.dbias, O);
-            db.fill(0.0);
-            for row in dz.chunks_exact(O) {
-                db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
-            }
+            activated::bias_gradient(&mut st.dbias, dz, O);
         }
         if let Some(dx) = dx {
             sgemm(n, O, I, 1.0, dz, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dx);
@@ -172,26 +168,14 @@ impl<const I: usize, const O: usize, A: ActivationFn> Train for Dense<I, O, A> {
     type State = DenseState;
 
     fn forward(&mut self, st: &mut DenseState, x: &[f32], y: &mut [f32], _: &mut Rng) {
-        if A::LINEAR {
-            // y is the pre-activation: nothing to keep.
-            self.affine(x, y);
-        } else {
-            // Keep the pre-activation for the backward pass; the activation reads it once.
-            let z = scratch(&mut st.z, y.len());
-            self.affine(x, z);
-            A::apply_to(z, y, O);
-        }
+        activated::forward::<A>(&mut st.z, y, O, |z| self.affine(x, z));
     }
 
     fn backward(&mut self, st: &mut DenseState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        if A::LINEAR {
-            self.backward_affine(st, x, dy, dx);
-        } else {
-            let mut dz = core::mem::take(&mut st.dz);
-            A::backward(&st.z[..dy.len()], y, dy, scratch(&mut dz, dy.len()), O);
-            self.backward_affine(st, x, &dz, dx);
-            st.dz = dz;
-        }
+        let mut buf = core::mem::take(&mut st.dz);
+        let dz = activated::pre_activation_gradient::<A>(&st.z, &mut buf, y, dy, O);
+        self.backward_affine(st, x, dz, dx);
+        st.dz = buf;
     }
 
     fn backward_logits(&mut self, st: &mut DenseState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {

@@ -5,6 +5,8 @@
 //! BatchNorm, softmax) treat the batch and every leading axis as rows, as
 //! Keras does.
 
+#[cfg(feature = "std")]
+mod activated;
 mod activation;
 mod alpha_dropout;
 mod batch_norm;

@@ -1,0 +1,46 @@
+//! What the layers of the form `activation(affine(x))` (Dense, Conv2D)
+//! share in training: keeping the pre-activation for the backward pass only
+//! when the activation is not linear, the pre-activation's gradient, and
+//! the bias gradient.
+
+use super::scratch;
+use crate::kernels::ActivationFn;
+
+/// The training-mode forward pass: `affine` writes the pre-activation,
+/// into `y` directly for a linear `A`, else into `z` (kept for
+/// [`pre_activation_gradient`]) from which `A` writes `y` (rows of `width`).
+pub(crate) fn forward<A: ActivationFn>(z: &mut Vec<f32>, y: &mut [f32], width: usize, affine: impl FnOnce(&mut [f32])) {
+    if A::LINEAR {
+        affine(y);
+    } else {
+        let z = scratch(z, y.len());
+        affine(z);
+        A::apply_to(z, y, width);
+    }
+}
+
+/// The gradient with respect to the pre-activation `z` kept by [`forward`]:
+/// `dy` itself for a linear `A`, else computed into `buf`.
+pub(crate) fn pre_activation_gradient<'a, A: ActivationFn>(
+    z: &[f32],
+    buf: &'a mut Vec<f32>,
+    y: &[f32],
+    dy: &'a [f32],
+    width: usize,
+) -> &'a [f32] {
+    if A::LINEAR {
+        return dy;
+    }
+    let dz = scratch(buf, dy.len());
+    A::backward(&z[..dy.len()], y, dy, dz, width);
+    dz
+}
+
+/// The bias gradient: the sum of `dz`'s rows of `width`, into `db`.
+pub(crate) fn bias_gradient(db: &mut Vec<f32>, dz: &[f32], width: usize) {
+    let db = scratch(db, width);
+    db.fill(0.0);
+    for row in dz.chunks_exact(width) {
+        db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+    }
+}
