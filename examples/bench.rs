@@ -102,7 +102,13 @@ fn main() -> Result<(), nn::Error> {
 
     let batch = test.slice(s![..1000, .., ..]).to_owned();
     model.predict(batch.view())?;
-    let reps = if want("b1000") { 50 } else { 1 };
+    let reps = if only.as_deref() == Some("b1000") {
+        1000
+    } else if want("b1000") {
+        50
+    } else {
+        1
+    };
     let t = Instant::now();
     for _ in 0..reps {
         sink += model.predict(batch.view())?[[0, 0]];

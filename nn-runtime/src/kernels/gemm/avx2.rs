@@ -27,6 +27,10 @@ impl MicroKernel for Kernel {
         micro(kc, a, b, bs, c, ldc, alpha, beta)
     }
 
+    unsafe fn pack_b(kc: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        pack_b(kc, src, ld, dst)
+    }
+
     unsafe fn pack_bt(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
         pack_bt::<NR>(kc, nr, src, ld, dst)
     }
@@ -224,4 +228,13 @@ unsafe fn gemv_block<const M: usize, const V: usize>(
             _mm256_storeu_ps(p, r);
         }
     }
+}
+
+/// [`MicroKernel::pack_b`] with this instruction set's vector moves.
+///
+/// # Safety
+/// As [`MicroKernel::pack_b`].
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pack_b(kc: usize, src: *const f32, ld: usize, dst: *mut f32) {
+    super::copy_rows::<NR>(kc, NR, src, ld, dst)
 }

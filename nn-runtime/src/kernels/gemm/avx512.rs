@@ -73,6 +73,10 @@ impl MicroKernel for Kernel {
         super::avx2::pack_bt::<MR>(kc, rows, src, ld, dst)
     }
 
+    unsafe fn pack_b(kc: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        pack_b(kc, src, ld, dst)
+    }
+
     unsafe fn pack_bt(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
         super::avx2::pack_bt::<NR>(kc, nr, src, ld, dst)
     }
@@ -374,4 +378,13 @@ unsafe fn gemv_block<const M: usize, const V: usize>(
             _mm512_mask_storeu_ps(p, mask(v), r);
         }
     }
+}
+
+/// [`MicroKernel::pack_b`] with this instruction set's vector moves.
+///
+/// # Safety
+/// As [`MicroKernel::pack_b`].
+#[target_feature(enable = "avx512f")]
+unsafe fn pack_b(kc: usize, src: *const f32, ld: usize, dst: *mut f32) {
+    super::copy_rows::<NR>(kc, NR, src, ld, dst)
 }

@@ -523,6 +523,16 @@ trait MicroKernel {
         }
     }
 
+    /// Packs a full sliver of a row-major `b`: `dst[p*NR + j] = src[p*ld + j]`
+    /// for `p < kc`, `j < NR`.
+    ///
+    /// # Safety
+    /// The CPU has the kernel's features; `src` rows `p < kc` hold `NR` floats
+    /// `ld` apart; `dst` holds `kc * NR` floats.
+    unsafe fn pack_b(kc: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        copy_rows::<{ NR_MAX }>(kc, Self::NR, src, ld, dst)
+    }
+
     /// Packs a sliver of a transposed `b`: `dst[p*NR + j] = src[j*ld + p]` for
     /// `p < kc`, `j < nr`, and zero for `nr ≤ j < NR`.
     ///
@@ -534,6 +544,23 @@ trait MicroKernel {
             for j in 0..Self::NR {
                 *dst.add(p * Self::NR + j) = if j < nr { *src.add(j * ld + p) } else { 0.0 };
             }
+        }
+    }
+}
+
+/// `dst[p*nr + j] = src[p*ld + j]` for `p < kc`, `j < nr`, in 16-float
+/// chunks (`nr` a multiple of 16, at most `W`): constant-size copies that
+/// compile to vector moves of the caller's instruction set, not a memcpy call
+/// per row.
+///
+/// # Safety
+/// As [`MicroKernel::pack_b`] with `NR = nr`.
+#[inline(always)]
+unsafe fn copy_rows<const W: usize>(kc: usize, nr: usize, src: *const f32, ld: usize, dst: *mut f32) {
+    debug_assert!(nr <= W && nr.is_multiple_of(16));
+    for p in 0..kc {
+        for j in (0..nr).step_by(16) {
+            core::ptr::copy_nonoverlapping(src.add(p * ld + j), dst.add(p * nr + j), 16);
         }
     }
 }
@@ -631,17 +658,9 @@ unsafe fn blocked<K: MicroKernel>(
                         // Reused by every tile of the block: packed contiguous (no
                         // cache-set conflicts when n is a power of two).
                         if nr == nr_ {
-                            for p in 0..kc {
-                                let src = &b[(pc + p) * n + jr..][..nr_];
-                                // SAFETY: p*NR + j < KC*NR_MAX for j < NR; 16-float
-                                // chunks of constant size compile to vector moves
-                                // (NR is a multiple of 16), not a memcpy call per row.
-                                unsafe {
-                                    for j in (0..nr_).step_by(16) {
-                                        core::ptr::copy_nonoverlapping(src.as_ptr().add(j), bbuf.add(p * nr_ + j), 16);
-                                    }
-                                }
-                            }
+                            // SAFETY: rows pc..pc+kc of b hold columns jr..jr+NR;
+                            // bbuf holds KC*NR_MAX >= kc*NR floats.
+                            unsafe { K::pack_b(kc, b[pc * n + jr..].as_ptr(), n, bbuf) };
                         } else {
                             for p in 0..kc {
                                 let src = &b[(pc + p) * n + jr..][..nr];
