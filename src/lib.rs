@@ -45,7 +45,7 @@ pub use nn_macros::sequential;
 pub use nn_runtime::train::{Evaluation, FitOptions, History};
 pub use nn_runtime::{constraints, kernels, layers, model, regularizers, Param};
 #[cfg(feature = "std")]
-pub use nn_runtime::{data, init, io, loss, ndarray, optim, rng, summary, train};
+pub use nn_runtime::{data, files, init, io, loss, ndarray, optim, rng, summary, train};
 #[cfg(feature = "std")]
 pub use nn_runtime::{Error, Result, Rng};
 

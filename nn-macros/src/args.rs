@@ -234,6 +234,38 @@ impl Args {
     }
 }
 
+/// The given arguments as Keras config entries `(key, value expression)`
+/// for `config.json`, by each argument's Keras 3 key (its first alias when it
+/// has one: `LeakyReLU`'s `negative_slope`). Names, flags of the model
+/// (`name`, `trainable`), initializers, regularizers and constraints are not
+/// among them: a saved model is loaded with its weights.
+pub fn keras_config(specs: &[ArgSpec], args: &Args) -> Vec<(&'static str, TokenStream)> {
+    let json = quote!(::nn::files::serde_json::json);
+    let mut out = Vec::new();
+    for s in specs {
+        let Some(v) = args.get(s.name) else { continue };
+        let value = match v {
+            Value::Size(d) => {
+                let t = d.tokens();
+                quote!((#t) as u64)
+            }
+            Value::Float(_, Some(x)) => quote!(#x),
+            Value::Float(t, None) => quote!(f64::from(#t)),
+            Value::Activation(a) => {
+                let n = a.name;
+                quote!(#n)
+            }
+            Value::Bool(b) => quote!(#b),
+            Value::Pair([a, b]) => quote!(#json!([#a, #b])),
+            Value::Padding(p) => quote!(#p),
+            Value::Margins([t, b, l, r]) => quote!(#json!([[#t, #b], [#l, #r]])),
+            Value::Str(_) | Value::Initializer(_) | Value::Regularizer(_) | Value::Constraint(_) => continue,
+        };
+        out.push((s.aliases.first().copied().unwrap_or(s.name), value));
+    }
+    out
+}
+
 /// Which arguments were given, and their values.
 #[derive(Default)]
 struct Given {

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
 use syn::spanned::Spanned;
 
@@ -36,6 +36,8 @@ pub struct Layer {
     pub trainable: bool,
     /// Its weights, in the runtime layer's order.
     pub weights: Vec<Weight>,
+    /// Its arguments as Keras config entries (key, value expression).
+    pub keras: Vec<(&'static str, TokenStream)>,
 }
 
 impl Layer {
@@ -349,7 +351,12 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
             dims::count(&w.shape, span, &format!("weight `{name}.{}` of shape [{shape}]", w.name), cx);
         }
         let trainable = args.flag("trainable", true);
-        model.layers.push(Layer { kind, spec, name, span, input, output, trainable, weights });
+        let mut keras = args::keras_config(kind.args(), &args);
+        if kind.brackets() == layers::Brackets::Own {
+            let dims = output.iter().map(Dim::tokens);
+            keras.push(("target_shape", quote::quote!(::nn::files::serde_json::json!([#((#dims) as u64),*]))));
+        }
+        model.layers.push(Layer { kind, spec, name, span, input, output, trainable, weights, keras });
     }
     if !matches!(flow, Flow::Known(_)) {
         model.complete = false;

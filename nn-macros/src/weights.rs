@@ -19,7 +19,7 @@ use crate::check::Model;
 use crate::ctxt::Ctxt;
 use crate::dims::Dim;
 use crate::parse::WeightsAttr;
-use nn_runtime::mismatch::{Mismatch, Shape};
+use nn_files::mismatch::{Mismatch, Shape};
 
 /// One tensor the declaration expects, in the order `visit_weights` yields them.
 pub struct Expected {

@@ -30,8 +30,13 @@ pub mod kernels;
 pub mod layers;
 #[cfg(feature = "std")]
 pub mod loss;
-pub mod mismatch;
 pub mod model;
+
+/// Weight and model files: the mismatch wording, Keras's HDF5 layout, `.keras` archives, config.json.
+#[cfg(feature = "std")]
+pub use nn_files as files;
+#[cfg(feature = "std")]
+pub use nn_files::mismatch;
 #[cfg(feature = "std")]
 pub mod optim;
 pub mod param;

@@ -67,6 +67,19 @@ pub trait Model: Sized {
 
     /// The model's training slot (workspace and dropout generator).
     fn slot(&mut self) -> &mut Slot<Self>;
+
+    /// Its layers as Keras's files describe them: class, name, config
+    /// arguments, variable shapes (for `.weights.h5` and `.keras`).
+    fn keras_layers(&self) -> Vec<nn_files::layout::Layer>;
+
+    /// The model as Keras's files describe it.
+    fn keras_model(&self) -> nn_files::layout::Model {
+        nn_files::layout::Model {
+            name: Self::NAME.to_string(),
+            input_shape: Self::INPUT_SHAPE.to_vec(),
+            layers: self.keras_layers(),
+        }
+    }
 }
 
 /// Where a model `M` keeps what training needs between steps: the
@@ -516,21 +529,74 @@ fn key(layer: &str, weight: &str) -> String {
     format!("{layer}.{weight}")
 }
 
-/// Writes every weight to a safetensors file, replacing `path` atomically.
+/// Writes every weight, replacing `path` atomically, in the format its name
+/// says: Keras's HDF5 layout for `.h5` (`x.weights.h5`), a Keras archive with
+/// `config.json` for `.keras`, safetensors otherwise.
 #[cfg(feature = "std")]
 pub fn save_weights<M: Model>(model: &M, path: &Path) -> Result<()> {
     let mut tensors = Vec::new();
     model.visit_weights(&mut |layer, weight, p| tensors.push((key(layer, weight), p.shape(), p.as_slice().to_vec())));
-    let refs: Vec<(String, &[usize], &[f32])> = tensors.iter().map(|(k, s, d)| (k.clone(), *s, d.as_slice())).collect();
-    io::save(path, &refs)
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("h5" | "keras") => {
+            let weights_err = |reason: String| Error::Weights { path: path.to_path_buf(), reason };
+            let values: Vec<&[f32]> = tensors.iter().map(|(_, _, d)| d.as_slice()).collect();
+            let keras = model.keras_model();
+            let mut bytes = nn_files::h5::write(&keras, &values).map_err(weights_err)?;
+            if ext.as_deref() == Some("keras") {
+                let config = nn_files::config::to_json(&keras).map_err(weights_err)?;
+                bytes = nn_files::archive::write(&config, &bytes, &date_saved()).map_err(weights_err)?;
+            }
+            io::write_atomic(path, |w| w.write_all(&bytes))
+        }
+        _ => {
+            let refs: Vec<(String, &[usize], &[f32])> =
+                tensors.iter().map(|(k, s, d)| (k.clone(), *s, d.as_slice())).collect();
+            io::save(path, &refs)
+        }
+    }
 }
 
-/// Reads every weight from a safetensors file; on any error the model is unchanged.
+/// Now as Keras's `date_saved` writes it (`2026-12-01@17:29:40`, UTC).
+#[cfg(feature = "std")]
+fn date_saved() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}@{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// Reads every weight from a weights file, told apart by its content: a
+/// Keras `.weights.h5` (HDF5), a `.keras` archive, or safetensors. Keras's
+/// files are matched by layout (`layers/<class>[_k]/vars/<i>`), not by layer
+/// names. On any error the model is unchanged.
 #[cfg(feature = "std")]
 pub fn load_weights<M: Model>(model: &mut M, path: &Path) -> Result<()> {
-    let mut expected = Vec::new();
-    model.visit_weights(&mut |layer, weight, p| expected.push((key(layer, weight), p.shape())));
-    let data = io::load(path, &expected)?;
+    let data = match sniff(path)? {
+        nn_files::sniff::Kind::Safetensors => {
+            let mut expected = Vec::new();
+            model.visit_weights(&mut |layer, weight, p| expected.push((key(layer, weight), p.shape())));
+            io::load(path, &expected)?
+        }
+        kind => {
+            let weights_err = |reason: String| Error::Weights { path: path.to_path_buf(), reason };
+            let bytes = io::read_regular(path)?;
+            let h5 = match kind {
+                nn_files::sniff::Kind::Zip => nn_files::archive::read(&bytes).map_err(weights_err)?.weights,
+                _ => bytes,
+            };
+            nn_files::h5::read(h5, &model.keras_model()).map_err(weights_err)?
+        }
+    };
     let mut it = data.into_iter();
     model.visit_weights_mut(&mut |_, _, p| {
         if let Some(d) = it.next() {
@@ -538,4 +604,16 @@ pub fn load_weights<M: Model>(model: &mut M, path: &Path) -> Result<()> {
         }
     });
     Ok(())
+}
+
+/// The kind of weights file at `path`, from its first bytes.
+#[cfg(feature = "std")]
+fn sniff(path: &Path) -> Result<nn_files::sniff::Kind> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(2048);
+    io::open_regular(path)?
+        .take(2048)
+        .read_to_end(&mut head)
+        .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    Ok(nn_files::sniff::kind(&head))
 }

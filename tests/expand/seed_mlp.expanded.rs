@@ -694,6 +694,31 @@ const _: () = {
         fn slot(&mut self) -> &mut ::nn::model::Slot<Self> {
             &mut self.__nn
         }
+        fn keras_layers(&self) -> ::std::vec::Vec<::nn::files::layout::Layer> {
+            ::std::vec![
+                ::nn::files::layout::Layer::new("Flatten", "flatten", & [28, 28])
+                .trainable(true), ::nn::files::layout::Layer::new("BatchNormalization",
+                "batch_normalization", & [784]).trainable(true).var(& [784]).var(& [784])
+                .var(& [784]).var(& [784]), ::nn::files::layout::Layer::new("Dense",
+                "dense", & [784]).trainable(true).arg("units", (300) as u64)
+                .arg("use_bias", false).var(& [784, 300]),
+                ::nn::files::layout::Layer::new("Activation", "activation", & [300])
+                .trainable(true).arg("activation", "elu"),
+                ::nn::files::layout::Layer::new("BatchNormalization",
+                "batch_normalization_1", & [300]).trainable(true).var(& [300]).var(&
+                [300]).var(& [300]).var(& [300]),
+                ::nn::files::layout::Layer::new("Dense", "dense_1", & [300])
+                .trainable(true).arg("units", (100) as u64).arg("use_bias", false).var(&
+                [300, 100]), ::nn::files::layout::Layer::new("Activation",
+                "activation_1", & [100]).trainable(true).arg("activation", "elu"),
+                ::nn::files::layout::Layer::new("BatchNormalization",
+                "batch_normalization_2", & [100]).trainable(true).var(& [100]).var(&
+                [100]).var(& [100]).var(& [100]),
+                ::nn::files::layout::Layer::new("Dense", "dense_2", & [100])
+                .trainable(true).arg("units", (10) as u64).arg("activation", "softmax")
+                .var(& [100, 10]).var(& [10])
+            ]
+        }
     }
 };
 #[allow(dead_code)]
@@ -864,7 +889,7 @@ impl SeedMlp {
             ],
         )
     }
-    /// Writes every weight to a safetensors file (Keras's keys), replacing it atomically.
+    /// Writes every weight, replacing the file atomically: Keras's `.weights.h5` or a whole `.keras` archive by the name's extension, else safetensors (Keras's keys).
     #[::nn::__std]
     pub fn save_weights(
         &self,
@@ -872,7 +897,7 @@ impl SeedMlp {
     ) -> ::core::result::Result<(), ::nn::Error> {
         ::nn::model::save_weights(self, path.as_ref())
     }
-    /// Reads every weight from a safetensors file; on any error the model is unchanged.
+    /// Reads every weight from a safetensors file, a Keras `.weights.h5` or a `.keras` archive (told apart by content); on any error the model is unchanged.
     #[::nn::__std]
     pub fn load_weights(
         &mut self,

@@ -97,6 +97,8 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
         quote!(::nn::layers::Layer::visit_mut(&mut self.#f, &mut |w, p| f(#lname, w, p));)
     });
 
+    let keras = gens.iter().map(keras_layer);
+
     let embedded = embedded.map(|(expected, file)| weights::embedded(ident, expected, file));
     let infer = infer::infer(&gens);
     let inherent_infer = infer::inherent(model);
@@ -167,6 +169,10 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
                 fn slot(&mut self) -> &mut ::nn::model::Slot<Self> {
                     &mut self.__nn
                 }
+
+                fn keras_layers(&self) -> ::std::vec::Vec<::nn::files::layout::Layer> {
+                    ::std::vec![#(#keras),*]
+                }
             }
         };
 
@@ -202,13 +208,13 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
                 ::nn::model::summary(self, &[#(#rows),*])
             }
 
-            /// Writes every weight to a safetensors file (Keras's keys), replacing it atomically.
+            /// Writes every weight, replacing the file atomically: Keras's `.weights.h5` or a whole `.keras` archive by the name's extension, else safetensors (Keras's keys).
             #[::nn::__std]
             pub fn save_weights(&self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::nn::Error> {
                 ::nn::model::save_weights(self, path.as_ref())
             }
 
-            /// Reads every weight from a safetensors file; on any error the model is unchanged.
+            /// Reads every weight from a safetensors file, a Keras `.weights.h5` or a `.keras` archive (told apart by content); on any error the model is unchanged.
             #[::nn::__std]
             pub fn load_weights(&mut self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::nn::Error> {
                 ::nn::model::load_weights(self, path.as_ref())
@@ -217,6 +223,26 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
             #inherent_infer
             #train_inherent
         }
+    }
+}
+
+/// A layer as Keras's files describe it (`nn::files::layout::Layer`).
+fn keras_layer(g: &Gen) -> TokenStream {
+    let l = g.layer;
+    let (class, lname, trainable, f) = (l.kind.class(), &l.name, l.trainable, &g.field);
+    if l.kind.class() == "Sequential" {
+        return quote! {
+            ::nn::files::layout::Layer::nested(#lname, ::nn::Model::keras_model(&self.#f)).trainable(#trainable)
+        };
+    }
+    let input = l.input.iter().map(Dim::tokens);
+    let args = l.keras.iter().map(|(k, v)| quote!(.arg(#k, #v)));
+    let vars = l.weights.iter().map(|w| {
+        let dims = w.shape.iter().map(Dim::tokens);
+        quote!(.var(&[#(#dims),*]))
+    });
+    quote! {
+        ::nn::files::layout::Layer::new(#class, #lname, &[#(#input),*]).trainable(#trainable) #(#args)* #(#vars)*
     }
 }
 

@@ -81,6 +81,19 @@ pub fn open_regular(path: &Path) -> Result<File> {
     Ok(file)
 }
 
+/// The whole content of the regular file at `path` ([`open_regular`]),
+/// read up to the length the file had when opened (a file that grows while
+/// being read cannot make the read unbounded).
+pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io_err = |source: std::io::Error| Error::Io { path: path.to_path_buf(), source };
+    let file = open_regular(path)?;
+    let len = file.metadata().map_err(io_err)?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(len).read_to_end(&mut bytes).map_err(io_err)?;
+    Ok(bytes)
+}
+
 /// An error unless `meta` (of `target`, which `path` leads to) is a regular file.
 fn check_regular(path: &Path, target: &Path, meta: &Metadata) -> Result<()> {
     if meta.is_file() {

@@ -50,10 +50,10 @@ use std::path::Path;
 use safetensors::tensor::{Dtype, Metadata, SafeTensorError, View};
 use safetensors::SafeTensors;
 
-pub use file::{open_regular, write_atomic};
+pub use file::{open_regular, read_regular, write_atomic};
 
-use crate::mismatch::{Mismatch, Shape};
 use crate::{Error, Result};
+use nn_files::mismatch::{Mismatch, Shape};
 
 /// Size of the little-endian `u64` that starts a safetensors file: the
 /// length of the JSON header that follows it.

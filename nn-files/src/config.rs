@@ -1,0 +1,551 @@
+//! `config.json`, the architecture in a `.keras` archive: written from a
+//! [`Model`] ([`to_json`]), and read back into the layer declarations of
+//! `sequential!` ([`declaration`]), each Keras argument mapped to the `nn`
+//! argument of the same name. What `nn` cannot represent (a class, an
+//! argument, a value such as `data_format = "channels_first"`, a dtype) is
+//! an error that names the layer and the argument.
+
+use serde_json::{json, Map, Value};
+
+use crate::layout::{snake_case, Model};
+use crate::Result;
+
+/// The Keras version whose `config.json` format is written.
+pub const KERAS_VERSION: &str = "3.15.1";
+
+/// How a Keras class maps onto an `nn` layer kind.
+struct Class {
+    /// Keras's class name.
+    keras: &'static str,
+    /// The `nn` kind it declares.
+    nn: &'static str,
+    /// Keras config keys that are `nn` arguments: (Keras key, `nn` name).
+    args: &'static [(&'static str, &'static str)],
+    /// Keras config keys `nn` has no argument for, accepted only at the value
+    /// (as JSON) that means what `nn` does; `"*"` accepts any value (a seed).
+    fixed: &'static [(&'static str, &'static str)],
+    /// Whether it also takes the kernel-and-bias arguments ([`KERNEL_BIAS`]).
+    kernel_bias: bool,
+}
+
+const KERNEL_BIAS: &[(&str, &str)] = &[
+    ("activation", "activation"),
+    ("use_bias", "use_bias"),
+    ("kernel_initializer", "kernel_initializer"),
+    ("bias_initializer", "bias_initializer"),
+    ("kernel_regularizer", "kernel_regularizer"),
+    ("bias_regularizer", "bias_regularizer"),
+    ("kernel_constraint", "kernel_constraint"),
+    ("bias_constraint", "bias_constraint"),
+];
+const CHANNELS_LAST: (&str, &str) = ("data_format", "\"channels_last\"");
+
+/// Every Keras class `nn` has, with its arguments.
+const CLASSES: &[Class] = &[
+    Class { keras: "Dense", nn: "Dense", args: &[("units", "units")], fixed: &[], kernel_bias: true },
+    Class {
+        keras: "Conv2D",
+        nn: "Conv2D",
+        args: &[
+            ("filters", "filters"),
+            ("kernel_size", "kernel_size"),
+            ("strides", "strides"),
+            ("padding", "padding"),
+            ("dilation_rate", "dilation_rate"),
+        ],
+        fixed: &[CHANNELS_LAST, ("groups", "1")],
+        kernel_bias: true,
+    },
+    Class {
+        keras: "BatchNormalization",
+        nn: "BatchNormalization",
+        args: &[("momentum", "momentum"), ("epsilon", "epsilon")],
+        fixed: &[
+            ("axis", "-1"),
+            ("center", "true"),
+            ("scale", "true"),
+            ("beta_initializer", "\"zeros\""),
+            ("gamma_initializer", "\"ones\""),
+            ("moving_mean_initializer", "\"zeros\""),
+            ("moving_variance_initializer", "\"ones\""),
+            ("synchronized", "false"),
+        ],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "Activation",
+        nn: "Activation",
+        args: &[("activation", "activation")],
+        fixed: &[],
+        kernel_bias: false,
+    },
+    Class { keras: "LeakyReLU", nn: "LeakyReLU", args: &[("negative_slope", "alpha")], fixed: &[], kernel_bias: false },
+    Class {
+        keras: "PReLU",
+        nn: "PReLU",
+        args: &[],
+        fixed: &[("alpha_initializer", "\"zeros\""), ("shared_axes", "null")],
+        kernel_bias: false,
+    },
+    Class { keras: "ELU", nn: "ELU", args: &[("alpha", "alpha")], fixed: &[], kernel_bias: false },
+    Class {
+        keras: "ReLU",
+        nn: "ReLU",
+        args: &[("max_value", "max_value"), ("negative_slope", "negative_slope"), ("threshold", "threshold")],
+        fixed: &[],
+        kernel_bias: false,
+    },
+    Class { keras: "Softmax", nn: "Softmax", args: &[], fixed: &[("axis", "-1")], kernel_bias: false },
+    Class { keras: "Dropout", nn: "Dropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
+    Class {
+        keras: "AlphaDropout",
+        nn: "AlphaDropout",
+        args: &[("rate", "rate")],
+        fixed: &[("seed", "*")],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "GaussianNoise",
+        nn: "GaussianNoise",
+        args: &[("stddev", "stddev")],
+        fixed: &[("seed", "*")],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "GaussianDropout",
+        nn: "GaussianDropout",
+        args: &[("rate", "rate")],
+        fixed: &[("seed", "*")],
+        kernel_bias: false,
+    },
+    Class { keras: "Flatten", nn: "Flatten", args: &[], fixed: &[CHANNELS_LAST], kernel_bias: false },
+    Class { keras: "Reshape", nn: "Reshape", args: &[], fixed: &[], kernel_bias: false },
+    Class {
+        keras: "MaxPooling2D",
+        nn: "MaxPooling2D",
+        args: &[("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "AveragePooling2D",
+        nn: "AveragePooling2D",
+        args: &[("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "GlobalMaxPooling2D",
+        nn: "GlobalMaxPooling2D",
+        args: &[("keepdims", "keepdims")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "GlobalAveragePooling2D",
+        nn: "GlobalAveragePooling2D",
+        args: &[("keepdims", "keepdims")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "ZeroPadding2D",
+        nn: "ZeroPadding2D",
+        args: &[("padding", "padding")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "Cropping2D",
+        nn: "Cropping2D",
+        args: &[("cropping", "cropping")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "UpSampling2D",
+        nn: "UpSampling2D",
+        args: &[("size", "size")],
+        fixed: &[CHANNELS_LAST, ("interpolation", "\"nearest\"")],
+        kernel_bias: false,
+    },
+];
+
+/// Config keys every layer has, handled by [`declaration`] itself.
+const COMMON: &[&str] = &["name", "trainable", "dtype"];
+
+fn class(name: &str) -> Option<&'static Class> {
+    CLASSES.iter().find(|c| c.keras == name)
+}
+
+/// Keras's float32 dtype policy, as every layer's config names it.
+fn float32() -> Value {
+    json!({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})
+}
+
+/// `[null, d0, d1, ...]`: a shape with the batch dimension.
+fn batch_shape(shape: &[usize]) -> Value {
+    Value::Array(std::iter::once(Value::Null).chain(shape.iter().map(|&d| json!(d))).collect())
+}
+
+/// The `config.json` of `model`, as Keras 3 writes it for a `Sequential`.
+/// A layer whose class Keras lacks (`MCDropout`) is an error naming it.
+pub fn to_json(model: &Model) -> Result<Value> {
+    let mut layers = vec![json!({
+        "module": "keras.layers",
+        "class_name": "InputLayer",
+        "config": {"batch_shape": batch_shape(&model.input_shape), "dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer"},
+        "registered_name": null,
+    })];
+    for l in &model.layers {
+        let mut config = Map::new();
+        config.insert("name".into(), json!(l.name));
+        config.insert("trainable".into(), json!(l.trainable));
+        config.insert("dtype".into(), float32());
+        let layer = match &l.inner {
+            Some(inner) => {
+                let mut nested = to_json(inner)?;
+                nested["config"]["name"] = json!(l.name);
+                nested["config"]["trainable"] = json!(l.trainable);
+                nested
+            }
+            None => {
+                if class(&l.class).is_none() {
+                    return Err(format!(
+                        "layer `{}` is a `{}`, which is not a Keras layer: a `.keras` archive cannot hold it \
+                         (save the weights as `.weights.h5` or `.safetensors`)",
+                        l.name, l.class
+                    ));
+                }
+                config.extend(l.args.clone());
+                json!({
+                    "module": "keras.layers",
+                    "class_name": l.class,
+                    "config": config,
+                    "registered_name": null,
+                    "build_config": {"input_shape": batch_shape(&l.input_shape)},
+                })
+            }
+        };
+        layers.push(layer);
+    }
+    Ok(json!({
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {"name": model.name, "trainable": true, "dtype": float32(), "layers": layers},
+        "registered_name": null,
+        "build_config": {"input_shape": batch_shape(&model.input_shape)},
+        "compile_config": null,
+    }))
+}
+
+/// A model that `config.json` declares, as `sequential!` layer declarations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Declaration {
+    /// The model's name in Keras.
+    pub name: String,
+    /// One sample's input shape (from the `InputLayer`).
+    pub input_shape: Vec<usize>,
+    /// Each layer after the input: its declaration (`Dense(units = 10, activation = softmax, name = "dense")`).
+    pub layers: Vec<String>,
+}
+
+impl Declaration {
+    /// The whole `sequential!` invocation declaring `pub struct <name>`.
+    pub fn source(&self, name: &str) -> String {
+        let dims: Vec<String> = self.input_shape.iter().map(usize::to_string).collect();
+        let mut s = format!("nn::sequential! {{\n    pub struct {name} {{\n        Input[{}],\n", dims.join(", "));
+        for l in &self.layers {
+            s.push_str(&format!("        {l},\n"));
+        }
+        s.push_str("    }\n}\n");
+        s
+    }
+
+    /// The layers as the body of a struct declaration (`Input[..], Dense(..), ...`).
+    pub fn body(&self) -> String {
+        let dims: Vec<String> = self.input_shape.iter().map(usize::to_string).collect();
+        std::iter::once(format!("Input[{}]", dims.join(", ")))
+            .chain(self.layers.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The layer declarations of a Keras 3 `config.json` of a `Sequential`.
+pub fn declaration(config: &Value) -> Result<Declaration> {
+    let class_name = config.get("class_name").and_then(Value::as_str).unwrap_or("(none)");
+    if class_name != "Sequential" {
+        return Err(format!("the model is a `{class_name}`; only `Sequential` models can be declared"));
+    }
+    let cfg = config.get("config").ok_or("`config.json` has no `config`")?;
+    let name = cfg.get("name").and_then(Value::as_str).unwrap_or("sequential").to_string();
+    let layers = cfg.get("layers").and_then(Value::as_array).ok_or("`config.json` lists no `layers`")?;
+    let mut input_shape = None;
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (i, l) in layers.iter().enumerate() {
+        let class_name = l.get("class_name").and_then(Value::as_str).unwrap_or("(none)");
+        let lc = l.get("config").and_then(Value::as_object).cloned().unwrap_or_default();
+        let lname = lc.get("name").and_then(Value::as_str).unwrap_or("(unnamed)").to_string();
+        let at = format!("layer {i} `{lname}` ({class_name})");
+        if class_name == "InputLayer" {
+            match lc.get("batch_shape").or(lc.get("batch_input_shape")).and_then(shape_of) {
+                Some(s) => input_shape = Some(s),
+                None => problems.push(format!("{at}: `batch_shape` is not a list of sizes after `null`")),
+            }
+            if let Some(d) = lc.get("dtype").and_then(dtype_name) {
+                if d != "float32" {
+                    problems.push(format!("{at}: dtype `{d}`; nn computes in float32 only"));
+                }
+            }
+            continue;
+        }
+        if i == 0 && input_shape.is_none() {
+            if let Some(s) = l.get("build_config").and_then(|b| b.get("input_shape")).and_then(shape_of) {
+                input_shape = Some(s);
+            }
+        }
+        match layer(class_name, &lc) {
+            Ok(decl) => out.push(decl),
+            Err(e) => problems.push(format!("{at}: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    let input_shape = input_shape
+        .ok_or("the model has no `InputLayer` (Keras saves one when the model starts with `keras.Input`)")?;
+    Ok(Declaration { name, input_shape, layers: out })
+}
+
+/// `[null, 28, 28]` → `[28, 28]`.
+fn shape_of(v: &Value) -> Option<Vec<usize>> {
+    let a = v.as_array()?;
+    let (first, rest) = a.split_first()?;
+    if !first.is_null() {
+        return None;
+    }
+    rest.iter().map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok())).collect()
+}
+
+/// The dtype a config names (`"float32"`, or a policy `{"config": {"name": "mixed_float16"}}`).
+fn dtype_name(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("config")?.get("name")?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// One layer's declaration.
+fn layer(class_name: &str, lc: &Map<String, Value>) -> Result<String> {
+    if class_name == "Sequential" {
+        return Err("a nested model: `#[keras]` declares one flat model; declare the inner model with \
+                    `sequential!` and nest it by its type name"
+            .into());
+    }
+    let c = class(class_name).ok_or_else(|| {
+        let known: Vec<&str> = CLASSES.iter().map(|c| c.keras).collect();
+        format!("nn has no layer `{class_name}` (the Keras classes it has: {})", known.join(", "))
+    })?;
+    let mut args = Vec::new();
+    let mut problems = Vec::new();
+    let mut brackets = None;
+    let kb = if c.kernel_bias { KERNEL_BIAS } else { &[] };
+    // The arguments in the order Keras's constructor takes them.
+    for (key, nn) in c.args.iter().chain(kb) {
+        match lc.get(*key) {
+            None | Some(Value::Null) => {}
+            Some(value) => match source(key, value) {
+                Ok(s) => args.push(format!("{nn} = {s}")),
+                Err(e) => problems.push(format!("argument `{key}`: {e}")),
+            },
+        }
+    }
+    for (key, value) in lc {
+        let key = key.as_str();
+        if COMMON.contains(&key) || c.args.iter().chain(kb).any(|(k, _)| *k == key) {
+            continue;
+        }
+        if key == "target_shape" && c.keras == "Reshape" {
+            match value.as_array().map(|a| a.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>()) {
+                Some(Some(dims)) => brackets = Some(dims.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")),
+                _ => problems.push(format!("argument `target_shape` = {value} is not a list of sizes")),
+            }
+        } else if let Some((_, want)) = c.fixed.iter().find(|(k, _)| *k == key) {
+            if *want != "*" && !value.is_null() && !same(value, want) {
+                problems.push(format!("argument `{key}` = {value}: nn supports only {want}"));
+            }
+        } else if !value.is_null() && !is_default_extra(key, value) {
+            problems.push(format!("argument `{key}` = {value}: nn's `{}` has no such argument", c.nn));
+        }
+    }
+    match lc.get("trainable") {
+        Some(Value::Bool(false)) => args.push("trainable = false".into()),
+        Some(Value::Bool(true)) | None => {}
+        Some(v) => problems.push(format!("argument `trainable` = {v} is not a boolean")),
+    }
+    if let Some(d) = lc.get("dtype").and_then(dtype_name) {
+        if d != "float32" {
+            problems.push(format!("dtype `{d}`: nn computes in float32 only"));
+        }
+    }
+    if let Some(n) = lc.get("name").and_then(Value::as_str) {
+        args.push(format!("name = {}", Value::from(n)));
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    let brackets = brackets.map_or(String::new(), |b| format!("[{b}]"));
+    Ok(format!("{}{brackets}({})", c.nn, args.join(", ")))
+}
+
+/// Arguments of newer Keras versions that mean nothing at their default.
+fn is_default_extra(key: &str, value: &Value) -> bool {
+    matches!((key, value), ("lora_rank" | "lora_alpha" | "quantization_config", Value::Null))
+}
+
+/// Whether `value` is what `want` (JSON) says, an initializer by its name.
+fn same(value: &Value, want: &str) -> bool {
+    let want: Value = serde_json::from_str(want).unwrap_or(Value::Null);
+    match (value, &want) {
+        (Value::Object(o), Value::String(w)) => {
+            o.get("class_name").and_then(Value::as_str).is_some_and(|c| snake_case(c) == *w)
+        }
+        (Value::Array(a), Value::Number(_)) => a.len() == 1 && a[0] == want,
+        _ => *value == want,
+    }
+}
+
+/// A Keras config value as `nn` source text: names as words, lists as
+/// tuples, initializers, regularizers and constraints by their `nn` names.
+fn source(key: &str, v: &Value) -> Result<String> {
+    Ok(match v {
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let s = format!("{f:?}");
+            if s.contains(['.', 'e']) {
+                s
+            } else {
+                format!("{s}.0")
+            }
+        }
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if key == "activation" || key == "padding" || key.ends_with("_initializer") => {
+            if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !s.is_empty() {
+                s.clone()
+            } else {
+                return Err(format!("`{s}` is not a name nn knows"));
+            }
+        }
+        Value::String(s) => Value::from(s.as_str()).to_string(),
+        Value::Array(a) => {
+            let parts = a.iter().map(|x| source(key, x)).collect::<Result<Vec<_>>>()?;
+            format!("({})", parts.join(", "))
+        }
+        Value::Object(o) => object(key, o)?,
+        Value::Null => return Err("null".into()),
+    })
+}
+
+/// An initializer, regularizer or constraint object.
+fn object(key: &str, o: &Map<String, Value>) -> Result<String> {
+    let class = o
+        .get("class_name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{} has no `class_name`", Value::Object(o.clone())))?;
+    let cfg = o.get("config").and_then(Value::as_object).cloned().unwrap_or_default();
+    let num = |k: &str| cfg.get(k).and_then(Value::as_f64);
+    let call = |name: &str, keys: &[&str]| -> Result<String> {
+        let parts: Vec<String> = keys
+            .iter()
+            .filter_map(|k| cfg.get(*k).filter(|v| !v.is_null()).map(|v| source(k, v).map(|s| format!("{k} = {s}"))))
+            .collect::<Result<_>>()?;
+        Ok(format!("{name}({})", parts.join(", ")))
+    };
+    let f = |k: &str| num(k).map(|x| source(k, &json!(x))).transpose();
+    if key.ends_with("_initializer") {
+        let snake = snake_case(class);
+        return match snake.as_str() {
+            "variance_scaling" => {
+                let parts: Vec<String> = [
+                    ("scale", f("scale")?),
+                    ("mode", cfg.get("mode").map(|m| m.to_string())),
+                    ("distribution", cfg.get("distribution").map(|m| m.to_string())),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| format!("{k} = {v}")))
+                .collect();
+                Ok(format!("VarianceScaling({})", parts.join(", ")))
+            }
+            _ => Ok(snake),
+        };
+    }
+    match (key.ends_with("_regularizer"), class) {
+        (true, "L1") => call("l1", &["l1"]),
+        (true, "L2") => call("l2", &["l2"]),
+        (true, "L1L2") => call("l1_l2", &["l1", "l2"]),
+        (false, "MaxNorm") => call("max_norm", &["max_value", "axis"]),
+        (false, "NonNeg") => Ok("non_neg".into()),
+        (false, "UnitNorm") => call("unit_norm", &["axis"]),
+        (false, "MinMaxNorm") => call("min_max_norm", &["min_value", "max_value", "rate", "axis"]),
+        _ => Err(format!(
+            "`{class}` is not a {} nn has",
+            if key.ends_with("_regularizer") { "regularizer" } else { "constraint" }
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::Layer;
+
+    #[test]
+    fn written_config_declares_the_same_model() {
+        let m = Model {
+            name: "net".into(),
+            input_shape: vec![28, 28, 1],
+            layers: vec![
+                Layer::new("Conv2D", "conv2d", &[28, 28, 1])
+                    .arg("filters", 32)
+                    .arg("kernel_size", json!([3, 3]))
+                    .arg("activation", "relu")
+                    .var(&[3, 3, 1, 32])
+                    .var(&[32]),
+                Layer::new("Flatten", "flatten", &[26, 26, 32]),
+                Layer::new("Dense", "head", &[21632]).arg("units", 10).arg("activation", "softmax").trainable(false),
+            ],
+        };
+        let cfg = to_json(&m).unwrap();
+        let d = declaration(&cfg).unwrap();
+        assert_eq!(d.input_shape, [28, 28, 1]);
+        assert_eq!(
+            d.layers,
+            [
+                "Conv2D(filters = 32, kernel_size = (3, 3), activation = relu, name = \"conv2d\")",
+                "Flatten(name = \"flatten\")",
+                "Dense(units = 10, activation = softmax, trainable = false, name = \"head\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_nn_cannot_declare_is_named() {
+        let mut cfg = to_json(&Model {
+            name: "m".into(),
+            input_shape: vec![8, 8, 3],
+            layers: vec![Layer::new("Conv2D", "c", &[8, 8, 3]).arg("filters", 4).arg("kernel_size", json!([3, 3]))],
+        })
+        .unwrap();
+        cfg["config"]["layers"][1]["config"]["data_format"] = json!("channels_first");
+        let err = declaration(&cfg).unwrap_err();
+        assert!(err.contains("layer 1 `c` (Conv2D): argument `data_format` = \"channels_first\""), "{err}");
+        cfg["config"]["layers"][1]["class_name"] = json!("UnitNormalization");
+        assert!(declaration(&cfg).unwrap_err().contains("nn has no layer `UnitNormalization`"));
+        let mc = Model { name: "m".into(), input_shape: vec![3], layers: vec![Layer::new("MCDropout", "mc", &[3])] };
+        assert!(to_json(&mc).unwrap_err().contains("not a Keras layer"));
+    }
+}

@@ -1,0 +1,149 @@
+//! Keras 3's own files (`tools/keras_files_reference.py` saved them with
+//! Keras 3.15): `load_weights` reads each `.keras` archive and `.weights.h5`
+//! by Keras's layout and the model then predicts what Keras predicted, to
+//! 1e-5; `save_weights` writes both formats back, and they load again.
+//! (That Keras itself loads what `nn` writes is the script's `--check`.)
+
+use std::path::{Path, PathBuf};
+
+use nn::ndarray::{ArrayD, IxDyn};
+use nn::Model;
+
+nn::sequential! {
+    pub struct SeedMlp {
+        Flatten[28, 28], BatchNorm,
+        Dense(300, he_normal, no_bias), Activation(elu), BatchNorm,
+        Dense(100, he_normal, no_bias), Activation(elu), BatchNorm,
+        Dense(10, softmax),
+    }
+}
+
+nn::sequential! {
+    pub struct MnistConvnet {
+        Input[28, 28, 1], Conv2D(32, 3, relu), MaxPooling2D(2), Conv2D(64, 3, relu), MaxPooling2D(2),
+        Flatten, Dropout(0.5), Dense(10, softmax),
+    }
+}
+
+nn::sequential! {
+    /// Every Keras layer class nn has, named unlike Keras's file (which must not matter).
+    pub struct EveryLayer {
+        Input[9, 8, 2],
+        Conv2D(6, 3, padding = same, activation = relu),
+        BatchNormalization,
+        LeakyReLU(0.2),
+        ZeroPadding2D(((1, 0), (0, 1))),
+        Conv2D(8, (3, 2), strides = 2, use_bias = false),
+        PReLU,
+        MaxPooling2D(2, strides = 1, padding = same),
+        UpSampling2D((2, 1)),
+        Conv2D(8, 2, dilation_rate = (2, 1), activation = tanh),
+        Cropping2D(((1, 0), (0, 1))),
+        Reshape[5, -1, 4],
+        AveragePooling2D((3, 2), strides = (2, 1), padding = same),
+        ELU(0.7),
+        GaussianNoise(0.3),
+        BatchNormalization,
+        GlobalMaxPooling2D(keepdims = true),
+        Flatten,
+        Dense(24),
+        ReLU(max_value = 1.0, negative_slope = 0.1, threshold = 0.2),
+        Dropout(0.5),
+        Reshape[2, 2, 6],
+        GlobalAveragePooling2D,
+        Activation(selu),
+        AlphaDropout(0.1),
+        GaussianDropout(0.2),
+        Dense(5, name = "logits"),
+        Softmax,
+    }
+}
+
+nn::sequential! {
+    pub struct Encoder { Input[28, 28], Flatten, Dense(32, relu) }
+}
+
+nn::sequential! {
+    pub struct Nested { Input[28, 28], Encoder, BatchNorm, Dense(10, softmax) }
+}
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/keras_files")
+}
+
+/// The reference batch and Keras's predictions of `name`.
+fn reference(name: &str) -> (ArrayD<f32>, Vec<f32>) {
+    let text = std::fs::read_to_string(dir().join(format!("{name}.json"))).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let floats = |k: &str| v[k].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect::<Vec<_>>();
+    let mut shape: Vec<usize> =
+        v["input_shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+    let x = floats("x");
+    shape.insert(0, x.len() / shape.iter().product::<usize>());
+    (ArrayD::from_shape_vec(IxDyn(&shape), x).unwrap(), floats("y"))
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// Loads both of Keras's files of `name` into a fresh `M`, checks the
+/// predictions, writes both formats and reads them back.
+fn check<M: Model + Sync>(name: &str, mut fresh: impl FnMut() -> M) {
+    let (x, y) = reference(name);
+    let tmp = tempfile::tempdir().unwrap();
+    for file in [format!("{name}.keras"), format!("{name}.weights.h5")] {
+        let mut m = fresh();
+        nn::model::load_weights(&mut m, &dir().join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let p = nn::model::predict_dyn(&m, x.view()).unwrap();
+        let d = max_diff(p.as_slice().unwrap(), &y);
+        assert!(d <= 1e-5, "{file}: predictions differ from Keras's by {d}");
+
+        // Written by nn (keeping the name: Keras's checks read them), read back.
+        let out = tmp.path().join(&file);
+        nn::model::save_weights(&m, &out).unwrap();
+        let mut again = fresh();
+        nn::model::load_weights(&mut again, &out).unwrap_or_else(|e| panic!("{file} written by nn: {e}"));
+        let q = nn::model::predict_dyn(&again, x.view()).unwrap();
+        assert_eq!(p, q, "{file}: nn's own file predicts differently");
+    }
+    if let Some(keep) = std::env::var_os("NN_KERAS_OUT") {
+        for f in [format!("{name}.keras"), format!("{name}.weights.h5")] {
+            std::fs::create_dir_all(&keep).unwrap();
+            std::fs::copy(tmp.path().join(&f), Path::new(&keep).join(&f)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_seed_mlp() {
+    check("seed_mlp", || SeedMlp::seeded(1));
+}
+
+#[test]
+fn mnist_convnet() {
+    check("mnist_convnet", || MnistConvnet::seeded(1));
+}
+
+#[test]
+fn every_layer_nn_has_whatever_the_names() {
+    check("every_layer", || EveryLayer::seeded(1));
+}
+
+#[test]
+fn a_nested_model() {
+    check("nested", || Nested::seeded(1));
+}
+
+#[test]
+fn a_file_of_another_model_is_refused_and_changes_nothing() {
+    let mut m = MnistConvnet::seeded(3);
+    let before = m.clone();
+    let err = m.load_weights(dir().join("seed_mlp.keras")).unwrap_err().to_string();
+    assert!(err.contains("seed_mlp.keras"), "{err}");
+    assert!(err.contains("tensor `layers/conv2d/vars/0` is missing"), "{err}");
+    assert!(err.contains("unexpected tensor `layers/batch_normalization/vars/0`"), "{err}");
+    let (x, _) = reference("mnist_convnet");
+    assert_eq!(nn::model::predict_dyn(&m, x.view()).unwrap(), nn::model::predict_dyn(&before, x.view()).unwrap());
+}
