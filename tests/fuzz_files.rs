@@ -530,3 +530,49 @@ fn load_checkpoint_survives_mutations() {
     report("load_checkpoint", &t, started);
     assert!(t.rejected > 0);
 }
+
+/// Keras's files (`.weights.h5`, and `.keras` archives around one): every
+/// mutant is `Ok` or a clean `Err` that leaves the model unchanged.
+fn fuzz_keras(ext: &str, seed: u64) {
+    let dir = scratch_dir();
+    let good = dir.path().join(format!("good.{ext}"));
+    Tiny::seeded(1).save_weights(&good).unwrap();
+    let base = std::fs::read(&good).unwrap();
+    let other_path = dir.path().join(format!("other.{ext}"));
+    Other::seeded(1).save_weights(&other_path).unwrap();
+    let other = std::fs::read(&other_path).unwrap();
+    let path = dir.path().join(format!("mutant.{ext}"));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ base_seed());
+    let started = Instant::now();
+    let mut t = Tally::default();
+    let mut m = Tiny::seeded(2);
+    for i in 0..iterations() {
+        let bytes = mutant(&mut rng, &base, &other, false);
+        let p = write_mutant(&path, &bytes);
+        let before = weights_of(&m);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.load_weights(&p))) {
+            Ok(Ok(())) => {
+                t.ok += 1;
+                m = Tiny::seeded(2);
+            }
+            Ok(Err(e)) => {
+                assert!(matches!(e, nn::Error::Weights { .. } | nn::Error::Io { .. }), "iteration {i}: {e:?}");
+                assert_eq!(before, weights_of(&m), "iteration {i}: failed load changed the model: {e}");
+                t.rejected += 1;
+            }
+            Err(_) => panic!("iteration {i}: load_weights panicked on {}", head(&bytes)),
+        }
+    }
+    report(&format!("load_weights (.{ext})"), &t, started);
+    assert!(t.rejected > 0);
+}
+
+#[test]
+fn keras_weights_h5_survives_mutations() {
+    fuzz_keras("weights.h5", 0x4844);
+}
+
+#[test]
+fn keras_archive_survives_mutations() {
+    fuzz_keras("keras", 0x4b45);
+}

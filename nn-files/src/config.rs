@@ -69,6 +69,8 @@ const CLASSES: &[Class] = &[
             ("moving_mean_initializer", "\"zeros\""),
             ("moving_variance_initializer", "\"ones\""),
             ("synchronized", "false"),
+            ("renorm", "false"),
+            ("renorm_momentum", "*"),
         ],
         kernel_bias: false,
     },
@@ -369,8 +371,8 @@ fn layer(class_name: &str, lc: &Map<String, Value>) -> Result<String> {
             continue;
         }
         if key == "target_shape" && c.keras == "Reshape" {
-            match value.as_array().map(|a| a.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>()) {
-                Some(Some(dims)) => brackets = Some(dims.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")),
+            match value.as_array().map(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>()) {
+                Some(Some(dims)) => brackets = Some(dims.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
                 _ => problems.push(format!("argument `target_shape` = {value} is not a list of sizes")),
             }
         } else if let Some((_, want)) = c.fixed.iter().find(|(k, _)| *k == key) {

@@ -14,6 +14,7 @@ mod expand;
 mod fallback;
 #[cfg(test)]
 mod fuzz;
+mod keras;
 mod layers;
 mod nested;
 mod parse;
@@ -101,8 +102,18 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     // The presets' mistakes, once, with the first model (inside the block of the expression form).
     let mut preset_errors = pcx.check().err().map(|e| e.to_compile_error());
 
-    let parsed: Vec<syn::Result<parse::Layers>> =
-        program.heads.iter().map(|h| syn::parse2::<parse::Layers>(h.body.clone())).collect();
+    // `#[keras = ".."]` heads: the archive declares the layers.
+    let mut imported: Vec<Option<keras::Imported>> = Vec::new();
+    let mut parsed: Vec<syn::Result<parse::Layers>> = Vec::new();
+    for h in &program.heads {
+        let (layers, import) = match h.weights.as_ref().filter(|w| w.keras).map(keras::import) {
+            Some(Ok(i)) => (syn::parse2::<parse::Layers>(i.body.clone()), Some(i)),
+            Some(Err(e)) => (Err(e), None),
+            None => (syn::parse2::<parse::Layers>(h.body.clone()), None),
+        };
+        parsed.push(layers);
+        imported.push(import);
+    }
     // Learn the shapes of nested models declared elsewhere first: the
     // describing macro of the first one calls this macro again.
     let local =
@@ -116,9 +127,9 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let mut known = check::Known { presets, nested: HashMap::new(), broken };
     known.nested = described.into_iter().map(|(name, d)| (name, layers::nested::Nested::leak(d))).collect();
     let mut out = proc_macro2::TokenStream::new();
-    for (head, layers) in program.heads.iter().zip(parsed) {
+    for ((head, layers), import) in program.heads.iter().zip(parsed).zip(imported) {
         let errors = preset_errors.take();
-        let items = model(head, layers, &mut known);
+        let items = model(head, layers, import, &mut known);
         out.extend(inline(head, quote::quote!(#errors #items)));
     }
     out
@@ -126,7 +137,12 @@ fn sequential2(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
 
 /// One model of the input, checked and expanded (or its fallback); a model
 /// that checks is described for the models after it.
-fn model(head: &parse::Head, layers: syn::Result<parse::Layers>, known: &mut check::Known) -> proc_macro2::TokenStream {
+fn model(
+    head: &parse::Head,
+    layers: syn::Result<parse::Layers>,
+    import: Option<keras::Imported>,
+    known: &mut check::Known,
+) -> proc_macro2::TokenStream {
     let mut cx = ctxt::Ctxt::new(&head.ident);
     head.errors.iter().cloned().for_each(|e| cx.push(e));
     let layers = match layers {
@@ -139,8 +155,9 @@ fn model(head: &parse::Head, layers: syn::Result<parse::Layers>, known: &mut che
     layers.errors.into_iter().for_each(|e| cx.push(e));
     let model = check::check(&layers.layers, known, head.ident.span(), &mut cx);
     let expected = weights::expected(&model);
-    let embedded = match &head.weights {
-        Some(attr) if !cx.has_errors() => weights::check(attr, &expected, &mut cx),
+    let embedded = match (&head.weights, import) {
+        (Some(attr), Some(import)) if !cx.has_errors() => keras::embed(attr, import, &model, &expected, &mut cx),
+        (Some(attr), None) if !cx.has_errors() && !attr.keras => weights::check(attr, &expected, &mut cx),
         _ => None,
     };
     match cx.check() {

@@ -164,9 +164,22 @@ impl Parse for Head {
                  use a const item instead (`const N: usize = 10;` and `Dense(N)`)",
             ));
         }
-        let body = if input.peek(token::Brace) {
+        let keras = weights.as_ref().filter(|w| w.keras);
+        let body = if keras.is_some() && input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+            TokenStream::new()
+        } else if input.peek(token::Brace) {
             let content;
             syn::braced!(content in input);
+            if let Some(k) = keras {
+                errors.push(syn::Error::new_spanned(
+                    &k.attr,
+                    format!(
+                        "`#[keras = \"..\"]` declares the layers that the archive lists: remove the layer list \
+                         and write `struct {ident};`"
+                    ),
+                ));
+            }
             content.parse::<TokenStream>()?
         } else if input.peek(token::Paren) {
             let content;
@@ -178,7 +191,10 @@ impl Parse for Head {
             let _ = input.parse::<Option<Token![;]>>()?;
             content.parse::<TokenStream>()?
         } else {
-            return Err(input.error(format!("expected the layers in braces after the model's name: {EXAMPLE}")));
+            return Err(input.error(format!(
+                "expected the layers in braces after the model's name: {EXAMPLE} \
+                 (or `#[keras = \"net.keras\"] struct {ident};` to declare them from a Keras archive)"
+            )));
         };
         if !input.is_empty() && !starts_model(input) {
             let rest: TokenStream = input.parse()?;
@@ -380,6 +396,8 @@ pub struct WeightsAttr {
     pub attr: Attribute,
     /// The path as written, relative to the declaring crate's directory.
     pub path: LitStr,
+    /// `#[keras = "model.keras"]`: the archive declares the layers too.
+    pub keras: bool,
 }
 
 /// Takes `#[weights = ".."]` out of the struct's attributes (it is the
@@ -391,7 +409,8 @@ pub fn take_attr(attrs: &mut Vec<Attribute>, errors: &mut Vec<syn::Error>) -> (O
     let mut seen = false;
     let mut keep = Vec::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
-        if !attr.path().is_ident("weights") {
+        let keras = attr.path().is_ident("keras");
+        if !attr.path().is_ident("weights") && !keras {
             keep.push(attr);
             continue;
         }
@@ -404,6 +423,11 @@ pub fn take_attr(attrs: &mut Vec<Attribute>, errors: &mut Vec<syn::Error>) -> (O
             _ => None,
         };
         match (path, &found) {
+            (None, _) if keras => errors.push(syn::Error::new_spanned(
+                &attr,
+                "expected the Keras archive as a string: `#[keras = \"models/net.keras\"]` \
+                 (relative to the crate's directory)",
+            )),
             (None, _) => errors.push(syn::Error::new_spanned(
                 &attr,
                 "expected the weights file as a string: `#[weights = \"path/to/file.safetensors\"]` \
@@ -411,9 +435,9 @@ pub fn take_attr(attrs: &mut Vec<Attribute>, errors: &mut Vec<syn::Error>) -> (O
             )),
             (Some(_), Some(_)) => errors.push(syn::Error::new_spanned(
                 &attr,
-                "a model has one weights file: remove this second `#[weights = \"..\"]`",
+                "a model has one weights file: remove this second `#[weights = \"..\"]` or `#[keras = \"..\"]`",
             )),
-            (Some(path), None) => found = Some(WeightsAttr { attr, path }),
+            (Some(path), None) => found = Some(WeightsAttr { attr, path, keras }),
         }
     }
     *attrs = keep;

@@ -62,6 +62,10 @@ pub struct Embedded {
     pub tensors: Vec<Tensor>,
     /// Assertions for sizes the macro cannot see (const items).
     pub asserts: Vec<TokenStream>,
+    /// The tensors' bytes when they are not the file's own (a `.keras`
+    /// archive's HDF5 data, gathered here); the file is then included only
+    /// so that cargo rebuilds when it changes.
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// Reads the file named by the attribute and checks it against `expected`.
@@ -79,7 +83,7 @@ pub fn check(attr: &WeightsAttr, expected: &[Expected], cx: &mut Ctxt) -> Option
                 cx,
                 format!(
                     "cannot read it ({}); the path is relative to the crate's directory (CARGO_MANIFEST_DIR); \
-                     write the file with `save_weights` or tools/keras_export.py",
+                     write the file with `save_weights` (a Keras model: `#[keras = \"model.keras\"]`)",
                     io_reason(&e)
                 ),
             );
@@ -150,7 +154,7 @@ pub fn check(attr: &WeightsAttr, expected: &[Expected], cx: &mut Ctxt) -> Option
                 cx,
                 format!(
                     "tensor `{}` starts at byte {offset}, not a multiple of 4, so it cannot be used in place; \
-                     write the file again with `save_weights` or tools/keras_export.py (they align the data)",
+                     write the file again with `save_weights` (it aligns the data)",
                     e.key
                 ),
             );
@@ -173,7 +177,7 @@ pub fn check(attr: &WeightsAttr, expected: &[Expected], cx: &mut Ctxt) -> Option
         fail(cx, "its absolute path is not UTF-8, which `include_bytes!` needs".to_string());
         return None;
     };
-    ok.then_some(Embedded { path, tensors, asserts })
+    ok.then_some(Embedded { path, tensors, asserts, bytes: None })
 }
 
 /// The operating system's reason without the error code suffix differences.

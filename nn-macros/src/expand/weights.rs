@@ -12,6 +12,17 @@ pub fn embedded(ident: &Ident, expected: &[Expected], file: &Embedded) -> TokenS
     let bytes = quote!(__NN_WEIGHTS);
     let path = &file.path;
     let asserts = &file.asserts;
+    let bytes_of = match &file.bytes {
+        None => quote!(::core::include_bytes!(#path)),
+        Some(b) => {
+            let lit = proc_macro2::Literal::byte_string(b);
+            // The archive itself, for cargo to rebuild when it changes.
+            quote!({
+                const _: &[u8] = ::core::include_bytes!(#path);
+                #lit
+            })
+        }
+    };
     let params = expected.iter().zip(&file.tensors).map(|(e, t)| param(e, t, &bytes));
     let doc = format!(
         " The model over the weights of `{}`, baked into the binary when the crate was built \
@@ -27,8 +38,7 @@ pub fn embedded(ident: &Ident, expected: &[Expected], file: &Embedded) -> TokenS
             ::core::compile_error!("`#[weights = \"..\"]` needs a little-endian target: the floats are used in place");
             #(#asserts)*
             #[allow(dead_code)] // in a model without weights
-            static __NN_WEIGHTS: &::nn::runtime::param::Aligned<[u8]> =
-                &::nn::runtime::param::Aligned(*::core::include_bytes!(#path));
+            static __NN_WEIGHTS: &::nn::runtime::param::Aligned<[u8]> = &::nn::runtime::param::Aligned(*#bytes_of);
             Self::__nn_from_params(#(#params),*)
         }
     }

@@ -1,0 +1,6 @@
+nn::sequential! {
+    #[keras = "does/not/exist.keras"]
+    pub struct Net;
+}
+
+fn main() {}
