@@ -337,7 +337,7 @@ const PIECE_ROWS: usize = 256;
 /// `model.infer` on a flat batch; a large batch is cut in two halves that the
 /// calling thread and the gemm's helper thread infer at once (every layer of
 /// inference is row-wise, so the halves are independent and the result is
-/// the same bit for bit), each half in pieces of [`PIECE_ROWS`] rows.
+/// the same bit for bit), each half in pieces of `PIECE_ROWS` (256) rows.
 #[cfg(feature = "std")]
 pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
     let n = x.len() / M::IN.max(1);
