@@ -48,6 +48,9 @@ pub struct ConvGeometry {
     pub pad: [usize; 2],
     /// Output height and width.
     pub output: [usize; 2],
+    /// Groups of channels convolved separately (Keras's `groups`): group `g`
+    /// reads input channels `g·in/groups ..` and writes filters `g·filters/groups ..`.
+    pub groups: usize,
 }
 
 impl ConvGeometry {
@@ -61,12 +64,36 @@ impl ConvGeometry {
         pad: [usize; 2],
         output: [usize; 2],
     ) -> Self {
-        ConvGeometry { input, filters, kernel, strides, dilation, pad, output }
+        ConvGeometry { input, filters, kernel, strides, dilation, pad, output, groups: 1 }
     }
 
-    /// Values of one im2col row: `kh · kw · in`.
+    /// The same geometry cut into `groups` groups of channels (Keras's
+    /// `Conv2D(groups = ..)`; both the input channels and the filters divide by it).
+    pub const fn grouped(self, groups: usize) -> Self {
+        ConvGeometry { groups, ..self }
+    }
+
+    /// Input channels of one group: `in / groups`.
+    pub const fn group_channels(&self) -> usize {
+        self.input[2] / self.groups
+    }
+
+    /// Values of one im2col row (of one group): `kh · kw · in / groups`.
     pub const fn patch(&self) -> usize {
-        self.kernel[0] * self.kernel[1] * self.input[2]
+        self.kernel[0] * self.kernel[1] * self.group_channels()
+    }
+
+    /// Floats of scratch per sample a `Conv2D` over this geometry needs (its
+    /// `COLS`): the im2col rows of every group and, with groups, one group's
+    /// product and kernel columns.
+    pub const fn scratch(&self) -> usize {
+        let cols = self.positions() * self.patch() * self.groups;
+        if self.groups == 1 {
+            cols
+        } else {
+            let fg = self.filters / self.groups;
+            cols + self.positions() * fg + self.patch() * fg
+        }
     }
 
     /// Output positions of one sample: `oh · ow`.
@@ -76,16 +103,22 @@ impl ConvGeometry {
 
     /// The input position read by output row `o` and kernel row `k` on axis `a`, if inside.
     #[inline]
-    fn source(&self, a: usize, o: usize, k: usize) -> Option<usize> {
+    pub(crate) fn source(&self, a: usize, o: usize, k: usize) -> Option<usize> {
         (o * self.strides[a] + k * self.dilation[a]).checked_sub(self.pad[a]).filter(|&i| i < self.input[a])
     }
 
-    /// Writes the im2col rows of `n` samples of `x` into `cols`.
+    /// Writes the im2col rows of `n` samples of `x` into `cols` (every channel).
     pub fn im2col(&self, x: &[f32], cols: &mut [f32]) {
+        self.im2col_channels(x, cols, 0, self.input[2]);
+    }
+
+    /// Writes the im2col rows of `n` samples of `x`, channels `c0 .. c0 + cn`
+    /// only, into `cols` (rows of `kh · kw · cn`).
+    pub fn im2col_channels(&self, x: &[f32], cols: &mut [f32], c0: usize, cn: usize) {
         let [h, w, c] = self.input;
         let [kh, kw] = self.kernel;
         let [oh, ow] = self.output;
-        let (sample, patch) = (h * w * c, self.patch());
+        let (sample, patch) = (h * w * c, kh * kw * cn);
         for (xs, cs) in x.chunks_exact(sample).zip(cols.chunks_exact_mut(self.positions() * patch)) {
             for oy in 0..oh {
                 for ox in 0..ow {
@@ -93,9 +126,9 @@ impl ConvGeometry {
                     for ky in 0..kh {
                         let iy = self.source(0, oy, ky);
                         for kx in 0..kw {
-                            let dst = &mut row[(ky * kw + kx) * c..][..c];
+                            let dst = &mut row[(ky * kw + kx) * cn..][..cn];
                             match (iy, self.source(1, ox, kx)) {
-                                (Some(iy), Some(ix)) => dst.copy_from_slice(&xs[(iy * w + ix) * c..][..c]),
+                                (Some(iy), Some(ix)) => dst.copy_from_slice(&xs[(iy * w + ix) * c + c0..][..cn]),
                                 _ => dst.fill(0.0),
                             }
                         }
@@ -107,11 +140,17 @@ impl ConvGeometry {
 
     /// Adds the im2col gradient `dcols` back onto the input gradient `dx` (zeroed first).
     pub fn col2im(&self, dcols: &[f32], dx: &mut [f32]) {
+        dx.fill(0.0);
+        self.col2im_channels(dcols, dx, 0, self.input[2]);
+    }
+
+    /// Adds the im2col gradient `dcols` of channels `c0 .. c0 + cn` (rows of
+    /// `kh · kw · cn`) onto those channels of `dx` (not zeroed).
+    pub fn col2im_channels(&self, dcols: &[f32], dx: &mut [f32], c0: usize, cn: usize) {
         let [h, w, c] = self.input;
         let [kh, kw] = self.kernel;
         let [oh, ow] = self.output;
-        let (sample, patch) = (h * w * c, self.patch());
-        dx.fill(0.0);
+        let (sample, patch) = (h * w * c, kh * kw * cn);
         for (ds, cs) in dx.chunks_exact_mut(sample).zip(dcols.chunks_exact(self.positions() * patch)) {
             for oy in 0..oh {
                 for ox in 0..ow {
@@ -120,8 +159,8 @@ impl ConvGeometry {
                         let Some(iy) = self.source(0, oy, ky) else { continue };
                         for kx in 0..kw {
                             let Some(ix) = self.source(1, ox, kx) else { continue };
-                            let src = &row[(ky * kw + kx) * c..][..c];
-                            ds[(iy * w + ix) * c..][..c].iter_mut().zip(src).for_each(|(d, s)| *d += s);
+                            let src = &row[(ky * kw + kx) * cn..][..cn];
+                            ds[(iy * w + ix) * c + c0..][..cn].iter_mut().zip(src).for_each(|(d, s)| *d += s);
                         }
                     }
                 }
@@ -131,10 +170,11 @@ impl ConvGeometry {
 }
 
 /// A 2-D convolution from `I` to `O` values per sample whose im2col rows
-/// take `COLS` values per sample, with a fused activation `A`.
+/// (and, with groups, one group's product) take `COLS` values per sample
+/// ([`ConvGeometry::scratch`]), with a fused activation `A`.
 #[derive(Debug, Clone)]
 pub struct Conv2D<const I: usize, const O: usize, const COLS: usize, A> {
-    /// `[kh, kw, in, filters]`, Keras's layout.
+    /// `[kh, kw, in / groups, filters]`, Keras's layout.
     pub kernel: Param,
     /// `[filters]`, absent with `use_bias = false`.
     pub bias: Option<Param>,
@@ -153,6 +193,10 @@ pub struct Conv2DState {
     dcols: Vec<f32>,
     dkernel: Vec<f32>,
     dbias: Vec<f32>,
+    /// With groups: one group's kernel columns, its `dz` columns and its kernel gradient.
+    kg: Vec<f32>,
+    dzg: Vec<f32>,
+    dkg: Vec<f32>,
 }
 
 #[cfg(feature = "std")]
@@ -187,11 +231,15 @@ impl<const I: usize, const O: usize, const COLS: usize, A> Conv2D<I, O, COLS, A>
 }
 
 impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
-    /// `z = im2col(x) · kernel + bias`, before the activation; `cols` gets the im2col rows.
+    /// `z = im2col(x) · kernel + bias`, before the activation; `cols` gets the
+    /// im2col rows (of every group, one group after the other).
     fn affine(&self, x: &[f32], z: &mut [f32], cols: &mut [f32]) {
         let g = &self.geometry;
         let n = x.len() / I;
         let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
+        if g.groups > 1 {
+            return self.affine_grouped(x, z, &mut cols[..n * COLS]);
+        }
         let cols = &mut cols[..n * COLS];
         g.im2col(x, cols);
         let beta = match &self.bias {
@@ -202,6 +250,39 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
             None => 0.0,
         };
         sgemm(rows, patch, f, 1.0, cols, Layout::Normal, &self.kernel, Layout::Normal, beta, z);
+    }
+
+    /// [`Self::affine`] with groups: per group, its channels' im2col rows
+    /// times its kernel columns (copied contiguous), written to its filters.
+    /// `scratch` holds every group's rows, then one group's product and kernel.
+    fn affine_grouped(&self, x: &[f32], z: &mut [f32], scratch: &mut [f32]) {
+        let g = &self.geometry;
+        let rows = x.len() / I * g.positions();
+        let (patch, f, fg, cg) = (g.patch(), g.filters, g.filters / g.groups, g.group_channels());
+        let (cols, rest) = scratch.split_at_mut(rows * patch * g.groups);
+        let (zg, rest) = rest.split_at_mut(rows * fg);
+        let kg = &mut rest[..patch * fg];
+        for (grp, cols) in cols.chunks_exact_mut(rows * patch).enumerate() {
+            g.im2col_channels(x, cols, grp * cg, cg);
+            group_columns(&self.kernel, kg, f, grp * fg);
+            sgemm(rows, patch, fg, 1.0, cols, Layout::Normal, kg, Layout::Normal, 0.0, zg);
+            for (zr, zgr) in z.chunks_exact_mut(f).zip(zg.chunks_exact(fg)) {
+                let dst = &mut zr[grp * fg..][..fg];
+                match &self.bias {
+                    Some(b) => dst.iter_mut().zip(zgr).zip(&b[grp * fg..]).for_each(|((d, v), b)| *d = v + b),
+                    None => dst.copy_from_slice(zgr),
+                }
+            }
+        }
+    }
+}
+
+/// Copies columns `j0 .. j0 + dst_width` of the row-major matrix `src` (rows
+/// of `width`) into the contiguous `dst`.
+fn group_columns(src: &[f32], dst: &mut [f32], width: usize, j0: usize) {
+    let w = dst.len() / (src.len() / width);
+    for (d, s) in dst.chunks_exact_mut(w).zip(src.chunks_exact(width)) {
+        d.copy_from_slice(&s[j0..][..w]);
     }
 }
 
@@ -237,15 +318,44 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         let g = &self.geometry;
         let n = x.len() / I;
         let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
-        let dk = scratch(&mut st.dkernel, patch * f);
-        sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
         if self.bias.is_some() {
             activated::bias_gradient(&mut st.dbias, dz, f);
         }
+        if g.groups > 1 {
+            return self.backward_grouped(st, rows, dz, dx);
+        }
+        let dk = scratch(&mut st.dkernel, patch * f);
+        sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
         if let Some(dx) = dx {
             let dcols = scratch(&mut st.dcols, n * COLS);
             sgemm(rows, f, patch, 1.0, dz, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dcols);
             g.col2im(dcols, dx);
+        }
+    }
+
+    /// [`Self::backward_affine`]'s kernel and input gradients with groups, one group at a time.
+    fn backward_grouped(&self, st: &mut Conv2DState, rows: usize, dz: &[f32], mut dx: Option<&mut [f32]>) {
+        let g = &self.geometry;
+        let (patch, f, fg, cg) = (g.patch(), g.filters, g.filters / g.groups, g.group_channels());
+        let dk = scratch(&mut st.dkernel, patch * f);
+        let (dzg, dkg, kg) =
+            (scratch(&mut st.dzg, rows * fg), scratch(&mut st.dkg, patch * fg), scratch(&mut st.kg, patch * fg));
+        let dcols = scratch(&mut st.dcols, rows * patch);
+        if let Some(dx) = dx.as_deref_mut() {
+            dx.fill(0.0);
+        }
+        for grp in 0..g.groups {
+            let cols = &st.cols[grp * rows * patch..][..rows * patch];
+            group_columns(dz, dzg, f, grp * fg);
+            sgemm(patch, rows, fg, 1.0, cols, Layout::Transposed, dzg, Layout::Normal, 0.0, dkg);
+            for (d, s) in dk.chunks_exact_mut(f).zip(dkg.chunks_exact(fg)) {
+                d[grp * fg..][..fg].copy_from_slice(s);
+            }
+            if let Some(dx) = dx.as_deref_mut() {
+                group_columns(&self.kernel, kg, f, grp * fg);
+                sgemm(rows, fg, patch, 1.0, dzg, Layout::Normal, kg, Layout::Transposed, 0.0, dcols);
+                g.col2im_channels(dcols, dx, grp * cg, cg);
+            }
         }
     }
 }

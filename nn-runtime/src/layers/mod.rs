@@ -11,7 +11,9 @@ mod activation;
 mod alpha_dropout;
 mod batch_norm;
 mod conv2d;
+mod conv2d_transpose;
 mod dense;
+mod depthwise_conv2d;
 mod dropout;
 mod dropping;
 mod elu;
@@ -25,6 +27,7 @@ mod relu;
 mod remap2d;
 mod reshape;
 mod rrelu;
+mod separable_conv2d;
 
 pub use activation::Activation;
 pub use alpha_dropout::AlphaDropout;
@@ -34,9 +37,15 @@ pub use batch_norm::BatchNormState;
 #[cfg(feature = "std")]
 pub use conv2d::Conv2DState;
 pub use conv2d::{Conv2D, ConvGeometry};
+pub use conv2d_transpose::Conv2DTranspose;
+#[cfg(feature = "std")]
+pub use conv2d_transpose::Conv2DTransposeState;
 pub use dense::Dense;
 #[cfg(feature = "std")]
 pub use dense::DenseState;
+pub use depthwise_conv2d::DepthwiseConv2D;
+#[cfg(feature = "std")]
+pub use depthwise_conv2d::DepthwiseConv2DState;
 pub use dropout::Dropout;
 pub use dropping::Rule as DropRule;
 pub use elu::Elu;
@@ -54,6 +63,9 @@ pub use relu::Relu;
 pub use remap2d::{Remap, Remap2D};
 pub use reshape::Reshape;
 pub use rrelu::RRelu;
+pub use separable_conv2d::SeparableConv2D;
+#[cfg(feature = "std")]
+pub use separable_conv2d::SeparableConv2DState;
 
 use crate::Param;
 #[cfg(feature = "std")]
