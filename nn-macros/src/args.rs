@@ -40,6 +40,8 @@ pub enum Ty {
     Regularizer,
     /// A pair of positive sizes, one number for both (`3`) or a tuple (`(3, 1)`).
     Pair,
+    /// A pair of sizes that may be 0, one number or a tuple (`output_padding`).
+    PairOrZero,
     /// Keras's `padding`: `valid` or `same`, as a word or a string.
     Padding,
     /// Margins of an image, Keras's forms: `1` (all four), `(1, 2)` (rows,
@@ -458,7 +460,8 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
     let name = spec.name;
     match spec.ty {
         Ty::Size => size(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Size),
-        Ty::Pair => pair(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Pair),
+        Ty::Pair => pair(e, &format!("`{name}` of `{kind}`"), 1, cx).map(Value::Pair),
+        Ty::PairOrZero => pair(e, &format!("`{name}` of `{kind}`"), 0, cx).map(Value::Pair),
         Ty::Padding => padding(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Padding),
         Ty::Margins => margins(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Margins),
         Ty::Float { min, max, max_inclusive } => {
@@ -546,12 +549,12 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
     }
 }
 
-/// A pair of positive integers: `3` (both) or `(3, 1)`.
-fn pair(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 2]> {
+/// A pair of integers at least `min`: `3` (both) or `(3, 1)`.
+fn pair(e: &Expr, what: &str, min: i128, cx: &mut Ctxt) -> Option<[u64; 2]> {
     let one = |e: &Expr, cx: &mut Ctxt| match crate::dims::int_lit(e) {
-        Some(v) if v >= 1 && v <= i128::from(u32::MAX) => Some(v as u64),
+        Some(v) if v >= min && v <= i128::from(u32::MAX) => Some(v as u64),
         Some(v) => {
-            cx.spanned(e, format!("{what} must be at least 1, found {v}"));
+            cx.spanned(e, format!("{what} must be at least {min}, found {v}"));
             None
         }
         None => {

@@ -1,7 +1,7 @@
-//! What the layers with a kernel and an optional bias (Dense, Conv2D) share:
-//! Keras's initializer defaults, `use_bias`, the regularizers and
-//! constraints of both tensors, their `Weight` entries, and the
-//! constructor arguments for `seeded` and `embedded`.
+//! What the layers with one or more kernels and an optional bias (Dense,
+//! the convolutions) share: Keras's initializer defaults, `use_bias`, the
+//! regularizers and constraints of each tensor, their `Weight` entries, and
+//! the constructor arguments for `seeded` and `embedded`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -10,32 +10,64 @@ use super::Weight;
 use crate::args::Args;
 use crate::dims::Dim;
 
-/// A kernel and an optional bias, as the arguments declare them.
+/// Kernels and an optional bias, as the arguments declare them.
 pub(super) struct KernelBias {
-    kernel_initializer: TokenStream,
+    /// Each kernel: its weight name, initializer, regularizer and constraint.
+    kernels: Vec<Kernel>,
     /// `None` with `use_bias = false` (`no_bias`).
     bias_initializer: Option<TokenStream>,
-    /// The kernel's regularizer and constraint.
-    kernel: (Option<TokenStream>, Option<TokenStream>),
     /// The bias's regularizer and constraint.
     bias: (Option<TokenStream>, Option<TokenStream>),
+}
+
+/// One kernel tensor's arguments.
+struct Kernel {
+    name: &'static str,
+    initializer: TokenStream,
+    regularizer: Option<TokenStream>,
+    constraint: Option<TokenStream>,
 }
 
 impl KernelBias {
     /// From the layer's arguments, with Keras's defaults (`glorot_uniform`, zeros).
     pub fn new(args: &Args) -> Self {
+        Self::named(args, &[("kernel", "kernel")])
+    }
+
+    /// The same for kernels whose arguments are `<prefix>_initializer`,
+    /// `<prefix>_regularizer` and `<prefix>_constraint`, as `(prefix, weight
+    /// name)` in Keras's weight order (DepthwiseConv2D's `("depthwise",
+    /// "kernel")`).
+    pub fn named(args: &Args, kernels: &[(&'static str, &'static str)]) -> Self {
+        let kernels = kernels
+            .iter()
+            .map(|&(prefix, name)| Kernel {
+                name,
+                initializer: args.initializer(&format!("{prefix}_initializer"), "glorot_uniform"),
+                regularizer: args.regularizer(&format!("{prefix}_regularizer")),
+                constraint: args.constraint(&format!("{prefix}_constraint")),
+            })
+            .collect();
         KernelBias {
-            kernel_initializer: args.initializer("kernel_initializer", "glorot_uniform"),
+            kernels,
             bias_initializer: args.flag("use_bias", true).then(|| args.initializer("bias_initializer", "zeros")),
-            kernel: (args.regularizer("kernel_regularizer"), args.constraint("kernel_constraint")),
             bias: (args.regularizer("bias_regularizer"), args.constraint("bias_constraint")),
         }
     }
 
     /// `kernel` of `kernel_shape` and, with a bias, `bias` of `[units]`.
     pub fn weights(&self, kernel_shape: Vec<Dim>, units: Dim) -> Vec<Weight> {
-        let (kr, kc) = self.kernel.clone();
-        let mut w = vec![Weight::new("kernel", kernel_shape, true).with(kr, kc)];
+        self.weights_of(vec![kernel_shape], units)
+    }
+
+    /// Each kernel of its shape (in order) and, with a bias, `bias` of `[units]`.
+    pub fn weights_of(&self, kernel_shapes: Vec<Vec<Dim>>, units: Dim) -> Vec<Weight> {
+        let mut w: Vec<Weight> = self
+            .kernels
+            .iter()
+            .zip(kernel_shapes)
+            .map(|(k, shape)| Weight::new(k.name, shape, true).with(k.regularizer.clone(), k.constraint.clone()))
+            .collect();
         if self.bias_initializer.is_some() {
             let (br, bc) = self.bias.clone();
             w.push(Weight::new("bias", vec![units], true).with(br, bc));
@@ -43,23 +75,28 @@ impl KernelBias {
         w
     }
 
-    /// The initializer arguments of a runtime `new`: `&kernel_init, Option<&bias_init>`.
+    /// The initializer arguments of a runtime `new`: `&kernel_init, .., Option<&bias_init>`.
     pub fn initializers(&self) -> TokenStream {
-        let kernel = &self.kernel_initializer;
+        let kernels = self.kernels.iter().map(|k| &k.initializer);
         let bias = match &self.bias_initializer {
             Some(b) => quote!(::core::option::Option::Some(&#b)),
             None => quote!(::core::option::Option::None),
         };
-        quote!(&#kernel, #bias)
+        quote!(#(&#kernels,)* #bias)
     }
 
     /// The tensor arguments of a runtime `from_params`: `kernel, Option<bias>`.
     pub fn params(weights: &[TokenStream]) -> TokenStream {
-        let kernel = &weights[0];
-        let bias = match weights.get(1) {
+        Self::params_of(1, weights)
+    }
+
+    /// The same with `kernels` kernels first: `k0, .., Option<bias>`.
+    pub fn params_of(kernels: usize, weights: &[TokenStream]) -> TokenStream {
+        let ks = &weights[..kernels];
+        let bias = match weights.get(kernels) {
             Some(b) => quote!(::core::option::Option::Some(#b)),
             None => quote!(::core::option::Option::None),
         };
-        quote!(#kernel, #bias)
+        quote!(#(#ks,)* #bias)
     }
 }

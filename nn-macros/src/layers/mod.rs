@@ -28,7 +28,9 @@ mod activation;
 mod alpha_dropout;
 mod batch_norm;
 mod conv2d;
+mod conv2d_transpose;
 mod dense;
+mod depthwise_conv2d;
 mod dropout;
 mod elementwise;
 mod elu;
@@ -46,6 +48,7 @@ mod relu;
 mod remap2d;
 mod reshape;
 mod rrelu;
+mod separable_conv2d;
 mod softmax;
 mod window;
 
@@ -64,6 +67,9 @@ pub const KINDS: &[&dyn Kind] = &[
     &reshape::Reshape,
     &dense::Dense,
     &conv2d::Conv2D,
+    &depthwise_conv2d::DepthwiseConv2D,
+    &separable_conv2d::SeparableConv2D,
+    &conv2d_transpose::Conv2DTranspose,
     &pooling2d::MAX_POOLING_2D,
     &pooling2d::AVERAGE_POOLING_2D,
     &pooling2d::GLOBAL_MAX_POOLING_2D,

@@ -39,30 +39,8 @@ impl Window {
     pub fn place(&self, input: &[Dim], decl: &LayerDecl, name: &str, what: &str, cx: &mut Ctxt) -> Option<Placed> {
         let kind = decl.kind.to_string();
         let span = decl.kind.span();
-        let dims: Option<Vec<u64>> = input.iter().map(|d| if let Dim::Lit(n) = d { Some(*n) } else { None }).collect();
-        let Some(dims) = dims else {
-            cx.error(span, format!("layer `{name}` (`{kind}`): sizes given by const items are not supported by 2-D layers yet; write the input's sizes as numbers"));
-            return None;
-        };
-        let [h, w, c] = dims[..] else {
-            let fix = match dims.len() {
-                2 => {
-                    format!("`Input[{}, {}, 1]` or `Reshape[{}, {}, 1]` before it", dims[0], dims[1], dims[0], dims[1])
-                }
-                1 => format!("`Reshape[h, w, c]` before it (h · w · c = {})", dims[0]),
-                _ => "a `Reshape[h, w, c]` before it".to_string(),
-            };
-            cx.error(
-                span,
-                format!(
-                    "layer `{name}` (`{kind}`) takes images (None, height, width, channels), but the layer before it outputs {}; write {fix}",
-                    show_shape(input)
-                ),
-            );
-            return None;
-        };
-        if (0..2).any(|a| self.strides[a] > 1) && (0..2).any(|a| self.dilation[a] > 1) {
-            cx.error(span, format!("layer `{name}` (`{kind}`): strides above 1 cannot go with a dilation_rate above 1 (Keras refuses it); keep one"));
+        let [h, w, c] = image(input, decl, name, cx)?;
+        if !self.strides_fit_dilation(decl, name, cx) {
             return None;
         }
         let mut pad = [0; 2];
@@ -93,6 +71,54 @@ impl Window {
         }
         Some(Placed { input: [h, w, c], pad, output })
     }
+}
+
+impl Window {
+    /// Reports strides above 1 together with a dilation above 1 (Keras refuses
+    /// them) at the layer; whether they fit.
+    pub fn strides_fit_dilation(&self, decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> bool {
+        if (0..2).any(|a| self.strides[a] > 1) && (0..2).any(|a| self.dilation[a] > 1) {
+            let kind = decl.kind.to_string();
+            cx.error(decl.kind.span(), format!("layer `{name}` (`{kind}`): strides above 1 cannot go with a dilation_rate above 1 (Keras refuses it); keep one"));
+            return false;
+        }
+        true
+    }
+
+    /// The kernel's reach on axis `a`: `dilation · (size − 1) + 1`.
+    pub fn reach(&self, a: usize) -> u64 {
+        self.dilation[a] * (self.size[a] - 1) + 1
+    }
+}
+
+/// `[h, w, c]` of an image input `(None, H, W, C)` with literal sizes, or
+/// `None` after reporting at the layer what it is instead, with the fix.
+pub(super) fn image(input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Option<[u64; 3]> {
+    let kind = decl.kind.to_string();
+    let span = decl.kind.span();
+    let dims: Option<Vec<u64>> = input.iter().map(|d| if let Dim::Lit(n) = d { Some(*n) } else { None }).collect();
+    let Some(dims) = dims else {
+        cx.error(span, format!("layer `{name}` (`{kind}`): sizes given by const items are not supported by 2-D layers yet; write the input's sizes as numbers"));
+        return None;
+    };
+    let [h, w, c] = dims[..] else {
+        let fix = match dims.len() {
+            2 => {
+                format!("`Input[{}, {}, 1]` or `Reshape[{}, {}, 1]` before it", dims[0], dims[1], dims[0], dims[1])
+            }
+            1 => format!("`Reshape[h, w, c]` before it (h · w · c = {})", dims[0]),
+            _ => "a `Reshape[h, w, c]` before it".to_string(),
+        };
+        cx.error(
+            span,
+            format!(
+                "layer `{name}` (`{kind}`) takes images (None, height, width, channels), but the layer before it outputs {}; write {fix}",
+                show_shape(input)
+            ),
+        );
+        return None;
+    };
+    Some([h, w, c])
 }
 
 impl Placed {
