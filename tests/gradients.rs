@@ -583,6 +583,40 @@ image_models! {
     }
 }
 
+// The convolutions with groups, depthwise, separable and transposed: each
+// after a 1×1 convolution, so that its input gradient is checked too.
+image_models! {
+    conv2d_groups: Conv2dGroups {
+        Conv2D(4, 1, activation = tanh), Conv2D(6, (3, 2), groups = 2, padding = same, strides = 2, activation = tanh)
+    }
+    conv2d_groups_valid_no_bias: Conv2dGroupsValid { Conv2D(6, 1, activation = tanh), Conv2D(3, 2, groups = 3, use_bias = false) }
+    depthwise_valid: DepthwiseValid { Conv2D(3, 1, activation = tanh), DepthwiseConv2D(3, activation = tanh) }
+    depthwise_same_strided_multiplier: DepthwiseSameStrided {
+        Conv2D(3, 1, activation = tanh),
+        DepthwiseConv2D((3, 2), strides = 2, padding = same, depth_multiplier = 2, activation = sigmoid)
+    }
+    depthwise_dilated_multiplier_no_bias: DepthwiseDilated {
+        Conv2D(3, 1, activation = tanh), DepthwiseConv2D(2, depth_multiplier = 2, dilation_rate = (2, 1), use_bias = false)
+    }
+    depthwise_same_multiplier_one: DepthwiseSame { Conv2D(3, 1, activation = tanh), DepthwiseConv2D(3, padding = same, activation = tanh) }
+    separable_same_multiplier: SeparableSame {
+        Conv2D(3, 1, activation = tanh), SeparableConv2D(4, 3, padding = same, depth_multiplier = 2, activation = tanh)
+    }
+    separable_valid_strided: SeparableValid { Conv2D(3, 1, activation = tanh), SeparableConv2D(3, (2, 3), strides = 2) }
+    conv2d_transpose_valid_strided: TransposeValid {
+        Conv2D(3, 1, activation = tanh), Conv2DTranspose(2, 3, strides = 2, activation = tanh)
+    }
+    conv2d_transpose_same_strided: TransposeSame { Conv2D(3, 1, activation = tanh), Conv2DTranspose(3, 3, strides = 2, padding = same) }
+    conv2d_transpose_output_padding: TransposeOutputPadding {
+        Conv2D(3, 1, activation = tanh),
+        Conv2DTranspose(2, (3, 2), strides = 2, padding = same, output_padding = 1, activation = tanh),
+        Conv2DTranspose(2, 2, strides = (2, 3), output_padding = (1, 2), use_bias = false)
+    }
+    conv2d_transpose_dilated: TransposeDilated {
+        Conv2D(3, 1, activation = tanh), Conv2DTranspose(2, 2, dilation_rate = 2, padding = same, activation = tanh)
+    }
+}
+
 /// Max pooling's input gradient, against the windows' maxima found by
 /// brute force (finite differences would straddle the kink wherever two
 /// values of a window are within the step): each output's gradient goes to
