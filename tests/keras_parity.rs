@@ -116,6 +116,19 @@ nn::sequential! {
     }
 }
 
+nn::sequential! {
+    /// Conv2D with groups, DepthwiseConv2D, SeparableConv2D and Conv2DTranspose
+    /// (tools/keras_conv_more_reference.py).
+    struct ConvMore {
+        Input[9, 8, 4],
+        Conv2D(6, 3, groups = 2, activation = tanh),
+        DepthwiseConv2D((3, 2), strides = 2, padding = same, depth_multiplier = 2, activation = relu),
+        SeparableConv2D(5, 2, padding = same, depth_multiplier = 2, activation = elu),
+        Conv2DTranspose(3, 3, strides = 2, padding = same, activation = tanh),
+        Flatten, Dense(5, softmax),
+    }
+}
+
 fn read(name: &str) -> HashMap<String, ArrayD<f32>> {
     let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap();
@@ -288,4 +301,31 @@ fn padding_cropping_and_up_sampling_match_keras() {
         |m, p| m.load_weights(p).unwrap(),
         |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
     );
+}
+
+#[test]
+fn grouped_depthwise_separable_and_transposed_convolutions_match_keras() {
+    check(
+        "conv_more",
+        ConvMore::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+    // One SGD(0.1) step, as Keras's `train_on_batch`: the loss before it and every weight after it.
+    let data = read("conv_more.data");
+    let mut m = ConvMore::seeded(0);
+    m.load_weights(format!("{}/tests/reference/keras/conv_more.safetensors", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let x: nn::ndarray::Array4<f32> = data["x"].clone().into_dimensionality().unwrap();
+    let y: nn::ndarray::Array1<usize> = data["y"].iter().map(|v| *v as usize).collect();
+    let mut sgd = nn::optim::Sgd::new(0.1);
+    let loss = m.train_on_batch(&x, &y, &nn::loss::SparseCategoricalCrossentropy, &mut sgd).unwrap();
+    close("conv_more train_on_batch loss", &[loss], data["train_loss"].as_slice().unwrap(), 1e-5);
+    let mut seen = 0;
+    m.visit_weights(&mut |l, w, p| {
+        let want = &data[&format!("after/{l}.{w}")];
+        close(&format!("conv_more {l}.{w} after one SGD step"), p, want.as_slice().unwrap(), 2e-5);
+        seen += 1;
+    });
+    assert_eq!(seen, 11);
+    assert_eq!(ConvMore::PARAMS, 1_282);
 }
