@@ -60,6 +60,19 @@ nn::sequential! {
 }
 
 nn::sequential! {
+    /// Conv2D with groups, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose with output_padding.
+    pub struct MoreConvs {
+        Input[8, 7, 4],
+        Conv2D(6, 3, groups = 2, padding = same, activation = relu),
+        DepthwiseConv2D(3, strides = 2, depth_multiplier = 2, use_bias = false),
+        SeparableConv2D(4, 2, padding = same, depth_multiplier = 2, activation = elu),
+        Conv2DTranspose(3, 3, strides = 2, output_padding = 1, activation = tanh),
+        Flatten,
+        Dense(5, softmax),
+    }
+}
+
+nn::sequential! {
     pub struct Encoder { Input[28, 28], Flatten, Dense(32, relu) }
 }
 
@@ -119,6 +132,11 @@ fn check<M: Model + Sync>(name: &str, mut fresh: impl FnMut() -> M) {
 #[test]
 fn the_seed_mlp() {
     check("seed_mlp", || SeedMlp::seeded(1));
+}
+
+#[test]
+fn grouped_depthwise_separable_and_transposed_convolutions() {
+    check("more_convs", || MoreConvs::seeded(1));
 }
 
 #[test]

@@ -24,6 +24,11 @@ nn::sequential! {
 }
 
 nn::sequential! {
+    #[keras = "tests/reference/keras_files/more_convs.keras"]
+    pub struct KerasMoreConvs;
+}
+
+nn::sequential! {
     /// The same convnet written out, as `keras_declare` prints it.
     pub struct Written {
         Input[28, 28, 1], Conv2D(32, 3, relu), MaxPooling2D(2), Conv2D(64, 3, relu), MaxPooling2D(2),
@@ -71,6 +76,17 @@ fn keras_counts_predictions_and_summary() {
     assert_eq!(KerasEveryLayer::PARAMS, params);
     let p = nn::model::predict_dyn(&KerasEveryLayer::embedded(), x.view()).unwrap();
     assert!(max_diff(p.as_slice().unwrap(), &y) <= 1e-5);
+
+    // groups, depth_multiplier, output_padding and the separable kernels from the archive.
+    let (x, y, params) = reference("more_convs");
+    assert_eq!((KerasMoreConvs::PARAMS, KerasMoreConvs::OUTPUT_SHAPE), (params, [5]));
+    let m = KerasMoreConvs::embedded();
+    let p = nn::model::predict_dyn(&m, x.view()).unwrap();
+    assert!(max_diff(p.as_slice().unwrap(), &y) <= 1e-5);
+    let summary = m.summary();
+    for row in ["depthwise_conv2d (DepthwiseC", "(None, 3, 3, 12)", "conv2d_transpose (Conv2DTran", "(None, 8, 8, 3)"] {
+        assert!(summary.contains(row), "{summary}");
+    }
 }
 
 #[test]

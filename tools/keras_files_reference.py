@@ -135,7 +135,28 @@ def nested():
     ], name="nested")
 
 
-BUILDERS = {"seed_mlp": seed_mlp, "mnist_convnet": mnist_convnet, "every_layer": every_layer, "nested": nested}
+def more_convs():
+    """Conv2D with groups, DepthwiseConv2D, SeparableConv2D and
+    Conv2DTranspose with `output_padding`: their config keys and weights."""
+    fresh(7)
+    return keras.Sequential([
+        keras.Input((8, 7, 4)),
+        L.Conv2D(6, 3, groups=2, padding="same", activation="relu"),  # (8, 7, 6)
+        L.DepthwiseConv2D(3, strides=2, depth_multiplier=2, use_bias=False),  # (3, 3, 12)
+        L.SeparableConv2D(4, 2, padding="same", depth_multiplier=2, activation="elu"),  # (3, 3, 4)
+        L.Conv2DTranspose(3, 3, strides=2, output_padding=1, activation="tanh"),  # (8, 8, 3)
+        L.Flatten(),
+        L.Dense(5, activation="softmax"),
+    ], name="more_convs")
+
+
+BUILDERS = {
+    "seed_mlp": seed_mlp,
+    "mnist_convnet": mnist_convnet,
+    "every_layer": every_layer,
+    "nested": nested,
+    "more_convs": more_convs,
+}
 
 
 def unsupported_layer():
@@ -167,6 +188,8 @@ def leaves(model):
 # A random value for each weight name, shape -> array.
 DRAWS = {
     "kernel": lambda rng, s: rng.normal(0, np.sqrt(2 / np.prod(s[:-1])), s),  # He normal
+    "depthwise_kernel": lambda rng, s: rng.normal(0, np.sqrt(2 / np.prod(s[:-1])), s),
+    "pointwise_kernel": lambda rng, s: rng.normal(0, np.sqrt(2 / np.prod(s[:-1])), s),
     "bias": lambda rng, s: rng.normal(0, 0.1, s),
     "gamma": lambda rng, s: rng.uniform(0.5, 1.5, s),
     "beta": lambda rng, s: rng.normal(0, 0.1, s),

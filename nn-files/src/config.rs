@@ -52,8 +52,69 @@ const CLASSES: &[Class] = &[
             ("strides", "strides"),
             ("padding", "padding"),
             ("dilation_rate", "dilation_rate"),
+            ("groups", "groups"),
         ],
-        fixed: &[CHANNELS_LAST, ("groups", "1")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: true,
+    },
+    Class {
+        keras: "DepthwiseConv2D",
+        nn: "DepthwiseConv2D",
+        args: &[
+            ("kernel_size", "kernel_size"),
+            ("strides", "strides"),
+            ("padding", "padding"),
+            ("depth_multiplier", "depth_multiplier"),
+            ("dilation_rate", "dilation_rate"),
+            ("activation", "activation"),
+            ("use_bias", "use_bias"),
+            ("depthwise_initializer", "depthwise_initializer"),
+            ("bias_initializer", "bias_initializer"),
+            ("depthwise_regularizer", "depthwise_regularizer"),
+            ("bias_regularizer", "bias_regularizer"),
+            ("depthwise_constraint", "depthwise_constraint"),
+            ("bias_constraint", "bias_constraint"),
+        ],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "SeparableConv2D",
+        nn: "SeparableConv2D",
+        args: &[
+            ("filters", "filters"),
+            ("kernel_size", "kernel_size"),
+            ("strides", "strides"),
+            ("padding", "padding"),
+            ("depth_multiplier", "depth_multiplier"),
+            ("dilation_rate", "dilation_rate"),
+            ("activation", "activation"),
+            ("use_bias", "use_bias"),
+            ("depthwise_initializer", "depthwise_initializer"),
+            ("pointwise_initializer", "pointwise_initializer"),
+            ("bias_initializer", "bias_initializer"),
+            ("depthwise_regularizer", "depthwise_regularizer"),
+            ("pointwise_regularizer", "pointwise_regularizer"),
+            ("bias_regularizer", "bias_regularizer"),
+            ("depthwise_constraint", "depthwise_constraint"),
+            ("pointwise_constraint", "pointwise_constraint"),
+            ("bias_constraint", "bias_constraint"),
+        ],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "Conv2DTranspose",
+        nn: "Conv2DTranspose",
+        args: &[
+            ("filters", "filters"),
+            ("kernel_size", "kernel_size"),
+            ("strides", "strides"),
+            ("padding", "padding"),
+            ("output_padding", "output_padding"),
+            ("dilation_rate", "dilation_rate"),
+        ],
+        fixed: &[CHANNELS_LAST],
         kernel_bias: true,
     },
     Class {
@@ -504,6 +565,48 @@ fn object(key: &str, o: &Map<String, Value>) -> Result<String> {
 mod tests {
     use super::*;
     use crate::layout::Layer;
+
+    #[test]
+    fn grouped_depthwise_separable_and_transposed_convolutions_round_trip() {
+        let m = Model {
+            name: "net".into(),
+            input_shape: vec![8, 8, 4],
+            layers: vec![
+                Layer::new("Conv2D", "c", &[8, 8, 4])
+                    .arg("filters", 6)
+                    .arg("kernel_size", json!([3, 3]))
+                    .arg("groups", 2),
+                Layer::new("DepthwiseConv2D", "d", &[6, 6, 6])
+                    .arg("kernel_size", json!([3, 3]))
+                    .arg("depth_multiplier", 2)
+                    .arg("padding", "same"),
+                Layer::new("SeparableConv2D", "s", &[6, 6, 12])
+                    .arg("filters", 4)
+                    .arg("kernel_size", json!([2, 2]))
+                    .arg("depth_multiplier", 3),
+                Layer::new("Conv2DTranspose", "t", &[5, 5, 4])
+                    .arg("filters", 3)
+                    .arg("kernel_size", json!([3, 3]))
+                    .arg("strides", json!([2, 2]))
+                    .arg("output_padding", json!([1, 1])),
+            ],
+        };
+        let d = declaration(&to_json(&m).unwrap()).unwrap();
+        assert_eq!(
+            d.layers,
+            [
+                "Conv2D(filters = 6, kernel_size = (3, 3), groups = 2, name = \"c\")",
+                "DepthwiseConv2D(kernel_size = (3, 3), padding = same, depth_multiplier = 2, name = \"d\")",
+                "SeparableConv2D(filters = 4, kernel_size = (2, 2), depth_multiplier = 3, name = \"s\")",
+                "Conv2DTranspose(filters = 3, kernel_size = (3, 3), strides = (2, 2), output_padding = (1, 1), name = \"t\")",
+            ]
+        );
+        // Keras's own config of a transposed convolution without output_padding says `null`.
+        let mut cfg = to_json(&m).unwrap();
+        cfg["config"]["layers"][4]["config"]["output_padding"] = Value::Null;
+        assert!(declaration(&cfg).unwrap().layers[3]
+            .starts_with("Conv2DTranspose(filters = 3, kernel_size = (3, 3), strides = (2, 2), name"));
+    }
 
     #[test]
     fn written_config_declares_the_same_model() {
