@@ -36,6 +36,11 @@ const VALID: &[&str] = &[
      Conv2D(8, 2, dilation_rate = (2, 1)), AvgPool2D(2, padding = same), GlobalMaxPooling2D(keepdims = true), \
      Flatten, Dropout(0.5), Dense(10, softmax) } struct G { Input[5, 5, 2], AveragePooling2D, GlobalAveragePooling2D } \
      struct P { Input[5, 4, 2], ZeroPadding2D(((1, 2), (0, 1))), Cropping2D((1, 1)), UpSampling2D(size = (2, 1)) }",
+    "struct D { Input[9, 8, 4], Conv2D(6, 3, groups = 2, activation = tanh), DepthwiseConv2D((3, 2), strides = 2, \
+     padding = same, depth_multiplier = 2, activation = relu), SeparableConv2D(5, 2, padding = \"same\", \
+     depth_multiplier = 2, pointwise_initializer = he_normal), Conv2DTranspose(3, 3, strides = 2, \
+     output_padding = (1, 0), use_bias = false), Convolution2DTranspose(2, 2, dilation_rate = 2, padding = same), \
+     Flatten, Dense(5, softmax) }",
 ];
 
 /// Replacements for a literal or a name.

@@ -109,9 +109,9 @@ impl Config {
     }
     /// Keras's `deconv_output_length` on axis `a` for `n` input rows, and
     /// the padding above TensorFlow's convolution of that size puts.
-    fn axis(&self, a: usize, n: u64) -> (u64, u64) {
+    fn axis(&self, a: usize, n: u64, output_padding: Option<[u64; 2]>) -> (u64, u64) {
         let (s, reach) = (self.window.strides[a], self.window.reach(a));
-        let op = self.output_padding.map(|p| p[a]);
+        let op = output_padding.map(|p| p[a]);
         let out = match (self.window.padding, op) {
             ("valid", None) => (n - 1) * s + reach.max(s),
             ("valid", Some(op)) => (n - 1) * s + reach + op,
@@ -126,6 +126,20 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Whether TensorFlow's convolution from `out` rows on axis `a` gives the
+    /// `n` rows of the input again (its transpose is computed as that
+    /// convolution's gradient, and refuses sizes for which it does not).
+    fn comes_back(&self, a: usize, n: u64, out: u64) -> bool {
+        let (s, reach) = (self.window.strides[a], self.window.reach(a));
+        let back = match self.window.padding {
+            "valid" => (out >= reach).then(|| (out - reach) / s + 1),
+            _ => Some(out.div_ceil(s)),
+        };
+        back == Some(n)
+    }
+}
+
 impl Spec for Config {
     fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim> {
         let fallback = vec![Dim::Lit(1), Dim::Lit(1), Dim::Lit(self.filters)];
@@ -133,20 +147,24 @@ impl Spec for Config {
         if !self.window.strides_fit_dilation(decl, name, cx) {
             return fallback;
         }
-        let ((oh, ph), (ow, pw)) = (self.axis(0, h), self.axis(1, w));
-        // TensorFlow computes the transpose as the gradient of the convolution
-        // from the output back to the input: that convolution must give `n` again.
+        let ((oh, ph), (ow, pw)) = (self.axis(0, h, self.output_padding), self.axis(1, w, self.output_padding));
         for (a, n, out) in [(0, h, oh), (1, w, ow)] {
-            let (s, reach) = (self.window.strides[a], self.window.reach(a));
-            let back = match self.window.padding {
-                "valid" => (out >= reach).then(|| (out - reach) / s + 1),
-                _ => Some(out.div_ceil(s)),
-            };
-            if back != Some(n) {
+            if !self.comes_back(a, n, out) {
+                // An `output_padding` that works on both axes, if one does.
+                let strides = self.window.strides;
+                let fix = (0..strides[0])
+                    .flat_map(|p| (0..strides[1]).map(move |q| [p, q]))
+                    .find(|&op| {
+                        [(0, h), (1, w)].iter().all(|&(b, m)| self.comes_back(b, m, self.axis(b, m, Some(op)).0))
+                    })
+                    .map_or("leave it out".to_string(), |[p, q]| {
+                        format!("use `output_padding = ({p}, {q})` or leave it out")
+                    });
+                let what = ["rows", "columns"][a];
                 cx.error(
                     self.output_padding_span,
                     format!(
-                        "layer `{name}` (`{}`): with this kernel, `strides` and `output_padding` the output has {out} rows or columns where the input has {n}, which TensorFlow's transposed convolution refuses; use another `output_padding` or leave it out",
+                        "layer `{name}` (`{}`): with this kernel, `strides` and `output_padding` the output has {out} {what} for an input of {n}, which TensorFlow's transposed convolution refuses (its convolution back gives another size); {fix}",
                         decl.kind
                     ),
                 );

@@ -1,0 +1,9 @@
+nn::sequential! {
+    struct Net {
+        Input[28, 28, 3],
+        DepthwiseConv2D(3, depth_multiplier = 0),
+        Flatten, Dense(10, softmax),
+    }
+}
+
+fn main() {}

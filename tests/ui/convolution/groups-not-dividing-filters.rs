@@ -1,0 +1,9 @@
+nn::sequential! {
+    struct Net {
+        Input[28, 28, 4],
+        Conv2D(6, 3, groups = 4),
+        Flatten, Dense(10, softmax),
+    }
+}
+
+fn main() {}
