@@ -68,3 +68,28 @@ fn predict_one_allocates_nothing_first_call_included() {
     assert_eq!(after - before, 0, "predict_one allocated {} times", after - before);
     assert!(acc.is_finite() && y.iter().all(|v| v.is_finite()) && ye.len() == 3);
 }
+
+nn::sequential! {
+    /// The convolutions whose scratch is sized at compile time: groups, depthwise, separable, transposed.
+    struct Convs {
+        Input[9, 8, 4],
+        Conv2D(6, 3, groups = 2, activation = tanh),
+        DepthwiseConv2D((3, 2), strides = 2, padding = same, depth_multiplier = 2),
+        SeparableConv2D(5, 2, padding = same, depth_multiplier = 2, activation = elu),
+        Conv2DTranspose(3, 3, strides = 2, padding = same, output_padding = 1),
+        Flatten, Dense(5, softmax),
+    }
+}
+
+#[test]
+fn predict_one_of_the_other_convolutions_allocates_nothing_first_call_included() {
+    let m = Convs::seeded(4);
+    let x = [[[0.5f32; 4]; 8]; 9];
+    let before = allocs();
+    let mut acc = 0.0;
+    for _ in 0..10 {
+        acc += m.predict_one(&x)[0];
+    }
+    assert_eq!(allocs() - before, 0, "allocations in predict_one of the convolutions");
+    assert!(acc.is_finite());
+}

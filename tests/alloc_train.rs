@@ -74,6 +74,37 @@ fn every_layer_kind_train_on_batch_allocates_nothing_once_warm() {
     assert_eq!(n, 0, "10 warm train_on_batch calls allocated {n} times");
 }
 
+nn::sequential! {
+    /// The convolutions' training buffers: groups, depthwise, separable, transposed.
+    struct Convs {
+        Input[9, 8, 4],
+        Conv2D(6, 3, groups = 2, activation = tanh),
+        DepthwiseConv2D((3, 2), strides = 2, padding = same, depth_multiplier = 2, activation = relu),
+        SeparableConv2D(5, 2, padding = same, depth_multiplier = 2, activation = elu),
+        Conv2DTranspose(3, 3, strides = 2, padding = same, output_padding = 1, activation = tanh),
+        Flatten, Dense(5, softmax),
+    }
+}
+
+#[test]
+fn convolutions_train_on_batch_allocates_nothing_once_warm() {
+    let mut m = Convs::seeded(4);
+    let x = nn::ndarray::Array4::from_shape_fn((16, 9, 8, 4), |(i, r, c, k)| {
+        ((i + 2 * r + 3 * c + k) % 7) as f32 / 3.5 - 1.0
+    });
+    let y = Array1::from_shape_fn(16, |i| i % 5);
+    let mut opt = Adam::new(1e-3);
+    for _ in 0..3 {
+        m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let before = allocs();
+    for _ in 0..10 {
+        m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let n = allocs() - before;
+    assert_eq!(n, 0, "10 warm train_on_batch calls of the convolutions allocated {n} times");
+}
+
 #[test]
 fn regularized_and_constrained_train_on_batch_allocates_nothing_once_warm() {
     use nn::constraints::Constraint;

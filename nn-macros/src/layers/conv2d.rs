@@ -138,8 +138,8 @@ impl Config {
 
 /// The divisors of `n` nearest `g` (below and above), as the fix of a `groups` that does not divide `n`.
 fn divisors_near(n: u64, g: u64) -> String {
-    let below = (1..g.min(n + 1)).rev().find(|d| n % d == 0).unwrap_or(1);
-    match (g..=n).find(|d| n % d == 0) {
+    let below = (1..g.min(n + 1)).rev().find(|&d| n.is_multiple_of(d)).unwrap_or(1);
+    match (g..=n).find(|&d| n.is_multiple_of(d)) {
         Some(above) if above != below => format!("`groups = {below}` or `groups = {above}`"),
         _ => format!("`groups = {below}`"),
     }
