@@ -84,6 +84,15 @@ pub(super) fn depth_multiplier(args: &Args, kind: &str, cx: &mut Ctxt) -> u64 {
     }
 }
 
+/// The runtime's scratch per sample of a depthwise stage: the input with each
+/// channel repeated `depth_multiplier` times, none when it is 1.
+pub(super) fn expanded(p: &Placed, depth_multiplier: u64) -> u64 {
+    match depth_multiplier {
+        1 => 0,
+        m => p.input.iter().product::<u64>() * m,
+    }
+}
+
 /// A `DepthwiseConv2D` layer's arguments, Keras's defaults filled in.
 struct Config {
     depth_multiplier: u64,
@@ -139,8 +148,9 @@ impl Spec for Config {
         let p = self.placed();
         let i = io.width_in();
         let o = proc_macro2::Literal::u64_unsuffixed(p.output[0] * p.output[1] * self.channels());
+        let x = proc_macro2::Literal::u64_unsuffixed(expanded(p, self.depth_multiplier));
         let a = syn::Ident::new(self.activation.ty, proc_macro2::Span::call_site());
-        quote!(::nn::layers::DepthwiseConv2D<{ #i }, { #o }, ::nn::activations::#a>)
+        quote!(::nn::layers::DepthwiseConv2D<{ #i }, { #o }, { #x }, ::nn::activations::#a>)
     }
     fn init(&self, _: &Io) -> TokenStream {
         let g = self.placed().geometry(&self.window, self.channels());

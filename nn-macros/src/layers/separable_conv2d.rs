@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::depthwise_conv2d::depth_multiplier;
+use super::depthwise_conv2d::{depth_multiplier, expanded};
 use super::kernel_bias::KernelBias;
 use super::window::{Placed, Window};
 use super::{Io, Kind, Spec, Weight};
@@ -135,7 +135,9 @@ impl Spec for Config {
         let positions = p.output[0] * p.output[1];
         let i = io.width_in();
         let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
-        let (o, mid) = (u(positions * self.filters), u(positions * self.middle()));
+        // The depthwise output, then the expanded input (depth_multiplier above 1).
+        let scratch = positions * self.middle() + expanded(p, self.depth_multiplier);
+        let (o, mid) = (u(positions * self.filters), u(scratch));
         let a = syn::Ident::new(self.activation.ty, proc_macro2::Span::call_site());
         quote!(::nn::layers::SeparableConv2D<{ #i }, { #o }, { #mid }, ::nn::activations::#a>)
     }

@@ -35,9 +35,11 @@ use crate::Param;
 use crate::Rng;
 
 /// A depthwise-separable 2-D convolution from `I` to `O` values per sample
-/// whose depthwise stage outputs `MID` values per sample, with a fused
-/// activation `A`. Its geometry is the depthwise stage's (`filters` =
-/// `in · depth_multiplier`); the pointwise filters are `O / positions`.
+/// whose scratch takes `MID` values per sample (the depthwise stage's output,
+/// `positions · in · depth_multiplier`, then with a depth multiplier above 1
+/// the expanded input, `I · depth_multiplier`), with a fused activation `A`.
+/// Its geometry is the depthwise stage's (`filters` = `in ·
+/// depth_multiplier`); the pointwise filters are `O / positions`.
 #[derive(Debug, Clone)]
 pub struct SeparableConv2D<const I: usize, const O: usize, const MID: usize, A> {
     /// `[kh, kw, in, depth_multiplier]`.
@@ -56,6 +58,7 @@ pub struct SeparableConv2D<const I: usize, const O: usize, const MID: usize, A> 
 #[derive(Debug, Default)]
 pub struct SeparableConv2DState {
     mid: Vec<f32>,
+    dexpanded: Vec<f32>,
     z: Vec<f32>,
     dz: Vec<f32>,
     dmid: Vec<f32>,
@@ -113,8 +116,8 @@ impl<const I: usize, const O: usize, const MID: usize, A: ActivationFn> Separabl
         let g = &self.geometry;
         let n = x.len() / I;
         let (rows, cm, f) = (n * g.positions(), g.filters, self.filters());
-        let mid = &mut mid[..n * MID];
-        depthwise(g, x, &self.depthwise_kernel, None, mid);
+        let (mid, xe) = mid[..n * MID].split_at_mut(rows * cm);
+        depthwise(g, x, &self.depthwise_kernel, None, mid, xe);
         let beta = match &self.bias {
             Some(b) => {
                 z.chunks_exact_mut(f).for_each(|r| r.copy_from_slice(b));
@@ -159,16 +162,16 @@ impl<const I: usize, const O: usize, const MID: usize, A: ActivationFn> Separabl
         let g = &self.geometry;
         let n = x.len() / I;
         let (rows, cm, f) = (n * g.positions(), g.filters, self.filters());
-        let mid = &st.mid[..n * MID];
+        let (mid, xe) = st.mid[..n * MID].split_at(rows * cm);
         let dp = scratch(&mut st.dpointwise, cm * f);
         sgemm(cm, rows, f, 1.0, mid, Layout::Transposed, dz, Layout::Normal, 0.0, dp);
         if self.bias.is_some() {
             activated::bias_gradient(&mut st.dbias, dz, f);
         }
-        let dmid = scratch(&mut st.dmid, n * MID);
+        let dmid = scratch(&mut st.dmid, rows * cm);
         sgemm(rows, f, cm, 1.0, dz, Layout::Normal, &self.pointwise_kernel, Layout::Transposed, 0.0, dmid);
         let dd = scratch(&mut st.ddepthwise, self.depthwise_kernel.len());
-        depthwise_backward(g, x, &self.depthwise_kernel, dmid, dd, dx);
+        depthwise_backward(g, x, &self.depthwise_kernel, dmid, dd, dx, xe, &mut st.dexpanded);
     }
 }
 
