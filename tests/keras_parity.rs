@@ -129,6 +129,19 @@ nn::sequential! {
     }
 }
 
+nn::sequential! {
+    /// Their other arguments (tools/keras_conv_more_reference.py).
+    struct ConvMoreArgs {
+        Input[10, 9, 4],
+        Conv2D(8, (2, 3), strides = 2, groups = 4, padding = same, use_bias = false, activation = elu),
+        DepthwiseConv2D(2, dilation_rate = 2, depth_multiplier = 3, activation = tanh),
+        SeparableConv2D(6, 2, strides = 2, padding = same, use_bias = false, activation = sigmoid),
+        Conv2DTranspose(4, (3, 2), strides = (2, 3), output_padding = (1, 2), activation = tanh),
+        Conv2DTranspose(2, 3, padding = same, dilation_rate = 2),
+        Flatten, Dense(3, softmax),
+    }
+}
+
 fn read(name: &str) -> HashMap<String, ArrayD<f32>> {
     let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap();
@@ -303,29 +316,36 @@ fn padding_cropping_and_up_sampling_match_keras() {
     );
 }
 
-#[test]
-fn grouped_depthwise_separable_and_transposed_convolutions_match_keras() {
-    check(
-        "conv_more",
-        ConvMore::seeded,
-        |m, p| m.load_weights(p).unwrap(),
-        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
-    );
-    // One SGD(0.1) step, as Keras's `train_on_batch`: the loss before it and every weight after it.
-    let data = read("conv_more.data");
-    let mut m = ConvMore::seeded(0);
-    m.load_weights(format!("{}/tests/reference/keras/conv_more.safetensors", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let x: nn::ndarray::Array4<f32> = data["x"].clone().into_dimensionality().unwrap();
-    let y: nn::ndarray::Array1<usize> = data["y"].iter().map(|v| *v as usize).collect();
+/// [`check`], then one SGD(0.1) step as Keras's `train_on_batch`: the loss
+/// before it and every weight after it.
+fn check_sgd_step<M: Model + Sync>(name: &str, make: fn(u64) -> M, weights: usize) {
+    let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
+    let load = |m: &mut M, p: &str| nn::model::load_weights(m, std::path::Path::new(p)).unwrap();
+    check(name, make, load, |m, x| nn::model::predict_dyn(m, x.view()).unwrap());
+    let data = read(&format!("{name}.data"));
+    let mut m = make(0);
+    load(&mut m, &path);
+    let y: ArrayD<usize> = data["y"].mapv(|v| v as usize);
     let mut sgd = nn::optim::Sgd::new(0.1);
-    let loss = m.train_on_batch(&x, &y, &nn::loss::SparseCategoricalCrossentropy, &mut sgd).unwrap();
-    close("conv_more train_on_batch loss", &[loss], data["train_loss"].as_slice().unwrap(), 1e-5);
+    let sparse = nn::loss::SparseCategoricalCrossentropy;
+    let loss = nn::train::train_on_batch(&mut m, data["x"].view(), y.view(), &sparse, &mut sgd).unwrap();
+    close(&format!("{name} train_on_batch loss"), &[loss], data["train_loss"].as_slice().unwrap(), 1e-5);
     let mut seen = 0;
     m.visit_weights(&mut |l, w, p| {
         let want = &data[&format!("after/{l}.{w}")];
-        close(&format!("conv_more {l}.{w} after one SGD step"), p, want.as_slice().unwrap(), 2e-5);
+        close(&format!("{name} {l}.{w} after one SGD step"), p, want.as_slice().unwrap(), 2e-5);
         seen += 1;
     });
-    assert_eq!(seen, 11);
+    assert_eq!(seen, weights);
+}
+
+#[test]
+fn grouped_depthwise_separable_and_transposed_convolutions_match_keras() {
+    check_sgd_step("conv_more", ConvMore::seeded, 11);
     assert_eq!(ConvMore::PARAMS, 1_282);
+}
+
+#[test]
+fn their_other_arguments_match_keras() {
+    check_sgd_step("conv_more_args", ConvMoreArgs::seeded, 11);
 }
