@@ -192,7 +192,7 @@ fn direct_backward(
 
 /// A depthwise 2-D convolution from `I` to `O` values per sample with a
 /// fused activation `A`; its geometry's `filters` are `in · depth_multiplier`,
-/// and `X` is its scratch per sample ([`expanded`]: `I · depth_multiplier`
+/// and `X` is its scratch per sample (the expanded input: `I · depth_multiplier`
 /// with a depth multiplier above 1, else 0).
 #[derive(Debug, Clone)]
 pub struct DepthwiseConv2D<const I: usize, const O: usize, const X: usize, A> {
