@@ -81,22 +81,45 @@ impl ConvGeometry {
     }
 
     /// Writes the im2col rows of `n` samples of `x` into `cols`.
+    ///
+    /// Without column dilation, the `kw` positions of a kernel row that are
+    /// inside the image are contiguous in `x`: one copy of `run · c` floats
+    /// per kernel row (a loop for the short runs of a single-channel input,
+    /// where a `memcpy` call per run would cost more than the copy).
     pub fn im2col(&self, x: &[f32], cols: &mut [f32]) {
         let [h, w, c] = self.input;
         let [kh, kw] = self.kernel;
         let [oh, ow] = self.output;
         let (sample, patch) = (h * w * c, self.patch());
+        let contiguous = self.dilation[1] == 1;
         for (xs, cs) in x.chunks_exact(sample).zip(cols.chunks_exact_mut(self.positions() * patch)) {
             for oy in 0..oh {
                 for ox in 0..ow {
                     let row = &mut cs[(oy * ow + ox) * patch..][..patch];
                     for ky in 0..kh {
-                        let iy = self.source(0, oy, ky);
+                        let dst = &mut row[ky * kw * c..][..kw * c];
+                        let Some(iy) = self.source(0, oy, ky) else {
+                            dst.fill(0.0);
+                            continue;
+                        };
+                        if contiguous {
+                            // Kernel columns kx0..kx1 fall inside the image.
+                            let first = (ox * self.strides[1]) as isize - self.pad[1] as isize;
+                            let kx0 = (-first).clamp(0, kw as isize) as usize;
+                            let kx1 = (w as isize - first).clamp(kx0 as isize, kw as isize) as usize;
+                            dst[..kx0 * c].fill(0.0);
+                            dst[kx1 * c..].fill(0.0);
+                            if kx1 > kx0 {
+                                let ix0 = (first + kx0 as isize) as usize;
+                                copy(&mut dst[kx0 * c..kx1 * c], &xs[(iy * w + ix0) * c..][..(kx1 - kx0) * c]);
+                            }
+                            continue;
+                        }
                         for kx in 0..kw {
-                            let dst = &mut row[(ky * kw + kx) * c..][..c];
-                            match (iy, self.source(1, ox, kx)) {
-                                (Some(iy), Some(ix)) => dst.copy_from_slice(&xs[(iy * w + ix) * c..][..c]),
-                                _ => dst.fill(0.0),
+                            let dst = &mut dst[kx * c..][..c];
+                            match self.source(1, ox, kx) {
+                                Some(ix) => copy(dst, &xs[(iy * w + ix) * c..][..c]),
+                                None => dst.fill(0.0),
                             }
                         }
                     }
@@ -127,6 +150,39 @@ impl ConvGeometry {
                 }
             }
         }
+    }
+}
+
+/// [`ConvGeometry::im2col`] of `n` samples, the two halves of a large batch
+/// on the two threads of the gemm (a training step's; an inference batch is
+/// already split by samples, and then both halves run here).
+fn im2col_on_two_threads(g: &ConvGeometry, x: &[f32], cols: &mut [f32], n: usize) {
+    #[cfg(feature = "std")]
+    if n >= 8 {
+        let (half, per) = (n / 2, cols.len() / n);
+        let (c0, c1) = cols.split_at_mut(half * per);
+        let parts = [crate::kernels::gemm::SharedMut::new(c0), crate::kernels::gemm::SharedMut::new(c1)];
+        let sample = x.len() / n;
+        crate::kernels::gemm::run2(&|p: usize| {
+            let xs = if p == 0 { &x[..half * sample] } else { &x[half * sample..] };
+            // SAFETY: each part writes only its own half of `cols`, which outlives `run2`.
+            g.im2col(xs, unsafe { parts[p].get() });
+        });
+        return;
+    }
+    let _ = n;
+    g.im2col(x, cols);
+}
+
+/// `dst.copy_from_slice(src)`, as a loop for a handful of floats (no call).
+#[inline(always)]
+fn copy(dst: &mut [f32], src: &[f32]) {
+    if dst.len() <= 8 {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    } else {
+        dst.copy_from_slice(src);
     }
 }
 
@@ -193,7 +249,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         let n = x.len() / I;
         let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
         let cols = &mut cols[..n * COLS];
-        g.im2col(x, cols);
+        im2col_on_two_threads(g, x, cols, n);
         let beta = match &self.bias {
             Some(b) => {
                 z.chunks_exact_mut(f).for_each(|r| r.copy_from_slice(b));
