@@ -62,6 +62,7 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     /// a batch of `n` samples, where `window` lists the batch index of the
     /// first channel of each real input position of its window (row by row);
     /// the `c` channels of a position are contiguous in both.
+    #[cfg(feature = "std")]
     #[inline(always)]
     fn windows(&self, n: usize, mut each: impl FnMut(usize, &[usize])) {
         let g = &self.geometry;
@@ -184,6 +185,7 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
 
     /// The number of real input positions in the window of output `o` (its
     /// index in the batch, any channel).
+    #[cfg(feature = "std")]
     fn window_len_at(&self, o: usize) -> usize {
         let g = &self.geometry;
         let [h, w, c] = g.input;
