@@ -39,23 +39,21 @@ const KERNEL_BIAS: &[(&str, &str)] = &[
     ("bias_constraint", "bias_constraint"),
 ];
 const CHANNELS_LAST: (&str, &str) = ("data_format", "\"channels_last\"");
+const CONV_ARGS: &[(&str, &str)] = &[
+    ("filters", "filters"),
+    ("kernel_size", "kernel_size"),
+    ("strides", "strides"),
+    ("padding", "padding"),
+    ("dilation_rate", "dilation_rate"),
+    ("groups", "groups"),
+];
+const POOL_ARGS: &[(&str, &str)] = &[("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding")];
 
 /// Every Keras class `nn` has, with its arguments.
 const CLASSES: &[Class] = &[
     Class { keras: "Dense", nn: "Dense", args: &[("units", "units")], fixed: &[], kernel_bias: true },
-    Class {
-        keras: "Conv2D",
-        nn: "Conv2D",
-        args: &[
-            ("filters", "filters"),
-            ("kernel_size", "kernel_size"),
-            ("strides", "strides"),
-            ("padding", "padding"),
-            ("dilation_rate", "dilation_rate"),
-        ],
-        fixed: &[CHANNELS_LAST, ("groups", "1")],
-        kernel_bias: true,
-    },
+    Class { keras: "Conv1D", nn: "Conv1D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
+    Class { keras: "Conv2D", nn: "Conv2D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
     Class {
         keras: "BatchNormalization",
         nn: "BatchNormalization",
@@ -122,6 +120,51 @@ const CLASSES: &[Class] = &[
     },
     Class { keras: "Flatten", nn: "Flatten", args: &[], fixed: &[CHANNELS_LAST], kernel_bias: false },
     Class { keras: "Reshape", nn: "Reshape", args: &[], fixed: &[], kernel_bias: false },
+    Class { keras: "MaxPooling1D", nn: "MaxPooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: false },
+    Class {
+        keras: "AveragePooling1D",
+        nn: "AveragePooling1D",
+        args: POOL_ARGS,
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "GlobalMaxPooling1D",
+        nn: "GlobalMaxPooling1D",
+        args: &[("keepdims", "keepdims")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "GlobalAveragePooling1D",
+        nn: "GlobalAveragePooling1D",
+        args: &[("keepdims", "keepdims")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "ZeroPadding1D",
+        nn: "ZeroPadding1D",
+        args: &[("padding", "padding")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class { keras: "Cropping1D", nn: "Cropping1D", args: &[("cropping", "cropping")], fixed: &[], kernel_bias: false },
+    Class { keras: "UpSampling1D", nn: "UpSampling1D", args: &[("size", "size")], fixed: &[], kernel_bias: false },
+    Class {
+        keras: "SpatialDropout1D",
+        nn: "SpatialDropout1D",
+        args: &[("rate", "rate")],
+        fixed: &[("seed", "*")],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "SpatialDropout2D",
+        nn: "SpatialDropout2D",
+        args: &[("rate", "rate")],
+        fixed: &[CHANNELS_LAST, ("seed", "*")],
+        kernel_bias: false,
+    },
     Class {
         keras: "MaxPooling2D",
         nn: "MaxPooling2D",
