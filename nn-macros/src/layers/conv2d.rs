@@ -126,15 +126,18 @@ impl Conv {
     /// Keras's rule: `groups` divides both the input's channels and the filters.
     fn check_groups(&self, channels: u64, decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> bool {
         let (g, f) = (self.groups, self.filters);
-        if channels % g == 0 && f % g == 0 {
+        let (divides_c, divides_f) = (channels.is_multiple_of(g), f.is_multiple_of(g));
+        if divides_c && divides_f {
             return true;
         }
         let (mut a, mut b) = (channels, f);
         while b != 0 {
             (a, b) = (b, a % b);
         }
-        let fits: Vec<String> = (1..=a).filter(|d| a % d == 0).take(8).map(|d| d.to_string()).collect();
-        let what = match (channels % g == 0, f % g == 0) {
+        // The common divisors (the first few), which are the valid `groups`.
+        let fits: Vec<String> =
+            (1..=a.min(1000)).filter(|d| a.is_multiple_of(*d)).take(8).map(|d| d.to_string()).collect();
+        let what = match (divides_c, divides_f) {
             (false, false) => format!("the input's {channels} channels nor the {f} filters"),
             (false, true) => format!("the input's {channels} channels"),
             _ => format!("the {f} filters"),
