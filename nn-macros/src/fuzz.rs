@@ -36,6 +36,11 @@ const VALID: &[&str] = &[
      Conv2D(8, 2, dilation_rate = (2, 1)), AvgPool2D(2, padding = same), GlobalMaxPooling2D(keepdims = true), \
      Flatten, Dropout(0.5), Dense(10, softmax) } struct G { Input[5, 5, 2], AveragePooling2D, GlobalAveragePooling2D } \
      struct P { Input[5, 4, 2], ZeroPadding2D(((1, 2), (0, 1))), Cropping2D((1, 1)), UpSampling2D(size = (2, 1)) }",
+    "struct S { Input[32, 4], Conv1D(8, 3, padding = causal, dilation_rate = 2, groups = 2, activation = relu), \
+     SpatialDropout1D(0.2), MaxPooling1D(2), ZeroPadding1D((1, 2)), Conv1D(8, (3,), strides = 2, groups = 4), \
+     BatchNorm, UpSampling1D(2), Cropping1D(1), AvgPool1D(3, strides = 2, padding = same), GlobalMaxPool1D(keepdims = true), \
+     Flatten, Dense(3, softmax) } struct T { Input[6, 5, 2], Conv2D(4, 3, groups = 2, padding = same), \
+     SpatialDropout2D(0.1), GlobalAveragePooling2D } struct U { Input[9, 3], GlobalAveragePooling1D }",
 ];
 
 /// Replacements for a literal or a name.

@@ -27,6 +27,7 @@
 mod activation;
 mod alpha_dropout;
 mod batch_norm;
+mod conv1d;
 mod conv2d;
 mod dense;
 mod dropout;
@@ -40,13 +41,14 @@ mod kernel_bias;
 mod leaky_relu;
 mod mc_dropout;
 pub mod nested;
-mod pooling2d;
+mod pooling;
 mod prelu;
 mod relu;
-mod remap2d;
+mod remap;
 mod reshape;
 mod rrelu;
 mod softmax;
+mod spatial_dropout;
 mod window;
 
 use proc_macro2::TokenStream;
@@ -63,14 +65,22 @@ pub const KINDS: &[&dyn Kind] = &[
     &flatten::Flatten,
     &reshape::Reshape,
     &dense::Dense,
+    &conv1d::Conv1D,
     &conv2d::Conv2D,
-    &pooling2d::MAX_POOLING_2D,
-    &pooling2d::AVERAGE_POOLING_2D,
-    &pooling2d::GLOBAL_MAX_POOLING_2D,
-    &pooling2d::GLOBAL_AVERAGE_POOLING_2D,
-    &remap2d::ZERO_PADDING_2D,
-    &remap2d::CROPPING_2D,
-    &remap2d::UP_SAMPLING_2D,
+    &pooling::MAX_POOLING_1D,
+    &pooling::AVERAGE_POOLING_1D,
+    &pooling::GLOBAL_MAX_POOLING_1D,
+    &pooling::GLOBAL_AVERAGE_POOLING_1D,
+    &pooling::MAX_POOLING_2D,
+    &pooling::AVERAGE_POOLING_2D,
+    &pooling::GLOBAL_MAX_POOLING_2D,
+    &pooling::GLOBAL_AVERAGE_POOLING_2D,
+    &remap::ZERO_PADDING_1D,
+    &remap::CROPPING_1D,
+    &remap::UP_SAMPLING_1D,
+    &remap::ZERO_PADDING_2D,
+    &remap::CROPPING_2D,
+    &remap::UP_SAMPLING_2D,
     &batch_norm::BatchNorm,
     &activation::Activation,
     &leaky_relu::LeakyRelu,
@@ -79,6 +89,8 @@ pub const KINDS: &[&dyn Kind] = &[
     &relu::Relu,
     &softmax::Softmax,
     &dropout::Dropout,
+    &spatial_dropout::SPATIAL_DROPOUT_1D,
+    &spatial_dropout::SPATIAL_DROPOUT_2D,
     &alpha_dropout::AlphaDropout,
     &mc_dropout::McDropout,
     &mc_dropout::McAlphaDropout,

@@ -2,7 +2,15 @@
 //! with strides, dilation and `valid`/`same` padding, computed as im2col
 //! (each output position's receptive field as a row) times the kernel
 //! (`[kh·kw·in, filters]`, Keras's `[kh, kw, in, filters]` flattened) with
-//! the project's gemm; the im2col rows are the layer's scratch.
+//! the project's gemm; the im2col rows are the layer's scratch. Keras's
+//! `Conv1D` is the same layer on a `(1, steps, channels)` image with a
+//! `(1, k)` kernel (its `[k, in, filters]` kernel has the same layout), and
+//! `causal` padding is a left padding of `dilation · (k − 1)`.
+//!
+//! With `groups` above 1 (Keras's grouped convolution: the channels and the
+//! filters split into `groups` consecutive parts, filter part `g` seeing
+//! only channel part `g`; kernel `[kh, kw, in / groups, filters]`), each
+//! output is a plain sum over its group's columns of the im2col row.
 //!
 //! ```
 //! use nn_runtime::{init::Initializer, kernels::activation::Relu, layers::{Conv2D, ConvGeometry, Layer}, rng};
@@ -48,6 +56,8 @@ pub struct ConvGeometry {
     pub pad: [usize; 2],
     /// Output height and width.
     pub output: [usize; 2],
+    /// Keras's `groups`: channels and filters split into this many parts (1: none).
+    pub groups: usize,
 }
 
 impl ConvGeometry {
@@ -61,7 +71,73 @@ impl ConvGeometry {
         pad: [usize; 2],
         output: [usize; 2],
     ) -> Self {
-        ConvGeometry { input, filters, kernel, strides, dilation, pad, output }
+        ConvGeometry { input, filters, kernel, strides, dilation, pad, output, groups: 1 }
+    }
+
+    /// The same geometry split into `groups` (which divides the channels and the filters).
+    pub const fn grouped(mut self, groups: usize) -> Self {
+        self.groups = groups;
+        self
+    }
+
+    /// Rows of the kernel seen as a matrix: `kh · kw · in / groups`.
+    pub const fn kernel_rows(&self) -> usize {
+        self.kernel[0] * self.kernel[1] * (self.input[2] / self.groups)
+    }
+
+    /// `z += cols · kernel` for a grouped convolution: output `f` of group
+    /// `g` sums the kernel's column `f` against the im2col row's channels of
+    /// group `g` (rows of `patch()` in `cols`, of `filters` in `z`).
+    fn grouped_forward(&self, cols: &[f32], kernel: &[f32], z: &mut [f32]) {
+        let (c, f, taps) = (self.input[2], self.filters, self.kernel[0] * self.kernel[1]);
+        let (cg, fg) = (c / self.groups, f / self.groups);
+        for (row, zr) in cols.chunks_exact(self.patch()).zip(z.chunks_exact_mut(f)) {
+            for g in 0..self.groups {
+                let zg = &mut zr[g * fg..][..fg];
+                for t in 0..taps {
+                    for ci in 0..cg {
+                        let v = row[t * c + g * cg + ci];
+                        let k = &kernel[(t * cg + ci) * f + g * fg..][..fg];
+                        zg.iter_mut().zip(k).for_each(|(z, k)| *z += v * k);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gradients of [`ConvGeometry::grouped_forward`] from `dz`: the
+    /// kernel's into `dkernel` and, if asked, the im2col rows' into `dcols`
+    /// (both overwritten).
+    #[cfg(feature = "std")]
+    fn grouped_backward(
+        &self,
+        cols: &[f32],
+        kernel: &[f32],
+        dz: &[f32],
+        dkernel: &mut [f32],
+        mut dcols: Option<&mut [f32]>,
+    ) {
+        let (c, f, taps, patch) = (self.input[2], self.filters, self.kernel[0] * self.kernel[1], self.patch());
+        let (cg, fg) = (c / self.groups, f / self.groups);
+        dkernel.fill(0.0);
+        if let Some(d) = dcols.as_deref_mut() {
+            d.fill(0.0);
+        }
+        for (r, (row, dr)) in cols.chunks_exact(patch).zip(dz.chunks_exact(f)).enumerate() {
+            for g in 0..self.groups {
+                let dg = &dr[g * fg..][..fg];
+                for t in 0..taps {
+                    for ci in 0..cg {
+                        let (at, kat) = (t * c + g * cg + ci, (t * cg + ci) * f + g * fg);
+                        let v = row[at];
+                        dkernel[kat..][..fg].iter_mut().zip(dg).for_each(|(d, g)| *d += v * g);
+                        if let Some(d) = dcols.as_deref_mut() {
+                            d[r * patch + at] = kernel[kat..][..fg].iter().zip(dg).map(|(k, g)| k * g).sum();
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Values of one im2col row: `kh · kw · in`.
@@ -257,6 +333,13 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
             }
             None => 0.0,
         };
+        if g.groups > 1 {
+            if beta == 0.0 {
+                z.fill(0.0);
+            }
+            g.grouped_forward(cols, &self.kernel, &mut z[..rows * f]);
+            return;
+        }
         sgemm(rows, patch, f, 1.0, cols, Layout::Normal, &self.kernel, Layout::Normal, beta, z);
     }
 }
@@ -293,11 +376,19 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         let g = &self.geometry;
         let n = x.len() / I;
         let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
-        let dk = scratch(&mut st.dkernel, patch * f);
-        sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
+        let dk = scratch(&mut st.dkernel, g.kernel_rows() * f);
         if self.bias.is_some() {
             activated::bias_gradient(&mut st.dbias, dz, f);
         }
+        if g.groups > 1 {
+            let dcols = dx.as_ref().map(|_| scratch(&mut st.dcols, n * COLS));
+            g.grouped_backward(&st.cols[..n * COLS], &self.kernel, dz, dk, dcols);
+            if let Some(dx) = dx {
+                g.col2im(&st.dcols[..n * COLS], dx);
+            }
+            return;
+        }
+        sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
         if let Some(dx) = dx {
             let dcols = scratch(&mut st.dcols, n * COLS);
             sgemm(rows, f, patch, 1.0, dz, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dcols);
@@ -331,7 +422,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
 
     fn visit_grads(&mut self, st: &mut Conv2DState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         let g = self.geometry;
-        f(&mut self.kernel, &mut st.dkernel[..g.patch() * g.filters]);
+        f(&mut self.kernel, &mut st.dkernel[..g.kernel_rows() * g.filters]);
         if let Some(b) = &mut self.bias {
             f(b, &mut st.dbias[..g.filters]);
         }

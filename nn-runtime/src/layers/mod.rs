@@ -25,6 +25,7 @@ mod relu;
 mod remap2d;
 mod reshape;
 mod rrelu;
+mod spatial_dropout;
 
 pub use activation::Activation;
 pub use alpha_dropout::AlphaDropout;
@@ -54,6 +55,7 @@ pub use relu::Relu;
 pub use remap2d::{Remap, Remap2D};
 pub use reshape::Reshape;
 pub use rrelu::RRelu;
+pub use spatial_dropout::SpatialDropout;
 
 use crate::Param;
 #[cfg(feature = "std")]
