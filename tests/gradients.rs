@@ -581,6 +581,119 @@ image_models! {
     padding_cropping_up_sampling: Remaps {
         ZeroPadding2D(((1, 0), (2, 1))), Conv2D(3, 2, activation = tanh), Cropping2D((1, 2)), UpSampling2D(2)
     }
+    conv2d_grouped: Conv2dGrouped { Conv2D(4, (3, 2), groups = 2, padding = same, activation = tanh), Conv2D(2, 2, groups = 2) }
+    spatial_dropout2d: SpatialDropout2dModel { Conv2D(4, 2, activation = tanh), SpatialDropout2D(0.4) }
+}
+
+/// The 1-D layers, each in a small sequence model `Input[8, 4], <layers>,
+/// Flatten, Dense(3, softmax)`, checked like the image ones.
+macro_rules! sequence_models {
+    ($($test:ident: $model:ident { $($layer:tt)* })*) => {$(
+        nn::sequential! {
+            struct $model {
+                Input[8, 4],
+                $($layer)*,
+                Flatten,
+                Dense(3, softmax),
+            }
+        }
+
+        #[test]
+        fn $test() {
+            let mut m = $model::seeded(1);
+            let x = away_from_zero(BATCH * 8 * 4, 9);
+            let y: Vec<usize> = (0..BATCH).map(|i| (i * 7 + 3) % 3).collect();
+            check_model(stringify!($model), &mut m, &x, &y, &SparseCategoricalCrossentropy, true, SMALL);
+        }
+    )*};
+}
+
+sequence_models! {
+    conv1d_valid: Conv1dValid { Conv1D(3, 3, tanh) }
+    conv1d_same_strided: Conv1dSameStrided { Conv1D(4, 3, padding = same, strides = 2, activation = sigmoid) }
+    conv1d_causal: Conv1dCausal { Conv1D(3, 3, padding = causal, activation = tanh) }
+    conv1d_causal_dilated: Conv1dCausalDilated { Conv1D(3, 2, padding = causal, dilation_rate = 3, activation = sigmoid) }
+    conv1d_causal_strided: Conv1dCausalStrided { Conv1D(2, 3, padding = causal, strides = 3, use_bias = false) }
+    conv1d_dilated_no_bias: Conv1dDilated { Conv1D(2, 2, dilation_rate = 2, use_bias = false) }
+    conv1d_grouped: Conv1dGrouped {
+        Conv1D(6, 3, groups = 2, padding = same, activation = tanh), Conv1D(4, 2, groups = 2, padding = causal)
+    }
+    conv1d_depthwise_groups: Conv1dDepthwise { Conv1D(4, 3, groups = 4, activation = tanh), Conv1D(2, 1) }
+    max_pooling1d_same: MaxPool1dSame { MaxPooling1D(3, strides = 2, padding = same), Conv1D(2, 1) }
+    max_pooling1d_valid: MaxPool1dValid { MaxPool1D, Conv1D(3, 2, activation = tanh) }
+    average_pooling1d_same: AvgPool1dSame { Conv1D(3, 2, activation = tanh), AveragePooling1D(3, strides = 2, padding = same) }
+    average_pooling1d_valid: AvgPool1dValid { Conv1D(3, 1, activation = tanh), AvgPool1D(pool_size = 2, strides = 1) }
+    global_average_pooling1d: GlobalAvgPool1d { Conv1D(4, 3, padding = same, activation = elu), GlobalAveragePooling1D }
+    global_max_pooling1d_keepdims: GlobalMaxPool1dKeep { GlobalMaxPooling1D(keepdims = true), Conv1D(3, 1) }
+    zero_padding1d: ZeroPad1d { ZeroPadding1D((1, 2)), Conv1D(3, 2, activation = tanh) }
+    cropping1d: Crop1d { Conv1D(3, 2, activation = tanh), Cropping1D((2, 1)) }
+    up_sampling1d: UpSample1d { Conv1D(3, 2, activation = tanh), UpSampling1D(3), Conv1D(2, 3, strides = 2) }
+    padding_cropping_up_sampling1d: Remaps1d {
+        ZeroPadding1D(1), Conv1D(3, 2, activation = tanh), Cropping1D, UpSampling1D, Conv1D(2, 2)
+    }
+    spatial_dropout1d: SpatialDropout1dModel { Conv1D(4, 2, activation = tanh), SpatialDropout1D(0.4) }
+    conv1d_batch_norm: Conv1dBatchNorm { Conv1D(3, 3), BatchNorm, Activation(swish) }
+}
+
+/// The 1-D layers' input gradients, which their models never compute when
+/// they come first: Conv1D `causal` (dilated, grouped) and `same` strided,
+/// average pooling, padding, cropping and up-sampling (as the index maps of
+/// height 1 they are), and the spatial dropouts (mask held fixed).
+#[test]
+fn one_d_layer_input_gradients() {
+    use nn::layers::{AveragePooling2D, Conv2D, ConvGeometry, Remap, Remap2D, SpatialDropout};
+    let init = nn::init::Initializer::glorot_uniform();
+    let bias = nn::init::Initializer::Constant(0.1);
+    // Causal: 2 · (3 − 1) = 4 zeros on the left; 2 groups of 2 channels and 3 filters.
+    const CAUSAL: ConvGeometry = ConvGeometry::new([1, 7, 4], 6, [1, 3], [1, 1], [1, 2], [0, 4], [1, 7]).grouped(2);
+    let shapes: (&'static [usize], &'static [usize]) = (&[3, 2, 6], &[6]);
+    let conv =
+        Conv2D::<28, 42, 84, nn::activations::Tanh>::new(CAUSAL, shapes, &init, Some(&bias), &mut nn::rng::seeded(2));
+    check_layer_input("Conv1D causal dilated grouped", &conv, 3, LAYER_H);
+    const SAME: ConvGeometry = ConvGeometry::new([1, 7, 4], 3, [1, 3], [1, 2], [1, 1], [0, 1], [1, 4]);
+    let shapes: (&'static [usize], &'static [usize]) = (&[3, 4, 3], &[3]);
+    let conv = Conv2D::<28, 12, 48, nn::activations::Linear>::new(SAME, shapes, &init, None, &mut nn::rng::seeded(3));
+    check_layer_input("Conv1D same strided", &conv, 3, LAYER_H);
+    let pool = AveragePooling2D::<28, 16>::new(ConvGeometry::new([1, 7, 4], 4, [1, 3], [1, 2], [1, 1], [0, 1], [1, 4]));
+    check_layer_input("AveragePooling1D same strided", &pool, 3, LAYER_H);
+    let pad = Remap2D::<28, 40>::new([1, 7, 4], [1, 10], Remap::Pad { top: 0, left: 1 });
+    check_layer_input("ZeroPadding1D", &pad, 3, LAYER_H);
+    let crop = Remap2D::<28, 16>::new([1, 7, 4], [1, 4], Remap::Crop { top: 0, left: 2 });
+    check_layer_input("Cropping1D", &crop, 3, LAYER_H);
+    let up = Remap2D::<28, 56>::new([1, 7, 4], [1, 14], Remap::Repeat { rows: 1, cols: 2 });
+    check_layer_input("UpSampling1D", &up, 3, LAYER_H);
+    check_layer_input("SpatialDropout1D", &SpatialDropout::<28, 4>::new(0.4), 4, LAYER_H);
+    check_layer_input("SpatialDropout2D", &SpatialDropout::<60, 2>::new(0.5), 4, LAYER_H);
+}
+
+/// SpatialDropout drops whole channels: in training, one keep per sample and
+/// channel for all its steps (kept values scaled by 1 / (1 − rate)); the
+/// identity at inference; about `rate` of the channels dropped.
+#[test]
+fn spatial_dropout_drops_whole_channels() {
+    use nn::layers::{Layer, SpatialDropout};
+    let (n, steps, c) = (64, 5, 8);
+    let x: Vec<f32> = (0..n * steps * c).map(|i| 1.0 + (i % 7) as f32).collect();
+    let mut d = SpatialDropout::<40, 8>::new(0.25);
+    let mut y = vec![0.0; x.len()];
+    d.forward(&mut (), &x, &mut y, &mut nn::rng::seeded(3));
+    let mut dropped = 0;
+    for s in 0..n {
+        for ch in 0..c {
+            let at = |t: usize| (s * steps + t) * c + ch;
+            let kept = y[at(0)] != 0.0;
+            dropped += usize::from(!kept);
+            for t in 0..steps {
+                let want = if kept { x[at(t)] * (1.0 / 0.75) } else { 0.0 };
+                assert_eq!(y[at(t)], want, "sample {s} channel {ch} step {t}");
+            }
+        }
+    }
+    let share = dropped as f64 / (n * c) as f64;
+    assert!((share - 0.25).abs() < 0.08, "dropped {share} of the channels");
+    let mut z = vec![0.0; x.len()];
+    d.infer(&x, &mut z, &mut []);
+    assert_eq!(z, x);
 }
 
 // The convolutions with groups, depthwise, separable and transposed: each
@@ -670,6 +783,9 @@ fn max_pooling_and_conv_input_gradients() {
     check::<90, 18>(ConvGeometry::new([6, 5, 3], 3, [2, 2], [2, 2], [1, 1], [0, 0], [3, 2]));
     check::<90, 45>(ConvGeometry::new([6, 5, 3], 3, [2, 3], [2, 1], [1, 1], [0, 1], [3, 5]));
     check::<90, 27>(ConvGeometry::new([6, 5, 3], 3, [3, 3], [2, 2], [1, 1], [0, 1], [3, 3]));
+    // MaxPooling1D: height 1, `valid` and `same` strided.
+    check::<28, 12>(ConvGeometry::new([1, 7, 4], 4, [1, 2], [1, 2], [1, 1], [0, 0], [1, 3]));
+    check::<28, 16>(ConvGeometry::new([1, 7, 4], 4, [1, 3], [1, 2], [1, 1], [0, 1], [1, 4]));
     const C: ConvGeometry = ConvGeometry::new([6, 5, 2], 3, [2, 2], [1, 1], [1, 1], [0, 0], [5, 4]);
     let shapes: (&'static [usize], &'static [usize]) = (&[2, 2, 2, 3], &[3]);
     let init = nn::init::Initializer::glorot_uniform();

@@ -165,3 +165,36 @@ fn a_file_of_another_model_is_refused_and_changes_nothing() {
     let (x, _) = reference("mnist_convnet");
     assert_eq!(nn::model::predict_dyn(&m, x.view()).unwrap(), nn::model::predict_dyn(&before, x.view()).unwrap());
 }
+
+/// The summary of Keras's mnist_convnet, as tf.keras 2 (the layout of the
+/// seed notebook, API.md's summary format) prints it for this model.
+#[test]
+fn mnist_convnet_summary_is_tf_keras_2s_table() {
+    let expected = [
+        "Model: \"mnist_convnet\"",
+        "_________________________________________________________________",
+        "Layer (type)                 Output Shape              Param #   ",
+        "=================================================================",
+        "conv2d (Conv2D)              (None, 26, 26, 32)        320       ",
+        "_________________________________________________________________",
+        "max_pooling2d (MaxPooling2D) (None, 13, 13, 32)        0         ",
+        "_________________________________________________________________",
+        "conv2d_1 (Conv2D)            (None, 11, 11, 64)        18496     ",
+        "_________________________________________________________________",
+        "max_pooling2d_1 (MaxPooling2 (None, 5, 5, 64)          0         ",
+        "_________________________________________________________________",
+        "flatten (Flatten)            (None, 1600)              0         ",
+        "_________________________________________________________________",
+        "dropout (Dropout)            (None, 1600)              0         ",
+        "_________________________________________________________________",
+        "dense (Dense)                (None, 10)                16010     ",
+        "=================================================================",
+        "Total params: 34,826",
+        "Trainable params: 34,826",
+        "Non-trainable params: 0",
+        "_________________________________________________________________",
+    ];
+    // Rows are padded to the table's 65 columns; the title and totals are not.
+    let want: String = expected.iter().map(|l| format!("{l}\n")).collect();
+    assert_eq!(MnistConvnet::seeded(0).summary(), want);
+}

@@ -117,6 +117,60 @@ nn::sequential! {
 }
 
 nn::sequential! {
+    /// Every 1-D layer: Conv1D `same`, `causal` (dilated and grouped; strided,
+    /// grouped, no bias) and strided `valid`, SpatialDropout1D, the poolings,
+    /// padding, BatchNorm on the channel axis, up-sampling, cropping.
+    struct Conv1dZoo {
+        Input[16, 4],
+        Conv1D(6, 3, padding = same, activation = relu),
+        Conv1D(6, 3, padding = causal, dilation_rate = 2, groups = 2, activation = tanh),
+        SpatialDropout1D(0.3),
+        MaxPooling1D(2),
+        ZeroPadding1D((1, 2)),
+        Conv1D(8, 3, strides = 2, activation = elu),
+        BatchNormalization,
+        UpSampling1D(2),
+        Cropping1D((1, 2)),
+        AveragePooling1D(3, strides = 2, padding = same),
+        Conv1D(4, 2, strides = 2, padding = causal, groups = 4, use_bias = false),
+        GlobalAveragePooling1D,
+        Dense(3, softmax),
+    }
+}
+
+nn::sequential! {
+    /// `Conv1dZoo` without its SpatialDropout1D, random in training: the
+    /// network Keras trained for the reference (same weight names).
+    struct Conv1dZooNoDropout {
+        Input[16, 4],
+        Conv1D(6, 3, padding = same, activation = relu),
+        Conv1D(6, 3, padding = causal, dilation_rate = 2, groups = 2, activation = tanh),
+        MaxPooling1D(2),
+        ZeroPadding1D((1, 2)),
+        Conv1D(8, 3, strides = 2, activation = elu),
+        BatchNormalization,
+        UpSampling1D(2),
+        Cropping1D((1, 2)),
+        AveragePooling1D(3, strides = 2, padding = same),
+        Conv1D(4, 2, strides = 2, padding = causal, groups = 4, use_bias = false),
+        GlobalAveragePooling1D,
+        Dense(3, softmax),
+    }
+}
+
+nn::sequential! {
+    /// A strided `same` MaxPooling1D, AveragePooling1D's defaults, GlobalMaxPooling1D with `keepdims`.
+    struct Pool1dZoo {
+        Input[11, 3],
+        MaxPooling1D(3, strides = 2, padding = same),
+        Conv1D(5, 2, activation = tanh),
+        AveragePooling1D,
+        GlobalMaxPooling1D(keepdims = true),
+        Flatten, Dense(4, softmax),
+    }
+}
+
+nn::sequential! {
     /// Conv2D with groups, DepthwiseConv2D, SeparableConv2D and Conv2DTranspose
     /// (tools/keras_conv_more_reference.py).
     struct ConvMore {
@@ -159,6 +213,7 @@ fn close(what: &str, got: &[f32], want: &[f32], tol: f32) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs() / (1.0 + b.abs())).fold(0.0f32, f32::max);
     assert!(worst <= tol, "{what}: max error {worst:e} above {tol:e}");
+    eprintln!("{what}: max error {worst:.1e}");
 }
 
 /// Trainable weight names in the order `visit_grads` yields them.
@@ -316,19 +371,12 @@ fn padding_cropping_and_up_sampling_match_keras() {
     );
 }
 
-/// [`check`], then one SGD(0.1) step as Keras's `train_on_batch`: the loss
-/// before it and every weight after it.
-fn check_sgd_step<M: Model + Sync>(name: &str, make: fn(u64) -> M, weights: usize) {
-    let path = format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"));
-    let load = |m: &mut M, p: &str| nn::model::load_weights(m, std::path::Path::new(p)).unwrap();
-    check(name, make, load, |m, x| nn::model::predict_dyn(m, x.view()).unwrap());
+/// One `train_on_batch` with SGD(0.1): the loss Keras reported and every
+/// weight after the step (the moving statistics included).
+fn check_step<M: Model>(name: &str, m: &mut M, train: impl FnOnce(&mut M, &mut nn::optim::Sgd) -> f32) {
     let data = read(&format!("{name}.data"));
-    let mut m = make(0);
-    load(&mut m, &path);
-    let y: ArrayD<usize> = data["y"].mapv(|v| v as usize);
-    let mut sgd = nn::optim::Sgd::new(0.1);
-    let sparse = nn::loss::SparseCategoricalCrossentropy;
-    let loss = nn::train::train_on_batch(&mut m, data["x"].view(), y.view(), &sparse, &mut sgd).unwrap();
+    let mut opt = nn::optim::Sgd::new(0.1);
+    let loss = train(m, &mut opt);
     close(&format!("{name} train_on_batch loss"), &[loss], data["train_loss"].as_slice().unwrap(), 1e-5);
     let mut seen = 0;
     m.visit_weights(&mut |l, w, p| {
@@ -336,6 +384,72 @@ fn check_sgd_step<M: Model + Sync>(name: &str, make: fn(u64) -> M, weights: usiz
         close(&format!("{name} {l}.{w} after one SGD step"), p, want.as_slice().unwrap(), 2e-5);
         seen += 1;
     });
+    assert!(seen > 0);
+}
+
+fn keras_weights(name: &str) -> String {
+    format!("{}/tests/reference/keras/{name}.safetensors", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn conv1d_layers_match_keras() {
+    // Inference with SpatialDropout1D in place: it is the identity.
+    let data = read("conv1d_zoo.data");
+    let mut m = Conv1dZoo::seeded(0);
+    m.load_weights(keras_weights("conv1d_zoo")).unwrap();
+    let x: nn::ndarray::Array3<f32> = data["x"].clone().into_dimensionality().unwrap();
+    let p = m.predict(&x).unwrap();
+    close("conv1d_zoo predict", p.as_slice().unwrap(), data["predict"].as_slice().unwrap(), 1e-5);
+    assert_eq!(Conv1dZoo::PARAMS, Conv1dZooNoDropout::PARAMS);
+    // Training: the same network without the dropout, as Keras computed it.
+    check(
+        "conv1d_zoo",
+        Conv1dZooNoDropout::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+    let mut m = Conv1dZooNoDropout::seeded(0);
+    m.load_weights(keras_weights("conv1d_zoo")).unwrap();
+    let y: Vec<usize> = data["y"].iter().map(|v| *v as usize).collect();
+    let y = nn::ndarray::Array1::from(y);
+    check_step("conv1d_zoo", &mut m, |m, opt| {
+        m.train_on_batch(x.view(), y.view(), &nn::loss::SparseCategoricalCrossentropy, opt).unwrap()
+    });
+}
+
+#[test]
+fn pool1d_layers_match_keras() {
+    check(
+        "pool1d_zoo",
+        Pool1dZoo::seeded,
+        |m, p| m.load_weights(p).unwrap(),
+        |m, x| m.predict(&x.clone().into_dimensionality().unwrap()).unwrap().into_dyn(),
+    );
+    let data = read("pool1d_zoo.data");
+    let mut m = Pool1dZoo::seeded(0);
+    m.load_weights(keras_weights("pool1d_zoo")).unwrap();
+    let x: nn::ndarray::Array3<f32> = data["x"].clone().into_dimensionality().unwrap();
+    let y = nn::ndarray::Array1::from(data["y"].iter().map(|v| *v as usize).collect::<Vec<_>>());
+    check_step("pool1d_zoo", &mut m, |m, opt| {
+        m.train_on_batch(x.view(), y.view(), &nn::loss::SparseCategoricalCrossentropy, opt).unwrap()
+    });
+    assert_eq!(Pool1dZoo::OUTPUT_SHAPE, [4]);
+}
+
+/// [`check`], then [`check_step`] (SGD(0.1) as Keras's `train_on_batch`) with
+/// the count of the model's weights.
+fn check_sgd_step<M: Model + Sync>(name: &str, make: fn(u64) -> M, weights: usize) {
+    let load = |m: &mut M, p: &str| nn::model::load_weights(m, std::path::Path::new(p)).unwrap();
+    check(name, make, load, |m, x| nn::model::predict_dyn(m, x.view()).unwrap());
+    let data = read(&format!("{name}.data"));
+    let mut m = make(0);
+    load(&mut m, &keras_weights(name));
+    let y: ArrayD<usize> = data["y"].mapv(|v| v as usize);
+    check_step(name, &mut m, |m, opt| {
+        nn::train::train_on_batch(m, data["x"].view(), y.view(), &nn::loss::SparseCategoricalCrossentropy, opt).unwrap()
+    });
+    let mut seen = 0;
+    m.visit_weights(&mut |_, _, _| seen += 1);
     assert_eq!(seen, weights);
 }
 

@@ -39,24 +39,21 @@ const KERNEL_BIAS: &[(&str, &str)] = &[
     ("bias_constraint", "bias_constraint"),
 ];
 const CHANNELS_LAST: (&str, &str) = ("data_format", "\"channels_last\"");
+const CONV_ARGS: &[(&str, &str)] = &[
+    ("filters", "filters"),
+    ("kernel_size", "kernel_size"),
+    ("strides", "strides"),
+    ("padding", "padding"),
+    ("dilation_rate", "dilation_rate"),
+    ("groups", "groups"),
+];
+const POOL_ARGS: &[(&str, &str)] = &[("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding")];
 
 /// Every Keras class `nn` has, with its arguments.
 const CLASSES: &[Class] = &[
     Class { keras: "Dense", nn: "Dense", args: &[("units", "units")], fixed: &[], kernel_bias: true },
-    Class {
-        keras: "Conv2D",
-        nn: "Conv2D",
-        args: &[
-            ("filters", "filters"),
-            ("kernel_size", "kernel_size"),
-            ("strides", "strides"),
-            ("padding", "padding"),
-            ("dilation_rate", "dilation_rate"),
-            ("groups", "groups"),
-        ],
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: true,
-    },
+    Class { keras: "Conv1D", nn: "Conv1D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
+    Class { keras: "Conv2D", nn: "Conv2D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
     Class {
         keras: "DepthwiseConv2D",
         nn: "DepthwiseConv2D",
@@ -183,6 +180,51 @@ const CLASSES: &[Class] = &[
     },
     Class { keras: "Flatten", nn: "Flatten", args: &[], fixed: &[CHANNELS_LAST], kernel_bias: false },
     Class { keras: "Reshape", nn: "Reshape", args: &[], fixed: &[], kernel_bias: false },
+    Class { keras: "MaxPooling1D", nn: "MaxPooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: false },
+    Class {
+        keras: "AveragePooling1D",
+        nn: "AveragePooling1D",
+        args: POOL_ARGS,
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "GlobalMaxPooling1D",
+        nn: "GlobalMaxPooling1D",
+        args: &[("keepdims", "keepdims")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "GlobalAveragePooling1D",
+        nn: "GlobalAveragePooling1D",
+        args: &[("keepdims", "keepdims")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "ZeroPadding1D",
+        nn: "ZeroPadding1D",
+        args: &[("padding", "padding")],
+        fixed: &[CHANNELS_LAST],
+        kernel_bias: false,
+    },
+    Class { keras: "Cropping1D", nn: "Cropping1D", args: &[("cropping", "cropping")], fixed: &[], kernel_bias: false },
+    Class { keras: "UpSampling1D", nn: "UpSampling1D", args: &[("size", "size")], fixed: &[], kernel_bias: false },
+    Class {
+        keras: "SpatialDropout1D",
+        nn: "SpatialDropout1D",
+        args: &[("rate", "rate")],
+        fixed: &[("seed", "*")],
+        kernel_bias: false,
+    },
+    Class {
+        keras: "SpatialDropout2D",
+        nn: "SpatialDropout2D",
+        args: &[("rate", "rate")],
+        fixed: &[CHANNELS_LAST, ("seed", "*")],
+        kernel_bias: false,
+    },
     Class {
         keras: "MaxPooling2D",
         nn: "MaxPooling2D",
@@ -234,6 +276,17 @@ const CLASSES: &[Class] = &[
     },
 ];
 
+/// Classes whose constructor takes no `trainable` (Keras's spatial dropouts:
+/// `rate`, `seed`, `name`, `dtype` only, which their `get_config` writes), so
+/// their config must not have it; they have no weights to freeze.
+const WITHOUT_TRAINABLE: &[&str] = &["SpatialDropout1D", "SpatialDropout2D"];
+
+/// Arguments that Keras 3's constructor requires but `nn` defaults (to
+/// tf.keras 2's value): written even when the declaration leaves them out,
+/// as (class, key, JSON value).
+const KERAS_REQUIRED: &[(&str, &str, &str)] =
+    &[("AveragePooling1D", "pool_size", "[2]"), ("AveragePooling2D", "pool_size", "[2, 2]")];
+
 /// Config keys every layer has, handled by [`declaration`] itself.
 const COMMON: &[&str] = &["name", "trainable", "dtype"];
 
@@ -263,7 +316,9 @@ pub fn to_json(model: &Model) -> Result<Value> {
     for l in &model.layers {
         let mut config = Map::new();
         config.insert("name".into(), json!(l.name));
-        config.insert("trainable".into(), json!(l.trainable));
+        if !WITHOUT_TRAINABLE.contains(&l.class.as_str()) {
+            config.insert("trainable".into(), json!(l.trainable));
+        }
         config.insert("dtype".into(), float32());
         let layer = match &l.inner {
             Some(inner) => {
@@ -281,6 +336,11 @@ pub fn to_json(model: &Model) -> Result<Value> {
                     ));
                 }
                 config.extend(l.args.clone());
+                for (class, key, value) in KERAS_REQUIRED {
+                    if *class == l.class && !config.contains_key(*key) {
+                        config.insert((*key).into(), serde_json::from_str(value).unwrap_or(Value::Null));
+                    }
+                }
                 json!({
                     "module": "keras.layers",
                     "class_name": l.class,
@@ -633,6 +693,40 @@ mod tests {
                 "Conv2D(filters = 32, kernel_size = (3, 3), activation = relu, name = \"conv2d\")",
                 "Flatten(name = \"flatten\")",
                 "Dense(units = 10, activation = softmax, trainable = false, name = \"head\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn keras_constructors_get_what_they_require_and_nothing_they_refuse() {
+        let m = Model {
+            name: "seq".into(),
+            input_shape: vec![16, 4],
+            layers: vec![
+                Layer::new("Conv1D", "conv1d", &[16, 4])
+                    .arg("filters", 6)
+                    .arg("kernel_size", json!([3]))
+                    .arg("padding", "causal")
+                    .arg("groups", 2)
+                    .var(&[3, 2, 6])
+                    .var(&[6]),
+                Layer::new("SpatialDropout1D", "spatial_dropout1d", &[16, 6]).arg("rate", 0.25),
+                Layer::new("AveragePooling1D", "average_pooling1d", &[16, 6]),
+                Layer::new("Cropping1D", "cropping1d", &[8, 6]).arg("cropping", json!([1, 2])),
+            ],
+        };
+        let cfg = to_json(&m).unwrap();
+        let layers = &cfg["config"]["layers"];
+        // Keras's SpatialDropout1D takes no `trainable`; AveragePooling1D requires `pool_size`.
+        assert!(layers[2]["config"].get("trainable").is_none());
+        assert_eq!(layers[3]["config"]["pool_size"], json!([2]));
+        assert_eq!(
+            declaration(&cfg).unwrap().layers,
+            [
+                "Conv1D(filters = 6, kernel_size = (3), padding = causal, groups = 2, name = \"conv1d\")",
+                "SpatialDropout1D(rate = 0.25, name = \"spatial_dropout1d\")",
+                "AveragePooling1D(pool_size = (2), name = \"average_pooling1d\")",
+                "Cropping1D(cropping = (1, 2), name = \"cropping1d\")",
             ]
         );
     }

@@ -44,6 +44,14 @@ pub enum Ty {
     PairOrZero,
     /// Keras's `padding`: `valid` or `same`, as a word or a string.
     Padding,
+    /// `Conv1D`'s `padding`: `valid`, `same` or `causal`.
+    CausalPadding,
+    /// A positive size on the one axis of a sequence: `3` or `(3,)`.
+    Single,
+    /// A positive integer literal, never a tuple (`UpSampling1D`'s `size`, `groups`).
+    Int,
+    /// Margins of a sequence: `1` (both sides) or `(left, right)`, each at least 0.
+    Sides,
     /// Margins of an image, Keras's forms: `1` (all four), `(1, 2)` (rows,
     /// columns, each on both sides) or `((top, bottom), (left, right))`.
     Margins,
@@ -110,8 +118,14 @@ pub enum Value {
     Regularizer(TokenStream),
     /// Two sizes (height, width).
     Pair([u64; 2]),
-    /// `valid` or `same`.
+    /// `valid`, `same` or `causal`.
     Padding(&'static str),
+    /// One size of a sequence axis (Keras keeps it as a 1-tuple).
+    Single(u64),
+    /// A positive integer.
+    Int(u64),
+    /// Left and right.
+    Sides([u64; 2]),
     /// Top, bottom, left, right.
     Margins([u64; 4]),
     /// An `nn::constraints::Constraint` expression.
@@ -199,6 +213,20 @@ impl Args {
             _ => default,
         }
     }
+    /// The one-axis size `name`, or `default`.
+    pub fn single(&self, name: &str, default: u64) -> u64 {
+        match self.get(name) {
+            Some(Value::Single(v) | Value::Int(v)) => *v,
+            _ => default,
+        }
+    }
+    /// The sides `name` (left, right), or `default`.
+    pub fn sides(&self, name: &str, default: [u64; 2]) -> [u64; 2] {
+        match self.get(name) {
+            Some(Value::Sides(v)) => *v,
+            _ => default,
+        }
+    }
     /// The margins `name` (top, bottom, left, right), or `default`.
     pub fn margins(&self, name: &str, default: [u64; 4]) -> [u64; 4] {
         match self.get(name) {
@@ -260,6 +288,9 @@ pub fn keras_config(specs: &[ArgSpec], args: &Args) -> Vec<(&'static str, TokenS
             Value::Bool(b) => quote!(#b),
             Value::Pair([a, b]) => quote!(#json!([#a, #b])),
             Value::Padding(p) => quote!(#p),
+            Value::Single(v) => quote!(#json!([#v])),
+            Value::Int(v) => quote!(#v),
+            Value::Sides([a, b]) => quote!(#json!([#a, #b])),
             Value::Margins([t, b, l, r]) => quote!(#json!([[#t, #b], [#l, #r]])),
             Value::Str(_) | Value::Initializer(_) | Value::Regularizer(_) | Value::Constraint(_) => continue,
         };
@@ -313,8 +344,10 @@ pub fn resolve_partial(accepts: Accepts, decl: &LayerDecl, cx: &mut Ctxt) -> Arg
     let kname = decl.kind.to_string();
     let positional_spec = |ty: Ty| specs.iter().find(|s| s.positional && s.ty == ty).copied();
 
-    let mut next_numeric =
-        specs.iter().filter(|s| s.positional && matches!(s.ty, Ty::Size | Ty::Pair | Ty::Margins | Ty::Float { .. }));
+    let mut next_numeric = specs.iter().filter(|s| {
+        s.positional
+            && matches!(s.ty, Ty::Size | Ty::Pair | Ty::Margins | Ty::Single | Ty::Int | Ty::Sides | Ty::Float { .. })
+    });
     for arg in &decl.args {
         match arg {
             Arg::Keyword { name, value } => {
@@ -462,7 +495,11 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
         Ty::Size => size(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Size),
         Ty::Pair => pair(e, &format!("`{name}` of `{kind}`"), 1, cx).map(Value::Pair),
         Ty::PairOrZero => pair(e, &format!("`{name}` of `{kind}`"), 0, cx).map(Value::Pair),
-        Ty::Padding => padding(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Padding),
+        Ty::Padding => padding(e, PADDINGS, &format!("`{name}` of `{kind}`"), cx).map(Value::Padding),
+        Ty::CausalPadding => padding(e, CAUSAL_PADDINGS, &format!("`{name}` of `{kind}`"), cx).map(Value::Padding),
+        Ty::Single => single(e, &format!("`{name}` of `{kind}`"), true, cx).map(Value::Single),
+        Ty::Int => single(e, &format!("`{name}` of `{kind}`"), false, cx).map(Value::Int),
+        Ty::Sides => sides(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Sides),
         Ty::Margins => margins(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Margins),
         Ty::Float { min, max, max_inclusive } => {
             let range = if max.is_infinite() {
@@ -615,20 +652,75 @@ fn margins(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 4]> {
 
 /// Keras's padding names.
 const PADDINGS: &[&str] = &["valid", "same"];
+/// `Conv1D`'s padding names.
+const CAUSAL_PADDINGS: &[&str] = &["valid", "same", "causal"];
 
-/// `valid` or `same`, as a word or a string.
-fn padding(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<&'static str> {
+/// One of `names` (`valid`, `same`, and `causal` for `Conv1D`), as a word or a string.
+fn padding(e: &Expr, names: &'static [&'static str], what: &str, cx: &mut Ctxt) -> Option<&'static str> {
     let w = word(e).unwrap_or_else(|| e.to_token_stream().to_string());
-    if let Some(p) = PADDINGS.iter().find(|p| **p == w) {
+    if let Some(p) = names.iter().find(|p| **p == w) {
         return Some(p);
     }
-    let hint = match (w.as_str(), vocab::suggest(&w, PADDINGS.iter().copied())) {
+    let hint = match (w.as_str(), vocab::suggest(&w, names.iter().copied())) {
         ("causal", _) => "`causal` is for `Conv1D` only".to_string(),
         (_, Some(s)) => format!("did you mean `{s}`?"),
         _ => "write one of them".to_string(),
     };
-    cx.spanned(e, format!("{what} is `valid` or `same`, found `{w}`; {hint}"));
+    let shown = match names {
+        [a, b] => format!("`{a}` or `{b}`"),
+        _ => "`valid`, `same` or `causal`".to_string(),
+    };
+    cx.spanned(e, format!("{what} is {shown}, found `{w}`; {hint}"));
     None
+}
+
+/// A positive integer, and with `tuple` also a 1-tuple `(3,)` (Keras's
+/// one-axis sizes; `(3)` is the number itself).
+fn single(e: &Expr, what: &str, tuple: bool, cx: &mut Ctxt) -> Option<u64> {
+    let form = if tuple { "a positive integer or `(k,)`" } else { "a positive integer" };
+    let e = match e {
+        Expr::Tuple(t) if tuple && t.elems.len() == 1 => &t.elems[0],
+        Expr::Tuple(t) => {
+            let hint =
+                if t.elems.len() == 2 && tuple { "; this axis takes one size (a pair is for 2-D layers)" } else { "" };
+            cx.spanned(e, format!("{what} is {form}, found {} numbers{hint}", t.elems.len()));
+            return None;
+        }
+        e => e,
+    };
+    match crate::dims::int_lit(e) {
+        Some(v) if v >= 1 && v <= i128::from(u32::MAX) => Some(v as u64),
+        Some(v) => {
+            cx.spanned(e, format!("{what} must be at least 1, found {v}"));
+            None
+        }
+        None => {
+            cx.spanned(e, format!("{what} must be {form}, found `{}`", e.to_token_stream()));
+            None
+        }
+    }
+}
+
+/// Sides of a sequence: `1` (both) or `(left, right)`, each at least 0.
+fn sides(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 2]> {
+    let one = |e: &Expr, cx: &mut Ctxt| match crate::dims::int_lit(e) {
+        Some(v) if (0..=i128::from(u32::MAX)).contains(&v) => Some(v as u64),
+        _ => {
+            cx.spanned(e, format!("{what} takes whole numbers at least 0, found `{}`", e.to_token_stream()));
+            None
+        }
+    };
+    match e {
+        Expr::Tuple(t) if t.elems.len() == 2 => {
+            let (a, b) = (one(&t.elems[0], cx), one(&t.elems[1], cx));
+            Some([a?, b?])
+        }
+        Expr::Tuple(t) => {
+            cx.spanned(e, format!("{what} is one number or a pair `(left, right)`, found {} numbers", t.elems.len()));
+            None
+        }
+        _ => one(e, cx).map(|v| [v; 2]),
+    }
 }
 
 /// Why `s` cannot name a layer (and so a field), if it cannot.

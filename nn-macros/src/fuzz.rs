@@ -41,6 +41,11 @@ const VALID: &[&str] = &[
      depth_multiplier = 2, pointwise_initializer = he_normal), Conv2DTranspose(3, 3, strides = 2, \
      output_padding = (1, 0), use_bias = false), Convolution2DTranspose(2, 2, dilation_rate = 2, padding = same), \
      Flatten, Dense(5, softmax) }",
+    "struct S { Input[32, 4], Conv1D(8, 3, padding = causal, dilation_rate = 2, groups = 2, activation = relu), \
+     SpatialDropout1D(0.2), MaxPooling1D(2), ZeroPadding1D((1, 2)), Conv1D(8, (3,), strides = 2, groups = 4), \
+     BatchNorm, UpSampling1D(2), Cropping1D(1), AvgPool1D(3, strides = 2, padding = same), GlobalMaxPool1D(keepdims = true), \
+     Flatten, Dense(3, softmax) } struct T { Input[6, 5, 2], Conv2D(4, 3, groups = 2, padding = same), \
+     SpatialDropout2D(0.1), GlobalAveragePooling2D } struct U { Input[9, 3], GlobalAveragePooling1D }",
 ];
 
 /// Replacements for a literal or a name.

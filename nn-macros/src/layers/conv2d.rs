@@ -1,7 +1,7 @@
 //! Keras's `Conv2D` (channels last): `filters` kernels of `kernel_size`
-//! slid over the image with `strides`, `dilation_rate` and `valid`/`same`
-//! padding, then the bias and the activation; with `groups`, each group of
-//! input channels convolved into its own share of the filters.
+//! slid over the image with `strides`, `dilation_rate`, `valid`/`same`
+//! padding and `groups`, then the bias and the activation. The layer it
+//! builds ([`Conv`]) is also `Conv1D`'s, on a window of height 1.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -36,7 +36,7 @@ impl Kind for Conv2D {
             arg("strides", Ty::Pair),
             arg("padding", Ty::Padding),
             arg("dilation_rate", Ty::Pair),
-            arg("groups", Ty::Size),
+            arg("groups", Ty::Int),
             arg("use_bias", Ty::Bool),
             arg("kernel_initializer", Ty::Initializer),
             arg("bias_initializer", Ty::Initializer),
@@ -47,54 +47,22 @@ impl Kind for Conv2D {
         ];
         ARGS
     }
-    fn build(&self, _: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec> {
-        let filters = match args.size("filters") {
-            Dim::Lit(n) => n,
-            Dim::Sym(_) => 1,
-        };
-        let groups = match args.size("groups") {
-            Dim::Lit(n) => n,
-            Dim::Sym(_) => {
-                if let Some(span) = args.span("groups") {
-                    cx.error(span, "`groups` of `Conv2D` must be a number (`groups = 2`), not a const item");
-                }
-                1
-            }
-        };
-        let groups_span = args.span("groups");
-        let groups = if filters % groups == 0 {
-            groups
-        } else {
-            let near = divisors_near(filters, groups);
-            cx.error(
-                groups_span.unwrap_or_else(proc_macro2::Span::call_site),
-                format!("`groups = {groups}` does not divide the {filters} filters of `Conv2D` (Keras requires both the filters and the input channels to be multiples of `groups`); use {near}"),
-            );
-            1
-        };
-        Box::new(Config {
-            filters,
-            groups,
-            groups_span,
-            window: Window {
-                size: args.pair("kernel_size", [1, 1]),
-                strides: args.pair("strides", [1, 1]),
-                dilation: args.pair("dilation_rate", [1, 1]),
-                padding: args.padding("padding"),
-            },
-            activation: args.activation("activation"),
-            tensors: KernelBias::new(args),
-            placed: std::cell::OnceCell::new(),
-        })
+    fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
+        let window = Window::two(
+            args.pair("kernel_size", [1, 1]),
+            args.pair("strides", [1, 1]),
+            args.pair("dilation_rate", [1, 1]),
+            args.padding("padding"),
+        );
+        Box::new(Conv::new(args, window))
     }
 }
 
-/// A `Conv2D` layer's arguments, Keras's defaults filled in.
-struct Config {
+/// A convolution layer's arguments (Conv1D's or Conv2D's), Keras's defaults filled in.
+pub(super) struct Conv {
     filters: u64,
-    /// Keras's `groups` (1: an ordinary convolution).
     groups: u64,
-    /// Where `groups` was written, for the error when it does not divide the channels.
+    /// Where `groups` was written, for its error.
     groups_span: Option<proc_macro2::Span>,
     window: Window,
     activation: &'static Act,
@@ -103,27 +71,48 @@ struct Config {
     placed: std::cell::OnceCell<Placed>,
 }
 
-impl Config {
+impl Conv {
+    /// The layer of `args` (`filters`, `groups`, the activation and the
+    /// kernel-and-bias arguments) sliding `window`.
+    pub fn new(args: &Args, window: Window) -> Self {
+        let filters = match args.size("filters") {
+            Dim::Lit(n) => n,
+            Dim::Sym(_) => 1,
+        };
+        Conv {
+            filters,
+            groups: args.single("groups", 1),
+            groups_span: args.span("groups"),
+            window,
+            activation: args.activation("activation"),
+            tensors: KernelBias::new(args),
+            placed: std::cell::OnceCell::new(),
+        }
+    }
     fn placed(&self) -> &Placed {
         self.placed.get().expect("the shape is checked before the layer expands")
     }
-    /// `[kh, kw, in / groups, filters]` and `[filters]` as `&'static [usize]` expressions.
+    /// Keras's kernel shape: `[k, in / groups, filters]` or `[kh, kw, in / groups, filters]`.
+    fn kernel_shape(&self) -> Vec<u64> {
+        let p = self.placed();
+        let mut k = p.kernel(&self.window);
+        k.extend([p.input[2] / self.groups, self.filters]);
+        k
+    }
+    /// The kernel's and the bias's shapes as `&'static [usize]` expressions.
     fn shapes(&self) -> TokenStream {
-        let ([kh, kw], c, f) = (self.window.size, self.placed().input[2] / self.groups, self.filters);
         let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
-        let (kh, kw, c, f) = (u(kh), u(kw), u(c), u(f));
+        let kernel = self.kernel_shape().into_iter().map(u);
+        let f = u(self.filters);
         quote!(({
-            const KERNEL: &[usize] = &[#kh, #kw, #c, #f];
+            const KERNEL: &[usize] = &[#(#kernel),*];
             KERNEL
         }, {
             const BIAS: &[usize] = &[#f];
             BIAS
         }))
     }
-}
-
-impl Config {
-    /// The runtime geometry, `.grouped(g)` with groups.
+    /// The runtime `ConvGeometry`, grouped when `groups` is above 1.
     fn geometry(&self) -> TokenStream {
         let g = self.placed().geometry(&self.window, self.filters);
         match self.groups {
@@ -134,42 +123,57 @@ impl Config {
             }
         }
     }
-}
-
-/// The divisors of `n` nearest `g` (below and above), as the fix of a `groups` that does not divide `n`.
-fn divisors_near(n: u64, g: u64) -> String {
-    let below = (1..g.min(n + 1)).rev().find(|&d| n.is_multiple_of(d)).unwrap_or(1);
-    match (g..=n).find(|&d| n.is_multiple_of(d)) {
-        Some(above) if above != below => format!("`groups = {below}` or `groups = {above}`"),
-        _ => format!("`groups = {below}`"),
+    /// Keras's rule: `groups` divides both the input's channels and the filters.
+    fn check_groups(&self, channels: u64, decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> bool {
+        let (g, f) = (self.groups, self.filters);
+        let (divides_c, divides_f) = (channels.is_multiple_of(g), f.is_multiple_of(g));
+        if divides_c && divides_f {
+            return true;
+        }
+        let (mut a, mut b) = (channels, f);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        // The common divisors (the first few), which are the valid `groups`.
+        let fits: Vec<String> =
+            (1..=a.min(1000)).filter(|d| a.is_multiple_of(*d)).take(8).map(|d| d.to_string()).collect();
+        let what = match (divides_c, divides_f) {
+            (false, false) => format!("the input's {channels} channels nor the {f} filters"),
+            (false, true) => format!("the input's {channels} channels"),
+            _ => format!("the {f} filters"),
+        };
+        let kind = decl.kind.to_string();
+        cx.error(
+            self.groups_span.unwrap_or(decl.kind.span()),
+            format!(
+                "layer `{name}` (`{kind}`): `groups = {g}` does not divide {what} (Keras splits both into the groups); use a `groups` that divides {channels} and {f}: {}",
+                fits.join(", ")
+            ),
+        );
+        false
     }
 }
 
-impl Spec for Config {
+impl Spec for Conv {
     fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim> {
-        match self.window.place(input, decl, name, "kernel", cx) {
-            Some(p) if p.input[2] % self.groups != 0 => {
-                let c = p.input[2];
-                let near = divisors_near(c, self.groups);
-                cx.error(
-                    self.groups_span.unwrap_or(decl.kind.span()),
-                    format!("layer `{name}` (`Conv2D`): `groups = {}` does not divide its {c} input channels (Keras requires both the input channels and the filters to be multiples of `groups`); use {near}", self.groups),
-                );
-                vec![Dim::Lit(1), Dim::Lit(1), Dim::Lit(self.filters)]
-            }
-            Some(p) => {
-                let out = vec![Dim::Lit(p.output[0]), Dim::Lit(p.output[1]), Dim::Lit(self.filters)];
-                let _ = self.placed.set(p);
-                out
-            }
-            None => vec![Dim::Lit(1), Dim::Lit(1), Dim::Lit(self.filters)],
+        let fallback = |one_d: bool| match one_d {
+            true => vec![Dim::Lit(1), Dim::Lit(self.filters)],
+            false => vec![Dim::Lit(1), Dim::Lit(1), Dim::Lit(self.filters)],
+        };
+        let Some(p) = self.window.place(input, decl, name, "kernel", cx) else { return fallback(self.window.one_d) };
+        if !self.check_groups(p.input[2], decl, name, cx) {
+            return fallback(self.window.one_d);
         }
+        let out = p.shape(self.filters);
+        let _ = self.placed.set(p);
+        out
     }
     fn weights(&self, io: &Io) -> Vec<Weight> {
         let _ = io;
-        let Some(p) = self.placed.get() else { return Vec::new() };
-        let [kh, kw] = self.window.size;
-        let kernel = vec![Dim::Lit(kh), Dim::Lit(kw), Dim::Lit(p.input[2] / self.groups), Dim::Lit(self.filters)];
+        if self.placed.get().is_none() {
+            return Vec::new();
+        }
+        let kernel = self.kernel_shape().into_iter().map(Dim::Lit).collect();
         self.tensors.weights(kernel, Dim::Lit(self.filters))
     }
     fn ty(&self, io: &Io) -> TokenStream {
@@ -177,13 +181,7 @@ impl Spec for Config {
         let i = io.width_in();
         let o = p.output[0] * p.output[1] * self.filters;
         let [kh, kw] = self.window.size;
-        // ConvGeometry::scratch: every group's im2col rows, and with groups one group's product and kernel.
-        let positions = p.output[0] * p.output[1];
-        let (patch, fg) = (kh * kw * p.input[2] / self.groups, self.filters / self.groups);
-        let mut cols = positions * patch * self.groups;
-        if self.groups > 1 {
-            cols += positions * fg + patch * fg;
-        }
+        let cols = p.output[0] * p.output[1] * kh * kw * p.input[2];
         let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
         let (o, cols) = (u(o), u(cols));
         let a = syn::Ident::new(self.activation.ty, proc_macro2::Span::call_site());

@@ -71,12 +71,12 @@ impl Kind for Conv2DTranspose {
         }
         Box::new(Config {
             filters,
-            window: Window {
-                size: args.pair("kernel_size", [1, 1]),
+            window: Window::two(
+                args.pair("kernel_size", [1, 1]),
                 strides,
-                dilation: args.pair("dilation_rate", [1, 1]),
-                padding: args.padding("padding"),
-            },
+                args.pair("dilation_rate", [1, 1]),
+                args.padding("padding"),
+            ),
             output_padding,
             output_padding_span,
             activation: args.activation("activation"),
@@ -171,7 +171,7 @@ impl Spec for Config {
                 return fallback;
             }
         }
-        let _ = self.placed.set(Placed { input: [oh, ow, self.filters], pad: [ph, pw], output: [h, w] });
+        let _ = self.placed.set(Placed { one_d: false, input: [oh, ow, self.filters], pad: [ph, pw], output: [h, w] });
         let _ = self.in_channels.set(c);
         vec![Dim::Lit(oh), Dim::Lit(ow), Dim::Lit(self.filters)]
     }

@@ -53,12 +53,12 @@ impl Kind for DepthwiseConv2D {
     fn build(&self, _: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec> {
         Box::new(Config {
             depth_multiplier: depth_multiplier(args, "DepthwiseConv2D", cx),
-            window: Window {
-                size: args.pair("kernel_size", [1, 1]),
-                strides: args.pair("strides", [1, 1]),
-                dilation: args.pair("dilation_rate", [1, 1]),
-                padding: args.padding("padding"),
-            },
+            window: Window::two(
+                args.pair("kernel_size", [1, 1]),
+                args.pair("strides", [1, 1]),
+                args.pair("dilation_rate", [1, 1]),
+                args.padding("padding"),
+            ),
             activation: args.activation("activation"),
             tensors: KernelBias::named(args, KERNELS),
             placed: std::cell::OnceCell::new(),

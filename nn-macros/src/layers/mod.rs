@@ -27,6 +27,7 @@
 mod activation;
 mod alpha_dropout;
 mod batch_norm;
+mod conv1d;
 mod conv2d;
 mod conv2d_transpose;
 mod dense;
@@ -42,14 +43,15 @@ mod kernel_bias;
 mod leaky_relu;
 mod mc_dropout;
 pub mod nested;
-mod pooling2d;
+mod pooling;
 mod prelu;
 mod relu;
-mod remap2d;
+mod remap;
 mod reshape;
 mod rrelu;
 mod separable_conv2d;
 mod softmax;
+mod spatial_dropout;
 mod window;
 
 use proc_macro2::TokenStream;
@@ -66,17 +68,25 @@ pub const KINDS: &[&dyn Kind] = &[
     &flatten::Flatten,
     &reshape::Reshape,
     &dense::Dense,
+    &conv1d::Conv1D,
     &conv2d::Conv2D,
     &depthwise_conv2d::DepthwiseConv2D,
     &separable_conv2d::SeparableConv2D,
     &conv2d_transpose::Conv2DTranspose,
-    &pooling2d::MAX_POOLING_2D,
-    &pooling2d::AVERAGE_POOLING_2D,
-    &pooling2d::GLOBAL_MAX_POOLING_2D,
-    &pooling2d::GLOBAL_AVERAGE_POOLING_2D,
-    &remap2d::ZERO_PADDING_2D,
-    &remap2d::CROPPING_2D,
-    &remap2d::UP_SAMPLING_2D,
+    &pooling::MAX_POOLING_1D,
+    &pooling::AVERAGE_POOLING_1D,
+    &pooling::GLOBAL_MAX_POOLING_1D,
+    &pooling::GLOBAL_AVERAGE_POOLING_1D,
+    &pooling::MAX_POOLING_2D,
+    &pooling::AVERAGE_POOLING_2D,
+    &pooling::GLOBAL_MAX_POOLING_2D,
+    &pooling::GLOBAL_AVERAGE_POOLING_2D,
+    &remap::ZERO_PADDING_1D,
+    &remap::CROPPING_1D,
+    &remap::UP_SAMPLING_1D,
+    &remap::ZERO_PADDING_2D,
+    &remap::CROPPING_2D,
+    &remap::UP_SAMPLING_2D,
     &batch_norm::BatchNorm,
     &activation::Activation,
     &leaky_relu::LeakyRelu,
@@ -85,6 +95,8 @@ pub const KINDS: &[&dyn Kind] = &[
     &relu::Relu,
     &softmax::Softmax,
     &dropout::Dropout,
+    &spatial_dropout::SPATIAL_DROPOUT_1D,
+    &spatial_dropout::SPATIAL_DROPOUT_2D,
     &alpha_dropout::AlphaDropout,
     &mc_dropout::McDropout,
     &mc_dropout::McAlphaDropout,

@@ -62,12 +62,12 @@ impl Kind for SeparableConv2D {
         Box::new(Config {
             filters,
             depth_multiplier: depth_multiplier(args, "SeparableConv2D", cx),
-            window: Window {
-                size: args.pair("kernel_size", [1, 1]),
-                strides: args.pair("strides", [1, 1]),
-                dilation: args.pair("dilation_rate", [1, 1]),
-                padding: args.padding("padding"),
-            },
+            window: Window::two(
+                args.pair("kernel_size", [1, 1]),
+                args.pair("strides", [1, 1]),
+                args.pair("dilation_rate", [1, 1]),
+                args.padding("padding"),
+            ),
             activation: args.activation("activation"),
             tensors: KernelBias::named(args, KERNELS),
             placed: std::cell::OnceCell::new(),

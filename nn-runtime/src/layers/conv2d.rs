@@ -2,7 +2,15 @@
 //! with strides, dilation and `valid`/`same` padding, computed as im2col
 //! (each output position's receptive field as a row) times the kernel
 //! (`[kh·kw·in, filters]`, Keras's `[kh, kw, in, filters]` flattened) with
-//! the project's gemm; the im2col rows are the layer's scratch.
+//! the project's gemm; the im2col rows are the layer's scratch. Keras's
+//! `Conv1D` is the same layer on a `(1, steps, channels)` image with a
+//! `(1, k)` kernel (its `[k, in, filters]` kernel has the same layout), and
+//! `causal` padding is a left padding of `dilation · (k − 1)`.
+//!
+//! With `groups` above 1 (Keras's grouped convolution: the channels and the
+//! filters split into `groups` consecutive parts, filter part `g` seeing
+//! only channel part `g`; kernel `[kh, kw, in / groups, filters]`), each
+//! output is a plain sum over its group's columns of the im2col row.
 //!
 //! ```
 //! use nn_runtime::{init::Initializer, kernels::activation::Relu, layers::{Conv2D, ConvGeometry, Layer}, rng};
@@ -48,8 +56,7 @@ pub struct ConvGeometry {
     pub pad: [usize; 2],
     /// Output height and width.
     pub output: [usize; 2],
-    /// Groups of channels convolved separately (Keras's `groups`): group `g`
-    /// reads input channels `g·in/groups ..` and writes filters `g·filters/groups ..`.
+    /// Keras's `groups`: channels and filters split into this many parts (1: none).
     pub groups: usize,
 }
 
@@ -67,33 +74,75 @@ impl ConvGeometry {
         ConvGeometry { input, filters, kernel, strides, dilation, pad, output, groups: 1 }
     }
 
-    /// The same geometry cut into `groups` groups of channels (Keras's
-    /// `Conv2D(groups = ..)`; both the input channels and the filters divide by it).
-    pub const fn grouped(self, groups: usize) -> Self {
-        ConvGeometry { groups, ..self }
+    /// The same geometry split into `groups` (which divides the channels and the filters).
+    pub const fn grouped(mut self, groups: usize) -> Self {
+        self.groups = groups;
+        self
     }
 
-    /// Input channels of one group: `in / groups`.
-    pub const fn group_channels(&self) -> usize {
-        self.input[2] / self.groups
+    /// Rows of the kernel seen as a matrix: `kh · kw · in / groups`.
+    pub const fn kernel_rows(&self) -> usize {
+        self.kernel[0] * self.kernel[1] * (self.input[2] / self.groups)
     }
 
-    /// Values of one im2col row (of one group): `kh · kw · in / groups`.
-    pub const fn patch(&self) -> usize {
-        self.kernel[0] * self.kernel[1] * self.group_channels()
-    }
-
-    /// Floats of scratch per sample a `Conv2D` over this geometry needs (its
-    /// `COLS`): the im2col rows of every group and, with groups, one group's
-    /// product and kernel columns.
-    pub const fn scratch(&self) -> usize {
-        let cols = self.positions() * self.patch() * self.groups;
-        if self.groups == 1 {
-            cols
-        } else {
-            let fg = self.filters / self.groups;
-            cols + self.positions() * fg + self.patch() * fg
+    /// `z += cols · kernel` for a grouped convolution: output `f` of group
+    /// `g` sums the kernel's column `f` against the im2col row's channels of
+    /// group `g` (rows of `patch()` in `cols`, of `filters` in `z`).
+    fn grouped_forward(&self, cols: &[f32], kernel: &[f32], z: &mut [f32]) {
+        let (c, f, taps) = (self.input[2], self.filters, self.kernel[0] * self.kernel[1]);
+        let (cg, fg) = (c / self.groups, f / self.groups);
+        for (row, zr) in cols.chunks_exact(self.patch()).zip(z.chunks_exact_mut(f)) {
+            for g in 0..self.groups {
+                let zg = &mut zr[g * fg..][..fg];
+                for t in 0..taps {
+                    for ci in 0..cg {
+                        let v = row[t * c + g * cg + ci];
+                        let k = &kernel[(t * cg + ci) * f + g * fg..][..fg];
+                        zg.iter_mut().zip(k).for_each(|(z, k)| *z += v * k);
+                    }
+                }
+            }
         }
+    }
+
+    /// The gradients of [`ConvGeometry::grouped_forward`] from `dz`: the
+    /// kernel's into `dkernel` and, if asked, the im2col rows' into `dcols`
+    /// (both overwritten).
+    #[cfg(feature = "std")]
+    fn grouped_backward(
+        &self,
+        cols: &[f32],
+        kernel: &[f32],
+        dz: &[f32],
+        dkernel: &mut [f32],
+        mut dcols: Option<&mut [f32]>,
+    ) {
+        let (c, f, taps, patch) = (self.input[2], self.filters, self.kernel[0] * self.kernel[1], self.patch());
+        let (cg, fg) = (c / self.groups, f / self.groups);
+        dkernel.fill(0.0);
+        if let Some(d) = dcols.as_deref_mut() {
+            d.fill(0.0);
+        }
+        for (r, (row, dr)) in cols.chunks_exact(patch).zip(dz.chunks_exact(f)).enumerate() {
+            for g in 0..self.groups {
+                let dg = &dr[g * fg..][..fg];
+                for t in 0..taps {
+                    for ci in 0..cg {
+                        let (at, kat) = (t * c + g * cg + ci, (t * cg + ci) * f + g * fg);
+                        let v = row[at];
+                        dkernel[kat..][..fg].iter_mut().zip(dg).for_each(|(d, g)| *d += v * g);
+                        if let Some(d) = dcols.as_deref_mut() {
+                            d[r * patch + at] = kernel[kat..][..fg].iter().zip(dg).map(|(k, g)| k * g).sum();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Values of one im2col row: `kh · kw · in`.
+    pub const fn patch(&self) -> usize {
+        self.kernel[0] * self.kernel[1] * self.input[2]
     }
 
     /// Output positions of one sample: `oh · ow`.
@@ -107,29 +156,46 @@ impl ConvGeometry {
         (o * self.strides[a] + k * self.dilation[a]).checked_sub(self.pad[a]).filter(|&i| i < self.input[a])
     }
 
-    /// Writes the im2col rows of `n` samples of `x` into `cols` (every channel).
+    /// Writes the im2col rows of `n` samples of `x` into `cols`.
+    ///
+    /// Without column dilation, the `kw` positions of a kernel row that are
+    /// inside the image are contiguous in `x`: one copy of `run · c` floats
+    /// per kernel row (a loop for the short runs of a single-channel input,
+    /// where a `memcpy` call per run would cost more than the copy).
     pub fn im2col(&self, x: &[f32], cols: &mut [f32]) {
-        self.im2col_channels(x, cols, 0, self.input[2]);
-    }
-
-    /// Writes the im2col rows of `n` samples of `x`, channels `c0 .. c0 + cn`
-    /// only, into `cols` (rows of `kh · kw · cn`).
-    pub fn im2col_channels(&self, x: &[f32], cols: &mut [f32], c0: usize, cn: usize) {
         let [h, w, c] = self.input;
         let [kh, kw] = self.kernel;
         let [oh, ow] = self.output;
-        let (sample, patch) = (h * w * c, kh * kw * cn);
+        let (sample, patch) = (h * w * c, self.patch());
+        let contiguous = self.dilation[1] == 1;
         for (xs, cs) in x.chunks_exact(sample).zip(cols.chunks_exact_mut(self.positions() * patch)) {
             for oy in 0..oh {
                 for ox in 0..ow {
                     let row = &mut cs[(oy * ow + ox) * patch..][..patch];
                     for ky in 0..kh {
-                        let iy = self.source(0, oy, ky);
+                        let dst = &mut row[ky * kw * c..][..kw * c];
+                        let Some(iy) = self.source(0, oy, ky) else {
+                            dst.fill(0.0);
+                            continue;
+                        };
+                        if contiguous {
+                            // Kernel columns kx0..kx1 fall inside the image.
+                            let first = (ox * self.strides[1]) as isize - self.pad[1] as isize;
+                            let kx0 = (-first).clamp(0, kw as isize) as usize;
+                            let kx1 = (w as isize - first).clamp(kx0 as isize, kw as isize) as usize;
+                            dst[..kx0 * c].fill(0.0);
+                            dst[kx1 * c..].fill(0.0);
+                            if kx1 > kx0 {
+                                let ix0 = (first + kx0 as isize) as usize;
+                                copy(&mut dst[kx0 * c..kx1 * c], &xs[(iy * w + ix0) * c..][..(kx1 - kx0) * c]);
+                            }
+                            continue;
+                        }
                         for kx in 0..kw {
-                            let dst = &mut row[(ky * kw + kx) * cn..][..cn];
-                            match (iy, self.source(1, ox, kx)) {
-                                (Some(iy), Some(ix)) => dst.copy_from_slice(&xs[(iy * w + ix) * c + c0..][..cn]),
-                                _ => dst.fill(0.0),
+                            let dst = &mut dst[kx * c..][..c];
+                            match self.source(1, ox, kx) {
+                                Some(ix) => copy(dst, &xs[(iy * w + ix) * c..][..c]),
+                                None => dst.fill(0.0),
                             }
                         }
                     }
@@ -140,17 +206,11 @@ impl ConvGeometry {
 
     /// Adds the im2col gradient `dcols` back onto the input gradient `dx` (zeroed first).
     pub fn col2im(&self, dcols: &[f32], dx: &mut [f32]) {
-        dx.fill(0.0);
-        self.col2im_channels(dcols, dx, 0, self.input[2]);
-    }
-
-    /// Adds the im2col gradient `dcols` of channels `c0 .. c0 + cn` (rows of
-    /// `kh · kw · cn`) onto those channels of `dx` (not zeroed).
-    pub fn col2im_channels(&self, dcols: &[f32], dx: &mut [f32], c0: usize, cn: usize) {
         let [h, w, c] = self.input;
         let [kh, kw] = self.kernel;
         let [oh, ow] = self.output;
-        let (sample, patch) = (h * w * c, kh * kw * cn);
+        let (sample, patch) = (h * w * c, self.patch());
+        dx.fill(0.0);
         for (ds, cs) in dx.chunks_exact_mut(sample).zip(dcols.chunks_exact(self.positions() * patch)) {
             for oy in 0..oh {
                 for ox in 0..ow {
@@ -159,8 +219,8 @@ impl ConvGeometry {
                         let Some(iy) = self.source(0, oy, ky) else { continue };
                         for kx in 0..kw {
                             let Some(ix) = self.source(1, ox, kx) else { continue };
-                            let src = &row[(ky * kw + kx) * cn..][..cn];
-                            ds[(iy * w + ix) * c + c0..][..cn].iter_mut().zip(src).for_each(|(d, s)| *d += s);
+                            let src = &row[(ky * kw + kx) * c..][..c];
+                            ds[(iy * w + ix) * c..][..c].iter_mut().zip(src).for_each(|(d, s)| *d += s);
                         }
                     }
                 }
@@ -169,12 +229,44 @@ impl ConvGeometry {
     }
 }
 
+/// [`ConvGeometry::im2col`] of `n` samples, the two halves of a large batch
+/// on the two threads of the gemm (a training step's; an inference batch is
+/// already split by samples, and then both halves run here).
+fn im2col_on_two_threads(g: &ConvGeometry, x: &[f32], cols: &mut [f32], n: usize) {
+    #[cfg(feature = "std")]
+    if n >= 8 {
+        let (half, per) = (n / 2, cols.len() / n);
+        let (c0, c1) = cols.split_at_mut(half * per);
+        let parts = [crate::kernels::gemm::SharedMut::new(c0), crate::kernels::gemm::SharedMut::new(c1)];
+        let sample = x.len() / n;
+        crate::kernels::gemm::run2(&|p: usize| {
+            let xs = if p == 0 { &x[..half * sample] } else { &x[half * sample..] };
+            // SAFETY: each part writes only its own half of `cols`, which outlives `run2`.
+            g.im2col(xs, unsafe { parts[p].get() });
+        });
+        return;
+    }
+    let _ = n;
+    g.im2col(x, cols);
+}
+
+/// `dst.copy_from_slice(src)`, as a loop for a handful of floats (no call).
+#[inline(always)]
+fn copy(dst: &mut [f32], src: &[f32]) {
+    if dst.len() <= 8 {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+
 /// A 2-D convolution from `I` to `O` values per sample whose im2col rows
-/// (and, with groups, one group's product) take `COLS` values per sample
-/// ([`ConvGeometry::scratch`]), with a fused activation `A`.
+/// take `COLS` values per sample, with a fused activation `A`.
 #[derive(Debug, Clone)]
 pub struct Conv2D<const I: usize, const O: usize, const COLS: usize, A> {
-    /// `[kh, kw, in / groups, filters]`, Keras's layout.
+    /// `[kh, kw, in, filters]`, Keras's layout.
     pub kernel: Param,
     /// `[filters]`, absent with `use_bias = false`.
     pub bias: Option<Param>,
@@ -193,10 +285,6 @@ pub struct Conv2DState {
     dcols: Vec<f32>,
     dkernel: Vec<f32>,
     dbias: Vec<f32>,
-    /// With groups: one group's kernel columns, its `dz` columns and its kernel gradient.
-    kg: Vec<f32>,
-    dzg: Vec<f32>,
-    dkg: Vec<f32>,
 }
 
 #[cfg(feature = "std")]
@@ -231,17 +319,13 @@ impl<const I: usize, const O: usize, const COLS: usize, A> Conv2D<I, O, COLS, A>
 }
 
 impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
-    /// `z = im2col(x) · kernel + bias`, before the activation; `cols` gets the
-    /// im2col rows (of every group, one group after the other).
+    /// `z = im2col(x) · kernel + bias`, before the activation; `cols` gets the im2col rows.
     fn affine(&self, x: &[f32], z: &mut [f32], cols: &mut [f32]) {
         let g = &self.geometry;
         let n = x.len() / I;
         let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
-        if g.groups > 1 {
-            return self.affine_grouped(x, z, &mut cols[..n * COLS]);
-        }
         let cols = &mut cols[..n * COLS];
-        g.im2col(x, cols);
+        im2col_on_two_threads(g, x, cols, n);
         let beta = match &self.bias {
             Some(b) => {
                 z.chunks_exact_mut(f).for_each(|r| r.copy_from_slice(b));
@@ -249,40 +333,14 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
             }
             None => 0.0,
         };
-        sgemm(rows, patch, f, 1.0, cols, Layout::Normal, &self.kernel, Layout::Normal, beta, z);
-    }
-
-    /// [`Self::affine`] with groups: per group, its channels' im2col rows
-    /// times its kernel columns (copied contiguous), written to its filters.
-    /// `scratch` holds every group's rows, then one group's product and kernel.
-    fn affine_grouped(&self, x: &[f32], z: &mut [f32], scratch: &mut [f32]) {
-        let g = &self.geometry;
-        let rows = x.len() / I * g.positions();
-        let (patch, f, fg, cg) = (g.patch(), g.filters, g.filters / g.groups, g.group_channels());
-        let (cols, rest) = scratch.split_at_mut(rows * patch * g.groups);
-        let (zg, rest) = rest.split_at_mut(rows * fg);
-        let kg = &mut rest[..patch * fg];
-        for (grp, cols) in cols.chunks_exact_mut(rows * patch).enumerate() {
-            g.im2col_channels(x, cols, grp * cg, cg);
-            group_columns(&self.kernel, kg, f, grp * fg);
-            sgemm(rows, patch, fg, 1.0, cols, Layout::Normal, kg, Layout::Normal, 0.0, zg);
-            for (zr, zgr) in z.chunks_exact_mut(f).zip(zg.chunks_exact(fg)) {
-                let dst = &mut zr[grp * fg..][..fg];
-                match &self.bias {
-                    Some(b) => dst.iter_mut().zip(zgr).zip(&b[grp * fg..]).for_each(|((d, v), b)| *d = v + b),
-                    None => dst.copy_from_slice(zgr),
-                }
+        if g.groups > 1 {
+            if beta == 0.0 {
+                z.fill(0.0);
             }
+            g.grouped_forward(cols, &self.kernel, &mut z[..rows * f]);
+            return;
         }
-    }
-}
-
-/// Copies columns `j0 .. j0 + dst_width` of the row-major matrix `src` (rows
-/// of `width`) into the contiguous `dst`.
-fn group_columns(src: &[f32], dst: &mut [f32], width: usize, j0: usize) {
-    let w = dst.len() / (src.len() / width);
-    for (d, s) in dst.chunks_exact_mut(w).zip(src.chunks_exact(width)) {
-        d.copy_from_slice(&s[j0..][..w]);
+        sgemm(rows, patch, f, 1.0, cols, Layout::Normal, &self.kernel, Layout::Normal, beta, z);
     }
 }
 
@@ -318,44 +376,23 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         let g = &self.geometry;
         let n = x.len() / I;
         let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
+        let dk = scratch(&mut st.dkernel, g.kernel_rows() * f);
         if self.bias.is_some() {
             activated::bias_gradient(&mut st.dbias, dz, f);
         }
         if g.groups > 1 {
-            return self.backward_grouped(st, rows, dz, dx);
+            let dcols = dx.as_ref().map(|_| scratch(&mut st.dcols, n * COLS));
+            g.grouped_backward(&st.cols[..n * COLS], &self.kernel, dz, dk, dcols);
+            if let Some(dx) = dx {
+                g.col2im(&st.dcols[..n * COLS], dx);
+            }
+            return;
         }
-        let dk = scratch(&mut st.dkernel, patch * f);
         sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
         if let Some(dx) = dx {
             let dcols = scratch(&mut st.dcols, n * COLS);
             sgemm(rows, f, patch, 1.0, dz, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dcols);
             g.col2im(dcols, dx);
-        }
-    }
-
-    /// [`Self::backward_affine`]'s kernel and input gradients with groups, one group at a time.
-    fn backward_grouped(&self, st: &mut Conv2DState, rows: usize, dz: &[f32], mut dx: Option<&mut [f32]>) {
-        let g = &self.geometry;
-        let (patch, f, fg, cg) = (g.patch(), g.filters, g.filters / g.groups, g.group_channels());
-        let dk = scratch(&mut st.dkernel, patch * f);
-        let (dzg, dkg, kg) =
-            (scratch(&mut st.dzg, rows * fg), scratch(&mut st.dkg, patch * fg), scratch(&mut st.kg, patch * fg));
-        let dcols = scratch(&mut st.dcols, rows * patch);
-        if let Some(dx) = dx.as_deref_mut() {
-            dx.fill(0.0);
-        }
-        for grp in 0..g.groups {
-            let cols = &st.cols[grp * rows * patch..][..rows * patch];
-            group_columns(dz, dzg, f, grp * fg);
-            sgemm(patch, rows, fg, 1.0, cols, Layout::Transposed, dzg, Layout::Normal, 0.0, dkg);
-            for (d, s) in dk.chunks_exact_mut(f).zip(dkg.chunks_exact(fg)) {
-                d[grp * fg..][..fg].copy_from_slice(s);
-            }
-            if let Some(dx) = dx.as_deref_mut() {
-                group_columns(&self.kernel, kg, f, grp * fg);
-                sgemm(rows, fg, patch, 1.0, dzg, Layout::Normal, kg, Layout::Transposed, 0.0, dcols);
-                g.col2im_channels(dcols, dx, grp * cg, cg);
-            }
         }
     }
 }
@@ -385,7 +422,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
 
     fn visit_grads(&mut self, st: &mut Conv2DState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
         let g = self.geometry;
-        f(&mut self.kernel, &mut st.dkernel[..g.patch() * g.filters]);
+        f(&mut self.kernel, &mut st.dkernel[..g.kernel_rows() * g.filters]);
         if let Some(b) = &mut self.bias {
             f(b, &mut st.dbias[..g.filters]);
         }

@@ -28,6 +28,7 @@ mod remap2d;
 mod reshape;
 mod rrelu;
 mod separable_conv2d;
+mod spatial_dropout;
 
 pub use activation::Activation;
 pub use alpha_dropout::AlphaDropout;
@@ -66,6 +67,7 @@ pub use rrelu::RRelu;
 pub use separable_conv2d::SeparableConv2D;
 #[cfg(feature = "std")]
 pub use separable_conv2d::SeparableConv2DState;
+pub use spatial_dropout::SpatialDropout;
 
 use crate::Param;
 #[cfg(feature = "std")]

@@ -10,6 +10,8 @@ use super::conv2d::ConvGeometry;
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::gemm::Path;
 #[cfg(feature = "std")]
 use crate::Rng;
 
@@ -56,58 +58,163 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         Pooling2D { geometry, pool: PhantomData }
     }
 
-    /// Calls `each(output index, visit)` for every output of a batch of `n`
-    /// samples; `visit(f)` calls `f` with the index (in the batch) of each
-    /// real value of that output's window, as often as it is called.
-    fn windows(&self, n: usize, mut each: impl FnMut(usize, &dyn Fn(&mut dyn FnMut(usize)))) {
+    /// Calls `each(first output index, window)` for every output position of
+    /// a batch of `n` samples, where `window` lists the batch index of the
+    /// first channel of each real input position of its window (row by row);
+    /// the `c` channels of a position are contiguous in both.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn windows(&self, n: usize, mut each: impl FnMut(usize, &[usize])) {
         let g = &self.geometry;
         let [h, w, c] = g.input;
         let [kh, kw] = g.kernel;
         let [oh, ow] = g.output;
         let at =
             |o: usize, k: usize, a: usize, n: usize| (o * g.strides[a] + k).checked_sub(g.pad[a]).filter(|&i| i < n);
+        // At most 64 positions per window on the stack; larger windows (the
+        // global poolings) are visited a row at a time.
+        const MAX_POSITIONS: usize = 64;
+        let mut window = [0usize; MAX_POSITIONS];
         for s in 0..n {
             for oy in 0..oh {
                 for ox in 0..ow {
-                    for ch in 0..c {
-                        let visit = |f: &mut dyn FnMut(usize)| {
-                            for ky in 0..kh {
-                                let Some(iy) = at(oy, ky, 0, h) else { continue };
-                                for kx in 0..kw {
-                                    if let Some(ix) = at(ox, kx, 1, w) {
-                                        f(s * I + (iy * w + ix) * c + ch);
+                    let o = s * O + (oy * ow + ox) * c;
+                    let mut len = 0;
+                    for ky in 0..kh {
+                        let Some(iy) = at(oy, ky, 0, h) else { continue };
+                        for kx in 0..kw {
+                            if let Some(ix) = at(ox, kx, 1, w) {
+                                if len == MAX_POSITIONS {
+                                    each(o, &window[..len]);
+                                    len = 0;
+                                }
+                                window[len] = s * I + (iy * w + ix) * c;
+                                len += 1;
+                            }
+                        }
+                    }
+                    each(o, &window[..len]);
+                }
+            }
+        }
+    }
+
+    /// The pooling of the batch `x` into `y`, and for a max the input index
+    /// each output came from, when `from` is given. Plain loops, no closure,
+    /// so that the whole of it is compiled at the features of [`Self::pool_best`]:
+    /// the `c` channels of a window position are contiguous and are pooled
+    /// as one vector.
+    #[inline(always)]
+    fn pool(&self, x: &[f32], y: &mut [f32], mut from: Option<&mut [Option<usize>]>) {
+        let g = &self.geometry;
+        let [h, w, c] = g.input;
+        let [kh, kw] = g.kernel;
+        let [oh, ow] = g.output;
+        let at =
+            |o: usize, k: usize, a: usize, n: usize| (o * g.strides[a] + k).checked_sub(g.pad[a]).filter(|&i| i < n);
+        for s in 0..x.len() / I {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let o = s * O + (oy * ow + ox) * c;
+                    let out = &mut y[o..o + c];
+                    let mut count = 0usize;
+                    for ky in 0..kh {
+                        let Some(iy) = at(oy, ky, 0, h) else { continue };
+                        for kx in 0..kw {
+                            let Some(ix) = at(ox, kx, 1, w) else { continue };
+                            let base = s * I + (iy * w + ix) * c;
+                            let row = &x[base..base + c];
+                            let first = count == 0;
+                            count += 1;
+                            if first {
+                                out.copy_from_slice(row);
+                                if let Some(from) = from.as_deref_mut() {
+                                    from[o..o + c].iter_mut().enumerate().for_each(|(ch, f)| *f = Some(base + ch));
+                                }
+                            } else if !P::MAX {
+                                add(out, row);
+                            } else if let Some(from) = from.as_deref_mut() {
+                                let from = &mut from[o..o + c];
+                                for (ch, ((o, f), &v)) in out.iter_mut().zip(from.iter_mut()).zip(row).enumerate() {
+                                    if v > *o || v.is_nan() && !o.is_nan() {
+                                        *o = v;
+                                        *f = Some(base + ch);
                                     }
                                 }
+                            } else {
+                                max(out, row);
                             }
-                        };
-                        each(s * O + (oy * ow + ox) * c + ch, &visit);
+                        }
+                    }
+                    if count == 0 {
+                        out.fill(if P::MAX { f32::NEG_INFINITY } else { 0.0 });
+                    } else if !P::MAX {
+                        let n = count as f32;
+                        out.iter_mut().for_each(|o| *o /= n);
                     }
                 }
             }
         }
     }
 
-    /// Each output of the batch `x` with, for a max, the index its value came from.
-    fn pool(&self, x: &[f32], mut out: impl FnMut(usize, f32, Option<usize>)) {
-        self.windows(x.len() / I, |o, visit| {
-            if P::MAX {
-                let mut best: Option<(f32, usize)> = None;
-                visit(&mut |i| {
-                    let v = x[i];
-                    if best.is_none_or(|(b, _)| v > b || v.is_nan() && !b.is_nan()) {
-                        best = Some((v, i));
-                    }
-                });
-                out(o, best.map_or(f32::NEG_INFINITY, |b| b.0), best.map(|b| b.1));
-            } else {
-                let (mut sum, mut count) = (0.0f32, 0usize);
-                visit(&mut |i| {
-                    sum += x[i];
-                    count += 1;
-                });
-                out(o, sum / count.max(1) as f32, None);
-            }
-        });
+    /// [`Self::pool`] compiled for this CPU's best instruction set (a
+    /// `#[target_feature]` method per set: a closure handed to
+    /// `simd::dispatch` this large is not reliably inlined into its wrapper).
+    fn pool_best(&self, x: &[f32], y: &mut [f32], from: Option<&mut [Option<usize>]>) {
+        #[cfg(target_arch = "x86_64")]
+        match Path::detect() {
+            // SAFETY: the path is only detected on a CPU with these features.
+            Path::Avx512 => return unsafe { self.pool_avx512(x, y, from) },
+            Path::Avx2 => return unsafe { self.pool_avx2(x, y, from) },
+            Path::Portable => {}
+        }
+        self.pool(x, y, from)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn pool_avx512(&self, x: &[f32], y: &mut [f32], from: Option<&mut [Option<usize>]>) {
+        self.pool(x, y, from)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn pool_avx2(&self, x: &[f32], y: &mut [f32], from: Option<&mut [Option<usize>]>) {
+        self.pool(x, y, from)
+    }
+
+    /// The number of real input positions in the window of output `o` (its
+    /// index in the batch, any channel).
+    #[cfg(feature = "std")]
+    fn window_len_at(&self, o: usize) -> usize {
+        let g = &self.geometry;
+        let [h, w, c] = g.input;
+        let [kh, kw] = g.kernel;
+        let [_, ow] = g.output;
+        let p = o % O / c;
+        let (oy, ox) = (p / ow, p % ow);
+        let span = |o: usize, k: usize, a: usize, n: usize| {
+            (0..k).filter(|&k| (o * g.strides[a] + k).checked_sub(g.pad[a]).is_some_and(|i| i < n)).count()
+        };
+        span(oy, kh, 0, h) * span(ox, kw, 1, w)
+    }
+}
+
+/// `out[i] = max(out[i], row[i])`, NaN winning (Keras's max propagates it).
+#[inline(always)]
+fn max(out: &mut [f32], row: &[f32]) {
+    for (o, &v) in out.iter_mut().zip(row) {
+        if v > *o || v.is_nan() {
+            *o = if o.is_nan() { *o } else { v };
+        }
+    }
+}
+
+/// `out[i] += row[i]`.
+#[inline(always)]
+fn add(out: &mut [f32], row: &[f32]) {
+    for (o, &v) in out.iter_mut().zip(row) {
+        *o += v;
     }
 }
 
@@ -116,7 +223,7 @@ impl<const I: usize, const O: usize, P: Pool> Layer for Pooling2D<I, O, P> {
     const OUT: usize = O;
 
     fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
-        self.pool(x, |o, v, _| y[o] = v);
+        self.pool_best(x, y, None);
     }
 }
 
@@ -135,11 +242,8 @@ impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
         if st.from.len() < y.len() {
             st.from.resize(y.len(), None);
         }
-        let from = &mut st.from;
-        self.pool(x, |o, v, i| {
-            y[o] = v;
-            from[o] = i;
-        });
+        let from = if P::MAX { Some(&mut st.from[..y.len()]) } else { None };
+        self.pool_best(x, y, from);
     }
 
     fn backward(&mut self, st: &mut PoolingState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
@@ -155,11 +259,14 @@ impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
             }
         } else {
             // Spread evenly over the window's real values.
-            self.windows(x.len() / I, |o, visit| {
-                let mut count = 0usize;
-                visit(&mut |_| count += 1);
-                let share = dy[o] / count.max(1) as f32;
-                visit(&mut |i| dx[i] += share);
+            let c = self.geometry.input[2];
+            self.windows(x.len() / I, |o, window| {
+                let n = self.window_len_at(o).max(1) as f32;
+                for &at in window {
+                    for (d, &g) in dx[at..at + c].iter_mut().zip(&dy[o..o + c]) {
+                        *d += g / n;
+                    }
+                }
             });
         }
     }

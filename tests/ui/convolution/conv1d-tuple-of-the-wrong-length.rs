@@ -1,7 +1,8 @@
 nn::sequential! {
     struct Net {
-        Input[28, 28, 3],
-        Conv2D(8, 3, groups = 2),
+        Input[32, 2],
+        Conv1D(8, (3, 1)),
+        ZeroPadding1D((1, 2, 3)),
         Flatten, Dense(10, softmax),
     }
 }

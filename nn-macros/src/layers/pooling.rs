@@ -1,8 +1,9 @@
-//! Keras's 2-D poolings (channels last): `MaxPooling2D` and
-//! `AveragePooling2D` (`pool_size` 2 by default, `strides` the pool size,
-//! `valid` or `same` padding), and `GlobalMaxPooling2D` /
-//! `GlobalAveragePooling2D` (one window the size of the image; `keepdims`
-//! keeps the `(1, 1, channels)` shape).
+//! Keras's poolings (channels last), on sequences and images:
+//! `MaxPooling1D/2D` and `AveragePooling1D/2D` (`pool_size` 2 by default,
+//! `strides` the pool size, `valid` or `same` padding), and
+//! `GlobalMaxPooling1D/2D` / `GlobalAveragePooling1D/2D` (one window the
+//! size of the input; `keepdims` keeps the `(1, channels)` or `(1, 1,
+//! channels)` shape). A 1-D pooling is the 2-D one with height 1.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -21,17 +22,25 @@ pub struct Pooling {
     /// The runtime type (`MaxPooling2D` or `AveragePooling2D`).
     ty: &'static str,
     global: bool,
+    /// Whether it pools a sequence `(steps, channels)` (else an image).
+    one_d: bool,
 }
 
 /// Keras's `MaxPooling2D` (alias `MaxPool2D`).
-pub const MAX_POOLING_2D: Pooling =
-    Pooling { names: &["MaxPooling2D", "MaxPool2D"], auto_name: "max_pooling2d", ty: "MaxPooling2D", global: false };
+pub const MAX_POOLING_2D: Pooling = Pooling {
+    names: &["MaxPooling2D", "MaxPool2D"],
+    auto_name: "max_pooling2d",
+    ty: "MaxPooling2D",
+    global: false,
+    one_d: false,
+};
 /// Keras's `AveragePooling2D` (alias `AvgPool2D`).
 pub const AVERAGE_POOLING_2D: Pooling = Pooling {
     names: &["AveragePooling2D", "AvgPool2D"],
     auto_name: "average_pooling2d",
     ty: "AveragePooling2D",
     global: false,
+    one_d: false,
 };
 /// Keras's `GlobalMaxPooling2D` (alias `GlobalMaxPool2D`).
 pub const GLOBAL_MAX_POOLING_2D: Pooling = Pooling {
@@ -39,6 +48,7 @@ pub const GLOBAL_MAX_POOLING_2D: Pooling = Pooling {
     auto_name: "global_max_pooling2d",
     ty: "MaxPooling2D",
     global: true,
+    one_d: false,
 };
 /// Keras's `GlobalAveragePooling2D` (alias `GlobalAvgPool2D`).
 pub const GLOBAL_AVERAGE_POOLING_2D: Pooling = Pooling {
@@ -46,6 +56,39 @@ pub const GLOBAL_AVERAGE_POOLING_2D: Pooling = Pooling {
     auto_name: "global_average_pooling2d",
     ty: "AveragePooling2D",
     global: true,
+    one_d: false,
+};
+/// Keras's `MaxPooling1D` (alias `MaxPool1D`).
+pub const MAX_POOLING_1D: Pooling = Pooling {
+    names: &["MaxPooling1D", "MaxPool1D"],
+    auto_name: "max_pooling1d",
+    ty: "MaxPooling2D",
+    global: false,
+    one_d: true,
+};
+/// Keras's `AveragePooling1D` (alias `AvgPool1D`).
+pub const AVERAGE_POOLING_1D: Pooling = Pooling {
+    names: &["AveragePooling1D", "AvgPool1D"],
+    auto_name: "average_pooling1d",
+    ty: "AveragePooling2D",
+    global: false,
+    one_d: true,
+};
+/// Keras's `GlobalMaxPooling1D` (alias `GlobalMaxPool1D`).
+pub const GLOBAL_MAX_POOLING_1D: Pooling = Pooling {
+    names: &["GlobalMaxPooling1D", "GlobalMaxPool1D"],
+    auto_name: "global_max_pooling1d",
+    ty: "MaxPooling2D",
+    global: true,
+    one_d: true,
+};
+/// Keras's `GlobalAveragePooling1D` (alias `GlobalAvgPool1D`).
+pub const GLOBAL_AVERAGE_POOLING_1D: Pooling = Pooling {
+    names: &["GlobalAveragePooling1D", "GlobalAvgPool1D"],
+    auto_name: "global_average_pooling1d",
+    ty: "AveragePooling2D",
+    global: true,
+    one_d: true,
 };
 
 impl Kind for Pooling {
@@ -61,24 +104,27 @@ impl Kind for Pooling {
     fn args(&self) -> &'static [ArgSpec] {
         const WINDOWED: &[ArgSpec] =
             &[positional("pool_size", Ty::Pair), arg("strides", Ty::Pair), arg("padding", Ty::Padding)];
+        const WINDOWED_1D: &[ArgSpec] =
+            &[positional("pool_size", Ty::Single), arg("strides", Ty::Single), arg("padding", Ty::Padding)];
         const GLOBAL: &[ArgSpec] = &[arg("keepdims", Ty::Bool)];
-        if self.global {
-            GLOBAL
-        } else {
-            WINDOWED
+        match (self.global, self.one_d) {
+            (true, _) => GLOBAL,
+            (false, true) => WINDOWED_1D,
+            (false, false) => WINDOWED,
         }
     }
     fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
-        let size = args.pair("pool_size", [2, 2]);
+        let window = if self.one_d {
+            let size = args.single("pool_size", 2);
+            Window::one(size, args.single("strides", size), 1, args.padding("padding"))
+        } else {
+            let size = args.pair("pool_size", [2, 2]);
+            Window::two(size, args.pair("strides", size), [1, 1], args.padding("padding"))
+        };
         Box::new(Pool {
             ty: self.ty,
             global: self.global.then(|| args.flag("keepdims", false)),
-            window: std::cell::Cell::new(Window {
-                size,
-                strides: args.pair("strides", size),
-                dilation: [1, 1],
-                padding: args.padding("padding"),
-            }),
+            window: std::cell::Cell::new(window),
             placed: std::cell::OnceCell::new(),
         })
     }
@@ -102,18 +148,20 @@ impl Pool {
 impl Spec for Pool {
     fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim> {
         if self.global.is_some() {
-            // One window over the whole image.
-            if let [Dim::Lit(h), Dim::Lit(w), _] = input {
-                let whole = [*h, *w];
-                self.window.set(Window { size: whole, strides: whole, dilation: [1, 1], padding: "valid" });
+            // One window over the whole input.
+            match (self.window.get().one_d, input) {
+                (false, [Dim::Lit(h), Dim::Lit(w), _]) => {
+                    self.window.set(Window::two([*h, *w], [*h, *w], [1, 1], "valid"))
+                }
+                (true, [Dim::Lit(n), _]) => self.window.set(Window::one(*n, *n, 1, "valid")),
+                _ => {}
             }
         }
         let Some(p) = self.window.get().place(input, decl, name, "pool", cx) else { return input.to_vec() };
-        let c = Dim::Lit(p.input[2]);
+        let c = p.input[2];
         let out = match self.global {
-            Some(false) => vec![c],
-            Some(true) => vec![Dim::Lit(1), Dim::Lit(1), c],
-            None => vec![Dim::Lit(p.output[0]), Dim::Lit(p.output[1]), c],
+            Some(false) => vec![Dim::Lit(c)],
+            Some(true) | None => p.shape(c),
         };
         let _ = self.placed.set(p);
         out
