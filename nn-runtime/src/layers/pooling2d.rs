@@ -43,7 +43,7 @@ impl Pool for Average {
 pub struct Pooling2D<const I: usize, const O: usize, P> {
     /// Where the windows read.
     pub geometry: ConvGeometry,
-    pool: PhantomData<P>,
+    pool: PhantomData<fn() -> P>,
 }
 
 /// Keras's `MaxPooling2D`.
@@ -105,7 +105,7 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     /// the `c` channels of a window position are contiguous and are pooled
     /// as one vector.
     #[inline(always)]
-    fn pool(&self, x: &[f32], y: &mut [f32], mut from: Option<&mut [Option<usize>]>) {
+    fn pool(&self, x: &[f32], y: &mut [f32], mut from: Option<&mut [u32]>) {
         let g = &self.geometry;
         let [h, w, c] = g.input;
         let [kh, kw] = g.kernel;
@@ -129,16 +129,18 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
                             if first {
                                 out.copy_from_slice(row);
                                 if let Some(from) = from.as_deref_mut() {
-                                    from[o..o + c].iter_mut().enumerate().for_each(|(ch, f)| *f = Some(base + ch));
+                                    let at = (base - s * I) as u32;
+                                    from[o..o + c].iter_mut().zip(at..).for_each(|(f, i)| *f = i);
                                 }
                             } else if !P::MAX {
                                 add(out, row);
                             } else if let Some(from) = from.as_deref_mut() {
                                 let from = &mut from[o..o + c];
-                                for (ch, ((o, f), &v)) in out.iter_mut().zip(from.iter_mut()).zip(row).enumerate() {
+                                let at = (base - s * I) as u32;
+                                for (((o, f), &v), i) in out.iter_mut().zip(from.iter_mut()).zip(row).zip(at..) {
                                     if v > *o || v.is_nan() && !o.is_nan() {
                                         *o = v;
-                                        *f = Some(base + ch);
+                                        *f = i;
                                     }
                                 }
                             } else {
@@ -148,6 +150,9 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
                     }
                     if count == 0 {
                         out.fill(if P::MAX { f32::NEG_INFINITY } else { 0.0 });
+                        if let Some(from) = from.as_deref_mut() {
+                            from[o..o + c].fill(NOWHERE);
+                        }
                     } else if !P::MAX {
                         let n = count as f32;
                         out.iter_mut().for_each(|o| *o /= n);
@@ -160,7 +165,7 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     /// [`Self::pool`] compiled for this CPU's best instruction set (a
     /// `#[target_feature]` method per set: a closure handed to
     /// `simd::dispatch` this large is not reliably inlined into its wrapper).
-    fn pool_best(&self, x: &[f32], y: &mut [f32], from: Option<&mut [Option<usize>]>) {
+    fn pool_best(&self, x: &[f32], y: &mut [f32], from: Option<&mut [u32]>) {
         #[cfg(target_arch = "x86_64")]
         match Path::detect() {
             // SAFETY: the path is only detected on a CPU with these features.
@@ -173,13 +178,13 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn pool_avx512(&self, x: &[f32], y: &mut [f32], from: Option<&mut [Option<usize>]>) {
+    unsafe fn pool_avx512(&self, x: &[f32], y: &mut [f32], from: Option<&mut [u32]>) {
         self.pool(x, y, from)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn pool_avx2(&self, x: &[f32], y: &mut [f32], from: Option<&mut [Option<usize>]>) {
+    unsafe fn pool_avx2(&self, x: &[f32], y: &mut [f32], from: Option<&mut [u32]>) {
         self.pool(x, y, from)
     }
 
@@ -227,11 +232,53 @@ impl<const I: usize, const O: usize, P: Pool> Layer for Pooling2D<I, O, P> {
     }
 }
 
-/// Which input each output of a max pooling came from, for the backward pass.
+/// Which input each output of a max pooling came from, for the backward
+/// pass: its index within the sample ([`NOWHERE`] for an empty window), so
+/// that the two halves of a batch are pooled and scattered independently.
 #[cfg(feature = "std")]
 #[derive(Debug, Default)]
 pub struct PoolingState {
-    from: Vec<Option<usize>>,
+    from: Vec<u32>,
+}
+
+/// The source of an output whose window holds no input.
+const NOWHERE: u32 = u32::MAX;
+
+/// Runs `f(samples)` for the two halves of a training batch of `n` samples
+/// on the two threads of the gemm (a small batch: once, here).
+#[cfg(feature = "std")]
+fn on_halves(n: usize, f: &(dyn Fn(core::ops::Range<usize>) + Sync)) {
+    if n < 8 {
+        f(0..n);
+        return;
+    }
+    let half = n / 2;
+    crate::kernels::gemm::run2(&|p: usize| f(if p == 0 { 0..half } else { half..n }));
+}
+
+/// A mutable slice whose disjoint parts the two threads of [`on_halves`] take.
+#[cfg(feature = "std")]
+struct Parts<T>(*mut T, usize);
+
+// SAFETY: `part` is unsafe; callers take disjoint ranges.
+#[cfg(feature = "std")]
+unsafe impl<T: Send> Sync for Parts<T> {}
+
+#[cfg(feature = "std")]
+impl<T> Parts<T> {
+    fn new(s: &mut [T]) -> Self {
+        Parts(s.as_mut_ptr(), s.len())
+    }
+
+    /// Elements `r` of the slice.
+    ///
+    /// # Safety
+    /// No other live reference covers `r`; the slice outlives the result.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn part(&self, r: core::ops::Range<usize>) -> &mut [T] {
+        assert!(r.start <= r.end && r.end <= self.1);
+        core::slice::from_raw_parts_mut(self.0.add(r.start), r.end - r.start)
+    }
 }
 
 #[cfg(feature = "std")]
@@ -240,10 +287,15 @@ impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
 
     fn forward(&mut self, st: &mut PoolingState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         if st.from.len() < y.len() {
-            st.from.resize(y.len(), None);
+            st.from.resize(y.len(), NOWHERE);
         }
-        let from = if P::MAX { Some(&mut st.from[..y.len()]) } else { None };
-        self.pool_best(x, y, from);
+        let n = x.len() / I;
+        let (ys, from) = (Parts::new(y), Parts::new(&mut st.from[..n * O]));
+        on_halves(n, &|r| {
+            // SAFETY: the halves are disjoint sample ranges.
+            let (y, from) = unsafe { (ys.part(r.start * O..r.end * O), from.part(r.start * O..r.end * O)) };
+            self.pool_best(&x[r.start * I..r.end * I], y, if P::MAX { Some(from) } else { None });
+        });
     }
 
     fn backward(&mut self, st: &mut PoolingState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
@@ -251,12 +303,26 @@ impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
         let dx = &mut dx[..x.len()];
         dx.fill(0.0);
         if P::MAX {
-            // Each output's gradient goes to the input it came from.
-            for (i, &g) in st.from.iter().zip(dy) {
-                if let Some(i) = *i {
-                    dx[i] += g;
+            // Each output's gradient goes to the input it came from, the
+            // two halves of the batch on the two threads.
+            let n = x.len() / I;
+            let (dxs, from) = (Parts::new(dx), &st.from[..n * O]);
+            on_halves(n, &|r| {
+                // SAFETY: the halves are disjoint sample ranges.
+                let dx = unsafe { dxs.part(r.start * I..r.end * I) };
+                for (s, (from, dy)) in from[r.start * O..r.end * O]
+                    .chunks_exact(O)
+                    .zip(dy[r.start * O..r.end * O].chunks_exact(O))
+                    .enumerate()
+                {
+                    let dx = &mut dx[s * I..(s + 1) * I];
+                    for (&i, &g) in from.iter().zip(dy) {
+                        if i != NOWHERE {
+                            dx[i as usize] += g;
+                        }
+                    }
                 }
-            }
+            });
         } else {
             // Spread evenly over the window's real values.
             let c = self.geometry.input[2];
