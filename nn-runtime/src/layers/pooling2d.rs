@@ -233,7 +233,7 @@ impl<const I: usize, const O: usize, P: Pool> Layer for Pooling2D<I, O, P> {
 }
 
 /// Which input each output of a max pooling came from, for the backward
-/// pass: its index within the sample ([`NOWHERE`] for an empty window), so
+/// pass: its index within the sample (`u32::MAX` for an empty window), so
 /// that the two halves of a batch are pooled and scattered independently.
 #[cfg(feature = "std")]
 #[derive(Debug, Default)]
