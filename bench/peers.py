@@ -69,6 +69,61 @@ def run_nn(model):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def torch_workloads(model, optimizer, xs, ys, tt, batches, threads, reps):
+    """PyTorch's figures of one model: training samples/s at each batch size
+    over `xs`, batch-1000 inference over `reps` calls, one-sample latency."""
+    import torch
+    from torch import nn
+
+    def train(batch):
+        m = model().train()
+        opt = optimizer(m.parameters())
+        loss_fn = nn.CrossEntropyLoss()
+        n = len(xs) // batch * batch
+        def step(i):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(m(xs[i:i + batch]), ys[i:i + batch])
+            loss.backward()
+            opt.step()
+        for i in range(3):
+            step(i * batch)
+        t0 = time.perf_counter()
+        for i in range(0, n, batch):
+            step(i)
+        return n / (time.perf_counter() - t0)
+
+    res = {f"train_b{b}": train(b) for b in batches}
+    if threads > 1:
+        # On a shared machine PyTorch's OpenMP threads can collapse (a descheduled
+        # thread stalls every barrier); report its better configuration, 1 or
+        # `threads`, so that the comparison never flatters nn.
+        torch.set_num_threads(1)
+        res = {k: max(v, train(int(k[7:]))) for k, v in res.items()}
+        torch.set_num_threads(threads)
+    m = model().eval()
+    samples = [tt[i:i + 1] for i in range(1000)]
+    with torch.inference_mode():
+        # nn's output layer includes the softmax; so does this.
+        infer = lambda s: torch.softmax(m(s), -1)
+        def b1000():
+            b = tt[:1000]
+            infer(b)
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                infer(b)
+            return reps * 1000 / (time.perf_counter() - t0)
+        res["predict_b1000"] = b1000()
+        # One sample at a time: PyTorch is fastest on one thread (as above, best of both).
+        torch.set_num_threads(1)
+        one = latency(infer, samples)
+        if threads > 1:
+            res["predict_b1000"] = max(res["predict_b1000"], b1000())
+        torch.set_num_threads(threads)
+        two = latency(infer, samples)
+        res["predict_one_median_us"], res["predict_one_p99_us"] = min(one, two)
+    return res
+
+
 def run_torch(x, y, t, threads):
     import torch
     from torch import nn
@@ -86,55 +141,9 @@ def run_torch(x, y, t, threads):
             nn.Linear(100, 10),
         )
 
-    def train(batch):
-        m = model().train()
-        opt = torch.optim.SGD(m.parameters(), lr=1e-3)
-        loss_fn = nn.CrossEntropyLoss()
-        xs, ys = torch.from_numpy(x), torch.from_numpy(y)
-        n = len(x) // batch * batch
-        def step(i):
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(m(xs[i:i + batch]), ys[i:i + batch])
-            loss.backward()
-            opt.step()
-        for i in range(3):
-            step(i * batch)
-        t0 = time.perf_counter()
-        for i in range(0, n, batch):
-            step(i)
-        return n / (time.perf_counter() - t0)
-
-    res = {"train_b32": train(32), "train_b256": train(256)}
-    if threads > 1:
-        # On a shared machine PyTorch's OpenMP threads can collapse (a descheduled
-        # thread stalls every barrier); report its better configuration, 1 or
-        # `threads`, so that the comparison never flatters nn.
-        torch.set_num_threads(1)
-        res = {k: max(v, train(int(k[7:]))) for k, v in res.items()}
-        torch.set_num_threads(threads)
-    m = model().eval()
-    tt = torch.from_numpy(t)
-    samples = [tt[i:i + 1] for i in range(1000)]
-    with torch.inference_mode():
-        # nn's output layer includes the softmax; so does this.
-        infer = lambda s: torch.softmax(m(s), -1)
-        def b1000():
-            b = tt[:1000]
-            infer(b)
-            t0 = time.perf_counter()
-            for _ in range(50):
-                infer(b)
-            return 50_000 / (time.perf_counter() - t0)
-        res["predict_b1000"] = b1000()
-        # One sample at a time: PyTorch is fastest on one thread (as above, best of both).
-        torch.set_num_threads(1)
-        one = latency(infer, samples)
-        if threads > 1:
-            res["predict_b1000"] = max(res["predict_b1000"], b1000())
-        torch.set_num_threads(threads)
-        two = latency(infer, samples)
-        res["predict_one_median_us"], res["predict_one_p99_us"] = min(one, two)
-    return res
+    sgd = lambda params: torch.optim.SGD(params, lr=1e-3)
+    xs, ys, tt = torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(t)
+    return torch_workloads(model, sgd, xs, ys, tt, (32, 256), threads, reps=50)
 
 
 def convnet_data(x, y, t):
@@ -159,63 +168,51 @@ def run_torch_convnet(x, y, t, threads):
             nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10),
         )
 
+    adam = lambda params: torch.optim.Adam(params, lr=1e-3, eps=1e-7)
     xs = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
-    ys = torch.from_numpy(y)
     tt = torch.from_numpy(t).permute(0, 3, 1, 2).contiguous()
+    return torch_workloads(model, adam, xs, torch.from_numpy(y), tt, (32, 128), threads, reps=10)
 
+
+def keras_workloads(model, x, y, t, batches, reps, latency_calls):
+    """Keras's figures of one model: training samples/s at each batch size
+    (one epoch of `fit`), one-sample latency, batch-1000 inference."""
     def train(batch):
-        m = model().train()
-        opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
-        loss_fn = nn.CrossEntropyLoss()
-        n = len(xs) // batch * batch
-        def step(i):
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(m(xs[i:i + batch]), ys[i:i + batch])
-            loss.backward()
-            opt.step()
-        for i in range(3):
-            step(i * batch)
+        m = model()
+        m.fit(x[:batch * 3], y[:batch * 3], batch_size=batch, epochs=1, verbose=0)
         t0 = time.perf_counter()
-        for i in range(0, n, batch):
-            step(i)
-        return n / (time.perf_counter() - t0)
+        m.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+        return len(x) / (time.perf_counter() - t0)
 
-    res = {"train_b32": train(32), "train_b128": train(128)}
-    if threads > 1:
-        torch.set_num_threads(1)
-        res = {k: max(v, train(int(k[7:]))) for k, v in res.items()}
-        torch.set_num_threads(threads)
-    m = model().eval()
-    samples = [tt[i:i + 1] for i in range(1000)]
-    with torch.inference_mode():
-        infer = lambda s: torch.softmax(m(s), -1)
-        def b1000():
-            b = tt[:1000]
-            infer(b)
-            t0 = time.perf_counter()
-            for _ in range(10):
-                infer(b)
-            return 10_000 / (time.perf_counter() - t0)
-        res["predict_b1000"] = b1000()
-        torch.set_num_threads(1)
-        one = latency(infer, samples)
-        if threads > 1:
-            res["predict_b1000"] = max(res["predict_b1000"], b1000())
-        torch.set_num_threads(threads)
-        two = latency(infer, samples)
-        res["predict_one_median_us"], res["predict_one_p99_us"] = min(one, two)
+    res = {f"train_b{b}": train(b) for b in batches}
+    m = model()
+    samples = [t[i:i + 1] for i in range(1000)]
+    res["predict_one_median_us"], res["predict_one_p99_us"] = latency(m.predict_on_batch, samples, latency_calls)
+    b = t[:1000]
+    m.predict_on_batch(b)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        m.predict_on_batch(b)
+    res["predict_b1000"] = reps * 1000 / (time.perf_counter() - t0)
     return res
 
 
-def run_keras_convnet(x, y, t, threads):
+def keras_with_threads(threads):
+    """Keras (TensorFlow) limited to `threads`, seeded as the others."""
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     import keras
+
+    keras.utils.set_random_seed(42)
+    return keras
+
+
+def run_keras_convnet(x, y, t, threads):
+    keras = keras_with_threads(threads)
     from keras import layers as L
 
     x, y, t = convnet_data(x, y, t)
-    keras.utils.set_random_seed(42)
 
     def model():
         m = keras.Sequential([
@@ -227,34 +224,12 @@ def run_keras_convnet(x, y, t, threads):
         m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
         return m
 
-    def train(batch):
-        m = model()
-        m.fit(x[:batch * 3], y[:batch * 3], batch_size=batch, epochs=1, verbose=0)
-        t0 = time.perf_counter()
-        m.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
-        return len(x) / (time.perf_counter() - t0)
-
-    res = {"train_b32": train(32), "train_b128": train(128)}
-    m = model()
-    samples = [t[i:i + 1] for i in range(1000)]
-    res["predict_one_median_us"], res["predict_one_p99_us"] = latency(m.predict_on_batch, samples, calls=2_000)
-    b = t[:1000]
-    m.predict_on_batch(b)
-    t0 = time.perf_counter()
-    for _ in range(10):
-        m.predict_on_batch(b)
-    res["predict_b1000"] = 10_000 / (time.perf_counter() - t0)
-    return res
+    return keras_workloads(model, x, y, t, (32, 128), reps=10, latency_calls=2_000)
 
 
 def run_keras(x, y, t, threads):
-    import tensorflow as tf
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
-    import keras
+    keras = keras_with_threads(threads)
     from keras import layers as L
-
-    keras.utils.set_random_seed(42)
 
     def model():
         m = keras.Sequential([
@@ -266,24 +241,7 @@ def run_keras(x, y, t, threads):
         m.compile(optimizer=keras.optimizers.SGD(1e-3), loss="sparse_categorical_crossentropy")
         return m
 
-    def train(batch):
-        m = model()
-        m.fit(x[:batch * 3], y[:batch * 3], batch_size=batch, epochs=1, verbose=0)
-        t0 = time.perf_counter()
-        m.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
-        return len(x) / (time.perf_counter() - t0)
-
-    res = {"train_b32": train(32), "train_b256": train(256)}
-    m = model()
-    samples = [t[i:i + 1] for i in range(1000)]
-    res["predict_one_median_us"], res["predict_one_p99_us"] = latency(m.predict_on_batch, samples)
-    b = t[:1000]
-    m.predict_on_batch(b)
-    t0 = time.perf_counter()
-    for _ in range(50):
-        m.predict_on_batch(b)
-    res["predict_b1000"] = 50_000 / (time.perf_counter() - t0)
-    return res
+    return keras_workloads(model, x, y, t, (32, 256), reps=50, latency_calls=10_000)
 
 
 ROWS = [

@@ -15,10 +15,8 @@ pub const KERAS_VERSION: &str = "3.15.1";
 
 /// How a Keras class maps onto an `nn` layer kind.
 struct Class {
-    /// Keras's class name.
+    /// Keras's class name, which `sequential!` also takes as the kind's name.
     keras: &'static str,
-    /// The `nn` kind it declares.
-    nn: &'static str,
     /// Keras config keys that are `nn` arguments: (Keras key, `nn` name).
     args: &'static [(&'static str, &'static str)],
     /// Keras config keys `nn` has no argument for, accepted only at the value
@@ -51,12 +49,11 @@ const POOL_ARGS: &[(&str, &str)] = &[("pool_size", "pool_size"), ("strides", "st
 
 /// Every Keras class `nn` has, with its arguments.
 const CLASSES: &[Class] = &[
-    Class { keras: "Dense", nn: "Dense", args: &[("units", "units")], fixed: &[], kernel_bias: true },
-    Class { keras: "Conv1D", nn: "Conv1D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
-    Class { keras: "Conv2D", nn: "Conv2D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
+    Class { keras: "Dense", args: &[("units", "units")], fixed: &[], kernel_bias: true },
+    Class { keras: "Conv1D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
+    Class { keras: "Conv2D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
     Class {
         keras: "DepthwiseConv2D",
-        nn: "DepthwiseConv2D",
         args: &[
             ("kernel_size", "kernel_size"),
             ("strides", "strides"),
@@ -77,7 +74,6 @@ const CLASSES: &[Class] = &[
     },
     Class {
         keras: "SeparableConv2D",
-        nn: "SeparableConv2D",
         args: &[
             ("filters", "filters"),
             ("kernel_size", "kernel_size"),
@@ -102,7 +98,6 @@ const CLASSES: &[Class] = &[
     },
     Class {
         keras: "Conv2DTranspose",
-        nn: "Conv2DTranspose",
         args: &[
             ("filters", "filters"),
             ("kernel_size", "kernel_size"),
@@ -116,7 +111,6 @@ const CLASSES: &[Class] = &[
     },
     Class {
         keras: "BatchNormalization",
-        nn: "BatchNormalization",
         args: &[("momentum", "momentum"), ("epsilon", "epsilon")],
         fixed: &[
             ("axis", "-1"),
@@ -132,144 +126,80 @@ const CLASSES: &[Class] = &[
         ],
         kernel_bias: false,
     },
-    Class {
-        keras: "Activation",
-        nn: "Activation",
-        args: &[("activation", "activation")],
-        fixed: &[],
-        kernel_bias: false,
-    },
-    Class { keras: "LeakyReLU", nn: "LeakyReLU", args: &[("negative_slope", "alpha")], fixed: &[], kernel_bias: false },
+    Class { keras: "Activation", args: &[("activation", "activation")], fixed: &[], kernel_bias: false },
+    Class { keras: "LeakyReLU", args: &[("negative_slope", "alpha")], fixed: &[], kernel_bias: false },
     Class {
         keras: "PReLU",
-        nn: "PReLU",
         args: &[],
         fixed: &[("alpha_initializer", "\"zeros\""), ("shared_axes", "null")],
         kernel_bias: false,
     },
-    Class { keras: "ELU", nn: "ELU", args: &[("alpha", "alpha")], fixed: &[], kernel_bias: false },
+    Class { keras: "ELU", args: &[("alpha", "alpha")], fixed: &[], kernel_bias: false },
     Class {
         keras: "ReLU",
-        nn: "ReLU",
         args: &[("max_value", "max_value"), ("negative_slope", "negative_slope"), ("threshold", "threshold")],
         fixed: &[],
         kernel_bias: false,
     },
-    Class { keras: "Softmax", nn: "Softmax", args: &[], fixed: &[("axis", "-1")], kernel_bias: false },
-    Class { keras: "Dropout", nn: "Dropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
-    Class {
-        keras: "AlphaDropout",
-        nn: "AlphaDropout",
-        args: &[("rate", "rate")],
-        fixed: &[("seed", "*")],
-        kernel_bias: false,
-    },
-    Class {
-        keras: "GaussianNoise",
-        nn: "GaussianNoise",
-        args: &[("stddev", "stddev")],
-        fixed: &[("seed", "*")],
-        kernel_bias: false,
-    },
-    Class {
-        keras: "GaussianDropout",
-        nn: "GaussianDropout",
-        args: &[("rate", "rate")],
-        fixed: &[("seed", "*")],
-        kernel_bias: false,
-    },
-    Class { keras: "Flatten", nn: "Flatten", args: &[], fixed: &[CHANNELS_LAST], kernel_bias: false },
-    Class { keras: "Reshape", nn: "Reshape", args: &[], fixed: &[], kernel_bias: false },
-    Class { keras: "MaxPooling1D", nn: "MaxPooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: false },
-    Class {
-        keras: "AveragePooling1D",
-        nn: "AveragePooling1D",
-        args: POOL_ARGS,
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
-    },
+    Class { keras: "Softmax", args: &[], fixed: &[("axis", "-1")], kernel_bias: false },
+    Class { keras: "Dropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
+    Class { keras: "AlphaDropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
+    Class { keras: "GaussianNoise", args: &[("stddev", "stddev")], fixed: &[("seed", "*")], kernel_bias: false },
+    Class { keras: "GaussianDropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
+    Class { keras: "Flatten", args: &[], fixed: &[CHANNELS_LAST], kernel_bias: false },
+    Class { keras: "Reshape", args: &[], fixed: &[], kernel_bias: false },
+    Class { keras: "MaxPooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: false },
+    Class { keras: "AveragePooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: false },
     Class {
         keras: "GlobalMaxPooling1D",
-        nn: "GlobalMaxPooling1D",
         args: &[("keepdims", "keepdims")],
         fixed: &[CHANNELS_LAST],
         kernel_bias: false,
     },
     Class {
         keras: "GlobalAveragePooling1D",
-        nn: "GlobalAveragePooling1D",
         args: &[("keepdims", "keepdims")],
         fixed: &[CHANNELS_LAST],
         kernel_bias: false,
     },
-    Class {
-        keras: "ZeroPadding1D",
-        nn: "ZeroPadding1D",
-        args: &[("padding", "padding")],
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
-    },
-    Class { keras: "Cropping1D", nn: "Cropping1D", args: &[("cropping", "cropping")], fixed: &[], kernel_bias: false },
-    Class { keras: "UpSampling1D", nn: "UpSampling1D", args: &[("size", "size")], fixed: &[], kernel_bias: false },
-    Class {
-        keras: "SpatialDropout1D",
-        nn: "SpatialDropout1D",
-        args: &[("rate", "rate")],
-        fixed: &[("seed", "*")],
-        kernel_bias: false,
-    },
+    Class { keras: "ZeroPadding1D", args: &[("padding", "padding")], fixed: &[CHANNELS_LAST], kernel_bias: false },
+    Class { keras: "Cropping1D", args: &[("cropping", "cropping")], fixed: &[], kernel_bias: false },
+    Class { keras: "UpSampling1D", args: &[("size", "size")], fixed: &[], kernel_bias: false },
+    Class { keras: "SpatialDropout1D", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
     Class {
         keras: "SpatialDropout2D",
-        nn: "SpatialDropout2D",
         args: &[("rate", "rate")],
         fixed: &[CHANNELS_LAST, ("seed", "*")],
         kernel_bias: false,
     },
     Class {
         keras: "MaxPooling2D",
-        nn: "MaxPooling2D",
         args: &[("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding")],
         fixed: &[CHANNELS_LAST],
         kernel_bias: false,
     },
     Class {
         keras: "AveragePooling2D",
-        nn: "AveragePooling2D",
         args: &[("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding")],
         fixed: &[CHANNELS_LAST],
         kernel_bias: false,
     },
     Class {
         keras: "GlobalMaxPooling2D",
-        nn: "GlobalMaxPooling2D",
         args: &[("keepdims", "keepdims")],
         fixed: &[CHANNELS_LAST],
         kernel_bias: false,
     },
     Class {
         keras: "GlobalAveragePooling2D",
-        nn: "GlobalAveragePooling2D",
         args: &[("keepdims", "keepdims")],
         fixed: &[CHANNELS_LAST],
         kernel_bias: false,
     },
-    Class {
-        keras: "ZeroPadding2D",
-        nn: "ZeroPadding2D",
-        args: &[("padding", "padding")],
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
-    },
-    Class {
-        keras: "Cropping2D",
-        nn: "Cropping2D",
-        args: &[("cropping", "cropping")],
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
-    },
+    Class { keras: "ZeroPadding2D", args: &[("padding", "padding")], fixed: &[CHANNELS_LAST], kernel_bias: false },
+    Class { keras: "Cropping2D", args: &[("cropping", "cropping")], fixed: &[CHANNELS_LAST], kernel_bias: false },
     Class {
         keras: "UpSampling2D",
-        nn: "UpSampling2D",
         args: &[("size", "size")],
         fixed: &[CHANNELS_LAST, ("interpolation", "\"nearest\"")],
         kernel_bias: false,
@@ -501,7 +431,7 @@ fn layer(class_name: &str, lc: &Map<String, Value>) -> Result<String> {
                 problems.push(format!("argument `{key}` = {value}: nn supports only {want}"));
             }
         } else if !value.is_null() && !is_default_extra(key, value) {
-            problems.push(format!("argument `{key}` = {value}: nn's `{}` has no such argument", c.nn));
+            problems.push(format!("argument `{key}` = {value}: nn's `{}` has no such argument", c.keras));
         }
     }
     match lc.get("trainable") {
@@ -521,7 +451,7 @@ fn layer(class_name: &str, lc: &Map<String, Value>) -> Result<String> {
         return Err(problems.join("; "));
     }
     let brackets = brackets.map_or(String::new(), |b| format!("[{b}]"));
-    Ok(format!("{}{brackets}({})", c.nn, args.join(", ")))
+    Ok(format!("{}{brackets}({})", c.keras, args.join(", ")))
 }
 
 /// Arguments of newer Keras versions that mean nothing at their default.

@@ -110,6 +110,14 @@ impl Initializer {
         Initializer::VarianceScaling { scale, mode, distribution }
     }
 
+    /// A trainable tensor of `shape` drawn by this initializer (what every
+    /// layer's `new` makes its kernels and biases with).
+    pub fn draw(&self, shape: &'static [usize], rng: &mut Rng) -> crate::Param {
+        let mut p = crate::Param::filled(shape, 0.0, true);
+        self.fill(shape, &mut p, rng);
+        p
+    }
+
     /// Fills `out` (row-major tensor of `shape`, Keras layout) with samples.
     ///
     /// The fans come from `shape` ([`compute_fans`]); `out` should hold

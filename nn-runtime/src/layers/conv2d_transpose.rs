@@ -76,13 +76,8 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2DT
         rng: &mut Rng,
     ) -> Self {
         let (kernel_shape, bias_shape) = shapes;
-        let mut kernel = Param::filled(kernel_shape, 0.0, true);
-        kernel_init.fill(kernel_shape, &mut kernel, rng);
-        let bias = bias_init.map(|init| {
-            let mut b = Param::filled(bias_shape, 0.0, true);
-            init.fill(bias_shape, &mut b, rng);
-            b
-        });
+        let kernel = kernel_init.draw(kernel_shape, rng);
+        let bias = bias_init.map(|init| init.draw(bias_shape, rng));
         Conv2DTranspose { kernel, bias, geometry, act: PhantomData }
     }
 }

@@ -62,13 +62,8 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
     /// A layer with the kernel drawn from `kernel_init`, then the bias from
     /// `bias_init` (`None`: no bias, Keras's `use_bias=False`).
     pub fn new(kernel_init: &Initializer, bias_init: Option<&Initializer>, rng: &mut Rng) -> Self {
-        let mut kernel = Param::filled(Self::KERNEL_SHAPE, 0.0, true);
-        kernel_init.fill(Self::KERNEL_SHAPE, &mut kernel, rng);
-        let bias = bias_init.map(|init| {
-            let mut b = Param::filled(Self::BIAS_SHAPE, 0.0, true);
-            init.fill(Self::BIAS_SHAPE, &mut b, rng);
-            b
-        });
+        let kernel = kernel_init.draw(Self::KERNEL_SHAPE, rng);
+        let bias = bias_init.map(|init| init.draw(Self::BIAS_SHAPE, rng));
         Dense { kernel, bias, act: PhantomData }
     }
 }

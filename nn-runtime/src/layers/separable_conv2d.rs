@@ -81,14 +81,9 @@ impl<const I: usize, const O: usize, const MID: usize, A: ActivationFn> Separabl
         bias_init: Option<&Initializer>,
         rng: &mut Rng,
     ) -> Self {
-        let draw = |shape: &'static [usize], init: &Initializer, rng: &mut Rng| {
-            let mut p = Param::filled(shape, 0.0, true);
-            init.fill(shape, &mut p, rng);
-            p
-        };
-        let depthwise_kernel = draw(shapes.0, depthwise_init, rng);
-        let pointwise_kernel = draw(shapes.1, pointwise_init, rng);
-        let bias = bias_init.map(|init| draw(shapes.2, init, rng));
+        let depthwise_kernel = depthwise_init.draw(shapes.0, rng);
+        let pointwise_kernel = pointwise_init.draw(shapes.1, rng);
+        let bias = bias_init.map(|init| init.draw(shapes.2, rng));
         SeparableConv2D { depthwise_kernel, pointwise_kernel, bias, geometry, act: PhantomData }
     }
 }
