@@ -31,17 +31,24 @@ def mnist_test(n):
     return (x / 255.0).astype("float32"), y.astype("int64")
 
 
-def weights(model):
+def layer_key(layer, w):
+    """nn's key of a weight: `<layer>.<weight>`."""
+    return f"{layer.name}.{w.name}"
+
+
+def weights(model, key=layer_key):
     out = {}
     for layer in model.layers:
         for w in layer.weights:
-            out[f"{layer.name}.{w.name}"] = w.numpy()
+            out[key(layer, w)] = w.numpy()
     return out
 
 
-def run(name, model, x, y):
+def run(name, model, x, y, key=layer_key):
+    """Writes `<name>.safetensors` and `<name>.data.safetensors`; `key(layer,
+    weight)` gives nn's key of each weight."""
     keras.utils.set_random_seed(0)
-    w0 = weights(model)
+    w0 = weights(model, key)
     write_safetensors(os.path.join(OUT, f"{name}.safetensors"), w0)
     data = {"x": x, "y": y.astype("float32"), "predict": model.predict(x, verbose=0)}
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
@@ -51,16 +58,17 @@ def run(name, model, x, y):
     trainable = model.trainable_weights
     grads = tape.gradient(loss, trainable)
     data["loss"] = np.array([loss.numpy()])
-    paths = {id(w): f"{l.name}.{w.name}" for l in model.layers for w in l.weights}
+    paths = {id(w): key(l, w) for l in model.layers for w in l.weights}
     for w, g in zip(trainable, grads):
-        data[f"grad/{paths[id(w)]}"] = g.numpy()
+        # Embedding's gradient is sparse (IndexedSlices): stored dense.
+        data[f"grad/{paths[id(w)]}"] = tf.convert_to_tensor(g).numpy()
     # Back to the initial weights (the training call moved the moving statistics).
     for layer in model.layers:
         for w in layer.weights:
-            w.assign(w0[f"{layer.name}.{w.name}"])
+            w.assign(w0[key(layer, w)])
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss_fn)
     data["train_loss"] = np.array([model.train_on_batch(x, y)])
-    for k, v in weights(model).items():
+    for k, v in weights(model, key).items():
         data[f"after/{k}"] = v
     write_safetensors(os.path.join(OUT, f"{name}.data.safetensors"), data)
     print(name, "loss", float(loss), "train_on_batch", float(data["train_loss"][0]))
