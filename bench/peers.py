@@ -5,7 +5,7 @@ same workloads in PyTorch and in Keras when they are installed, and prints each
 figure with nn's ratio to it (above 1 means nn is faster). Not run by CI.
 
     pip install torch tensorflow-cpu   # whichever peers you want to compare
-    python bench/peers.py [--threads 2] [--model seed|convnet]
+    python bench/peers.py [--threads 2] [--model seed|convnet|lstm]
 
 PyTorch is given its better configuration: `--threads` or 1 thread, whichever
 is faster on each workload (on a shared 2-core machine its OpenMP threads can
@@ -18,6 +18,14 @@ training samples/s over one epoch of 55,000 images at batch 32 and 256
 (median and p99 over 10,000 calls), batch-1000 inference samples/s.
 With `--model convnet`, Keras's mnist_convnet: training samples/s over 10,240
 images at batch 32 and 128 (Adam 1e-3), the same inference figures.
+With `--model lstm`, `LSTM(128)` + `Dense(10, softmax)` on the image rows (28
+steps of 28 pixels): training samples/s over the same 10,240 images at batch
+128 (Adam 1e-3), the same inference figures, and the latency of one streaming
+step (one time step of one sample, the state carried over, reset every 28
+steps): nn's `predict_step`; PyTorch's `nn.LSTMCell(28, 128)` and the Linear
+(and softmax) on one row; Keras's `LSTM(128, stateful=True)` model on a
+`(1, 1, 28)` batch, the faster of `predict_on_batch` and an eager
+`model(x, training=False)` call.
 """
 import argparse
 import gzip
@@ -174,6 +182,68 @@ def run_torch_convnet(x, y, t, threads):
     return torch_workloads(model, adam, xs, torch.from_numpy(y), tt, (32, 128), threads, reps=10)
 
 
+def lstm_data(x, y, t):
+    """The LSTM workloads' data: 10,240 training images as 28 steps of 28 pixels."""
+    return x[:10240].copy(), y[:10240].copy(), t
+
+
+def step_latency(step, reset, frames, calls, steps=28):
+    """Median and p99 (µs) of `step(frame)` over `frames`, the time steps of
+    whole samples in order, `reset()` (not timed) before each sample's first."""
+    lat = []
+    for i in range(200 + calls):
+        if i % steps == 0:
+            reset()
+        t0 = time.perf_counter()
+        step(frames[i % len(frames)])
+        if i >= 200:
+            lat.append((time.perf_counter() - t0) * 1e6)
+    lat.sort()
+    return lat[len(lat) // 2], lat[len(lat) * 99 // 100]
+
+
+def run_torch_lstm(x, y, t, threads):
+    import torch
+    from torch import nn
+
+    x, y, t = lstm_data(x, y, t)
+    torch.set_num_threads(threads)
+    torch.manual_seed(42)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(28, 128, batch_first=True)
+            self.dense = nn.Linear(128, 10)
+
+        def forward(self, x):
+            _, (h, _) = self.lstm(x)
+            return self.dense(h[-1])
+
+    adam = lambda params: torch.optim.Adam(params, lr=1e-3, eps=1e-7)
+    tt = torch.from_numpy(t)
+    res = torch_workloads(Net, adam, torch.from_numpy(x), torch.from_numpy(y), tt, (128,), threads, reps=10)
+    cell, dense = nn.LSTMCell(28, 128).eval(), nn.Linear(128, 10).eval()
+    state = {}
+
+    def reset():
+        state["hc"] = (torch.zeros(1, 128), torch.zeros(1, 128))
+
+    def step(frame):
+        state["hc"] = cell(frame, state["hc"])
+        return torch.softmax(dense(state["hc"][0]), -1)
+
+    with torch.inference_mode():
+        best = None
+        for n in sorted({1, threads}):
+            torch.set_num_threads(n)
+            got = step_latency(step, reset, tt[:1000].reshape(-1, 1, 28), 10_000)
+            best = got if best is None else min(best, got)
+        torch.set_num_threads(threads)
+    res["predict_step_median_us"], res["predict_step_p99_us"] = best
+    return res
+
+
 def keras_workloads(model, x, y, t, batches, reps, latency_calls):
     """Keras's figures of one model: training samples/s at each batch size
     (one epoch of `fit`), one-sample latency, batch-1000 inference."""
@@ -227,6 +297,30 @@ def run_keras_convnet(x, y, t, threads):
     return keras_workloads(model, x, y, t, (32, 128), reps=10, latency_calls=2_000)
 
 
+def run_keras_lstm(x, y, t, threads):
+    keras = keras_with_threads(threads)
+    from keras import layers as L
+
+    x, y, t = lstm_data(x, y, t)
+
+    def model():
+        m = keras.Sequential([keras.Input((28, 28)), L.LSTM(128), L.Dense(10, activation="softmax")])
+        m.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+        return m
+
+    res = keras_workloads(model, x, y, t, (128,), reps=10, latency_calls=2_000)
+    stream = keras.Sequential([
+        keras.Input(batch_shape=(1, 1, 28)), L.LSTM(128, stateful=True), L.Dense(10, activation="softmax"),
+    ])
+    lstm = stream.layers[0]
+    reset = getattr(lstm, "reset_state", None) or lstm.reset_states
+    eager = lambda frame: stream(frame, training=False)
+    frames = t[:1000].reshape(-1, 1, 1, 28)
+    res["predict_step_median_us"], res["predict_step_p99_us"] = min(
+        step_latency(stream.predict_on_batch, reset, frames, 2_000), step_latency(eager, reset, frames, 2_000))
+    return res
+
+
 def run_keras(x, y, t, threads):
     keras = keras_with_threads(threads)
     from keras import layers as L
@@ -251,13 +345,15 @@ ROWS = [
     ("predict_one_median_us", "one-sample latency, median (µs)", False),
     ("predict_one_p99_us", "one-sample latency, p99 (µs)", False),
     ("predict_b1000", "batch-1000 inference (samples/s)", True),
+    ("predict_step_median_us", "streaming step latency, median (µs)", False),
+    ("predict_step_p99_us", "streaming step latency, p99 (µs)", False),
 ]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--model", choices=["seed", "convnet"], default="seed")
+    ap.add_argument("--model", choices=["seed", "convnet", "lstm"], default="seed")
     args = ap.parse_args()
     x, y, t = mnist()
     load0 = f"{os.getloadavg()[0]:.2f}"
@@ -265,6 +361,8 @@ def main():
     peers = [("pytorch", run_torch), ("keras", run_keras)]
     if args.model == "convnet":
         peers = [("pytorch", run_torch_convnet), ("keras", run_keras_convnet)]
+    elif args.model == "lstm":
+        peers = [("pytorch", run_torch_lstm), ("keras", run_keras_lstm)]
     for name, fn in peers:
         try:
             results[name] = fn(x, y, t, args.threads)

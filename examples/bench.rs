@@ -8,10 +8,16 @@
 //! and the achieved GFLOP/s (4.94 MFLOP per sample forward, three times that
 //! per training sample).
 //!
+//! `--model lstm`: `LSTM(128)` + `Dense(10, softmax)` on the image rows (28
+//! steps of 28 pixels), with Adam(1e-3) at batch 128 over the same 10,240
+//! images, the same inference figures, and `predict_step` latency (one time
+//! step of one sample; median and p99 over 10,000 calls).
+//!
 //! ```sh
 //! cargo run --release --example bench            # a table
 //! cargo run --release --example bench -- --json  # one JSON object (bench/peers.py reads it)
 //! cargo run --release --example bench -- --model convnet [--json]
+//! cargo run --release --example bench -- --model lstm [--json]
 //! ```
 
 use std::time::Instant;
@@ -38,6 +44,17 @@ nn::sequential! {
         Flatten, Dropout(0.5), Dense(10, softmax),
     }
 }
+
+nn::sequential! {
+    /// LSTM(128) over the MNIST rows (81,674 parameters).
+    pub struct MnistLstm {
+        Input[28, 28], LSTM(128), Dense(10, softmax),
+    }
+}
+
+/// Multiply-adds ×2 of one mnist_lstm sample's forward pass: 28 steps of the
+/// four gates' `[x, h]·[kernel; recurrent_kernel]`, then the Dense.
+const LSTM_FLOPS: f64 = 2.0 * (28.0 * (28.0 + 128.0) * 512.0 + 128.0 * 10.0);
 
 /// Multiply-adds ×2 of one mnist_convnet sample's forward pass.
 const CONVNET_FLOPS: f64 = 2.0 * (26.0 * 26.0 * 32.0 * 9.0 + 11.0 * 11.0 * 64.0 * 288.0 + 1600.0 * 10.0);
@@ -117,6 +134,75 @@ fn convnet(json: bool, only: Option<&str>) -> Result<(), nn::Error> {
     Ok(())
 }
 
+/// The mnist_lstm workloads.
+fn lstm(json: bool, only: Option<&str>) -> Result<(), nn::Error> {
+    let want = |w: &str| only.is_none_or(|o| o == w);
+    let mnist = Mnist::load(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"))?;
+    let x = to_f32(&mnist.train_images).slice(s![5000..15240, .., ..]).to_owned();
+    let y = labels_usize(&mnist.train_labels).slice(s![5000..15240]).to_owned();
+    let loss = SparseCategoricalCrossentropy;
+    let train128 = if want("train128") {
+        let batch = 128;
+        let mut model = MnistLstm::seeded(42);
+        let mut opt = Adam::new(1e-3);
+        let n = x.shape()[0] / batch * batch;
+        let mut step = |i: usize| {
+            model.train_on_batch(x.slice(s![i..i + batch, .., ..]), y.slice(s![i..i + batch]), &loss, &mut opt)
+        };
+        for i in 0..3 {
+            step(i * batch)?;
+        }
+        let t = Instant::now();
+        for i in (0..n).step_by(batch) {
+            step(i)?;
+        }
+        n as f64 / t.elapsed().as_secs_f64()
+    } else {
+        f64::NAN
+    };
+    let model = MnistLstm::seeded(42);
+    let test = to_f32(&mnist.test_images);
+    let samples: Vec<[[f32; 28]; 28]> =
+        (0..1000).map(|i| std::array::from_fn(|r| std::array::from_fn(|c| test[[i, r, c]]))).collect();
+    let calls = if want("one") { 10_000 } else { 100 };
+    let (median, p99) = latencies(calls, samples.len(), |i| model.predict_one(&samples[i])[0]);
+    // Streaming: one row per call, a new sequence (state reset) every 28 rows.
+    let mut state = MnistLstmStream::default();
+    let steps = if want("step") { 10_000 } else { 100 };
+    let (step_median, step_p99) = latencies(steps, samples.len() * 28, |i| {
+        if i % 28 == 0 {
+            state = MnistLstmStream::default();
+        }
+        model.predict_step(&mut state, &samples[i / 28][i % 28])[0]
+    });
+    let batch = test.slice(s![..1000, .., ..]).to_owned();
+    model.predict(batch.view())?;
+    let reps = if only == Some("b1000") { 200 } else { 10 };
+    let t = Instant::now();
+    for _ in 0..reps {
+        model.predict(batch.view())?;
+    }
+    let infer1000 = (reps * 1000) as f64 / t.elapsed().as_secs_f64();
+    let gflops = |per_s: f64, times: f64| per_s * LSTM_FLOPS * times / 1e9;
+    let rss = peak_rss_mb();
+    if json {
+        println!(
+            "{{\"train_b128\": {train128:.0}, \"predict_one_median_us\": {median:.2}, \"predict_one_p99_us\": {p99:.2}, \"predict_b1000\": {infer1000:.0}, \"predict_step_median_us\": {step_median:.2}, \"predict_step_p99_us\": {step_p99:.2}, \"peak_rss_mb\": {rss:.1}}}"
+        );
+    } else {
+        println!("mnist_lstm, {} training images, Adam(1e-3)", x.shape()[0]);
+        let row = |label: &str, v: String| println!("{label:<40}{v:>14}");
+        row("training, batch 128 (samples/s)", format!("{train128:.0} ({:.1} GFLOP/s)", gflops(train128, 3.0)));
+        row("predict_one median (µs)", format!("{median:.2}"));
+        row("predict_one p99 (µs)", format!("{p99:.2}"));
+        row("predict, batch 1000 (samples/s)", format!("{infer1000:.0} ({:.1} GFLOP/s)", gflops(infer1000, 1.0)));
+        row("predict_step median (µs)", format!("{step_median:.2}"));
+        row("predict_step p99 (µs)", format!("{step_p99:.2}"));
+        row("peak RSS (MB)", format!("{rss:.1}"));
+    }
+    Ok(())
+}
+
 /// Training samples per second over one epoch of `x` at `batch`.
 fn train_epoch(x: &Array3<f32>, y: &nn::ndarray::Array1<usize>, batch: usize) -> f64 {
     let mut model = SeedMlp::seeded(42);
@@ -153,11 +239,13 @@ fn peak_rss_mb() -> f64 {
 fn main() -> Result<(), nn::Error> {
     let args: Vec<String> = std::env::args().collect();
     let json = args.iter().any(|a| a == "--json");
-    // `--only train32|train256|train128|one|b1000`: one workload, for profiling.
+    // `--only train32|train256|train128|one|b1000|step`: one workload, for profiling.
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let want = |w: &str| only.as_deref().is_none_or(|o| o == w);
-    if args.iter().position(|a| a == "--model").and_then(|i| args.get(i + 1)).is_some_and(|m| m == "convnet") {
-        return convnet(json, only.as_deref());
+    match args.iter().position(|a| a == "--model").and_then(|i| args.get(i + 1)).map(String::as_str) {
+        Some("convnet") => return convnet(json, only.as_deref()),
+        Some("lstm") => return lstm(json, only.as_deref()),
+        _ => {}
     }
     let mnist = Mnist::load(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist"))?;
     let x_all = to_f32(&mnist.train_images);
