@@ -6,6 +6,7 @@ gradients of one batch, and the weights after one `train_on_batch` step with
 SGD(0.1). Written with Keras 3.15.1 (TensorFlow 2.21.0 backend).
 
     python tools/keras_recurrent_reference.py   # writes tests/reference/keras/{rnn_stack,bidirectional_*,recurrent_args,embedding_*}*.safetensors
+    python tools/keras_recurrent_numpy.py       # checks them against a NumPy forward pass of the formulas
 
 Weight keys are nn's: `<layer>.kernel`, `<layer>.recurrent_kernel`,
 `<layer>.bias`, `<layer>.embeddings`, and inside Bidirectional
