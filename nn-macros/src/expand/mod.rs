@@ -3,6 +3,7 @@
 
 mod infer;
 mod nested;
+mod stream;
 mod train;
 mod weights;
 
@@ -112,6 +113,9 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
     let clone = (!derives_clone).then(|| nested::clone_impl(ident, &gens));
     let describe = nested::describe(&model.described(ident));
     let (workspace, train_inherent) = (train::workspace(&gens, &ws_ident), train::inherent(model));
+    let stream::Stream { items: stream_items, method: predict_step, doc: stream_doc } =
+        stream::stream(ident, vis, model, &gens);
+    let stream_doc = stream_doc.map(|line| quote!(#[doc = ""] #[doc = #line]));
     let doc_seeded = format!(" A `{ident}` with every weight drawn by its declared initializer from `seed` (the same seed gives the same weights, bit for bit).");
 
     // Sizes given as const items are cast to `usize` (so that a mistyped const
@@ -122,6 +126,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
         #(#sizes)*
 
         #(#attrs)*
+        #stream_doc
         #allow_cast
         #vis struct #ident {
             #(#fields)*
@@ -130,6 +135,8 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
         }
 
         #clone
+
+        #stream_items
 
         #describe
 
@@ -221,6 +228,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
             }
 
             #inherent_infer
+            #predict_step
             #train_inherent
         }
     }
