@@ -43,12 +43,10 @@ impl Stage<'_> {
         let (ty, name) = (&self.gen.ty, format_ident!("{}", name));
         quote!(<#ty as ::nn::layers::Step>::#name)
     }
-    /// Floats of one output step.
+    /// Floats of one output step: the last axis of its output (a stepping
+    /// layer's `Step::STEP_OUT`).
     fn width_out(&self) -> TokenStream {
-        match self.step {
-            true => self.step_const("STEP_OUT"),
-            false => self.gen.layer.output.last().cloned().unwrap_or(Dim::Lit(1)).tokens(),
-        }
+        self.gen.layer.output.last().cloned().unwrap_or(Dim::Lit(1)).tokens()
     }
     /// Floats of scratch one step needs.
     fn scratch(&self) -> TokenStream {
@@ -97,13 +95,14 @@ fn emit(ident: &Ident, vis: &Visibility, model: &Model, stages: &[Stage], sequen
     let state_ident = format_ident!("{}Stream", ident);
     let len_ident = format_ident!("__NN_STREAM_{}", ident);
     let states: Vec<TokenStream> = stages.iter().filter(|s| s.step).map(|s| s.step_const("STATE")).collect();
+    let n_states = proc_macro2::Literal::usize_unsuffixed(states.len());
     let features = product(model.input.get(1..).unwrap_or_default()).tokens();
     let out = model.output().last().cloned().unwrap_or(Dim::Lit(1)).tokens();
 
     let widths = stages[..stages.len() - 1].iter().map(Stage::width_out);
     let scratches = stages.iter().map(Stage::scratch);
     let last = stages.len() - 1;
-    let mut offset = quote!(0);
+    let mut parts = 0usize;
     let calls = stages.iter().enumerate().map(|(i, s)| {
         let f = &s.gen.field;
         let src = match i {
@@ -123,9 +122,19 @@ fn emit(ident: &Ident, vis: &Visibility, model: &Model, stages: &[Stage], sequen
         if !s.step {
             return quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst, &mut *s););
         }
-        let len = s.step_const("STATE");
-        let state = quote!(&mut state.state[#offset..#offset + #len]);
-        offset = quote!(#offset + #len);
+        let index = |k: usize| {
+            let k = proc_macro2::Literal::usize_unsuffixed(k);
+            quote!(STATE[#k])
+        };
+        let state = match parts {
+            0 => quote!(&mut state.state[..STATE[0]]),
+            _ => {
+                let start: Vec<TokenStream> = (0..parts).map(index).collect();
+                let len = index(parts);
+                quote!(&mut state.state[#(#start)+*..#(#start +)* #len])
+            }
+        };
+        parts += 1;
         quote!(::nn::layers::Step::step(&self.#f, #state, #src, #dst, &mut *s);)
     });
     let calls: Vec<TokenStream> = calls.collect();
@@ -164,6 +173,8 @@ fn emit(ident: &Ident, vis: &Visibility, model: &Model, stages: &[Stage], sequen
     let method = quote! {
         #[doc = #doc_step]
         pub fn predict_step(&self, state: &mut #state_ident, frame: &[f32; #features]) -> [f32; #out] {
+            // Each recurrent layer's part of `state`, in order.
+            const STATE: [usize; #n_states] = [#(#states),*];
             const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
             const SCRATCH: usize = ::nn::model::max_of(&[#(#scratches),*]);
             let mut y = [0.0f32; #out];
@@ -175,4 +186,26 @@ fn emit(ident: &Ident, vis: &Visibility, model: &Model, stages: &[Stage], sequen
         }
     };
     Stream { items, method, doc: None }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The expansion of `decl`, formatted.
+    pub(crate) fn expand(decl: &str) -> String {
+        let tokens: proc_macro2::TokenStream = decl.parse().unwrap();
+        let file = syn::parse2::<syn::File>(crate::sequential2(tokens)).expect("the expansion parses as a file");
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn dump() {
+        println!(
+            "{}",
+            expand(
+                std::env::var("NN_DECL")
+                    .as_deref()
+                    .unwrap_or("struct Kw { Input[28, 28], LSTM(128), Dense(10, softmax) }")
+            )
+        );
+    }
 }
