@@ -190,22 +190,78 @@ fn emit(ident: &Ident, vis: &Visibility, model: &Model, stages: &[Stage], sequen
 
 #[cfg(test)]
 mod tests {
-    /// The expansion of `decl`, formatted.
+    /// The expansion of `decl`, formatted, on one line per item as prettyplease writes it.
     pub(crate) fn expand(decl: &str) -> String {
         let tokens: proc_macro2::TokenStream = decl.parse().unwrap();
         let file = syn::parse2::<syn::File>(crate::sequential2(tokens)).expect("the expansion parses as a file");
         prettyplease::unparse(&file)
     }
 
+    /// Keras's parameter counts, output shapes and weight names of the recurrent layers.
     #[test]
-    fn dump() {
-        println!(
-            "{}",
-            expand(
-                std::env::var("NN_DECL")
-                    .as_deref()
-                    .unwrap_or("struct Kw { Input[28, 28], LSTM(128), Dense(10, softmax) }")
-            )
-        );
+    fn recurrent_counts_shapes_and_names() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("Input[28, 28], LSTM(128)", "80384", &["\"lstm.recurrent_kernel\"[128, 512]"]),
+            ("Input[28, 28], GRU(32)", "5952", &["\"gru.bias\"[2, 96]"]),
+            ("Input[28, 28], GRU(32, reset_after = false)", "5856", &["\"gru.bias\"[96]"]),
+            ("Input[28, 28], SimpleRNN(16, activation = relu, no_bias)", "704", &["SimpleRnnCell<::nn::activations::Relu>"]),
+            (
+                "Input[28, 28], Bidirectional(LSTM(32, return_sequences = true))",
+                "15616",
+                &["output[28, 64]", "\"bidirectional.forward_lstm.kernel\"[28, 128]", "\"backward_lstm.bias\""],
+            ),
+            (
+                "Input[28, 28], LSTM(4, return_sequences = true), Bidirectional(LSTM(4, name = \"enc\"), merge_mode = sum)",
+                "816",
+                &["output[4]", "\"bidirectional.backward_enc.recurrent_kernel\"[4, 16]", "merge::Sum"],
+            ),
+            // The inner layer counts with the model's automatic names, as in Keras.
+            (
+                "Input[28, 28], LSTM(4, return_sequences = true), Bidirectional(LSTM(4))",
+                "816",
+                &["\"bidirectional.forward_lstm_1.kernel\"", "output[8]"],
+            ),
+            (
+                "Input[20], Embedding(1000, 64), GRU(8)",
+                "65776",
+                &["\"embedding.embeddings\"[1000, 64]", "random_uniform(-0.05, 0.05)", "output[8]"],
+            ),
+        ];
+        for (layers, params, fragments) in cases {
+            let out = expand(&format!("struct Net {{ {layers} }}"));
+            assert!(out.contains(&format!("PARAMS: usize = {params};")), "{layers}: not {params} params");
+            for f in *fragments {
+                assert!(out.replace(['\n', ' '], "").contains(&f.replace(' ', "")), "{layers}: no `{f}`");
+            }
+        }
+    }
+
+    #[test]
+    fn streaming() {
+        let out = expand("struct Kw { Input[49, 40], Dense(16), LSTM(12, return_sequences = true), Dropout(0.2), GRU(8), Dense(3, softmax) }");
+        assert!(out.contains("struct KwStream"), "{out}");
+        assert!(out.contains("pub fn predict_step(&self, state: &mut KwStream, frame: &[f32; 40]) -> [f32; 3]"));
+        assert!(out.contains("&mut state.state[STATE[0]..STATE[0] + STATE[1]]"));
+        let step = &out[out.find("pub fn predict_step").unwrap()..];
+        let step = &step[..step.find("\n    }\n").unwrap()];
+        assert!(!step.contains("self.dropout") && step.contains("self.dense_1"), "dropouts are skipped: {step}");
+        let ids = expand("struct Ids { Input[20], Embedding(100, 8), LSTM(4) }");
+        assert!(ids.contains("frame: &[f32; 1]) -> [f32; 4]"), "{ids}");
+        for (decl, stopper) in [
+            ("struct B { Input[20, 3], Bidirectional(LSTM(4)) }", "layer `bidirectional` (Bidirectional) stops it"),
+            ("struct G { Input[20, 3], LSTM(4, go_backwards = true) }", "(`go_backwards = true`)"),
+            ("struct F { Input[20, 3], LSTM(4, return_sequences = true), Flatten, Dense(2) }", "layer `flatten`"),
+            (
+                "struct E { Input[20], Dense(20), Reshape[20, 1], LSTM(2) }",
+                "layer `dense` (Dense) stops it, as it acts on the time axis",
+            ),
+        ] {
+            let out = expand(decl);
+            assert!(!out.contains("predict_step(&self"), "{decl}");
+            assert!(out.contains("No `predict_step`") && out.contains(stopper), "{decl}: {out}");
+        }
+        // No recurrent layer: no streaming, no docs about it.
+        let dense = expand("struct D { Input[20, 3], Dense(4) }");
+        assert!(!dense.contains("predict_step") && !dense.contains("Stream"));
     }
 }
