@@ -99,13 +99,14 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
     });
 
     let keras = gens.iter().map(keras_layer);
+    let ids = ids(&gens);
 
     let embedded = embedded.map(|(expected, file)| weights::embedded(ident, expected, file));
     let infer = infer::infer(&gens);
     let inherent_infer = infer::inherent(model);
     let train = train::model_impl(&gens);
     let ws_ident = format_ident!("__{}Workspace", ident);
-    let layer_impl = nested::layer_impl(ident, model, &gens, &infer, &ws_ident);
+    let layer_impl = nested::layer_impl(ident, model, &gens, &infer, &ids, &ws_ident);
     let constructors = nested::constructors(ident, &gens);
     let derives_clone = attrs.iter().any(|a| {
         a.path().is_ident("derive") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string().contains("Clone"))
@@ -157,6 +158,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
                 const IN: usize = #in_n;
                 const OUT: usize = #out_n;
                 const SOFTMAX_OUTPUT: bool = #softmax_out;
+                #ids
                 type Workspace = #ws_ident;
 
                 fn infer(&self, x: &[f32], y: &mut [f32]) {
@@ -232,6 +234,13 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
             #train_inherent
         }
     }
+}
+
+/// `const IDS`: what the first computing layer requires of the input values
+/// (an Embedding's ids in `0..input_dim`), for `Model` and `Layer`.
+fn ids(gens: &[Gen]) -> Option<TokenStream> {
+    let ty = &gens.iter().find(|g| !g.infer_identity)?.ty;
+    Some(quote!(const IDS: ::core::option::Option<usize> = <#ty as ::nn::layers::Layer>::IDS;))
 }
 
 /// A layer as Keras's files describe it (`nn::files::layout::Layer`).
