@@ -97,3 +97,36 @@ fn ids_through_an_embedding() {
     let err = model.predict(bad.view()).unwrap_err().to_string();
     assert!(err.contains("10"), "{err}");
 }
+
+nn::sequential! {
+    /// A recurrent encoder, nested below.
+    pub struct Encoder {
+        Input[6, 3],
+        LSTM(4, return_sequences = true),
+    }
+}
+
+nn::sequential! {
+    /// The encoder as a layer, then a GRU over its sequence.
+    pub struct Outer {
+        Input[6, 3],
+        Encoder,
+        GRU(2),
+    }
+}
+
+#[test]
+fn nested_and_inline_recurrent_models() {
+    let outer = Outer::seeded(2);
+    assert_eq!(Outer::PARAMS, Encoder::PARAMS + 3 * 2 * (4 + 2 + 2));
+    let x = Array3::from_shape_fn((2, 6, 3), |(i, t, f)| (i + t + f) as f32 * 0.1);
+    assert_eq!(outer.predict(x.view()).unwrap().shape(), [2, 2]);
+    let inline = nn::sequential![seed = 4; Input[6, 3], LSTM(3)];
+    let whole = inline.predict(x.view()).unwrap();
+    let mut state = Default::default();
+    let mut last = [0.0; 3];
+    for t in 0..6 {
+        last = inline.predict_step(&mut state, &[x[[0, t, 0]], x[[0, t, 1]], x[[0, t, 2]]]);
+    }
+    assert!((0..3).all(|k| (last[k] - whole[[0, k]]).abs() < 1e-5));
+}
