@@ -802,3 +802,130 @@ fn max_pooling_and_conv_input_gradients() {
     let conv = Conv2D::<60, 18, 108, nn::activations::Linear>::new(S, shapes, &init, None, &mut nn::rng::seeded(1));
     check_layer_input("Conv2D same strided", &conv, 3, LAYER_H);
 }
+
+/// Checks `sum(r * y)`'s gradient with respect to every weight of a layer
+/// (all elements), on input `x`.
+fn check_layer_weights<Ly: Train + Clone>(label: &str, layer: &Ly, x: &[f32], h: f32) {
+    let batch = x.len() / Ly::IN;
+    let r = uniform(batch * Ly::OUT, 13, -1.0, 1.0);
+    let value = |layer: &mut Ly| -> f64 {
+        let mut st = Ly::State::default();
+        let mut y = vec![0.0; batch * Ly::OUT];
+        layer.forward(&mut st, x, &mut y, &mut nn::rng::seeded(MASK_SEED));
+        y.iter().zip(&r).map(|(&y, &r)| f64::from(y) * f64::from(r)).sum()
+    };
+    let mut l = layer.clone();
+    let mut st = Ly::State::default();
+    let mut y = vec![0.0; batch * Ly::OUT];
+    l.forward(&mut st, x, &mut y, &mut nn::rng::seeded(MASK_SEED));
+    l.backward(&mut st, x, &y, &r, None);
+    let mut grads: Vec<Vec<f32>> = Vec::new();
+    l.visit_grads(&mut st, &mut |_, g| grads.push(g.to_vec()));
+    assert!(!grads.is_empty(), "{label}: no weights");
+    let mut worst = 0.0f64;
+    for (t, g) in grads.iter().enumerate() {
+        for (j, &analytic) in g.iter().enumerate() {
+            let f = stencil(h, |d| {
+                let mut k = 0;
+                let mut nudged = l.clone();
+                nudged.visit_mut(&mut |_, p| {
+                    if k == t {
+                        p.as_mut_slice()[j] += d;
+                    }
+                    k += 1;
+                });
+                value(&mut nudged)
+            });
+            let err = compare(f64::from(analytic), &f, f64::from(h))
+                .unwrap_or_else(|| panic!("{label}: tensor #{t}[{j}] straddles a kink"));
+            worst = worst.max(err);
+            assert!(
+                err < RTOL,
+                "{label}: tensor #{t}[{j}] analytic {analytic} vs numeric {} ({err:.2e})",
+                derivative(&f, f64::from(h))
+            );
+        }
+    }
+    eprintln!("{label}: weight gradients worst relative error {worst:.2e}");
+}
+
+/// Recurrent layers through time, every option, both the input and the
+/// weight gradients: SimpleRNN, LSTM, GRU (both `reset_after`),
+/// `go_backwards`, `return_sequences`, dropout and recurrent dropout (the
+/// masks fixed by the seeded generator), and Bidirectional's merge modes.
+#[test]
+fn recurrent_gradients_through_time() {
+    use nn::activations::{Sigmoid, Softplus, Swish, Tanh};
+    use nn::init::Initializer;
+    use nn::layers::{merge, Bidirectional, GruCell, LstmCell, Recurrent, SimpleRnnCell};
+    let mut rng = nn::rng::seeded(3);
+    let (k, o, b) = (Initializer::glorot_uniform(), Initializer::orthogonal(), Initializer::random_uniform(-0.3, 0.3));
+    const S: usize = 4;
+    const I: usize = 3;
+    const U: usize = 5;
+    let x = away_from_zero(3 * S * I, 21);
+    macro_rules! check {
+        ($label:expr, $ty:ty) => {{
+            let layer = <$ty>::new(&k, &o, Some(&b), false, &mut rng);
+            check_layer_input($label, &layer, 3, H);
+            check_layer_weights($label, &layer, &x, H);
+        }};
+    }
+    check!("SimpleRNN", Recurrent<SimpleRnnCell<Tanh>, S, I, U, false, false>);
+    check!("SimpleRNN sequences backwards", Recurrent<SimpleRnnCell<Tanh>, S, I, U, true, true>);
+    check!("SimpleRNN swish", Recurrent<SimpleRnnCell<Swish>, S, I, U, true, false>);
+    check!("LSTM", Recurrent<LstmCell<Tanh, Sigmoid>, S, I, U, false, false>);
+    check!("LSTM sequences", Recurrent<LstmCell<Tanh, Sigmoid>, S, I, U, true, false>);
+    check!("LSTM backwards", Recurrent<LstmCell<Tanh, Sigmoid>, S, I, U, false, true>);
+    check!("LSTM other activations", Recurrent<LstmCell<Softplus, Tanh>, S, I, U, true, false>);
+    check!("GRU", Recurrent<GruCell<Tanh, Sigmoid, true>, S, I, U, false, false>);
+    check!("GRU sequences backwards", Recurrent<GruCell<Tanh, Sigmoid, true>, S, I, U, true, true>);
+    check!("GRU reset_after = false", Recurrent<GruCell<Tanh, Sigmoid, false>, S, I, U, true, false>);
+    check!("GRU reset_after = false backwards", Recurrent<GruCell<Tanh, Sigmoid, false>, S, I, U, false, true>);
+
+    // Without biases, and with both dropouts (fixed masks).
+    type Lstm = Recurrent<LstmCell<Tanh, Sigmoid>, S, I, U, true, false>;
+    let plain = Lstm::new(&k, &o, None, false, &mut rng);
+    check_layer_weights("LSTM no bias", &plain, &x, H);
+    let dropped = Lstm::new(&k, &o, Some(&b), false, &mut rng).with_dropout(0.3, 0.4);
+    check_layer_input("LSTM dropout", &dropped, 3, H);
+    check_layer_weights("LSTM dropout", &dropped, &x, H);
+    type Gru = Recurrent<GruCell<Tanh, Sigmoid, false>, S, I, U, true, false>;
+    let dropped = Gru::new(&k, &o, Some(&b), false, &mut rng).with_dropout(0.3, 0.4);
+    check_layer_input("GRU reset_after = false, dropout", &dropped, 3, H);
+    check_layer_weights("GRU reset_after = false, dropout", &dropped, &x, H);
+    type Gru2 = Recurrent<GruCell<Tanh, Sigmoid, true>, S, I, U, false, false>;
+    let dropped = Gru2::new(&k, &o, Some(&b), false, &mut rng).with_dropout(0.2, 0.5);
+    check_layer_weights("GRU dropout", &dropped, &x, H);
+
+    macro_rules! bidirectional {
+        ($label:expr, $m:ty, $seq:literal) => {{
+            type F = Recurrent<LstmCell<Tanh, Sigmoid>, S, I, U, $seq, false>;
+            type B = Recurrent<LstmCell<Tanh, Sigmoid>, S, I, U, $seq, true>;
+            const NAMES: &[&str] =
+                &["f.kernel", "f.recurrent_kernel", "f.bias", "b.kernel", "b.recurrent_kernel", "b.bias"];
+            let layer = Bidirectional::<F, B, $m>::new(
+                F::new(&k, &o, Some(&b), true, &mut rng),
+                B::new(&k, &o, Some(&b), true, &mut rng),
+                NAMES,
+            );
+            check_layer_input($label, &layer, 3, H);
+            check_layer_weights($label, &layer, &x, H);
+        }};
+    }
+    bidirectional!("Bidirectional concat", merge::Concat, true);
+    bidirectional!("Bidirectional concat, last step", merge::Concat, false);
+    bidirectional!("Bidirectional sum", merge::Sum, true);
+    bidirectional!("Bidirectional mul", merge::Mul, true);
+    bidirectional!("Bidirectional ave", merge::Ave, false);
+}
+
+/// Embedding's table gradient: the rows of the ids in the batch, repeated ids summed.
+#[test]
+fn embedding_gradients() {
+    use nn::init::Initializer;
+    use nn::layers::Embedding;
+    let e = Embedding::<4, 6, 3>::new(&Initializer::random_uniform(-0.05, 0.05), &mut nn::rng::seeded(1));
+    let ids = [0.0, 5.0, 2.0, 2.0, 1.0, 1.0, 1.0, 3.0];
+    check_layer_weights("Embedding", &e, &ids, H);
+}

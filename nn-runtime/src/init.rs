@@ -72,6 +72,20 @@ pub enum Initializer {
         /// Which distribution the samples come from.
         distribution: Distribution,
     },
+    /// Keras's `Orthogonal(gain)`, the default recurrent kernel: a matrix
+    /// of normal samples (rows: the product of every axis but the last)
+    /// made orthonormal by QR, each column signed by R's diagonal, times `gain`.
+    Orthogonal {
+        /// Multiplier of the orthonormal matrix.
+        gain: f32,
+    },
+    /// Keras's `RandomUniform(minval, maxval)` (Embedding's default, −0.05..0.05).
+    RandomUniform {
+        /// Lower bound.
+        min: f32,
+        /// Upper bound (excluded).
+        max: f32,
+    },
 }
 
 impl Initializer {
@@ -105,6 +119,16 @@ impl Initializer {
         Self::variance_scaling(1.0, FanMode::FanIn, Distribution::Uniform)
     }
 
+    /// Keras's `orthogonal` with gain 1 (recurrent kernels' default).
+    pub const fn orthogonal() -> Self {
+        Initializer::Orthogonal { gain: 1.0 }
+    }
+
+    /// Keras's `RandomUniform(min, max)`.
+    pub const fn random_uniform(min: f32, max: f32) -> Self {
+        Initializer::RandomUniform { min, max }
+    }
+
     /// Keras's `VarianceScaling(scale, mode, distribution)`.
     pub const fn variance_scaling(scale: f32, mode: FanMode, distribution: Distribution) -> Self {
         Initializer::VarianceScaling { scale, mode, distribution }
@@ -122,7 +146,7 @@ impl Initializer {
     ///
     /// The fans come from `shape` ([`compute_fans`]); `out` should hold
     /// `shape`'s product of values and is filled entirely. Only
-    /// `VarianceScaling` draws from `rng`; the same generator state gives the
+    /// `VarianceScaling`, `Orthogonal` and `RandomUniform` draw from `rng`; the same generator state gives the
     /// same values, bit for bit.
     pub fn fill(&self, shape: &[usize], out: &mut [f32], rng: &mut Rng) {
         debug_assert_eq!(out.len(), shape.iter().product::<usize>(), "initializer output length vs shape {shape:?}");
@@ -130,6 +154,12 @@ impl Initializer {
             Initializer::Zeros => out.fill(0.0),
             Initializer::Ones => out.fill(1.0),
             Initializer::Constant(c) => out.fill(c),
+            Initializer::Orthogonal { gain } => orthogonal(shape, gain, out, rng),
+            Initializer::RandomUniform { min, max } => match Uniform::new(min, max) {
+                Ok(uniform) => out.iter_mut().for_each(|v| *v = uniform.sample(rng)),
+                // Keras refuses min >= max or non-finite bounds; nn fills zeros.
+                Err(_) => out.fill(0.0),
+            },
             Initializer::VarianceScaling { scale, mode, distribution } => {
                 let (fan_in, fan_out) = compute_fans(shape);
                 let n = match mode {
@@ -190,6 +220,40 @@ impl Default for Initializer {
     /// `glorot_uniform`, Keras's default kernel initializer.
     fn default() -> Self {
         Self::glorot_uniform()
+    }
+}
+
+/// Keras's `Orthogonal`: `rows × cols` (rows the product of every axis but
+/// the last) from a `max × min` matrix of standard normal samples whose QR
+/// factor Q (columns signed so that R's diagonal is positive, which
+/// Gram-Schmidt gives directly) is transposed when `rows < cols`.
+fn orthogonal(shape: &[usize], gain: f32, out: &mut [f32], rng: &mut Rng) {
+    let cols = shape.last().copied().unwrap_or(1).max(1);
+    let rows = out.len() / cols;
+    let (tall, narrow) = (rows.max(cols), rows.min(cols));
+    // `a` column-major: column j at a[j * tall..].
+    let mut a: Vec<f64> = (0..tall * narrow).map(|_| rng.sample(StandardNormal)).collect();
+    for j in 0..narrow {
+        // Gram-Schmidt twice against the earlier columns, for orthogonality
+        // to rounding in f64.
+        for _ in 0..2 {
+            for i in 0..j {
+                let (done, rest) = a.split_at_mut(j * tall);
+                let (qi, aj) = (&done[i * tall..(i + 1) * tall], &mut rest[..tall]);
+                let dot: f64 = qi.iter().zip(aj.iter()).map(|(q, v)| q * v).sum();
+                aj.iter_mut().zip(qi).for_each(|(v, q)| *v -= dot * q);
+            }
+        }
+        let col = &mut a[j * tall..(j + 1) * tall];
+        let norm = col.iter().map(|v| v * v).sum::<f64>().sqrt();
+        col.iter_mut().for_each(|v| *v /= norm);
+    }
+    for r in 0..rows {
+        for c in 0..cols {
+            // Q is tall × narrow; the result is Q (rows ≥ cols) or Qᵀ.
+            let q = if rows >= cols { a[c * tall + r] } else { a[r * tall + c] };
+            out[r * cols + c] = (q * f64::from(gain)) as f32;
+        }
     }
 }
 

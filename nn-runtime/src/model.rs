@@ -37,6 +37,9 @@ pub trait Model: Sized {
     const OUT: usize;
     /// Whether the last layer ends in softmax (for the fused cross-entropy gradient).
     const SOFTMAX_OUTPUT: bool;
+    /// `Some(n)` when every input value must be an integer id in `0..n` (a
+    /// model that starts with an Embedding): its first layer's `Layer::IDS`.
+    const IDS: Option<usize> = None;
     /// Training buffers: every layer's state, activations and gradients.
     type Workspace: Default + Send;
 
@@ -282,7 +285,27 @@ pub fn check_input<M: Model>(what: &'static str, x: &ArrayViewD<'_, f32>) -> Res
             found: format!("{:?}", shape).replace('[', "(").replace(']', ")"),
         });
     }
+    if let Some(end) = M::IDS {
+        check_ids(what, x, M::IN, end)?;
+    }
     Ok(shape[0])
+}
+
+/// Every value of `x` an integer in `0..end`, else an error naming the
+/// first that is not by its sample and position.
+#[cfg(feature = "std")]
+fn check_ids(what: &str, x: &ArrayViewD<'_, f32>, width: usize, end: usize) -> Result<()> {
+    match x.iter().position(|&v| !(v >= 0.0 && v.fract() == 0.0 && v < end as f32)) {
+        None => Ok(()),
+        Some(i) => {
+            let value = x.iter().nth(i).copied().unwrap_or(f32::NAN);
+            Err(Error::Invalid(format!(
+                "{what}: sample {}, position {}: id {value} is not an integer in 0..{end} (the Embedding's input_dim)",
+                i / width.max(1),
+                i % width.max(1)
+            )))
+        }
+    }
 }
 
 /// Inference over a batch: the batch first, then `M::INPUT_SHAPE`.

@@ -10,6 +10,7 @@ mod activated;
 mod activation;
 mod alpha_dropout;
 mod batch_norm;
+mod bidirectional;
 mod conv2d;
 mod conv2d_transpose;
 mod dense;
@@ -17,17 +18,22 @@ mod depthwise_conv2d;
 mod dropout;
 mod dropping;
 mod elu;
+mod embedding;
 mod gaussian_dropout;
 mod gaussian_noise;
+mod gru;
 mod leaky_relu;
+mod lstm;
 mod mc_dropout;
 mod pooling2d;
 mod prelu;
+mod recurrent;
 mod relu;
 mod remap2d;
 mod reshape;
 mod rrelu;
 mod separable_conv2d;
+mod simple_rnn;
 mod spatial_dropout;
 
 pub use activation::Activation;
@@ -35,6 +41,9 @@ pub use alpha_dropout::AlphaDropout;
 pub use batch_norm::BatchNorm;
 #[cfg(feature = "std")]
 pub use batch_norm::BatchNormState;
+#[cfg(feature = "std")]
+pub use bidirectional::BidirectionalState;
+pub use bidirectional::{merge, Bidirectional, Sequence};
 #[cfg(feature = "std")]
 pub use conv2d::Conv2DState;
 pub use conv2d::{Conv2D, ConvGeometry};
@@ -50,9 +59,14 @@ pub use depthwise_conv2d::DepthwiseConv2DState;
 pub use dropout::Dropout;
 pub use dropping::Rule as DropRule;
 pub use elu::Elu;
+pub use embedding::Embedding;
+#[cfg(feature = "std")]
+pub use embedding::EmbeddingState;
 pub use gaussian_dropout::GaussianDropout;
 pub use gaussian_noise::GaussianNoise;
+pub use gru::GruCell;
 pub use leaky_relu::LeakyRelu;
+pub use lstm::LstmCell;
 pub use mc_dropout::{Alpha, DropKind, Inverted, Mc, McAlphaDropout, McDropout};
 #[cfg(feature = "std")]
 pub use pooling2d::PoolingState;
@@ -60,6 +74,9 @@ pub use pooling2d::{Average, AveragePooling2D, Max, MaxPooling2D, Pool, Pooling2
 pub use prelu::PRelu;
 #[cfg(feature = "std")]
 pub use prelu::PReluState;
+#[cfg(feature = "std")]
+pub use recurrent::RecurrentState;
+pub use recurrent::{Cell, Recurrent, StepGrad, StepIn, StepKept, StepOut};
 pub use relu::Relu;
 pub use remap2d::{Remap, Remap2D};
 pub use reshape::Reshape;
@@ -67,6 +84,7 @@ pub use rrelu::RRelu;
 pub use separable_conv2d::SeparableConv2D;
 #[cfg(feature = "std")]
 pub use separable_conv2d::SeparableConv2DState;
+pub use simple_rnn::SimpleRnnCell;
 pub use spatial_dropout::SpatialDropout;
 
 use crate::Param;
@@ -83,6 +101,10 @@ pub trait Layer {
     /// Floats of scratch space per sample that `infer` needs (an im2col
     /// buffer, a recurrent state), sized at compile time; most layers need none.
     const SCRATCH: usize = 0;
+    /// `Some(n)` when every input value must be an integer id in `0..n`
+    /// (Embedding's); the batched entry points refuse other values with an
+    /// error naming the sample and position.
+    const IDS: Option<usize> = None;
 
     /// Inference-mode forward pass over a batch; `scratch` holds at least
     /// `SCRATCH` floats per sample, its content on entry unspecified.
@@ -97,6 +119,24 @@ pub trait Layer {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
         let _ = f;
     }
+}
+
+/// Streaming: a layer that runs one time step at a time, carrying a state
+/// from step to step (a recurrent layer, an embedding), for `predict_step`.
+pub trait Step: Layer {
+    /// Floats of state carried between steps (`h`, and LSTM's `c`); all
+    /// zeros starts a new sequence.
+    const STATE: usize;
+    /// Floats of one input step.
+    const STEP_IN: usize;
+    /// Floats of one output step.
+    const STEP_OUT: usize;
+    /// Floats of scratch one step needs.
+    const STEP_SCRATCH: usize = 0;
+
+    /// One step: `y` (`STEP_OUT`) from `x` (`STEP_IN`) and `state`
+    /// (`STATE`), which it advances; `scratch` holds `STEP_SCRATCH` floats.
+    fn step(&self, state: &mut [f32], x: &[f32], y: &mut [f32], scratch: &mut [f32]);
 }
 
 /// Training, on top of inference: what the generated forward and backward

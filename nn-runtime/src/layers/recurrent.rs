@@ -1,0 +1,613 @@
+//! What Keras's recurrent layers share (SimpleRNN, LSTM, GRU): a cell run
+//! over the steps of `(steps, features)` sequences, the kernels, the
+//! optional `go_backwards` order and `return_sequences`, dropout on the
+//! inputs and the recurrent state, and backpropagation through time.
+//!
+//! The layer is [`Recurrent`], generic over its [`Cell`] (the gate
+//! formulas, in `simple_rnn.rs`, `lstm.rs`, `gru.rs`) and its sizes.
+//!
+//! ```
+//! use nn_runtime::{init::Initializer, kernels::activation::{Sigmoid, Tanh}, layers::{Layer, LstmCell, Recurrent}, rng};
+//! let lstm = Recurrent::<LstmCell<Tanh, Sigmoid>, 5, 3, 4, false, false>::new(
+//!     &Initializer::glorot_uniform(), &Initializer::orthogonal(), Some(&Initializer::Zeros), true, &mut rng::seeded(0));
+//! let mut h = [0.0; 4];
+//! let mut scratch = vec![0.0; <Recurrent<LstmCell<Tanh, Sigmoid>, 5, 3, 4, false, false> as Layer>::SCRATCH];
+//! lstm.infer(&[0.5; 15], &mut h, &mut scratch);
+//! assert!(h.iter().all(|v| v.abs() < 1.0));
+//! ```
+//!
+//! Batches are processed time-major: at each step the inputs of every
+//! sample form one contiguous matrix, so that the input and recurrent
+//! products are each one matrix product over the whole batch.
+
+use core::marker::PhantomData;
+
+#[cfg(feature = "std")]
+use rand::Rng as _;
+
+use super::{rows, Layer, Step};
+#[cfg(feature = "std")]
+use super::{scratch, Train};
+#[cfg(feature = "std")]
+use crate::init::Initializer;
+use crate::kernels::gemm::{sgemm, Layout};
+use crate::kernels::ActivationFn;
+use crate::Param;
+#[cfg(feature = "std")]
+use crate::Rng;
+
+/// One step of a recurrent cell over `n` rows; what [`Cell::forward`] reads.
+pub struct StepIn<'a> {
+    /// Units of the layer.
+    pub units: usize,
+    /// `[units, GATES · units]`.
+    pub recurrent_kernel: &'a [f32],
+    /// The recurrent half of the bias (GRU with `reset_after`), else `None`.
+    pub recurrent_bias: Option<&'a [f32]>,
+    /// The previous output `h`, `n × units`.
+    pub h_prev: &'a [f32],
+    /// `h_prev` with the recurrent dropout mask applied (`h_prev` itself without dropout).
+    pub hm: &'a [f32],
+    /// The previous carry (LSTM's `c`), `n × units`; empty for other cells.
+    pub c_prev: &'a [f32],
+}
+
+/// What [`Cell::forward`] writes for one step; `pre`, `act` and `aux`
+/// (`n × GATES · units` each) are kept for [`Cell::backward`].
+pub struct StepOut<'a> {
+    /// On entry `x · kernel + input bias`; the cell leaves there whatever
+    /// pre-activations its backward pass needs.
+    pub pre: &'a mut [f32],
+    /// The gates after their activations.
+    pub act: &'a mut [f32],
+    /// Anything else the cell keeps (the recurrent product, `tanh(c)`, ...).
+    pub aux: &'a mut [f32],
+    /// The new output `h`, `n × units`.
+    pub h: &'a mut [f32],
+    /// The new carry, `n × units` (LSTM); empty for other cells.
+    pub c: &'a mut [f32],
+}
+
+/// What [`Cell::backward`] gets and gives for one step.
+pub struct StepGrad<'a> {
+    /// The gradient with respect to this step's `h` (from the output and from the next step).
+    pub dh: &'a [f32],
+    /// On entry the gradient with respect to this step's carry; on return the previous one's (LSTM).
+    pub dc: &'a mut [f32],
+    /// Written: the gradient with respect to `x · kernel + input bias`, `n × GATES · units`.
+    pub dpre: &'a mut [f32],
+    /// Written: the gradient with respect to the previous `h`, `n × units`.
+    pub dh_prev: &'a mut [f32],
+    /// Accumulated: the recurrent kernel's gradient, `units × GATES · units`.
+    pub drecurrent: &'a mut [f32],
+    /// Accumulated: the recurrent bias's gradient (GRU with `reset_after`).
+    pub drecurrent_bias: Option<&'a mut [f32]>,
+    /// The recurrent dropout mask applied to `h_prev` (`None`: no dropout).
+    pub mask: Option<&'a [f32]>,
+    /// Scratch of `n × GATES · units` floats.
+    pub tmp: &'a mut [f32],
+    /// Scratch of `n × units` floats.
+    pub tmp_h: &'a mut [f32],
+}
+
+/// The gate formulas of one kind of recurrent layer.
+pub trait Cell: Send + Sync + 'static {
+    /// Blocks of `units` columns in the kernels (1; LSTM's i, f, c, o; GRU's z, r, h).
+    const GATES: usize;
+    /// Rows of the bias: 2 for GRU with `reset_after` (input, recurrent), else 1.
+    const BIAS_ROWS: usize = 1;
+    /// Whether the state has a carry beside `h` (LSTM's `c`).
+    const CARRY: bool = false;
+
+    /// One step: `h` (and `c`) from the input projection in `out.pre` and the previous state.
+    fn forward(step: &StepIn, out: StepOut);
+
+    /// The backward pass of one step, from what `forward` kept.
+    fn backward(step: &StepIn, kept: &StepKept, grad: StepGrad);
+
+    /// Fills the bias (`[BIAS_ROWS · GATES · units]`) with `init`; LSTM
+    /// overrides it for `unit_forget_bias`.
+    #[cfg(feature = "std")]
+    fn init_bias(init: &Initializer, unit_forget_bias: bool, units: usize, bias: &mut [f32], rng: &mut Rng) {
+        let _ = (unit_forget_bias, units);
+        init.fill(&[bias.len()], bias, rng);
+    }
+}
+
+/// What [`Cell::forward`] kept for one step, read by [`Cell::backward`].
+pub struct StepKept<'a> {
+    /// The cell's `pre`.
+    pub pre: &'a [f32],
+    /// The cell's `act`.
+    pub act: &'a [f32],
+    /// The cell's `aux`.
+    pub aux: &'a [f32],
+    /// The step's `h`.
+    pub h: &'a [f32],
+    /// The step's carry (LSTM).
+    pub c: &'a [f32],
+}
+
+/// A recurrent layer: cell `C` over `STEPS` steps of `IN` features, `UNITS`
+/// units; every step's output with `SEQUENCES` (Keras's
+/// `return_sequences`), else the last; the steps in reverse order with
+/// `BACKWARDS` (Keras's `go_backwards`, whose sequence output stays in that
+/// reverse order, as Keras's does).
+#[derive(Debug, Clone)]
+pub struct Recurrent<
+    C,
+    const STEPS: usize,
+    const IN: usize,
+    const UNITS: usize,
+    const SEQUENCES: bool,
+    const BACKWARDS: bool,
+> {
+    /// `[IN, GATES · UNITS]`, Keras's layout.
+    pub kernel: Param,
+    /// `[UNITS, GATES · UNITS]`.
+    pub recurrent_kernel: Param,
+    /// `[GATES · UNITS]`; `[2, 3 · UNITS]` for GRU with `reset_after`; `None` without `use_bias`.
+    pub bias: Option<Param>,
+    /// Keras's `dropout`: the fraction of input features dropped in training
+    /// (one mask per sample for every step).
+    pub dropout: f32,
+    /// Keras's `recurrent_dropout`: the fraction of the state dropped before
+    /// the recurrent product in training (one mask per sample for every step
+    /// and gate; Keras draws one per gate, with the same expectation).
+    pub recurrent_dropout: f32,
+    cell: PhantomData<C>,
+}
+
+impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, const B: bool>
+    Recurrent<C, S, I, U, Q, B>
+{
+    /// Columns of the kernels.
+    const GU: usize = C::GATES * U;
+    #[cfg(feature = "std")]
+    const KERNEL_SHAPE: &'static [usize] = &[I, C::GATES * U];
+    #[cfg(feature = "std")]
+    const RECURRENT_SHAPE: &'static [usize] = &[U, C::GATES * U];
+    #[cfg(feature = "std")]
+    const BIAS_SHAPE: &'static [usize] = if C::BIAS_ROWS == 1 { &[C::GATES * U] } else { &[2, C::GATES * U] };
+
+    /// The layer over the given tensors (Keras's shapes), without dropout.
+    pub const fn from_params(kernel: Param, recurrent_kernel: Param, bias: Option<Param>) -> Self {
+        Recurrent { kernel, recurrent_kernel, bias, dropout: 0.0, recurrent_dropout: 0.0, cell: PhantomData }
+    }
+
+    /// The same layer with Keras's `dropout` and `recurrent_dropout` rates (training only).
+    pub const fn with_dropout(mut self, dropout: f32, recurrent_dropout: f32) -> Self {
+        self.dropout = dropout;
+        self.recurrent_dropout = recurrent_dropout;
+        self
+    }
+
+    /// The input step that the `t`-th processed step reads.
+    const fn source(t: usize) -> usize {
+        if B {
+            S - 1 - t
+        } else {
+            t
+        }
+    }
+
+    /// `pre = x · kernel + input bias` for `rows` rows of `x`.
+    fn project(&self, x: &[f32], rows: usize, pre: &mut [f32]) {
+        let gu = Self::GU;
+        let beta = match &self.bias {
+            Some(b) => {
+                for row in pre[..rows * gu].chunks_exact_mut(gu) {
+                    row.copy_from_slice(&b[..gu]);
+                }
+                1.0
+            }
+            None => 0.0,
+        };
+        sgemm(rows, I, gu, 1.0, x, Layout::Normal, &self.kernel, Layout::Normal, beta, pre);
+    }
+
+    /// The recurrent half of the bias, if the cell has one.
+    fn recurrent_bias(&self) -> Option<&[f32]> {
+        match &self.bias {
+            Some(b) if C::BIAS_ROWS == 2 => Some(&b[Self::GU..]),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, const B: bool>
+    Recurrent<C, S, I, U, Q, B>
+{
+    /// A layer with the kernel drawn from `kernel_init`, then the recurrent
+    /// kernel from `recurrent_init`, then the bias from `bias_init` (`None`:
+    /// no bias), Keras's order; `unit_forget_bias` sets LSTM's forget-gate bias to 1.
+    pub fn new(
+        kernel_init: &Initializer,
+        recurrent_init: &Initializer,
+        bias_init: Option<&Initializer>,
+        unit_forget_bias: bool,
+        rng: &mut Rng,
+    ) -> Self {
+        let kernel = kernel_init.draw(Self::KERNEL_SHAPE, rng);
+        let recurrent_kernel = recurrent_init.draw(Self::RECURRENT_SHAPE, rng);
+        let bias = bias_init.map(|init| {
+            let mut b = Param::filled(Self::BIAS_SHAPE, 0.0, true);
+            C::init_bias(init, unit_forget_bias, U, &mut b, rng);
+            b
+        });
+        Self::from_params(kernel, recurrent_kernel, bias)
+    }
+}
+
+/// Floats per sample of [`Recurrent`]'s inference scratch: one input step,
+/// the cell's three buffers, two of `h` and two of `c`.
+const fn infer_scratch(inputs: usize, gates: usize, units: usize) -> usize {
+    inputs + 3 * gates * units + 4 * units
+}
+
+impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, const B: bool> Layer
+    for Recurrent<C, S, I, U, Q, B>
+{
+    const IN: usize = S * I;
+    const OUT: usize = if Q { S * U } else { U };
+    const SCRATCH: usize = infer_scratch(I, C::GATES, U);
+
+    fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        let n = rows(x.len(), S * I);
+        let gu = Self::GU;
+        let (xt, rest) = scratch.split_at_mut(n * I);
+        let (pre, rest) = rest.split_at_mut(n * gu);
+        let (act, rest) = rest.split_at_mut(n * gu);
+        let (aux, rest) = rest.split_at_mut(n * gu);
+        let (hs, rest) = rest.split_at_mut(2 * n * U);
+        let cs = &mut rest[..2 * n * U];
+        hs[..n * U].fill(0.0);
+        cs[..n * U].fill(0.0);
+        for t in 0..S {
+            let s = Self::source(t);
+            for (row, sample) in xt.chunks_exact_mut(I).zip(x.chunks_exact(S * I)) {
+                row.copy_from_slice(&sample[s * I..(s + 1) * I]);
+            }
+            self.project(xt, n, pre);
+            let (h_prev, h) = halves(hs, t, n * U);
+            let (c_prev, c) = if C::CARRY { halves(cs, t, n * U) } else { (&[][..], &mut [][..]) };
+            let step = StepIn {
+                units: U,
+                recurrent_kernel: &self.recurrent_kernel,
+                recurrent_bias: self.recurrent_bias(),
+                h_prev,
+                hm: h_prev,
+                c_prev,
+            };
+            C::forward(&step, StepOut { pre: &mut *pre, act: &mut *act, aux: &mut *aux, h: &mut *h, c });
+            if Q {
+                for (out, h) in y.chunks_exact_mut(S * U).zip(h.chunks_exact(U)) {
+                    out[t * U..(t + 1) * U].copy_from_slice(h);
+                }
+            }
+        }
+        if !Q {
+            let last = if S.is_multiple_of(2) { &hs[..n * U] } else { &hs[n * U..2 * n * U] };
+            y.copy_from_slice(last);
+        }
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
+        f("kernel", &self.kernel);
+        f("recurrent_kernel", &self.recurrent_kernel);
+        if let Some(b) = &self.bias {
+            f("bias", b);
+        }
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
+        f("kernel", &mut self.kernel);
+        f("recurrent_kernel", &mut self.recurrent_kernel);
+        if let Some(b) = &mut self.bias {
+            f("bias", b);
+        }
+    }
+}
+
+/// The state buffer of step `t` (read) and of step `t + 1` (written), from
+/// two halves of `len` floats used in turn.
+fn halves(buf: &mut [f32], t: usize, len: usize) -> (&[f32], &mut [f32]) {
+    let (a, b) = buf[..2 * len].split_at_mut(len);
+    if t.is_multiple_of(2) {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool> Step for Recurrent<C, S, I, U, Q, false> {
+    const STATE: usize = if C::CARRY { 2 * U } else { U };
+    const STEP_IN: usize = I;
+    const STEP_OUT: usize = U;
+    const STEP_SCRATCH: usize = 3 * C::GATES * U + 2 * U;
+
+    fn step(&self, state: &mut [f32], x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        let gu = Self::GU;
+        let (pre, rest) = scratch.split_at_mut(gu);
+        let (act, rest) = rest.split_at_mut(gu);
+        let (aux, rest) = rest.split_at_mut(gu);
+        let (h, c) = rest.split_at_mut(U);
+        let c = if C::CARRY { &mut c[..U] } else { &mut [][..] };
+        self.project(x, 1, pre);
+        let (h_prev, c_prev) = state.split_at_mut(U);
+        let step = StepIn {
+            units: U,
+            recurrent_kernel: &self.recurrent_kernel,
+            recurrent_bias: self.recurrent_bias(),
+            h_prev,
+            hm: h_prev,
+            c_prev,
+        };
+        C::forward(&step, StepOut { pre, act, aux, h: &mut *h, c: &mut *c });
+        h_prev.copy_from_slice(h);
+        c_prev.copy_from_slice(c);
+        y.copy_from_slice(h);
+    }
+}
+
+/// A recurrent layer's training caches (time-major, in processing order) and gradients.
+#[cfg(feature = "std")]
+#[derive(Debug, Default)]
+pub struct RecurrentState {
+    /// The inputs, `steps × n × IN`, dropout applied.
+    xt: Vec<f32>,
+    /// The cell's `pre`, `act` and `aux` of every step.
+    pre: Vec<f32>,
+    act: Vec<f32>,
+    aux: Vec<f32>,
+    /// `h` of steps 0 (zeros) to `steps`, `(steps + 1) × n × units`.
+    h: Vec<f32>,
+    /// `h` with the recurrent mask applied, `steps × n × units` (recurrent dropout only).
+    hm: Vec<f32>,
+    /// The carry of steps 0 to `steps` (LSTM).
+    c: Vec<f32>,
+    /// Dropout masks: `n × IN` and `n × units` (factors 0 or `1 / keep`).
+    in_mask: Vec<f32>,
+    rec_mask: Vec<f32>,
+    /// Whether the last forward pass applied each mask.
+    masked: (bool, bool),
+    /// Gradients with respect to `pre` of every step.
+    dpre: Vec<f32>,
+    /// Running gradients with respect to `h` and `c`, two of each.
+    dh: Vec<f32>,
+    dc: Vec<f32>,
+    tmp: Vec<f32>,
+    tmp_h: Vec<f32>,
+    dxt: Vec<f32>,
+    dkernel: Vec<f32>,
+    drecurrent: Vec<f32>,
+    dbias: Vec<f32>,
+}
+
+/// Draws an inverted-dropout mask of `len` factors (0 or `1 / (1 - rate)`).
+#[cfg(feature = "std")]
+fn draw_mask(mask: &mut Vec<f32>, len: usize, rate: f32, rng: &mut Rng) {
+    let keep = 1.0 - rate;
+    for m in scratch(mask, len) {
+        *m = if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 };
+    }
+}
+
+#[cfg(feature = "std")]
+impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, const B: bool> Train
+    for Recurrent<C, S, I, U, Q, B>
+{
+    type State = RecurrentState;
+
+    fn forward(&mut self, st: &mut RecurrentState, x: &[f32], y: &mut [f32], rng: &mut Rng) {
+        let n = rows(x.len(), S * I);
+        let (gu, nu) = (Self::GU, n * U);
+        st.masked = (self.dropout > 0.0, self.recurrent_dropout > 0.0);
+        if st.masked.0 {
+            draw_mask(&mut st.in_mask, n * I, self.dropout, rng);
+        }
+        if st.masked.1 {
+            draw_mask(&mut st.rec_mask, nu, self.recurrent_dropout, rng);
+        }
+        let xt = scratch(&mut st.xt, S * n * I);
+        for t in 0..S {
+            let s = Self::source(t);
+            let block = &mut xt[t * n * I..(t + 1) * n * I];
+            for (b, (row, sample)) in block.chunks_exact_mut(I).zip(x.chunks_exact(S * I)).enumerate() {
+                row.copy_from_slice(&sample[s * I..(s + 1) * I]);
+                if st.masked.0 {
+                    row.iter_mut().zip(&st.in_mask[b * I..(b + 1) * I]).for_each(|(v, m)| *v *= m);
+                }
+            }
+        }
+        let pre = scratch(&mut st.pre, S * n * gu);
+        self.project(xt, S * n, pre);
+        let act = scratch(&mut st.act, S * n * gu);
+        let aux = scratch(&mut st.aux, S * n * gu);
+        let hs = scratch(&mut st.h, (S + 1) * nu);
+        hs[..nu].fill(0.0);
+        let cs = scratch(&mut st.c, if C::CARRY { (S + 1) * nu } else { 0 });
+        cs.iter_mut().take(nu).for_each(|v| *v = 0.0);
+        let hms = scratch(&mut st.hm, if st.masked.1 { S * nu } else { 0 });
+        for t in 0..S {
+            let (h_done, h_next) = hs.split_at_mut((t + 1) * nu);
+            let h_prev = &h_done[t * nu..];
+            let hm: &[f32] = if st.masked.1 {
+                let hm = &mut hms[t * nu..(t + 1) * nu];
+                hm.iter_mut().zip(h_prev).zip(&st.rec_mask).for_each(|((m, h), k)| *m = h * k);
+                hm
+            } else {
+                h_prev
+            };
+            let (c_prev, c) = if C::CARRY {
+                let (done, next) = cs.split_at_mut((t + 1) * nu);
+                (&done[t * nu..], &mut next[..nu])
+            } else {
+                (&[][..], &mut [][..])
+            };
+            let step = StepIn {
+                units: U,
+                recurrent_kernel: &self.recurrent_kernel,
+                recurrent_bias: self.recurrent_bias(),
+                h_prev,
+                hm,
+                c_prev,
+            };
+            let r = t * n * gu..(t + 1) * n * gu;
+            C::forward(
+                &step,
+                StepOut {
+                    pre: &mut pre[r.clone()],
+                    act: &mut act[r.clone()],
+                    aux: &mut aux[r],
+                    h: &mut h_next[..nu],
+                    c,
+                },
+            );
+            if Q {
+                for (out, h) in y.chunks_exact_mut(S * U).zip(h_next[..nu].chunks_exact(U)) {
+                    out[t * U..(t + 1) * U].copy_from_slice(h);
+                }
+            }
+        }
+        if !Q {
+            y.copy_from_slice(&hs[S * nu..]);
+        }
+    }
+
+    fn backward(&mut self, st: &mut RecurrentState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
+        let n = rows(x.len(), S * I);
+        let (gu, nu) = (Self::GU, n * U);
+        let dpre = scratch(&mut st.dpre, S * n * gu);
+        let dh = scratch(&mut st.dh, 2 * nu);
+        let dc = scratch(&mut st.dc, if C::CARRY { nu } else { 0 });
+        dc.fill(0.0);
+        let tmp = scratch(&mut st.tmp, n * gu);
+        let tmp_h = scratch(&mut st.tmp_h, nu);
+        let drec = scratch(&mut st.drecurrent, U * gu);
+        drec.fill(0.0);
+        let db = scratch(&mut st.dbias, if self.bias.is_some() { C::BIAS_ROWS * gu } else { 0 });
+        db.fill(0.0);
+        let (db_in, db_rec) = db.split_at_mut(if db.is_empty() { 0 } else { gu });
+        let mut db_rec = if C::BIAS_ROWS == 2 && !db_rec.is_empty() { Some(db_rec) } else { None };
+        let (mut cur, mut prev) = dh.split_at_mut(nu);
+        cur.fill(0.0);
+        for t in (0..S).rev() {
+            if Q {
+                for (d, g) in cur.chunks_exact_mut(U).zip(dy.chunks_exact(S * U)) {
+                    d.iter_mut().zip(&g[t * U..(t + 1) * U]).for_each(|(d, g)| *d += g);
+                }
+            } else if t == S - 1 {
+                cur.copy_from_slice(&dy[..nu]);
+            }
+            let h_prev = &st.h[t * nu..(t + 1) * nu];
+            let step = StepIn {
+                units: U,
+                recurrent_kernel: &self.recurrent_kernel,
+                recurrent_bias: self.recurrent_bias(),
+                h_prev,
+                hm: if st.masked.1 { &st.hm[t * nu..(t + 1) * nu] } else { h_prev },
+                c_prev: if C::CARRY { &st.c[t * nu..(t + 1) * nu] } else { &[] },
+            };
+            let r = t * n * gu..(t + 1) * n * gu;
+            let kept = StepKept {
+                pre: &st.pre[r.clone()],
+                act: &st.act[r.clone()],
+                aux: &st.aux[r.clone()],
+                h: &st.h[(t + 1) * nu..(t + 2) * nu],
+                c: if C::CARRY { &st.c[(t + 1) * nu..(t + 2) * nu] } else { &[] },
+            };
+            C::backward(
+                &step,
+                &kept,
+                StepGrad {
+                    dh: cur,
+                    dc: &mut *dc,
+                    dpre: &mut dpre[r],
+                    dh_prev: &mut *prev,
+                    drecurrent: &mut *drec,
+                    drecurrent_bias: db_rec.as_deref_mut(),
+                    mask: st.masked.1.then(|| &st.rec_mask[..nu]),
+                    tmp: &mut *tmp,
+                    tmp_h: &mut *tmp_h,
+                },
+            );
+            core::mem::swap(&mut cur, &mut prev);
+        }
+        let dk = scratch(&mut st.dkernel, I * gu);
+        sgemm(I, S * n, gu, 1.0, &st.xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);
+        if !db_in.is_empty() {
+            for row in dpre.chunks_exact(gu) {
+                db_in.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+            }
+        }
+        if let Some(dx) = dx {
+            let dxt = scratch(&mut st.dxt, S * n * I);
+            sgemm(S * n, gu, I, 1.0, dpre, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dxt);
+            for t in 0..S {
+                let s = Self::source(t);
+                let block = &dxt[t * n * I..(t + 1) * n * I];
+                for (b, (row, sample)) in block.chunks_exact(I).zip(dx.chunks_exact_mut(S * I)).enumerate() {
+                    let out = &mut sample[s * I..(s + 1) * I];
+                    if st.masked.0 {
+                        let m = &st.in_mask[b * I..(b + 1) * I];
+                        out.iter_mut().zip(row).zip(m).for_each(|((o, g), m)| *o = g * m);
+                    } else {
+                        out.copy_from_slice(row);
+                    }
+                }
+            }
+        }
+    }
+
+    fn visit_grads(&mut self, st: &mut RecurrentState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
+        let gu = Self::GU;
+        f(&mut self.kernel, &mut st.dkernel[..I * gu]);
+        f(&mut self.recurrent_kernel, &mut st.drecurrent[..U * gu]);
+        if let Some(b) = &mut self.bias {
+            f(b, &mut st.dbias[..C::BIAS_ROWS * gu]);
+        }
+    }
+}
+
+/// `c = a · b + beta · c` for the recurrent products: `a` (`n × k`) times
+/// a recurrent kernel (`k × cols`).
+pub(crate) fn times(k: usize, cols: usize, a: &[f32], b: &[f32], beta: f32, c: &mut [f32]) {
+    sgemm(a.len() / k, k, cols, 1.0, a, Layout::Normal, b, Layout::Normal, beta, c);
+}
+
+/// The backward pass of [`times`] with `a` the masked state `hm` (`n ×
+/// units`) and `d` the gradient of the product (`n × cols`):
+/// `drecurrent += hmᵀ · d` and `dhm = d · recurrentᵀ + beta · dhm`.
+pub(crate) fn recurrent_grads(
+    units: usize,
+    hm: &[f32],
+    d: &[f32],
+    recurrent: &[f32],
+    drecurrent: &mut [f32],
+    dhm: &mut [f32],
+    beta: f32,
+) {
+    let n = hm.len() / units;
+    let cols = d.len() / n;
+    sgemm(units, n, cols, 1.0, hm, Layout::Transposed, d, Layout::Normal, 1.0, drecurrent);
+    sgemm(n, cols, units, 1.0, d, Layout::Normal, recurrent, Layout::Transposed, beta, dhm);
+}
+
+/// `dh_prev = dhm · mask` (or `dhm` itself without recurrent dropout).
+pub(crate) fn unmask(dhm: &[f32], mask: Option<&[f32]>, dh_prev: &mut [f32]) {
+    match mask {
+        Some(m) => dh_prev.iter_mut().zip(dhm).zip(m).for_each(|((d, g), m)| *d = g * m),
+        None => dh_prev.copy_from_slice(dhm),
+    }
+}
+
+/// `A` applied to gate `gate` (columns `gate · units ..`) of every row of
+/// `src` (rows of `gates · units`), into the same columns of `dst`.
+pub(crate) fn gate<A: ActivationFn>(src: &[f32], dst: &mut [f32], units: usize, gates: usize, gate: usize) {
+    let (w, at) = (gates * units, gate * units);
+    for (s, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
+        A::apply_to(&s[at..at + units], &mut d[at..at + units], units);
+    }
+}
