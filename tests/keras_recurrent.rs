@@ -164,6 +164,7 @@ fn embedding_ids_out_of_range_or_not_integers_are_errors_naming_them() {
         let mut x = good.clone();
         x[[5, 4]] = bad;
         let names_it = |e: String| {
+            eprintln!("id {bad}: {e}");
             let at = ["position 4", "step 4", "element 4", "index 4"];
             assert!(e.contains("sample 5"), "id {bad} at sample 5, position 4: {e}");
             assert!(at.iter().any(|a| e.contains(a)), "id {bad} at sample 5, position 4: {e}");
