@@ -160,15 +160,13 @@ fn embedding_ids_out_of_range_or_not_integers_are_errors_naming_them() {
     m.load_weights(keras_weights("embedding_lstm")).unwrap();
     assert!(m.predict(good.view()).is_ok());
     let before = snapshot(&m);
-    for (bad, shown) in [(20.0, "20"), (-1.0, "-1"), (2.5, "2.5"), (1e9, "1")] {
+    for (bad, shown) in [(20.0, "20"), (-1.0, "-1"), (2.5, "2.5"), (1e9, "1000000000")] {
         let mut x = good.clone();
         x[[5, 4]] = bad;
         let names_it = |e: String| {
             eprintln!("id {bad}: {e}");
-            let at = ["position 4", "step 4", "element 4", "index 4"];
-            assert!(e.contains("sample 5"), "id {bad} at sample 5, position 4: {e}");
-            assert!(at.iter().any(|a| e.contains(a)), "id {bad} at sample 5, position 4: {e}");
-            assert!(e.contains(shown), "id {bad} at sample 5, position 4: {e}");
+            let named = e.contains("sample 5") && e.contains("position 4") && e.contains(&format!("id {shown} "));
+            assert!(named, "id {bad} at sample 5, position 4: {e}");
         };
         names_it(m.predict(x.view()).unwrap_err().to_string());
         let mut opt = nn::optim::Sgd::new(0.1);
