@@ -5,9 +5,10 @@
 
 use core::marker::PhantomData;
 
-use super::recurrent::{gate, recurrent_grads, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
+use super::recurrent::{recurrent_grads, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
+use crate::kernels::simd::{dispatch_body, Body};
 use crate::kernels::ActivationFn;
 #[cfg(feature = "std")]
 use crate::Rng;
@@ -24,41 +25,21 @@ impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
         times(u, 4 * u, step.hm, step.recurrent_kernel, 1.0, out.pre);
-        gate::<R>(out.pre, out.act, u, 4, 0);
-        gate::<R>(out.pre, out.act, u, 4, 1);
-        gate::<A>(out.pre, out.act, u, 4, 2);
-        gate::<R>(out.pre, out.act, u, 4, 3);
-        let rows = out.act.chunks_exact(4 * u).zip(out.aux.chunks_exact_mut(4 * u));
-        let state = out.h.chunks_exact_mut(u).zip(out.c.chunks_exact_mut(u)).zip(step.c_prev.chunks_exact(u));
-        for ((a, aux), ((h, c), c_prev)) in rows.zip(state) {
-            let (i, f, g, o) = (&a[..u], &a[u..2 * u], &a[2 * u..3 * u], &a[3 * u..]);
-            for j in 0..u {
-                c[j] = f[j] * c_prev[j] + i[j] * g[j];
-            }
-            // aux keeps act(c) in its first `u` columns.
-            A::apply_to(c, &mut aux[..u], u);
-            for j in 0..u {
-                h[j] = o[j] * aux[j];
-            }
-        }
+        // One pass over the gates, compiled for this CPU's vector instructions.
+        dispatch_body(Forward::<A, R> { u, c_prev: step.c_prev, out, act: PhantomData });
     }
 
     fn backward(step: &StepIn, kept: &StepKept, grad: StepGrad) {
         let u = step.units;
-        let rows = kept.act.chunks_exact(4 * u).zip(kept.aux.chunks_exact(4 * u)).zip(kept.pre.chunks_exact(4 * u));
-        let state = kept.c.chunks_exact(u).zip(step.c_prev.chunks_exact(u));
-        let grads = grad.dh.chunks_exact(u).zip(grad.dc.chunks_exact_mut(u)).zip(grad.dpre.chunks_exact_mut(4 * u));
-        for (((a, aux), z), ((c, c_prev), ((dh, dc), dz))) in rows.zip(state.zip(grads)) {
-            for j in 0..u {
-                let (i, f, g, o, ac) = (a[j], a[u + j], a[2 * u + j], a[3 * u + j], aux[j]);
-                let dct = dc[j] + dh[j] * o * A::df(c[j], ac);
-                dz[j] = dct * g * R::df(z[j], i);
-                dz[u + j] = dct * c_prev[j] * R::df(z[u + j], f);
-                dz[2 * u + j] = dct * i * A::df(z[2 * u + j], g);
-                dz[3 * u + j] = dh[j] * ac * R::df(z[3 * u + j], o);
-                dc[j] = dct * f;
-            }
-        }
+        dispatch_body(Backward::<A, R> {
+            u,
+            c_prev: step.c_prev,
+            kept,
+            dh: grad.dh,
+            dc: grad.dc,
+            dpre: grad.dpre,
+            act: PhantomData,
+        });
         recurrent_grads(u, step.hm, grad.dpre, step.recurrent_kernel, grad.drecurrent, grad.tmp_h, 0.0);
         unmask(grad.tmp_h, grad.mask, grad.dh_prev);
     }
@@ -75,4 +56,129 @@ impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
         bias[units..2 * units].fill(1.0);
         init.fill(&[2 * units], &mut bias[2 * units..], rng);
     }
+}
+
+/// The gates, `c` and `h` of one step, as a loop compiled per instruction set.
+struct Forward<'a, A, R> {
+    u: usize,
+    c_prev: &'a [f32],
+    out: StepOut<'a>,
+    act: PhantomData<(A, R)>,
+}
+
+impl<A: ActivationFn, R: ActivationFn> Body for Forward<'_, A, R> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let Forward { u, c_prev, out, .. } = self;
+        let rows =
+            out.pre.chunks_exact(4 * u).zip(out.act.chunks_exact_mut(4 * u)).zip(out.aux.chunks_exact_mut(4 * u));
+        let state = out.h.chunks_exact_mut(u).zip(out.c.chunks_exact_mut(u)).zip(c_prev.chunks_exact(u));
+        for (((z, a), aux), ((h, c), c_prev)) in rows.zip(state) {
+            let (zi, zf, zc, zo) = (&z[..u], &z[u..2 * u], &z[2 * u..3 * u], &z[3 * u..]);
+            let (ai, rest) = a.split_at_mut(u);
+            let (af, rest) = rest.split_at_mut(u);
+            let (ag, ao) = rest.split_at_mut(u);
+            // Lanes of 16 through local arrays (one vector register each on
+            // AVX-512): LLVM vectorizes these without alias checks.
+            let mut j = 0;
+            while j < u {
+                let w = LANES.min(u - j);
+                let r = j..j + w;
+                let (i, f, g, o) = (
+                    lanes(&zi[r.clone()]).map(R::f),
+                    lanes(&zf[r.clone()]).map(R::f),
+                    lanes(&zc[r.clone()]).map(A::f),
+                    lanes(&zo[r.clone()]).map(R::f),
+                );
+                let cp = lanes(&c_prev[r.clone()]);
+                let mut cn = [0.0f32; LANES];
+                for k in 0..LANES {
+                    cn[k] = f[k] * cp[k] + i[k] * g[k];
+                }
+                // aux keeps act(c) in its first `u` columns.
+                let ac = cn.map(A::f);
+                let mut hn = [0.0f32; LANES];
+                for k in 0..LANES {
+                    hn[k] = o[k] * ac[k];
+                }
+                ai[r.clone()].copy_from_slice(&i[..w]);
+                af[r.clone()].copy_from_slice(&f[..w]);
+                ag[r.clone()].copy_from_slice(&g[..w]);
+                ao[r.clone()].copy_from_slice(&o[..w]);
+                c[r.clone()].copy_from_slice(&cn[..w]);
+                aux[r.clone()].copy_from_slice(&ac[..w]);
+                h[r].copy_from_slice(&hn[..w]);
+                j += w;
+            }
+        }
+    }
+}
+
+/// The pre-activations' gradients of one step and the previous carry's (in
+/// `dc`), as a loop compiled per instruction set.
+struct Backward<'a, A, R> {
+    u: usize,
+    c_prev: &'a [f32],
+    kept: &'a StepKept<'a>,
+    dh: &'a [f32],
+    dc: &'a mut [f32],
+    dpre: &'a mut [f32],
+    act: PhantomData<(A, R)>,
+}
+
+impl<A: ActivationFn, R: ActivationFn> Body for Backward<'_, A, R> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let Backward { u, c_prev, kept, dh, dc, dpre, .. } = self;
+        let rows = kept.act.chunks_exact(4 * u).zip(kept.aux.chunks_exact(4 * u)).zip(kept.pre.chunks_exact(4 * u));
+        let state = kept.c.chunks_exact(u).zip(c_prev.chunks_exact(u));
+        let grads = dh.chunks_exact(u).zip(dc.chunks_exact_mut(u)).zip(dpre.chunks_exact_mut(4 * u));
+        for (((a, aux), z), ((c, c_prev), ((dh, dc), dz))) in rows.zip(state.zip(grads)) {
+            let (ai, af, ag, ao) = (&a[..u], &a[u..2 * u], &a[2 * u..3 * u], &a[3 * u..]);
+            let (zi, zf, zc, zo) = (&z[..u], &z[u..2 * u], &z[2 * u..3 * u], &z[3 * u..]);
+            let (di, rest) = dz.split_at_mut(u);
+            let (df, rest) = rest.split_at_mut(u);
+            let (dg, d_o) = rest.split_at_mut(u);
+            let (aux, c, c_prev, dh, dc) = (&aux[..u], &c[..u], &c_prev[..u], &dh[..u], &mut dc[..u]);
+            let mut j = 0;
+            while j < u {
+                let w = LANES.min(u - j);
+                let r = j..j + w;
+                let (i, f, g, o) =
+                    (lanes(&ai[r.clone()]), lanes(&af[r.clone()]), lanes(&ag[r.clone()]), lanes(&ao[r.clone()]));
+                let (ac, ct, cp) = (lanes(&aux[r.clone()]), lanes(&c[r.clone()]), lanes(&c_prev[r.clone()]));
+                let (gh, gc) = (lanes(&dh[r.clone()]), lanes(&dc[r.clone()]));
+                let (pi, pf, pc, po) =
+                    (lanes(&zi[r.clone()]), lanes(&zf[r.clone()]), lanes(&zc[r.clone()]), lanes(&zo[r.clone()]));
+                let mut out = [[0.0f32; LANES]; 5];
+                for k in 0..LANES {
+                    let dct = gc[k] + gh[k] * o[k] * A::df(ct[k], ac[k]);
+                    out[0][k] = dct * g[k] * R::df(pi[k], i[k]);
+                    out[1][k] = dct * cp[k] * R::df(pf[k], f[k]);
+                    out[2][k] = dct * i[k] * A::df(pc[k], g[k]);
+                    out[3][k] = gh[k] * ac[k] * R::df(po[k], o[k]);
+                    out[4][k] = dct * f[k];
+                }
+                di[r.clone()].copy_from_slice(&out[0][..w]);
+                df[r.clone()].copy_from_slice(&out[1][..w]);
+                dg[r.clone()].copy_from_slice(&out[2][..w]);
+                d_o[r.clone()].copy_from_slice(&out[3][..w]);
+                dc[r].copy_from_slice(&out[4][..w]);
+                j += w;
+            }
+        }
+    }
+}
+
+/// Floats per vector step of the gate loops.
+const LANES: usize = 16;
+
+/// Up to [`LANES`] values as a full array (zeros past the end).
+#[inline(always)]
+fn lanes(v: &[f32]) -> [f32; LANES] {
+    let mut a = [0.0f32; LANES];
+    a[..v.len()].copy_from_slice(v);
+    a
 }
