@@ -57,6 +57,10 @@ pub enum Ty {
     Margins,
     /// A weight constraint (`max_norm(1.0)`).
     Constraint,
+    /// One of these names, as a word or a string (`merge_mode = sum`).
+    Word(&'static [&'static str]),
+    /// A layer declaration (`LSTM(32)`): what `Bidirectional` wraps.
+    Layer,
 }
 
 /// One argument a layer accepts.
@@ -130,6 +134,10 @@ pub enum Value {
     Margins([u64; 4]),
     /// An `nn::constraints::Constraint` expression.
     Constraint(TokenStream),
+    /// One name of a [`Ty::Word`] list.
+    Word(&'static str),
+    /// A layer declaration, parsed.
+    Layer(Box<LayerDecl>),
 }
 
 /// A layer's resolved arguments, by Keras keyword, with typed getters whose
@@ -187,9 +195,13 @@ impl Args {
     }
     /// The activation `name`, or `linear`.
     pub fn activation(&self, name: &str) -> &'static Act {
+        self.activation_or(name, "linear")
+    }
+    /// The activation `name`, or the one `default` names (`tanh`).
+    pub fn activation_or(&self, name: &str, default: &str) -> &'static Act {
         match self.get(name) {
             Some(Value::Activation(a)) => a,
-            _ => &ACTIVATIONS[0],
+            _ => ACTIVATIONS.iter().find(|a| a.name == default).expect("a known default activation"),
         }
     }
     /// The initializer `name`, or the one `default` names (`glorot_uniform`).
@@ -255,6 +267,20 @@ impl Args {
             _ => None,
         }
     }
+    /// The word `name` of a [`Ty::Word`] list, or `default`.
+    pub fn word(&self, name: &str, default: &'static str) -> &'static str {
+        match self.get(name) {
+            Some(Value::Word(w)) => w,
+            _ => default,
+        }
+    }
+    /// The layer declaration `name`, if given (and parsed).
+    pub fn layer(&self, name: &str) -> Option<&LayerDecl> {
+        match self.get(name) {
+            Some(Value::Layer(l)) => Some(l),
+            _ => None,
+        }
+    }
     /// The string `name`, if given.
     pub fn string(&self, name: &str) -> Option<&str> {
         match self.get(name) {
@@ -287,12 +313,14 @@ pub fn keras_config(specs: &[ArgSpec], args: &Args) -> Vec<(&'static str, TokenS
             }
             Value::Bool(b) => quote!(#b),
             Value::Pair([a, b]) => quote!(#json!([#a, #b])),
-            Value::Padding(p) => quote!(#p),
+            Value::Padding(p) | Value::Word(p) => quote!(#p),
             Value::Single(v) => quote!(#json!([#v])),
             Value::Int(v) => quote!(#v),
             Value::Sides([a, b]) => quote!(#json!([#a, #b])),
             Value::Margins([t, b, l, r]) => quote!(#json!([[#t, #b], [#l, #r]])),
-            Value::Str(_) | Value::Initializer(_) | Value::Regularizer(_) | Value::Constraint(_) => continue,
+            Value::Str(_) | Value::Initializer(_) | Value::Regularizer(_) | Value::Constraint(_) | Value::Layer(_) => {
+                continue
+            }
         };
         out.push((s.aliases.first().copied().unwrap_or(s.name), value));
     }
@@ -346,7 +374,10 @@ pub fn resolve_partial(accepts: Accepts, decl: &LayerDecl, cx: &mut Ctxt) -> Arg
 
     let mut next_numeric = specs.iter().filter(|s| {
         s.positional
-            && matches!(s.ty, Ty::Size | Ty::Pair | Ty::Margins | Ty::Single | Ty::Int | Ty::Sides | Ty::Float { .. })
+            && matches!(
+                s.ty,
+                Ty::Size | Ty::Pair | Ty::Margins | Ty::Single | Ty::Int | Ty::Sides | Ty::Float { .. } | Ty::Layer
+            )
     });
     for arg in &decl.args {
         match arg {
@@ -478,6 +509,8 @@ pub fn check_required(accepts: Accepts, decl: &LayerDecl, args: &Args, cx: &mut 
                 "rate" => format!("{kname}(0.2)"),
                 "stddev" => format!("{kname}(0.1)"),
                 "filters" | "kernel_size" => format!("{kname}(32, 3)"),
+                "layer" => format!("{kname}(LSTM(32))"),
+                "input_dim" | "output_dim" => format!("{kname}(1000, 64)"),
                 other => format!("{kname}({other} = ...)"),
             };
             cx.error(
@@ -497,6 +530,20 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
         Ty::PairOrZero => pair(e, &format!("`{name}` of `{kind}`"), 0, cx).map(Value::Pair),
         Ty::Padding => padding(e, PADDINGS, &format!("`{name}` of `{kind}`"), cx).map(Value::Padding),
         Ty::CausalPadding => padding(e, CAUSAL_PADDINGS, &format!("`{name}` of `{kind}`"), cx).map(Value::Padding),
+        Ty::Word(names) => choice(e, names, &format!("`{name}` of `{kind}`"), None, cx).map(Value::Word),
+        Ty::Layer => match syn::parse2::<LayerDecl>(e.to_token_stream()) {
+            Ok(l) => Some(Value::Layer(Box::new(l))),
+            Err(_) => {
+                cx.spanned(
+                    e,
+                    format!(
+                        "`{name}` of `{kind}` is a layer declaration such as `LSTM(32)`, found `{}`",
+                        e.to_token_stream()
+                    ),
+                );
+                None
+            }
+        },
         Ty::Single => single(e, &format!("`{name}` of `{kind}`"), true, cx).map(Value::Single),
         Ty::Int => single(e, &format!("`{name}` of `{kind}`"), false, cx).map(Value::Int),
         Ty::Sides => sides(e, &format!("`{name}` of `{kind}`"), cx).map(Value::Sides),
@@ -657,18 +704,32 @@ const CAUSAL_PADDINGS: &[&str] = &["valid", "same", "causal"];
 
 /// One of `names` (`valid`, `same`, and `causal` for `Conv1D`), as a word or a string.
 fn padding(e: &Expr, names: &'static [&'static str], what: &str, cx: &mut Ctxt) -> Option<&'static str> {
+    let causal = (names.len() == 2 && word(e).as_deref() == Some("causal")).then_some("`causal` is for `Conv1D` only");
+    choice(e, names, what, causal, cx)
+}
+
+/// One of `names`, as a word or a string; else an error naming them, with
+/// `hint` or the near name as the fix.
+fn choice(
+    e: &Expr,
+    names: &'static [&'static str],
+    what: &str,
+    hint: Option<&str>,
+    cx: &mut Ctxt,
+) -> Option<&'static str> {
     let w = word(e).unwrap_or_else(|| e.to_token_stream().to_string());
     if let Some(p) = names.iter().find(|p| **p == w) {
         return Some(p);
     }
-    let hint = match (w.as_str(), vocab::suggest(&w, names.iter().copied())) {
-        ("causal", _) => "`causal` is for `Conv1D` only".to_string(),
-        (_, Some(s)) => format!("did you mean `{s}`?"),
+    let hint = match (hint, vocab::suggest(&w, names.iter().copied())) {
+        (Some(h), _) => h.to_string(),
+        (None, Some(s)) => format!("did you mean `{s}`?"),
         _ => "write one of them".to_string(),
     };
-    let shown = match names {
-        [a, b] => format!("`{a}` or `{b}`"),
-        _ => "`valid`, `same` or `causal`".to_string(),
+    let shown = match names.split_last() {
+        Some((last, [])) => format!("`{last}`"),
+        Some((last, rest)) => format!("{} or `{last}`", list(rest.iter().copied())),
+        None => String::new(),
     };
     cx.spanned(e, format!("{what} is {shown}, found `{w}`; {hint}"));
     None
@@ -762,12 +823,8 @@ pub fn initializer(e: &Expr, cx: &mut Ctxt) -> Option<TokenStream> {
 /// The runtime expression of a named initializer (`he_normal`).
 fn named_initializer(name: &str) -> Option<TokenStream> {
     let (_, ctor) = INITIALIZERS.iter().find(|a| a.0 == name)?;
-    let id = syn::Ident::new(ctor, Span::call_site());
-    Some(if ctor.starts_with(char::is_uppercase) {
-        quote!(::nn::init::Initializer::#id)
-    } else {
-        quote!(::nn::init::Initializer::#id())
-    })
+    let ctor: TokenStream = ctor.parse().ok()?;
+    Some(quote!(::nn::init::Initializer::#ctor))
 }
 
 /// `VarianceScaling(scale = 2.0, mode = fan_avg, distribution = uniform)`.

@@ -10,13 +10,12 @@ use quote::quote_spanned;
 use syn::spanned::Spanned;
 
 use crate::args::{self, Args};
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Before, Ctxt};
 use crate::dims::{self, dims_of, product, show_shape, sum, Dim};
 use crate::layers::nested::Nested;
 use crate::layers::{self, Io, Kind, Spec, Weight};
 use crate::nested::{Described, NestedWeight};
 use crate::parse::{Arg, LayerDecl, PresetDecl};
-use crate::vocab::{self, list};
 
 /// One checked layer.
 pub struct Layer {
@@ -155,10 +154,7 @@ pub fn presets(decls: &[PresetDecl], cx: &mut Ctxt) -> HashMap<String, Preset> {
             (Some(k), _) => (k, None),
             (None, Some(p)) => (p.kind, Some(&p.args)),
             (None, None) => {
-                let hint = match vocab::suggest(&kind_name, layers::names()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("the layers are {}", list(layers::names())),
-                };
+                let hint = layers::unknown_hint(&kind_name);
                 cx.error(d.layer.kind.span(), format!("preset `{name}` is of an unknown layer `{kind_name}`; {hint}"));
                 continue;
             }
@@ -167,7 +163,7 @@ pub fn presets(decls: &[PresetDecl], cx: &mut Ctxt) -> HashMap<String, Preset> {
             cx.error(d.layer.kind.span(), "`Input` declares a model's input shape: it cannot be a preset");
             continue;
         }
-        let own = args::resolve_partial(accepts(kind), &d.layer, cx);
+        let own = args::resolve_partial(layers::accepts(kind), &d.layer, cx);
         let args = match base {
             Some(b) => b.overridden_by(own),
             None => own,
@@ -175,11 +171,6 @@ pub fn presets(decls: &[PresetDecl], cx: &mut Ctxt) -> HashMap<String, Preset> {
         out.insert(name, Preset { kind, args });
     }
     out
-}
-
-/// What `kind` accepts, for the argument resolver.
-fn accepts(kind: &dyn Kind) -> args::Accepts<'static> {
-    args::Accepts { args: kind.args(), kind: kind.names()[0] }
 }
 
 /// What is known of the shape flowing between layers.
@@ -196,7 +187,6 @@ enum Flow {
 pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: &mut Ctxt) -> Model {
     let mut model = Model { input: Vec::new(), layers: Vec::new(), complete: true };
     let mut seen_input = false;
-    let mut counters: HashMap<&str, usize> = HashMap::new();
     // Every name so far: its span and whether it was written (`name = "..."`).
     let mut names: HashMap<String, (Span, bool)> = HashMap::new();
     let mut flow = Flow::Missing;
@@ -222,11 +212,8 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
             continue;
         }
         let Some(kind) = found else {
-            let hint = match vocab::suggest(&kind_name, layers::names()) {
-                Some(s) => format!("; did you mean `{s}`?"),
-                None => format!("; the layers are {}", list(layers::names())),
-            };
-            cx.error(decl.kind.span(), format!("unknown layer `{kind_name}`{hint}"));
+            let hint = layers::unknown_hint(&kind_name);
+            cx.error(decl.kind.span(), format!("unknown layer `{kind_name}`; {hint}"));
             flow = Flow::Unknown;
             model.complete = false;
             continue;
@@ -250,10 +237,10 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
         }
         let args = match (kind.declares_input(), preset) {
             (true, _) => Args::default(),
-            (false, None) => args::resolve(accepts(kind), decl, cx),
+            (false, None) => args::resolve(layers::accepts(kind), decl, cx),
             (false, Some(p)) => {
-                let args = p.args.overridden_by(args::resolve_partial(accepts(kind), decl, cx));
-                args::check_required(accepts(kind), decl, &args, cx);
+                let args = p.args.overridden_by(args::resolve_partial(layers::accepts(kind), decl, cx));
+                args::check_required(layers::accepts(kind), decl, &args, cx);
                 args
             }
         };
@@ -298,13 +285,7 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
         let explicit = args.string("name").is_some();
         let name = match args.string("name") {
             Some(s) => s.to_string(),
-            None => {
-                let auto = kind.auto_name();
-                let n = counters.entry(auto).or_insert(0);
-                let name = if *n == 0 { auto.to_string() } else { format!("{auto}_{n}") };
-                *n += 1;
-                name
-            }
+            None => cx.auto_name(kind.auto_name()),
         };
         let name_span = name_span(decl).unwrap_or(decl.kind.span());
         match names.get(&name) {
@@ -351,7 +332,13 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
             dims::count(&w.shape, span, &format!("weight `{name}.{}` of shape [{shape}]", w.name), cx);
         }
         let trainable = args.flag("trainable", true);
+        // The next layer's shape rule is told of this one; a layer that is
+        // the identity at inference (a dropout) passes on what it was told.
+        if spec.pass() != layers::Pass::TrainOnly || cx.before().is_none() {
+            cx.set_before(Some(Before { name: name.clone(), keep_sequence: spec.keep_sequence() }));
+        }
         let mut keras = args::keras_config(kind.args(), &args);
+        keras.extend(spec.keras_config());
         if kind.brackets() == layers::Brackets::Own {
             let dims = output.iter().map(Dim::tokens);
             keras.push(("target_shape", quote::quote!(::nn::files::serde_json::json!([#((#dims) as u64),*]))));

@@ -4,7 +4,7 @@
 //! whole is checked once, at the end. Dropping a context that was never
 //! checked is a bug of the macro, caught in its tests.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -19,7 +19,21 @@ pub struct Ctxt {
     items: Vec<TokenStream>,
     /// What names those items: the struct's name.
     model: syn::Ident,
+    /// Automatic layer names given so far, per prefix.
+    counters: HashMap<&'static str, usize>,
+    /// The layer before the one being checked, for its shape rule's messages.
+    before: Option<Before>,
     checked: bool,
+}
+
+/// What a layer's shape rule is told of the layer before it (none for the first).
+#[derive(Clone)]
+pub struct Before {
+    /// Its name (`lstm`).
+    pub name: String,
+    /// When it outputs only the last step of a sequence, how to make it
+    /// output every step ("give it `return_sequences = true`").
+    pub keep_sequence: Option<String>,
 }
 
 /// What a context holds once checked without mistakes.
@@ -39,6 +53,8 @@ impl Ctxt {
             seen: HashSet::new(),
             items: Vec::new(),
             model: model.clone(),
+            counters: HashMap::new(),
+            before: None,
             checked: false,
         }
     }
@@ -53,6 +69,26 @@ impl Ctxt {
             const #id: usize = #e;
         });
         id
+    }
+
+    /// Keras's automatic name for the next layer with this prefix, counted
+    /// per prefix over the model in declaration order (`dense`, `dense_1`,
+    /// ...; a layer inside `Bidirectional` counts too, as in Keras).
+    pub fn auto_name(&mut self, prefix: &'static str) -> String {
+        let n = self.counters.entry(prefix).or_insert(0);
+        let name = if *n == 0 { prefix.to_string() } else { format!("{prefix}_{n}") };
+        *n += 1;
+        name
+    }
+
+    /// The layer before the one being checked, if any.
+    pub fn before(&self) -> Option<&Before> {
+        self.before.as_ref()
+    }
+
+    /// Records the layer before the next one to check.
+    pub fn set_before(&mut self, before: Option<Before>) {
+        self.before = before;
     }
 
     /// An error at `span`.

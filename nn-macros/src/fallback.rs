@@ -75,6 +75,26 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Option<syn::Error>) -> T
         ),
     };
 
+    // A model that would stream: its state type and `predict_step`, so that their uses add no error.
+    let streams = model.is_some_and(|m| m.layers.iter().any(|l| l.spec.streams() == crate::layers::Streams::Step));
+    let (stream_items, predict_step) = match streams {
+        false => (None, None),
+        true => {
+            let state = quote::format_ident!("{}Stream", ident);
+            (
+                Some(quote! {
+                    #[derive(Clone, Debug, Default)]
+                    #vis struct #state {}
+                }),
+                Some(quote! {
+                    pub fn predict_step<F: ?::core::marker::Sized, Y>(&self, state: &mut #state, frame: &F) -> Y {
+                        ::core::unreachable!()
+                    }
+                }),
+            )
+        }
+    };
+
     // `static M: Net = Net::embedded();` must not add an error of its own.
     let embedded = head.wants_embedded.then(|| {
         quote! {
@@ -89,6 +109,8 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Option<syn::Error>) -> T
 
         #(#attrs)*
         #vis struct #ident {}
+
+        #stream_items
 
         #[allow(dead_code, unused_variables, clippy::all)]
         impl #ident {
@@ -119,6 +141,8 @@ pub fn emit(head: &Head, model: Option<&Model>, errors: Option<syn::Error>) -> T
             }
 
             #predict_one
+
+            #predict_step
 
             #embedded
 

@@ -46,6 +46,10 @@ const VALID: &[&str] = &[
      BatchNorm, UpSampling1D(2), Cropping1D(1), AvgPool1D(3, strides = 2, padding = same), GlobalMaxPool1D(keepdims = true), \
      Flatten, Dense(3, softmax) } struct T { Input[6, 5, 2], Conv2D(4, 3, groups = 2, padding = same), \
      SpatialDropout2D(0.1), GlobalAveragePooling2D } struct U { Input[9, 3], GlobalAveragePooling1D }",
+    "struct Rnn { Input[28, 28], LSTM(128, return_sequences = true, dropout = 0.1), \
+     GRU(32, reset_after = false, return_sequences = true), Bidirectional(SimpleRNN(16, activation = relu, \
+     return_sequences = true), merge_mode = sum), Dense(8, relu), LSTM(4, go_backwards = true), Dense(10, softmax) } \
+     struct Ids { Input[20], Embedding(1000, 64), Bidirectional(LSTM(8, name = \"enc\")), Dense(2) }",
 ];
 
 /// Replacements for a literal or a name.

@@ -76,6 +76,7 @@ fn inline_seed(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<
 }
 
 /// One layer as written: `Kind[dims](args)`.
+#[derive(Clone)]
 pub struct LayerDecl {
     /// The layer's kind as written (`Dense`).
     pub kind: Ident,
@@ -88,6 +89,7 @@ pub struct LayerDecl {
 }
 
 /// A bracketed shape: `[28, 28]`.
+#[derive(Clone)]
 pub struct ShapeDecl {
     /// The brackets, for spans.
     pub bracket: token::Bracket,
@@ -96,6 +98,7 @@ pub struct ShapeDecl {
 }
 
 /// One argument: `units`, `he_normal`, `activation = relu`.
+#[derive(Clone)]
 pub enum Arg {
     /// `300`, `relu`, `no_bias`.
     Positional(Expr),

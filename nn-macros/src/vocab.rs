@@ -43,14 +43,18 @@ pub const ACTIVATIONS: &[Act] = &[
     act("gelu", "Gelu"),
 ];
 
-/// Named initializers and the runtime constructor of each.
+/// Named initializers and the runtime constructor of each, after
+/// `nn::init::Initializer::` (Keras's `uniform` is `RandomUniform(-0.05, 0.05)`).
 pub const INITIALIZERS: &[(&str, &str)] = &[
-    ("glorot_uniform", "glorot_uniform"),
-    ("glorot_normal", "glorot_normal"),
-    ("he_normal", "he_normal"),
-    ("he_uniform", "he_uniform"),
-    ("lecun_normal", "lecun_normal"),
-    ("lecun_uniform", "lecun_uniform"),
+    ("glorot_uniform", "glorot_uniform()"),
+    ("glorot_normal", "glorot_normal()"),
+    ("he_normal", "he_normal()"),
+    ("he_uniform", "he_uniform()"),
+    ("lecun_normal", "lecun_normal()"),
+    ("lecun_uniform", "lecun_uniform()"),
+    ("orthogonal", "orthogonal()"),
+    ("uniform", "random_uniform(-0.05, 0.05)"),
+    ("random_uniform", "random_uniform(-0.05, 0.05)"),
     ("zeros", "Zeros"),
     ("ones", "Ones"),
 ];

@@ -122,6 +122,9 @@ const _: () = {
     impl ::nn::layers::Layer for SeedMlp {
         const IN: usize = 784;
         const OUT: usize = 10;
+        const IDS: ::core::option::Option<usize> = <::nn::layers::BatchNorm<
+            { 784 },
+        > as ::nn::layers::Layer>::IDS;
         fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
             const WIDTH: usize = ::nn::model::max_of(
                 &[784, 300, 300, 300, 100, 100, 100],
@@ -406,6 +409,9 @@ const _: () = {
         const IN: usize = 784;
         const OUT: usize = 10;
         const SOFTMAX_OUTPUT: bool = true;
+        const IDS: ::core::option::Option<usize> = <::nn::layers::BatchNorm<
+            { 784 },
+        > as ::nn::layers::Layer>::IDS;
         type Workspace = __SeedMlpWorkspace;
         fn infer(&self, x: &[f32], y: &mut [f32]) {
             ::nn::layers::Layer::infer(self, x, y, &mut []);

@@ -3,6 +3,7 @@
 
 mod infer;
 mod nested;
+mod stream;
 mod train;
 mod weights;
 
@@ -98,13 +99,14 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
     });
 
     let keras = gens.iter().map(keras_layer);
+    let ids = ids(&gens);
 
     let embedded = embedded.map(|(expected, file)| weights::embedded(ident, expected, file));
     let infer = infer::infer(&gens);
     let inherent_infer = infer::inherent(model);
     let train = train::model_impl(&gens);
     let ws_ident = format_ident!("__{}Workspace", ident);
-    let layer_impl = nested::layer_impl(ident, model, &gens, &infer, &ws_ident);
+    let layer_impl = nested::layer_impl(ident, model, &gens, &infer, &ids, &ws_ident);
     let constructors = nested::constructors(ident, &gens);
     let derives_clone = attrs.iter().any(|a| {
         a.path().is_ident("derive") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string().contains("Clone"))
@@ -112,6 +114,9 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
     let clone = (!derives_clone).then(|| nested::clone_impl(ident, &gens));
     let describe = nested::describe(&model.described(ident));
     let (workspace, train_inherent) = (train::workspace(&gens, &ws_ident), train::inherent(model));
+    let stream::Stream { items: stream_items, method: predict_step, doc: stream_doc } =
+        stream::stream(ident, vis, model, &gens);
+    let stream_doc = stream_doc.map(|line| quote!(#[doc = ""] #[doc = #line]));
     let doc_seeded = format!(" A `{ident}` with every weight drawn by its declared initializer from `seed` (the same seed gives the same weights, bit for bit).");
 
     // Sizes given as const items are cast to `usize` (so that a mistyped const
@@ -122,6 +127,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
         #(#sizes)*
 
         #(#attrs)*
+        #stream_doc
         #allow_cast
         #vis struct #ident {
             #(#fields)*
@@ -130,6 +136,8 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
         }
 
         #clone
+
+        #stream_items
 
         #describe
 
@@ -150,6 +158,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
                 const IN: usize = #in_n;
                 const OUT: usize = #out_n;
                 const SOFTMAX_OUTPUT: bool = #softmax_out;
+                #ids
                 type Workspace = #ws_ident;
 
                 fn infer(&self, x: &[f32], y: &mut [f32]) {
@@ -221,9 +230,17 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
             }
 
             #inherent_infer
+            #predict_step
             #train_inherent
         }
     }
+}
+
+/// `const IDS`: what the first computing layer requires of the input values
+/// (an Embedding's ids in `0..input_dim`), for `Model` and `Layer`.
+fn ids(gens: &[Gen]) -> Option<TokenStream> {
+    let ty = &gens.iter().find(|g| !g.infer_identity)?.ty;
+    Some(quote!(const IDS: ::core::option::Option<usize> = <#ty as ::nn::layers::Layer>::IDS;))
 }
 
 /// A layer as Keras's files describe it (`nn::files::layout::Layer`).

@@ -14,8 +14,16 @@ use crate::dims::{product, Dim};
 use crate::nested::Described;
 
 /// `impl nn::layers::Layer for M`, inside the expansion's `const` block
-/// (where the workspace type is visible); `infer` is the model's batched pass.
-pub fn layer_impl(ident: &Ident, model: &Model, gens: &[Gen], infer: &TokenStream, ws: &Ident) -> TokenStream {
+/// (where the workspace type is visible); `infer` is the model's batched
+/// pass, `ids` its `const IDS` (its first layer's).
+pub fn layer_impl(
+    ident: &Ident,
+    model: &Model,
+    gens: &[Gen],
+    infer: &TokenStream,
+    ids: &Option<TokenStream>,
+    ws: &Ident,
+) -> TokenStream {
     let (in_n, out_n) = (product(&model.input).tokens(), product(model.output()).tokens());
     let visits = gens.iter().filter(|g| !g.layer.weights.is_empty()).map(|g| {
         let (f, lname) = (&g.field, &g.layer.name);
@@ -36,6 +44,7 @@ pub fn layer_impl(ident: &Ident, model: &Model, gens: &[Gen], infer: &TokenStrea
         impl ::nn::layers::Layer for #ident {
             const IN: usize = #in_n;
             const OUT: usize = #out_n;
+            #ids
 
             #infer
 

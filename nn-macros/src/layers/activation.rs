@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Io, Kind, Spec};
+use super::{Io, Kind, Spec, Streams};
 use crate::args::{required, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
 use crate::dims::Dim;
@@ -49,5 +49,8 @@ impl Spec for Apply {
     }
     fn ends_in_softmax(&self) -> bool {
         self.0.is_softmax()
+    }
+    fn streams(&self) -> Streams {
+        Streams::Frame
     }
 }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Io, Kind, Spec, Weight};
+use super::{Io, Kind, Spec, Streams, Weight};
 use crate::args::{arg, ArgSpec, Args, POSITIVE, UNIT_CLOSED};
 use crate::ctxt::Ctxt;
 use crate::dims::Dim;
@@ -61,5 +61,8 @@ impl Spec for Config {
     fn over_weights(&self, _: &Io, weights: &[TokenStream]) -> TokenStream {
         let (m, e) = (&self.momentum, &self.epsilon);
         quote!(::nn::layers::BatchNorm::from_params(#(#weights,)* #m, #e))
+    }
+    fn streams(&self) -> Streams {
+        Streams::Frame
     }
 }

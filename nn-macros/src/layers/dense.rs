@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::kernel_bias::KernelBias;
-use super::{Io, Kind, Spec, Weight};
+use super::{Io, Kind, Spec, Streams, Weight};
 use crate::args::{arg, positional, required, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
 use crate::dims::Dim;
@@ -81,5 +81,8 @@ impl Spec for Config {
     }
     fn ends_in_softmax(&self) -> bool {
         self.activation.is_softmax()
+    }
+    fn streams(&self) -> Streams {
+        Streams::Frame
     }
 }

@@ -20,7 +20,7 @@ pub struct DepthwiseConv2D;
 
 /// `(argument prefix, weight name)` of its kernel: Keras 3 names the
 /// `depthwise_initializer`'s tensor `kernel`.
-const KERNELS: &[(&str, &str)] = &[("depthwise", "kernel")];
+const KERNELS: &[(&str, &str, &str)] = &[("depthwise", "kernel", "glorot_uniform")];
 
 impl Kind for DepthwiseConv2D {
     fn names(&self) -> &'static [&'static str] {

@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Io, Pass, Spec};
+use super::{Io, Pass, Spec, Streams};
 use crate::ctxt::Ctxt;
 use crate::dims::Dim;
 use crate::parse::LayerDecl;
@@ -35,5 +35,9 @@ impl Spec for Elementwise {
     }
     fn pass(&self) -> Pass {
         self.pass
+    }
+    /// Value by value: one row is a step.
+    fn streams(&self) -> Streams {
+        Streams::Frame
     }
 }

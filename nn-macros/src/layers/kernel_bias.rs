@@ -1,5 +1,5 @@
 //! What the layers with one or more kernels and an optional bias (Dense,
-//! the convolutions) share: Keras's initializer defaults, `use_bias`, the
+//! the convolutions, the recurrent layers) share: Keras's initializer defaults, `use_bias`, the
 //! regularizers and constraints of each tensor, their `Weight` entries, and
 //! the constructor arguments for `seeded` and `embedded`.
 
@@ -31,19 +31,20 @@ struct Kernel {
 impl KernelBias {
     /// From the layer's arguments, with Keras's defaults (`glorot_uniform`, zeros).
     pub fn new(args: &Args) -> Self {
-        Self::named(args, &[("kernel", "kernel")])
+        Self::named(args, &[("kernel", "kernel", "glorot_uniform")])
     }
 
     /// The same for kernels whose arguments are `<prefix>_initializer`,
     /// `<prefix>_regularizer` and `<prefix>_constraint`, as `(prefix, weight
-    /// name)` in Keras's weight order (DepthwiseConv2D's `("depthwise",
-    /// "kernel")`).
-    pub fn named(args: &Args, kernels: &[(&'static str, &'static str)]) -> Self {
+    /// name, default initializer)` in Keras's weight order (DepthwiseConv2D's
+    /// `("depthwise", "kernel", "glorot_uniform")`, LSTM's `("recurrent",
+    /// "recurrent_kernel", "orthogonal")`).
+    pub fn named(args: &Args, kernels: &[(&'static str, &'static str, &'static str)]) -> Self {
         let kernels = kernels
             .iter()
-            .map(|&(prefix, name)| Kernel {
+            .map(|&(prefix, name, default)| Kernel {
                 name,
-                initializer: args.initializer(&format!("{prefix}_initializer"), "glorot_uniform"),
+                initializer: args.initializer(&format!("{prefix}_initializer"), default),
                 regularizer: args.regularizer(&format!("{prefix}_regularizer")),
                 constraint: args.constraint(&format!("{prefix}_constraint")),
             })
@@ -62,6 +63,12 @@ impl KernelBias {
 
     /// Each kernel of its shape (in order) and, with a bias, `bias` of `[units]`.
     pub fn weights_of(&self, kernel_shapes: Vec<Vec<Dim>>, units: Dim) -> Vec<Weight> {
+        self.shaped(kernel_shapes, vec![units])
+    }
+
+    /// Each kernel of its shape (in order) and, with a bias, `bias` of
+    /// `bias_shape` (GRU's `[2, 3 · units]`).
+    pub fn shaped(&self, kernel_shapes: Vec<Vec<Dim>>, bias_shape: Vec<Dim>) -> Vec<Weight> {
         let mut w: Vec<Weight> = self
             .kernels
             .iter()
@@ -70,7 +77,7 @@ impl KernelBias {
             .collect();
         if self.bias_initializer.is_some() {
             let (br, bc) = self.bias.clone();
-            w.push(Weight::new("bias", vec![units], true).with(br, bc));
+            w.push(Weight::new("bias", bias_shape, true).with(br, bc));
         }
         w
     }

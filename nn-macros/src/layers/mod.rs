@@ -27,6 +27,7 @@
 mod activation;
 mod alpha_dropout;
 mod batch_norm;
+mod bidirectional;
 mod conv1d;
 mod conv2d;
 mod conv2d_transpose;
@@ -35,21 +36,26 @@ mod depthwise_conv2d;
 mod dropout;
 mod elementwise;
 mod elu;
+mod embedding;
 mod flatten;
 mod gaussian_dropout;
 mod gaussian_noise;
+mod gru;
 mod input;
 mod kernel_bias;
 mod leaky_relu;
+mod lstm;
 mod mc_dropout;
 pub mod nested;
 mod pooling;
 mod prelu;
+mod recurrent;
 mod relu;
 mod remap;
 mod reshape;
 mod rrelu;
 mod separable_conv2d;
+mod simple_rnn;
 mod softmax;
 mod spatial_dropout;
 mod window;
@@ -87,6 +93,11 @@ pub const KINDS: &[&dyn Kind] = &[
     &remap::ZERO_PADDING_2D,
     &remap::CROPPING_2D,
     &remap::UP_SAMPLING_2D,
+    &embedding::Embedding,
+    &simple_rnn::SimpleRnn,
+    &lstm::Lstm,
+    &gru::Gru,
+    &bidirectional::Bidirectional,
     &batch_norm::BatchNorm,
     &activation::Activation,
     &leaky_relu::LeakyRelu,
@@ -113,6 +124,19 @@ pub fn find(name: &str) -> Option<&'static dyn Kind> {
 /// Every spelling of every kind, for suggestions.
 pub fn names() -> impl Iterator<Item = &'static str> + Clone {
     KINDS.iter().flat_map(|k| k.names().iter().copied())
+}
+
+/// The fix for an unknown layer kind `name`: "did you mean `Dense`?", or the list of kinds.
+pub fn unknown_hint(name: &str) -> String {
+    match crate::vocab::suggest(name, names()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("the layers are {}", crate::vocab::list(names())),
+    }
+}
+
+/// What `kind` accepts, for the argument resolver.
+pub fn accepts(kind: &dyn Kind) -> crate::args::Accepts<'static> {
+    crate::args::Accepts { args: kind.args(), kind: kind.names()[0] }
 }
 
 /// A layer kind as Keras names it, and how its arguments become a [`Spec`].
@@ -158,6 +182,20 @@ pub enum Pass {
     TrainOnly,
     /// A step in both modes.
     Compute,
+}
+
+/// How a layer runs one time step at a time, for `predict_step`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Streams {
+    /// Its runtime type implements `nn::layers::Step` (a recurrent layer, Embedding).
+    Step,
+    /// It acts on the last axis alone, so that `Layer::infer` on one row is
+    /// its step (Dense, BatchNorm, activations).
+    Frame,
+    /// A sequence layer that cannot step as declared: why (`go_backwards`).
+    Blocked(String),
+    /// Not a layer of time steps: why.
+    No(String),
 }
 
 /// A layer's shapes, as its [`Spec`] sees them when expanding.
@@ -237,6 +275,28 @@ pub trait Spec {
     /// Whether it ends in softmax (for the fused softmax + cross-entropy gradient).
     fn ends_in_softmax(&self) -> bool {
         false
+    }
+    /// How it runs one time step at a time (layers that are the identity at
+    /// inference, [`Pass::TrainOnly`], are skipped and never asked).
+    fn streams(&self) -> Streams {
+        Streams::No("it needs the whole input at once".into())
+    }
+    /// When it outputs only the last step of a sequence, how to make it
+    /// output every step, for the message of a later layer that needs them.
+    fn keep_sequence(&self) -> Option<String> {
+        None
+    }
+    /// The runtime type of the same layer reading the sequence from its
+    /// end, if it reads sequences in order (what `Bidirectional` wraps; its
+    /// constructors are [`Spec::init`]'s and [`Spec::over_weights`]'s).
+    fn reversed_ty(&self, io: &Io) -> Option<TokenStream> {
+        let _ = io;
+        None
+    }
+    /// Keras config entries besides its arguments' (`Bidirectional`'s
+    /// `layer`), as [`crate::args::keras_config`] writes them.
+    fn keras_config(&self) -> Vec<(&'static str, TokenStream)> {
+        Vec::new()
     }
 }
 

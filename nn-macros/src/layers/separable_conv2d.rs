@@ -20,7 +20,8 @@ use crate::vocab::Act;
 pub struct SeparableConv2D;
 
 /// `(argument prefix, weight name)` of its kernels, in Keras's weight order.
-const KERNELS: &[(&str, &str)] = &[("depthwise", "depthwise_kernel"), ("pointwise", "pointwise_kernel")];
+const KERNELS: &[(&str, &str, &str)] =
+    &[("depthwise", "depthwise_kernel", "glorot_uniform"), ("pointwise", "pointwise_kernel", "glorot_uniform")];
 
 impl Kind for SeparableConv2D {
     fn names(&self) -> &'static [&'static str] {
