@@ -20,11 +20,14 @@ pub struct LstmCell<A, R>(PhantomData<(A, R)>);
 
 impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
     const GATES: usize = 4;
+    const ADDITIVE: bool = true;
     const CARRY: bool = true;
 
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
-        times(u, 4 * u, step.hm, step.recurrent_kernel, 1.0, out.pre);
+        if !step.projected {
+            times(u, 4 * u, step.hm, step.recurrent_kernel, 1.0, out.pre);
+        }
         // One pass over the gates, compiled for this CPU's vector instructions.
         dispatch_body(Forward::<A, R> { u, c_prev: step.c_prev, out, act: PhantomData });
     }
@@ -71,6 +74,7 @@ impl<A: ActivationFn, R: ActivationFn> Body for Forward<'_, A, R> {
     #[inline(always)]
     fn run(self) {
         let Forward { u, c_prev, out, .. } = self;
+        let keep = out.keep;
         let rows =
             out.pre.chunks_exact(4 * u).zip(out.act.chunks_exact_mut(4 * u)).zip(out.aux.chunks_exact_mut(4 * u));
         let state = out.h.chunks_exact_mut(u).zip(out.c.chunks_exact_mut(u)).zip(c_prev.chunks_exact(u));
@@ -85,30 +89,28 @@ impl<A: ActivationFn, R: ActivationFn> Body for Forward<'_, A, R> {
             while j < u {
                 let w = LANES.min(u - j);
                 let r = j..j + w;
-                let (i, f, g, o) = (
-                    lanes(&zi[r.clone()]).map(R::f),
-                    lanes(&zf[r.clone()]).map(R::f),
-                    lanes(&zc[r.clone()]).map(A::f),
-                    lanes(&zo[r.clone()]).map(R::f),
-                );
+                let (zi, zf, zc, zo) =
+                    (lanes(&zi[r.clone()]), lanes(&zf[r.clone()]), lanes(&zc[r.clone()]), lanes(&zo[r.clone()]));
                 let cp = lanes(&c_prev[r.clone()]);
-                let mut cn = [0.0f32; LANES];
+                let mut out = [[0.0f32; LANES]; 7];
+                let [i, f, g, o, cn, ac, hn] = &mut out;
                 for k in 0..LANES {
+                    (i[k], f[k], g[k], o[k]) = (R::f(zi[k]), R::f(zf[k]), A::f(zc[k]), R::f(zo[k]));
                     cn[k] = f[k] * cp[k] + i[k] * g[k];
-                }
-                // aux keeps act(c) in its first `u` columns.
-                let ac = cn.map(A::f);
-                let mut hn = [0.0f32; LANES];
-                for k in 0..LANES {
+                    // aux keeps act(c) in its first `u` columns.
+                    ac[k] = A::f(cn[k]);
                     hn[k] = o[k] * ac[k];
                 }
-                ai[r.clone()].copy_from_slice(&i[..w]);
-                af[r.clone()].copy_from_slice(&f[..w]);
-                ag[r.clone()].copy_from_slice(&g[..w]);
-                ao[r.clone()].copy_from_slice(&o[..w]);
-                c[r.clone()].copy_from_slice(&cn[..w]);
-                aux[r.clone()].copy_from_slice(&ac[..w]);
-                h[r].copy_from_slice(&hn[..w]);
+                let [i, f, g, o, cn, ac, hn] = &out;
+                if keep {
+                    store(&mut ai[r.clone()], i);
+                    store(&mut af[r.clone()], f);
+                    store(&mut ag[r.clone()], g);
+                    store(&mut ao[r.clone()], o);
+                    store(&mut aux[r.clone()], ac);
+                }
+                store(&mut c[r.clone()], cn);
+                store(&mut h[r], hn);
                 j += w;
             }
         }
@@ -161,11 +163,11 @@ impl<A: ActivationFn, R: ActivationFn> Body for Backward<'_, A, R> {
                     out[3][k] = gh[k] * ac[k] * R::df(po[k], o[k]);
                     out[4][k] = dct * f[k];
                 }
-                di[r.clone()].copy_from_slice(&out[0][..w]);
-                df[r.clone()].copy_from_slice(&out[1][..w]);
-                dg[r.clone()].copy_from_slice(&out[2][..w]);
-                d_o[r.clone()].copy_from_slice(&out[3][..w]);
-                dc[r].copy_from_slice(&out[4][..w]);
+                store(&mut di[r.clone()], &out[0]);
+                store(&mut df[r.clone()], &out[1]);
+                store(&mut dg[r.clone()], &out[2]);
+                store(&mut d_o[r.clone()], &out[3]);
+                store(&mut dc[r], &out[4]);
                 j += w;
             }
         }
@@ -175,10 +177,27 @@ impl<A: ActivationFn, R: ActivationFn> Body for Backward<'_, A, R> {
 /// Floats per vector step of the gate loops.
 const LANES: usize = 16;
 
-/// Up to [`LANES`] values as a full array (zeros past the end).
+/// Up to [`LANES`] values as a full array (zeros past the end); a whole
+/// lane is one vector load, not a `memcpy` call.
 #[inline(always)]
 fn lanes(v: &[f32]) -> [f32; LANES] {
-    let mut a = [0.0f32; LANES];
-    a[..v.len()].copy_from_slice(v);
-    a
+    match <[f32; LANES]>::try_from(v) {
+        Ok(a) => a,
+        Err(_) => {
+            let mut a = [0.0f32; LANES];
+            for (a, v) in a.iter_mut().zip(v) {
+                *a = *v;
+            }
+            a
+        }
+    }
+}
+
+/// The first `out.len()` (at most [`LANES`]) values of `v` into `out`.
+#[inline(always)]
+fn store(out: &mut [f32], v: &[f32; LANES]) {
+    match <&mut [f32; LANES]>::try_from(&mut *out) {
+        Ok(o) => *o = *v,
+        Err(_) => out.iter_mut().zip(v).for_each(|(o, v)| *o = *v),
+    }
 }

@@ -13,10 +13,13 @@ pub struct SimpleRnnCell<A>(PhantomData<A>);
 
 impl<A: ActivationFn> Cell for SimpleRnnCell<A> {
     const GATES: usize = 1;
+    const ADDITIVE: bool = true;
 
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
-        times(u, u, step.hm, step.recurrent_kernel, 1.0, out.pre);
+        if !step.projected {
+            times(u, u, step.hm, step.recurrent_kernel, 1.0, out.pre);
+        }
         A::apply_to(out.pre, out.h, u);
     }
 
