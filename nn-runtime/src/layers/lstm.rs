@@ -5,7 +5,7 @@
 
 use core::marker::PhantomData;
 
-use super::recurrent::{recurrent_grads, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
+use super::recurrent::{state_grad, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 use crate::kernels::simd::{dispatch_body, Body};
@@ -43,7 +43,7 @@ impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
             dpre: grad.dpre,
             act: PhantomData,
         });
-        recurrent_grads(u, step.hm, grad.dpre, step.recurrent_kernel, grad.drecurrent, grad.tmp_h, 0.0);
+        state_grad(u, grad.dpre, step.recurrent_kernel, grad.tmp_h);
         unmask(grad.tmp_h, grad.mask, grad.dh_prev);
     }
 

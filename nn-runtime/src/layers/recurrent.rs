@@ -84,7 +84,10 @@ pub struct StepGrad<'a> {
     pub dpre: &'a mut [f32],
     /// Written: the gradient with respect to the previous `h`, `n × units`.
     pub dh_prev: &'a mut [f32],
-    /// Accumulated: the recurrent kernel's gradient, `units × GATES · units`.
+    /// Accumulated: the recurrent kernel's gradient, `units × GATES · units`
+    /// (for a cell with [`Cell::ADDITIVE`], whose recurrent product's
+    /// gradient is `dpre`, the driver computes it over all steps at once
+    /// and the cell leaves it alone).
     pub drecurrent: &'a mut [f32],
     /// Accumulated: the recurrent bias's gradient (GRU with `reset_after`).
     pub drecurrent_bias: Option<&'a mut [f32]>,
@@ -579,6 +582,11 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             );
             core::mem::swap(&mut cur, &mut prev);
         }
+        if C::ADDITIVE {
+            // Σ_t hm_tᵀ · dpre_t as one product over every step.
+            let hm = if st.masked.1 { &st.hm[..S * nu] } else { &st.h[..S * nu] };
+            sgemm(U, S * n, gu, 1.0, hm, Layout::Transposed, dpre, Layout::Normal, 0.0, drec);
+        }
         let dk = scratch(&mut st.dkernel, I * gu);
         sgemm(I, S * n, gu, 1.0, &st.xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);
         if !db_in.is_empty() {
@@ -637,6 +645,13 @@ pub(crate) fn recurrent_grads(
     let cols = d.len() / n;
     sgemm(units, n, cols, 1.0, hm, Layout::Transposed, d, Layout::Normal, 1.0, drecurrent);
     sgemm(n, cols, units, 1.0, d, Layout::Normal, recurrent, Layout::Transposed, beta, dhm);
+}
+
+/// `dhm = d · recurrentᵀ` (`d` is `n × cols`, `dhm` is `n × units`): the
+/// state's gradient through [`times`].
+pub(crate) fn state_grad(units: usize, d: &[f32], recurrent: &[f32], dhm: &mut [f32]) {
+    let n = dhm.len() / units;
+    sgemm(n, d.len() / n, units, 1.0, d, Layout::Normal, recurrent, Layout::Transposed, 0.0, dhm);
 }
 
 /// `dh_prev = dhm · mask` (or `dhm` itself without recurrent dropout).

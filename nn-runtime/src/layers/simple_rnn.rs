@@ -3,7 +3,7 @@
 
 use core::marker::PhantomData;
 
-use super::recurrent::{recurrent_grads, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
+use super::recurrent::{state_grad, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
 use crate::kernels::ActivationFn;
 
 /// The `SimpleRNN` cell with activation `A`; the layer is
@@ -26,7 +26,7 @@ impl<A: ActivationFn> Cell for SimpleRnnCell<A> {
     fn backward(step: &StepIn, kept: &StepKept, grad: StepGrad) {
         let u = step.units;
         A::backward(kept.pre, kept.h, grad.dh, grad.dpre, u);
-        recurrent_grads(u, step.hm, grad.dpre, step.recurrent_kernel, grad.drecurrent, grad.tmp_h, 0.0);
+        state_grad(u, grad.dpre, step.recurrent_kernel, grad.tmp_h);
         unmask(grad.tmp_h, grad.mask, grad.dh_prev);
     }
 }
