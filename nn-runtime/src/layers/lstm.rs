@@ -5,7 +5,7 @@
 
 use core::marker::PhantomData;
 
-use super::recurrent::{state_grad, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
+use super::recurrent::{lanes, state_grad, store, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut, LANES};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 use crate::kernels::simd::{dispatch_body, Body};
@@ -171,33 +171,5 @@ impl<A: ActivationFn, R: ActivationFn> Body for Backward<'_, A, R> {
                 j += w;
             }
         }
-    }
-}
-
-/// Floats per vector step of the gate loops.
-const LANES: usize = 16;
-
-/// Up to [`LANES`] values as a full array (zeros past the end); a whole
-/// lane is one vector load, not a `memcpy` call.
-#[inline(always)]
-fn lanes(v: &[f32]) -> [f32; LANES] {
-    match <[f32; LANES]>::try_from(v) {
-        Ok(a) => a,
-        Err(_) => {
-            let mut a = [0.0f32; LANES];
-            for (a, v) in a.iter_mut().zip(v) {
-                *a = *v;
-            }
-            a
-        }
-    }
-}
-
-/// The first `out.len()` (at most [`LANES`]) values of `v` into `out`.
-#[inline(always)]
-fn store(out: &mut [f32], v: &[f32; LANES]) {
-    match <&mut [f32; LANES]>::try_from(&mut *out) {
-        Ok(o) => *o = *v,
-        Err(_) => out.iter_mut().zip(v).for_each(|(o, v)| *o = *v),
     }
 }

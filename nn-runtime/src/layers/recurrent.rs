@@ -31,7 +31,6 @@ use super::{scratch, Train};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 use crate::kernels::gemm::{sgemm, Layout};
-use crate::kernels::ActivationFn;
 use crate::Param;
 #[cfg(feature = "std")]
 use crate::Rng;
@@ -662,11 +661,30 @@ pub(crate) fn unmask(dhm: &[f32], mask: Option<&[f32]>, dh_prev: &mut [f32]) {
     }
 }
 
-/// `A` applied to gate `gate` (columns `gate · units ..`) of every row of
-/// `src` (rows of `gates · units`), into the same columns of `dst`.
-pub(crate) fn gate<A: ActivationFn>(src: &[f32], dst: &mut [f32], units: usize, gates: usize, gate: usize) {
-    let (w, at) = (gates * units, gate * units);
-    for (s, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
-        A::apply_to(&s[at..at + units], &mut d[at..at + units], units);
+/// Floats per vector step of the gate loops.
+pub(crate) const LANES: usize = 16;
+
+/// Up to [`LANES`] values as a full array (zeros past the end); a whole
+/// lane is one vector load, not a `memcpy` call.
+#[inline(always)]
+pub(crate) fn lanes(v: &[f32]) -> [f32; LANES] {
+    match <[f32; LANES]>::try_from(v) {
+        Ok(a) => a,
+        Err(_) => {
+            let mut a = [0.0f32; LANES];
+            for (a, v) in a.iter_mut().zip(v) {
+                *a = *v;
+            }
+            a
+        }
+    }
+}
+
+/// The first `out.len()` (at most [`LANES`]) values of `v` into `out`.
+#[inline(always)]
+pub(crate) fn store(out: &mut [f32], v: &[f32; LANES]) {
+    match <&mut [f32; LANES]>::try_from(&mut *out) {
+        Ok(o) => *o = *v,
+        Err(_) => out.iter_mut().zip(v).for_each(|(o, v)| *o = *v),
     }
 }
