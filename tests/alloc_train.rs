@@ -170,3 +170,65 @@ fn mnist_convnet_train_on_batch_and_predict_one_allocate_nothing() {
     });
     assert_eq!(n, 0, "predict_one of mnist_convnet allocated");
 }
+
+nn::sequential! {
+    /// Every recurrent layer kind once, with both dropouts: a stack that
+    /// also streams up to its Bidirectional.
+    struct Recurrents {
+        Input[12, 6],
+        SimpleRNN(8, return_sequences = true, dropout = 0.1),
+        LSTM(8, return_sequences = true, recurrent_dropout = 0.2),
+        GRU(8, return_sequences = true, reset_after = false),
+        Bidirectional(GRU(6, return_sequences = true)),
+        Dense(5),
+        LSTM(7, go_backwards = true),
+        Dense(3, softmax),
+    }
+}
+
+nn::sequential! {
+    /// Keras's text-classifier shape: ids, an embedding, an LSTM.
+    struct Keyword {
+        Input[10], Embedding(50, 8), LSTM(16, return_sequences = true), GRU(12), Dense(4, softmax),
+    }
+}
+
+#[test]
+fn recurrent_train_on_batch_predict_one_and_predict_step_allocate_nothing() {
+    let mut m = Recurrents::seeded(3);
+    let x = Array3::from_shape_fn((9, 12, 6), |(i, t, f)| ((i * 7 + t * 3 + f) % 11) as f32 / 11.0 - 0.5);
+    let y = Array1::from_shape_fn(9, |i| i % 3);
+    let mut opt = Adam::new(1e-3);
+    for _ in 0..2 {
+        m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let before = allocs();
+    for _ in 0..3 {
+        m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    assert_eq!(allocs() - before, 0, "warm train_on_batch of recurrent layers allocated");
+
+    let mut k = Keyword::seeded(4);
+    let ids = Array2::from_shape_fn((6, 10), |(i, t)| ((i * 13 + t * 7) % 50) as f32);
+    let y = Array1::from_shape_fn(6, |i| i % 4);
+    let mut opt = Sgd::new(0.05).momentum(0.9);
+    for _ in 0..2 {
+        k.train_on_batch(&ids, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    let before = allocs();
+    for _ in 0..3 {
+        k.train_on_batch(&ids, &y, &SparseCategoricalCrossentropy, &mut opt).unwrap();
+    }
+    assert_eq!(allocs() - before, 0, "warm train_on_batch of an embedding model allocated");
+
+    // One sample and one step, first calls included.
+    let before = allocs();
+    let p = m.predict_one(&[[0.25f32; 6]; 12]);
+    assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    let mut state = KeywordStream::default();
+    for t in 0..10 {
+        let out = k.predict_step(&mut state, &[t as f32]);
+        assert!((out.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+    assert_eq!(allocs() - before, 0, "predict_one or predict_step of recurrent models allocated");
+}

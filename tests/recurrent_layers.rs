@@ -157,3 +157,26 @@ fn embedding_rows_and_bad_ids() {
     assert!(y.iter().all(|v| v.is_nan()));
     assert_eq!(<Embedding<3, 4, 2> as Layer>::IDS, Some(4));
 }
+
+/// Batches of 64 rows or more infer each step with one product over the
+/// stacked kernels: the same outputs as the training pass within rounding.
+#[test]
+fn fused_inference_of_large_batches_matches_training() {
+    fn check<L: Train>(label: &str, layer: &mut L) {
+        let batch = 70;
+        let x = uniform(batch * L::IN, 6);
+        let mut inferred = vec![0.0; batch * L::OUT];
+        layer.infer(&x, &mut inferred, &mut vec![0.0; batch * L::SCRATCH]);
+        let mut trained = vec![0.0; batch * L::OUT];
+        layer.forward(&mut L::State::default(), &x, &mut trained, &mut nn::rng::seeded(0));
+        for (a, b) in inferred.iter().zip(&trained) {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{label}: {a} vs {b}");
+        }
+    }
+    let mut rng = nn::rng::seeded(8);
+    let (k, o, b) = (Initializer::glorot_uniform(), Initializer::orthogonal(), Initializer::random_uniform(-0.2, 0.2));
+    check("LSTM", &mut Recurrent::<LstmCell<Tanh, Sigmoid>, 9, 5, 6, true, true>::new(&k, &o, Some(&b), true, &mut rng));
+    check("LSTM no bias", &mut Recurrent::<LstmCell<Tanh, Sigmoid>, 9, 5, 6, false, false>::new(&k, &o, None, true, &mut rng));
+    check("SimpleRNN", &mut Recurrent::<SimpleRnnCell<Tanh>, 9, 5, 6, true, false>::new(&k, &o, Some(&b), false, &mut rng));
+    check("GRU", &mut Recurrent::<GruCell<Tanh, Sigmoid, true>, 9, 5, 6, true, false>::new(&k, &o, Some(&b), false, &mut rng));
+}

@@ -2,7 +2,9 @@
 //! classifies MNIST digits with `nn` built without default features: the
 //! seed model of `examples/deploy` with its trained weights baked in, in a
 //! `static`, and `predict_one`. It builds only if `nn`'s inference path needs
-//! neither `std` nor `alloc`.
+//! neither `std` nor `alloc`. The other models cover every layer kind,
+//! nesting, convolutions, and recurrent layers one sample or one time step
+//! at a time (`predict_step` with a caller-held stream state).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -126,4 +128,50 @@ pub static CNN: MnistConvnet = MnistConvnet::embedded();
 /// Classifies one image with the convolutional model: no allocation.
 pub fn classify_cnn(x: &[[[f32; 1]; 28]; 28]) -> usize {
     argmax(&CNN.predict_one(x))
+}
+
+nn::sequential! {
+    /// A streaming keyword model: ids, an embedding, LSTM and both GRUs.
+    #[weights = "keyword.safetensors"]
+    pub struct Keyword {
+        Input[8],
+        Embedding(10, 4),
+        LSTM(6, return_sequences = true),
+        GRU(5, return_sequences = true),
+        GRU(4, reset_after = false),
+        Dense(3, softmax),
+    }
+}
+
+/// The keyword model, baked in.
+pub static KEYWORD: Keyword = Keyword::embedded();
+
+/// Feeds one id of a stream and returns the class after it: no allocation,
+/// the state in the caller's `KeywordStream`.
+pub fn keyword_step(state: &mut KeywordStream, id: f32) -> usize {
+    argmax(&KEYWORD.predict_step(state, &[id]))
+}
+
+/// The class of a whole sequence of ids.
+pub fn keyword(ids: &[f32; 8]) -> usize {
+    argmax(&KEYWORD.predict_one(ids))
+}
+
+nn::sequential! {
+    /// Bidirectional and backwards recurrent layers (whole sequences only).
+    #[weights = "both.safetensors"]
+    pub struct Both {
+        Input[5, 2],
+        Bidirectional(LSTM(3, return_sequences = true)),
+        LSTM(2, go_backwards = true),
+        Dense(2, softmax),
+    }
+}
+
+/// The bidirectional model, baked in.
+pub static BOTH: Both = Both::embedded();
+
+/// The class of a sequence by `Both`.
+pub fn classify_both(x: &[[f32; 2]; 5]) -> usize {
+    argmax(&BOTH.predict_one(x))
 }

@@ -130,15 +130,26 @@ pub fn leaky_relu_grad(x: f32, alpha: f32) -> f32 {
     }
 }
 
-/// The logistic function, stable for large `|x|`.
-#[inline]
+/// The logistic function, stable for large `|x|`: `1 / (1 + e)` or
+/// `e / (1 + e)` with `e = exp(-|x|)`, branch-free so that it vectorizes
+/// (the recurrent gates apply it to every unit of every step).
+#[inline(always)]
 pub fn sigmoid(x: f32) -> f32 {
+    let e = exp_neg(-x.abs());
+    let s = 1.0 / (1.0 + e);
     if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
+        s
     } else {
-        let e = x.exp();
-        e / (1.0 + e)
+        e * s
     }
+}
+
+/// `tanh(x) = sign(x) · (1 − t) / (1 + t)`, `t = exp(−2|x|)`, with `1 − t`
+/// from `expm1` (accurate near 0), branch-free so that it vectorizes.
+#[inline(always)]
+pub fn tanh(x: f32) -> f32 {
+    let m = expm1_neg(-2.0 * x.abs());
+    (-m / (2.0 + m)).copysign(x)
 }
 
 impl ActivationFn for Linear {
@@ -226,7 +237,7 @@ impl ActivationFn for Tanh {
     const NAME: &'static str = "tanh";
     #[inline]
     fn f(x: f32) -> f32 {
-        x.tanh()
+        tanh(x)
     }
     #[inline]
     fn df(_: f32, y: f32) -> f32 {

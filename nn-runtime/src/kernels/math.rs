@@ -7,7 +7,6 @@
 pub(crate) trait CoreMath {
     fn exp(self) -> f32;
     fn ln_1p(self) -> f32;
-    fn tanh(self) -> f32;
     fn sqrt(self) -> f32;
     fn powf(self, n: f32) -> f32;
 }
@@ -20,10 +19,6 @@ impl CoreMath for f32 {
     #[inline]
     fn ln_1p(self) -> f32 {
         libm::log1pf(self)
-    }
-    #[inline]
-    fn tanh(self) -> f32 {
-        libm::tanhf(self)
     }
     #[inline]
     fn sqrt(self) -> f32 {

@@ -36,6 +36,39 @@ pub fn dispatch<R>(body: impl FnOnce() -> R) -> R {
     body()
 }
 
+/// A loop too large for [`dispatch`]'s closure to be inlined into its
+/// per-instruction-set wrappers (LLVM's inliner then leaves it scalar):
+/// implement `run` with `#[inline(always)]` and call [`dispatch_body`].
+pub trait Body {
+    /// What the loop returns.
+    type Output;
+    /// The loop; must be `#[inline(always)]`.
+    fn run(self) -> Self::Output;
+}
+
+/// [`dispatch`] for a [`Body`], whose `run` is always inlined into the wrapper.
+#[inline(always)]
+pub fn dispatch_body<B: Body>(body: B) -> B::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        unsafe fn avx512<B: Body>(body: B) -> B::Output {
+            body.run()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn avx2<B: Body>(body: B) -> B::Output {
+            body.run()
+        }
+        match Path::detect() {
+            // SAFETY: the path is only detected on a CPU with these features.
+            Path::Avx512 => return unsafe { avx512(body) },
+            Path::Avx2 => return unsafe { avx2(body) },
+            Path::Portable => {}
+        }
+    }
+    body.run()
+}
+
 /// `exp(x)` for `x ≤ 0` (Cephes' `expf`: Cody-Waite reduction, degree-6
 /// polynomial, within 2 ulp), branch-free so that it vectorizes. Inputs below
 /// -87.3 give 0 and NaN stays NaN; positive inputs are not supported.

@@ -8,7 +8,10 @@
 
 use core::marker::PhantomData;
 
-use super::recurrent::{gate, recurrent_grads, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
+use super::recurrent::{
+    lanes, recurrent_grads, store, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut, LANES,
+};
+use crate::kernels::simd::{dispatch, dispatch_body, Body};
 use crate::kernels::ActivationFn;
 
 /// The `GRU` cell with activation `A`, recurrent activation `R` and Keras's
@@ -23,49 +26,33 @@ impl<A: ActivationFn, R: ActivationFn, const RESET_AFTER: bool> Cell for GruCell
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
         let w = 3 * u;
+        let StepOut { pre, act, aux, h, keep, .. } = out;
         // aux = hm · U (+ the recurrent bias).
         let beta = match step.recurrent_bias {
             Some(b) => {
-                out.aux.chunks_exact_mut(w).for_each(|row| row.copy_from_slice(b));
+                aux.chunks_exact_mut(w).for_each(|row| row.copy_from_slice(b));
                 1.0
             }
             None => 0.0,
         };
-        times(u, w, step.hm, step.recurrent_kernel, beta, out.aux);
-        for (pre, aux) in out.pre.chunks_exact_mut(w).zip(out.aux.chunks_exact(w)) {
-            pre[..2 * u].iter_mut().zip(&aux[..2 * u]).for_each(|(p, a)| *p += a);
-        }
-        gate::<R>(out.pre, out.act, u, 3, 0);
-        gate::<R>(out.pre, out.act, u, 3, 1);
+        times(u, w, step.hm, step.recurrent_kernel, beta, aux);
         if RESET_AFTER {
-            for ((pre, aux), act) in
-                out.pre.chunks_exact_mut(w).zip(out.aux.chunks_exact(w)).zip(out.act.chunks_exact(w))
-            {
-                for j in 0..u {
-                    pre[2 * u + j] += act[u + j] * aux[2 * u + j];
-                }
-            }
+            dispatch_body(ResetAfter::<A, R> { u, h_prev: step.h_prev, pre, act, aux, h, keep, act_fns: PhantomData });
         } else {
-            // r · hm into `h` (free until the end), kept in aux's h
-            // columns (the product with U_h there is not needed), and its
-            // product with U_h added to pre's h columns.
-            for ((rh, hm), act) in out.h.chunks_exact_mut(u).zip(step.hm.chunks_exact(u)).zip(out.act.chunks_exact(w)) {
-                for j in 0..u {
-                    rh[j] = act[u + j] * hm[j];
-                }
-            }
-            for (aux, rh) in out.aux.chunks_exact_mut(w).zip(out.h.chunks_exact(u)) {
-                aux[2 * u..].copy_from_slice(rh);
-            }
-            times_h(u, out.h, step.recurrent_kernel, out.pre);
-        }
-        gate::<A>(out.pre, out.act, u, 3, 2);
-        let rows = out.act.chunks_exact(w).zip(step.h_prev.chunks_exact(u));
-        for ((a, h_prev), h) in rows.zip(out.h.chunks_exact_mut(u)) {
-            for j in 0..u {
-                let (z, hh) = (a[j], a[2 * u + j]);
-                h[j] = z * h_prev[j] + (1.0 - z) * hh;
-            }
+            // z and r, then r · hm (into `h`, free until the end, and kept in
+            // aux's h columns, whose product with U_h is not needed), its
+            // product with U_h added to pre's h columns, then the candidate.
+            dispatch_body(UpdateReset::<R> {
+                u,
+                hm: step.hm,
+                pre: &mut *pre,
+                act: &mut *act,
+                aux,
+                h: &mut *h,
+                act_fn: PhantomData,
+            });
+            dispatch(|| times_h(u, h, step.recurrent_kernel, pre));
+            dispatch_body(Candidate::<A> { u, h_prev: step.h_prev, pre, act, h, act_fn: PhantomData });
         }
     }
 
@@ -148,6 +135,166 @@ fn times_h(u: usize, rh: &[f32], recurrent: &[f32], pre: &mut [f32]) {
         for (k, &v) in r.iter().enumerate() {
             let row = &recurrent[k * w + 2 * u..(k + 1) * w];
             out.iter_mut().zip(row).for_each(|(o, b)| *o += v * b);
+        }
+    }
+}
+
+/// One step of the gates with `reset_after`: `z`, `r`, the candidate and
+/// `h`, from `pre` (the input projection) and `aux` (the recurrent one).
+struct ResetAfter<'a, A, R> {
+    u: usize,
+    h_prev: &'a [f32],
+    pre: &'a mut [f32],
+    act: &'a mut [f32],
+    aux: &'a [f32],
+    h: &'a mut [f32],
+    keep: bool,
+    act_fns: PhantomData<(A, R)>,
+}
+
+impl<A: ActivationFn, R: ActivationFn> Body for ResetAfter<'_, A, R> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let ResetAfter { u, h_prev, pre, act, aux, h, keep, .. } = self;
+        let w = 3 * u;
+        let rows = pre.chunks_exact_mut(w).zip(act.chunks_exact_mut(w)).zip(aux.chunks_exact(w));
+        for (((p, a), x), (hp, h)) in rows.zip(h_prev.chunks_exact(u).zip(h.chunks_exact_mut(u))) {
+            let (pz, rest) = p.split_at_mut(u);
+            let (pr, ph) = rest.split_at_mut(u);
+            let (az, rest) = a.split_at_mut(u);
+            let (ar, ah) = rest.split_at_mut(u);
+            let (xz, xr, xh) = (&x[..u], &x[u..2 * u], &x[2 * u..]);
+            let mut j = 0;
+            while j < u {
+                let r = j..(j + LANES).min(u);
+                let (zs, rs, hs, xzl, xrl, xhl) = (
+                    lanes(&pz[r.clone()]),
+                    lanes(&pr[r.clone()]),
+                    lanes(&ph[r.clone()]),
+                    lanes(&xz[r.clone()]),
+                    lanes(&xr[r.clone()]),
+                    lanes(&xh[r.clone()]),
+                );
+                let hpl = lanes(&hp[r.clone()]);
+                let mut out = [[0.0f32; LANES]; 7];
+                let [z, rg, cand, zp, rp, cp, hn] = &mut out;
+                for k in 0..LANES {
+                    zp[k] = zs[k] + xzl[k];
+                    rp[k] = rs[k] + xrl[k];
+                    z[k] = R::f(zp[k]);
+                    rg[k] = R::f(rp[k]);
+                    cp[k] = hs[k] + rg[k] * xhl[k];
+                    cand[k] = A::f(cp[k]);
+                    hn[k] = z[k] * hpl[k] + (1.0 - z[k]) * cand[k];
+                }
+                if keep {
+                    store(&mut pz[r.clone()], zp);
+                    store(&mut pr[r.clone()], rp);
+                    store(&mut ph[r.clone()], cp);
+                    store(&mut az[r.clone()], z);
+                    store(&mut ar[r.clone()], rg);
+                    store(&mut ah[r.clone()], cand);
+                }
+                j = r.end;
+                store(&mut h[r], hn);
+            }
+        }
+    }
+}
+
+/// Without `reset_after`: `z` and `r` into `act` (their pre-activations
+/// into `pre`), and `r · hm` into `h` and aux's h columns.
+struct UpdateReset<'a, R> {
+    u: usize,
+    hm: &'a [f32],
+    pre: &'a mut [f32],
+    act: &'a mut [f32],
+    aux: &'a mut [f32],
+    h: &'a mut [f32],
+    act_fn: PhantomData<R>,
+}
+
+impl<R: ActivationFn> Body for UpdateReset<'_, R> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let UpdateReset { u, hm, pre, act, aux, h, .. } = self;
+        let w = 3 * u;
+        let rows = pre.chunks_exact_mut(w).zip(act.chunks_exact_mut(w)).zip(aux.chunks_exact_mut(w));
+        for (((p, a), x), (hm, rh)) in rows.zip(hm.chunks_exact(u).zip(h.chunks_exact_mut(u))) {
+            let (pz, rest) = p.split_at_mut(u);
+            let pr = &mut rest[..u];
+            let (az, rest) = a.split_at_mut(u);
+            let ar = &mut rest[..u];
+            let (xz, rest) = x.split_at_mut(u);
+            let (xr, xh) = rest.split_at_mut(u);
+            let mut j = 0;
+            while j < u {
+                let r = j..(j + LANES).min(u);
+                let (zs, rs, xzl, xrl, hml) = (
+                    lanes(&pz[r.clone()]),
+                    lanes(&pr[r.clone()]),
+                    lanes(&xz[r.clone()]),
+                    lanes(&xr[r.clone()]),
+                    lanes(&hm[r.clone()]),
+                );
+                let mut out = [[0.0f32; LANES]; 5];
+                let [z, rg, zp, rp, rhl] = &mut out;
+                for k in 0..LANES {
+                    zp[k] = zs[k] + xzl[k];
+                    rp[k] = rs[k] + xrl[k];
+                    z[k] = R::f(zp[k]);
+                    rg[k] = R::f(rp[k]);
+                    rhl[k] = rg[k] * hml[k];
+                }
+                store(&mut pz[r.clone()], zp);
+                store(&mut pr[r.clone()], rp);
+                store(&mut az[r.clone()], z);
+                store(&mut ar[r.clone()], rg);
+                store(&mut xh[r.clone()], rhl);
+                j = r.end;
+                store(&mut rh[r], rhl);
+            }
+        }
+    }
+}
+
+/// Without `reset_after`: the candidate from pre's h columns and the new `h`.
+struct Candidate<'a, A> {
+    u: usize,
+    h_prev: &'a [f32],
+    pre: &'a [f32],
+    act: &'a mut [f32],
+    h: &'a mut [f32],
+    act_fn: PhantomData<A>,
+}
+
+impl<A: ActivationFn> Body for Candidate<'_, A> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let Candidate { u, h_prev, pre, act, h, .. } = self;
+        let w = 3 * u;
+        for ((p, a), (hp, h)) in
+            pre.chunks_exact(w).zip(act.chunks_exact_mut(w)).zip(h_prev.chunks_exact(u).zip(h.chunks_exact_mut(u)))
+        {
+            let (az, ah) = a.split_at_mut(2 * u);
+            let ph = &p[2 * u..];
+            let mut j = 0;
+            while j < u {
+                let r = j..(j + LANES).min(u);
+                let (cp, z, hpl) = (lanes(&ph[r.clone()]), lanes(&az[r.clone()]), lanes(&hp[r.clone()]));
+                let mut out = [[0.0f32; LANES]; 2];
+                let [cand, hn] = &mut out;
+                for k in 0..LANES {
+                    cand[k] = A::f(cp[k]);
+                    hn[k] = z[k] * hpl[k] + (1.0 - z[k]) * cand[k];
+                }
+                store(&mut ah[r.clone()], cand);
+                j = r.end;
+                store(&mut h[r], hn);
+            }
         }
     }
 }

@@ -5,9 +5,10 @@
 
 use core::marker::PhantomData;
 
-use super::recurrent::{gate, recurrent_grads, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
+use super::recurrent::{lanes, state_grad, store, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut, LANES};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
+use crate::kernels::simd::{dispatch_body, Body};
 use crate::kernels::ActivationFn;
 #[cfg(feature = "std")]
 use crate::Rng;
@@ -19,47 +20,30 @@ pub struct LstmCell<A, R>(PhantomData<(A, R)>);
 
 impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
     const GATES: usize = 4;
+    const ADDITIVE: bool = true;
     const CARRY: bool = true;
 
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
-        times(u, 4 * u, step.hm, step.recurrent_kernel, 1.0, out.pre);
-        gate::<R>(out.pre, out.act, u, 4, 0);
-        gate::<R>(out.pre, out.act, u, 4, 1);
-        gate::<A>(out.pre, out.act, u, 4, 2);
-        gate::<R>(out.pre, out.act, u, 4, 3);
-        let rows = out.act.chunks_exact(4 * u).zip(out.aux.chunks_exact_mut(4 * u));
-        let state = out.h.chunks_exact_mut(u).zip(out.c.chunks_exact_mut(u)).zip(step.c_prev.chunks_exact(u));
-        for ((a, aux), ((h, c), c_prev)) in rows.zip(state) {
-            let (i, f, g, o) = (&a[..u], &a[u..2 * u], &a[2 * u..3 * u], &a[3 * u..]);
-            for j in 0..u {
-                c[j] = f[j] * c_prev[j] + i[j] * g[j];
-            }
-            // aux keeps act(c) in its first `u` columns.
-            A::apply_to(c, &mut aux[..u], u);
-            for j in 0..u {
-                h[j] = o[j] * aux[j];
-            }
+        if !step.projected {
+            times(u, 4 * u, step.hm, step.recurrent_kernel, 1.0, out.pre);
         }
+        // One pass over the gates, compiled for this CPU's vector instructions.
+        dispatch_body(Forward::<A, R> { u, c_prev: step.c_prev, out, act: PhantomData });
     }
 
     fn backward(step: &StepIn, kept: &StepKept, grad: StepGrad) {
         let u = step.units;
-        let rows = kept.act.chunks_exact(4 * u).zip(kept.aux.chunks_exact(4 * u)).zip(kept.pre.chunks_exact(4 * u));
-        let state = kept.c.chunks_exact(u).zip(step.c_prev.chunks_exact(u));
-        let grads = grad.dh.chunks_exact(u).zip(grad.dc.chunks_exact_mut(u)).zip(grad.dpre.chunks_exact_mut(4 * u));
-        for (((a, aux), z), ((c, c_prev), ((dh, dc), dz))) in rows.zip(state.zip(grads)) {
-            for j in 0..u {
-                let (i, f, g, o, ac) = (a[j], a[u + j], a[2 * u + j], a[3 * u + j], aux[j]);
-                let dct = dc[j] + dh[j] * o * A::df(c[j], ac);
-                dz[j] = dct * g * R::df(z[j], i);
-                dz[u + j] = dct * c_prev[j] * R::df(z[u + j], f);
-                dz[2 * u + j] = dct * i * A::df(z[2 * u + j], g);
-                dz[3 * u + j] = dh[j] * ac * R::df(z[3 * u + j], o);
-                dc[j] = dct * f;
-            }
-        }
-        recurrent_grads(u, step.hm, grad.dpre, step.recurrent_kernel, grad.drecurrent, grad.tmp_h, 0.0);
+        dispatch_body(Backward::<A, R> {
+            u,
+            c_prev: step.c_prev,
+            kept,
+            dh: grad.dh,
+            dc: grad.dc,
+            dpre: grad.dpre,
+            act: PhantomData,
+        });
+        state_grad(u, grad.dpre, step.recurrent_kernel, grad.tmp_h);
         unmask(grad.tmp_h, grad.mask, grad.dh_prev);
     }
 
@@ -74,5 +58,118 @@ impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
         init.fill(&[units], &mut bias[..units], rng);
         bias[units..2 * units].fill(1.0);
         init.fill(&[2 * units], &mut bias[2 * units..], rng);
+    }
+}
+
+/// The gates, `c` and `h` of one step, as a loop compiled per instruction set.
+struct Forward<'a, A, R> {
+    u: usize,
+    c_prev: &'a [f32],
+    out: StepOut<'a>,
+    act: PhantomData<(A, R)>,
+}
+
+impl<A: ActivationFn, R: ActivationFn> Body for Forward<'_, A, R> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let Forward { u, c_prev, out, .. } = self;
+        let keep = out.keep;
+        let rows =
+            out.pre.chunks_exact(4 * u).zip(out.act.chunks_exact_mut(4 * u)).zip(out.aux.chunks_exact_mut(4 * u));
+        let state = out.h.chunks_exact_mut(u).zip(out.c.chunks_exact_mut(u)).zip(c_prev.chunks_exact(u));
+        for (((z, a), aux), ((h, c), c_prev)) in rows.zip(state) {
+            let (zi, zf, zc, zo) = (&z[..u], &z[u..2 * u], &z[2 * u..3 * u], &z[3 * u..]);
+            let (ai, rest) = a.split_at_mut(u);
+            let (af, rest) = rest.split_at_mut(u);
+            let (ag, ao) = rest.split_at_mut(u);
+            // Lanes of 16 through local arrays (one vector register each on
+            // AVX-512): LLVM vectorizes these without alias checks.
+            let mut j = 0;
+            while j < u {
+                let w = LANES.min(u - j);
+                let r = j..j + w;
+                let (zi, zf, zc, zo) =
+                    (lanes(&zi[r.clone()]), lanes(&zf[r.clone()]), lanes(&zc[r.clone()]), lanes(&zo[r.clone()]));
+                let cp = lanes(&c_prev[r.clone()]);
+                let mut out = [[0.0f32; LANES]; 7];
+                let [i, f, g, o, cn, ac, hn] = &mut out;
+                for k in 0..LANES {
+                    (i[k], f[k], g[k], o[k]) = (R::f(zi[k]), R::f(zf[k]), A::f(zc[k]), R::f(zo[k]));
+                    cn[k] = f[k] * cp[k] + i[k] * g[k];
+                    // aux keeps act(c) in its first `u` columns.
+                    ac[k] = A::f(cn[k]);
+                    hn[k] = o[k] * ac[k];
+                }
+                let [i, f, g, o, cn, ac, hn] = &out;
+                if keep {
+                    store(&mut ai[r.clone()], i);
+                    store(&mut af[r.clone()], f);
+                    store(&mut ag[r.clone()], g);
+                    store(&mut ao[r.clone()], o);
+                    store(&mut aux[r.clone()], ac);
+                }
+                store(&mut c[r.clone()], cn);
+                store(&mut h[r], hn);
+                j += w;
+            }
+        }
+    }
+}
+
+/// The pre-activations' gradients of one step and the previous carry's (in
+/// `dc`), as a loop compiled per instruction set.
+struct Backward<'a, A, R> {
+    u: usize,
+    c_prev: &'a [f32],
+    kept: &'a StepKept<'a>,
+    dh: &'a [f32],
+    dc: &'a mut [f32],
+    dpre: &'a mut [f32],
+    act: PhantomData<(A, R)>,
+}
+
+impl<A: ActivationFn, R: ActivationFn> Body for Backward<'_, A, R> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let Backward { u, c_prev, kept, dh, dc, dpre, .. } = self;
+        let rows = kept.act.chunks_exact(4 * u).zip(kept.aux.chunks_exact(4 * u)).zip(kept.pre.chunks_exact(4 * u));
+        let state = kept.c.chunks_exact(u).zip(c_prev.chunks_exact(u));
+        let grads = dh.chunks_exact(u).zip(dc.chunks_exact_mut(u)).zip(dpre.chunks_exact_mut(4 * u));
+        for (((a, aux), z), ((c, c_prev), ((dh, dc), dz))) in rows.zip(state.zip(grads)) {
+            let (ai, af, ag, ao) = (&a[..u], &a[u..2 * u], &a[2 * u..3 * u], &a[3 * u..]);
+            let (zi, zf, zc, zo) = (&z[..u], &z[u..2 * u], &z[2 * u..3 * u], &z[3 * u..]);
+            let (di, rest) = dz.split_at_mut(u);
+            let (df, rest) = rest.split_at_mut(u);
+            let (dg, d_o) = rest.split_at_mut(u);
+            let (aux, c, c_prev, dh, dc) = (&aux[..u], &c[..u], &c_prev[..u], &dh[..u], &mut dc[..u]);
+            let mut j = 0;
+            while j < u {
+                let w = LANES.min(u - j);
+                let r = j..j + w;
+                let (i, f, g, o) =
+                    (lanes(&ai[r.clone()]), lanes(&af[r.clone()]), lanes(&ag[r.clone()]), lanes(&ao[r.clone()]));
+                let (ac, ct, cp) = (lanes(&aux[r.clone()]), lanes(&c[r.clone()]), lanes(&c_prev[r.clone()]));
+                let (gh, gc) = (lanes(&dh[r.clone()]), lanes(&dc[r.clone()]));
+                let (pi, pf, pc, po) =
+                    (lanes(&zi[r.clone()]), lanes(&zf[r.clone()]), lanes(&zc[r.clone()]), lanes(&zo[r.clone()]));
+                let mut out = [[0.0f32; LANES]; 5];
+                for k in 0..LANES {
+                    let dct = gc[k] + gh[k] * o[k] * A::df(ct[k], ac[k]);
+                    out[0][k] = dct * g[k] * R::df(pi[k], i[k]);
+                    out[1][k] = dct * cp[k] * R::df(pf[k], f[k]);
+                    out[2][k] = dct * i[k] * A::df(pc[k], g[k]);
+                    out[3][k] = gh[k] * ac[k] * R::df(po[k], o[k]);
+                    out[4][k] = dct * f[k];
+                }
+                store(&mut di[r.clone()], &out[0]);
+                store(&mut df[r.clone()], &out[1]);
+                store(&mut dg[r.clone()], &out[2]);
+                store(&mut d_o[r.clone()], &out[3]);
+                store(&mut dc[r], &out[4]);
+                j += w;
+            }
+        }
     }
 }

@@ -31,7 +31,6 @@ use super::{scratch, Train};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 use crate::kernels::gemm::{sgemm, Layout};
-use crate::kernels::ActivationFn;
 use crate::Param;
 #[cfg(feature = "std")]
 use crate::Rng;
@@ -50,6 +49,9 @@ pub struct StepIn<'a> {
     pub hm: &'a [f32],
     /// The previous carry (LSTM's `c`), `n × units`; empty for other cells.
     pub c_prev: &'a [f32],
+    /// Whether `pre` already holds `hm · recurrent_kernel` too (the driver
+    /// computed both products as one, for a cell with [`Cell::ADDITIVE`]).
+    pub projected: bool,
 }
 
 /// What [`Cell::forward`] writes for one step; `pre`, `act` and `aux`
@@ -66,6 +68,9 @@ pub struct StepOut<'a> {
     pub h: &'a mut [f32],
     /// The new carry, `n × units` (LSTM); empty for other cells.
     pub c: &'a mut [f32],
+    /// Whether backward will read `act` and `aux` (training); a cell may
+    /// skip writing them otherwise.
+    pub keep: bool,
 }
 
 /// What [`Cell::backward`] gets and gives for one step.
@@ -78,7 +83,10 @@ pub struct StepGrad<'a> {
     pub dpre: &'a mut [f32],
     /// Written: the gradient with respect to the previous `h`, `n × units`.
     pub dh_prev: &'a mut [f32],
-    /// Accumulated: the recurrent kernel's gradient, `units × GATES · units`.
+    /// Accumulated: the recurrent kernel's gradient, `units × GATES · units`
+    /// (for a cell with [`Cell::ADDITIVE`], whose recurrent product's
+    /// gradient is `dpre`, the driver computes it over all steps at once
+    /// and the cell leaves it alone).
     pub drecurrent: &'a mut [f32],
     /// Accumulated: the recurrent bias's gradient (GRU with `reset_after`).
     pub drecurrent_bias: Option<&'a mut [f32]>,
@@ -98,6 +106,10 @@ pub trait Cell: Send + Sync + 'static {
     const BIAS_ROWS: usize = 1;
     /// Whether the state has a carry beside `h` (LSTM's `c`).
     const CARRY: bool = false;
+    /// Whether the cell only adds `hm · recurrent_kernel` to the input
+    /// projection before its gates (SimpleRNN, LSTM), so that the two
+    /// products can be one over `[x, hm]` and the stacked kernels.
+    const ADDITIVE: bool = false;
 
     /// One step: `h` (and `c`) from the input projection in `out.pre` and the previous state.
     fn forward(step: &StepIn, out: StepOut);
@@ -193,6 +205,12 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
 
     /// `pre = x · kernel + input bias` for `rows` rows of `x`.
     fn project(&self, x: &[f32], rows: usize, pre: &mut [f32]) {
+        self.project_with(x, rows, I, &self.kernel, pre);
+    }
+
+    /// `pre = x · kernel + input bias` for `rows` rows of `x` of depth `k`
+    /// (`kernel` is `k × GATES · UNITS`).
+    fn project_with(&self, x: &[f32], rows: usize, k: usize, kernel: &[f32], pre: &mut [f32]) {
         let gu = Self::GU;
         let beta = match &self.bias {
             Some(b) => {
@@ -203,7 +221,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             }
             None => 0.0,
         };
-        sgemm(rows, I, gu, 1.0, x, Layout::Normal, &self.kernel, Layout::Normal, beta, pre);
+        sgemm(rows, k, gu, 1.0, x, Layout::Normal, kernel, Layout::Normal, beta, pre);
     }
 
     /// The recurrent half of the bias, if the cell has one.
@@ -240,11 +258,19 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
     }
 }
 
-/// Floats per sample of [`Recurrent`]'s inference scratch: one input step,
-/// the cell's three buffers, two of `h` and two of `c`.
+/// Floats per sample of [`Recurrent`]'s inference scratch: one input step
+/// and state (`[x, h]`), the cell's three buffers, two of `h` and two of
+/// `c`, and a share of the stacked kernels (`[kernel; recurrent_kernel]`)
+/// that batches of [`FUSE_ROWS`] rows or more get room for.
 const fn infer_scratch(inputs: usize, gates: usize, units: usize) -> usize {
-    inputs + 3 * gates * units + 4 * units
+    inputs + units + 3 * gates * units + 4 * units + ((inputs + units) * gates * units).div_ceil(FUSE_ROWS)
 }
+
+/// Rows from which inference computes each step's two products as one
+/// (`[x, h] · [kernel; recurrent_kernel]`, depth `IN + UNITS`), for cells
+/// with [`Cell::ADDITIVE`]: one deeper product instead of two shallow ones
+/// and one pass less over the gates.
+const FUSE_ROWS: usize = 64;
 
 impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, const B: bool> Layer
     for Recurrent<C, S, I, U, Q, B>
@@ -255,22 +281,37 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
 
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let n = rows(x.len(), S * I);
-        let gu = Self::GU;
-        let (xt, rest) = scratch.split_at_mut(n * I);
+        let (gu, k) = (Self::GU, I + U);
+        let (xh, rest) = scratch.split_at_mut(n * k);
         let (pre, rest) = rest.split_at_mut(n * gu);
         let (act, rest) = rest.split_at_mut(n * gu);
         let (aux, rest) = rest.split_at_mut(n * gu);
         let (hs, rest) = rest.split_at_mut(2 * n * U);
-        let cs = &mut rest[..2 * n * U];
+        let (cs, rest) = rest.split_at_mut(2 * n * U);
+        let fused = C::ADDITIVE && n >= FUSE_ROWS && rest.len() >= k * gu;
+        if fused {
+            rest[..I * gu].copy_from_slice(&self.kernel);
+            rest[I * gu..k * gu].copy_from_slice(&self.recurrent_kernel);
+        }
+        let stacked = &rest[..if fused { k * gu } else { 0 }];
         hs[..n * U].fill(0.0);
         cs[..n * U].fill(0.0);
         for t in 0..S {
             let s = Self::source(t);
-            for (row, sample) in xt.chunks_exact_mut(I).zip(x.chunks_exact(S * I)) {
-                row.copy_from_slice(&sample[s * I..(s + 1) * I]);
-            }
-            self.project(xt, n, pre);
             let (h_prev, h) = halves(hs, t, n * U);
+            let width = if fused { k } else { I };
+            for ((row, sample), h) in xh.chunks_exact_mut(width).zip(x.chunks_exact(S * I)).zip(h_prev.chunks_exact(U))
+            {
+                row[..I].copy_from_slice(&sample[s * I..(s + 1) * I]);
+                if fused {
+                    row[I..].copy_from_slice(h);
+                }
+            }
+            if fused {
+                self.project_with(xh, n, k, stacked, pre);
+            } else {
+                self.project(&xh[..n * I], n, pre);
+            }
             let (c_prev, c) = if C::CARRY { halves(cs, t, n * U) } else { (&[][..], &mut [][..]) };
             let step = StepIn {
                 units: U,
@@ -279,8 +320,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 h_prev,
                 hm: h_prev,
                 c_prev,
+                projected: fused,
             };
-            C::forward(&step, StepOut { pre: &mut *pre, act: &mut *act, aux: &mut *aux, h: &mut *h, c });
+            C::forward(&step, StepOut { pre: &mut *pre, act: &mut *act, aux: &mut *aux, h: &mut *h, c, keep: false });
             if Q {
                 for (out, h) in y.chunks_exact_mut(S * U).zip(h.chunks_exact(U)) {
                     out[t * U..(t + 1) * U].copy_from_slice(h);
@@ -343,8 +385,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool> Ste
             h_prev,
             hm: h_prev,
             c_prev,
+            projected: false,
         };
-        C::forward(&step, StepOut { pre, act, aux, h: &mut *h, c: &mut *c });
+        C::forward(&step, StepOut { pre, act, aux, h: &mut *h, c: &mut *c, keep: false });
         h_prev.copy_from_slice(h);
         c_prev.copy_from_slice(c);
         y.copy_from_slice(h);
@@ -453,6 +496,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 h_prev,
                 hm,
                 c_prev,
+                projected: false,
             };
             let r = t * n * gu..(t + 1) * n * gu;
             C::forward(
@@ -463,6 +507,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                     aux: &mut aux[r],
                     h: &mut h_next[..nu],
                     c,
+                    keep: true,
                 },
             );
             if Q {
@@ -509,6 +554,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 h_prev,
                 hm: if st.masked.1 { &st.hm[t * nu..(t + 1) * nu] } else { h_prev },
                 c_prev: if C::CARRY { &st.c[t * nu..(t + 1) * nu] } else { &[] },
+                projected: false,
             };
             let r = t * n * gu..(t + 1) * n * gu;
             let kept = StepKept {
@@ -534,6 +580,11 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 },
             );
             core::mem::swap(&mut cur, &mut prev);
+        }
+        if C::ADDITIVE {
+            // Σ_t hm_tᵀ · dpre_t as one product over every step.
+            let hm = if st.masked.1 { &st.hm[..S * nu] } else { &st.h[..S * nu] };
+            sgemm(U, S * n, gu, 1.0, hm, Layout::Transposed, dpre, Layout::Normal, 0.0, drec);
         }
         let dk = scratch(&mut st.dkernel, I * gu);
         sgemm(I, S * n, gu, 1.0, &st.xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);
@@ -595,6 +646,13 @@ pub(crate) fn recurrent_grads(
     sgemm(n, cols, units, 1.0, d, Layout::Normal, recurrent, Layout::Transposed, beta, dhm);
 }
 
+/// `dhm = d · recurrentᵀ` (`d` is `n × cols`, `dhm` is `n × units`): the
+/// state's gradient through [`times`].
+pub(crate) fn state_grad(units: usize, d: &[f32], recurrent: &[f32], dhm: &mut [f32]) {
+    let n = dhm.len() / units;
+    sgemm(n, d.len() / n, units, 1.0, d, Layout::Normal, recurrent, Layout::Transposed, 0.0, dhm);
+}
+
 /// `dh_prev = dhm · mask` (or `dhm` itself without recurrent dropout).
 pub(crate) fn unmask(dhm: &[f32], mask: Option<&[f32]>, dh_prev: &mut [f32]) {
     match mask {
@@ -603,11 +661,30 @@ pub(crate) fn unmask(dhm: &[f32], mask: Option<&[f32]>, dh_prev: &mut [f32]) {
     }
 }
 
-/// `A` applied to gate `gate` (columns `gate · units ..`) of every row of
-/// `src` (rows of `gates · units`), into the same columns of `dst`.
-pub(crate) fn gate<A: ActivationFn>(src: &[f32], dst: &mut [f32], units: usize, gates: usize, gate: usize) {
-    let (w, at) = (gates * units, gate * units);
-    for (s, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
-        A::apply_to(&s[at..at + units], &mut d[at..at + units], units);
+/// Floats per vector step of the gate loops.
+pub(crate) const LANES: usize = 16;
+
+/// Up to [`LANES`] values as a full array (zeros past the end); a whole
+/// lane is one vector load, not a `memcpy` call.
+#[inline(always)]
+pub(crate) fn lanes(v: &[f32]) -> [f32; LANES] {
+    match <[f32; LANES]>::try_from(v) {
+        Ok(a) => a,
+        Err(_) => {
+            let mut a = [0.0f32; LANES];
+            for (a, v) in a.iter_mut().zip(v) {
+                *a = *v;
+            }
+            a
+        }
+    }
+}
+
+/// The first `out.len()` (at most [`LANES`]) values of `v` into `out`.
+#[inline(always)]
+pub(crate) fn store(out: &mut [f32], v: &[f32; LANES]) {
+    match <&mut [f32; LANES]>::try_from(&mut *out) {
+        Ok(o) => *o = *v,
+        Err(_) => out.iter_mut().zip(v).for_each(|(o, v)| *o = *v),
     }
 }
