@@ -864,6 +864,7 @@ fn recurrent_gradients_through_time() {
     const I: usize = 3;
     const U: usize = 5;
     let x = away_from_zero(3 * S * I, 21);
+    let wide = away_from_zero(10 * S * I, 22);
     macro_rules! check {
         ($label:expr, $ty:ty) => {{
             let layer = <$ty>::new(&k, &o, Some(&b), false, &mut rng);
@@ -897,6 +898,16 @@ fn recurrent_gradients_through_time() {
     type Gru2 = Recurrent<GruCell<Tanh, Sigmoid, true>, S, I, U, false, false>;
     let dropped = Gru2::new(&k, &o, Some(&b), false, &mut rng).with_dropout(0.2, 0.5);
     check_layer_weights("GRU dropout", &dropped, &x, H);
+
+    // Batches of 8 or more run each half of the batch on its own thread.
+    let lstm = Lstm::new(&k, &o, Some(&b), true, &mut rng).with_dropout(0.2, 0.3);
+    check_layer_input("LSTM on two threads", &lstm, 10, H);
+    check_layer_weights("LSTM on two threads", &lstm, &wide, H);
+    let gru = Gru2::new(&k, &o, Some(&b), false, &mut rng).with_dropout(0.2, 0.3);
+    check_layer_input("GRU on two threads", &gru, 10, H);
+    check_layer_weights("GRU on two threads", &gru, &wide, H);
+    let gru = Gru::new(&k, &o, Some(&b), false, &mut rng);
+    check_layer_weights("GRU reset_after = false on two threads", &gru, &wide, H);
 
     macro_rules! bidirectional {
         ($label:expr, $m:ty, $seq:literal) => {{

@@ -4,6 +4,8 @@ pub mod activation;
 pub mod gemm;
 #[cfg(not(feature = "std"))]
 mod math;
+#[cfg(feature = "std")]
+pub(crate) mod parallel;
 pub mod simd;
 
 pub use activation::ActivationFn;

@@ -4,6 +4,8 @@
 //! `valid`/`same` padding. Padding is never a value: a `same` average
 //! divides by the real elements of its window, as Keras does.
 
+#[cfg(feature = "std")]
+use crate::kernels::parallel::{on_halves, Parts};
 use core::marker::PhantomData;
 
 use super::conv2d::ConvGeometry;
@@ -243,43 +245,6 @@ pub struct PoolingState {
 
 /// The source of an output whose window holds no input.
 const NOWHERE: u32 = u32::MAX;
-
-/// Runs `f(samples)` for the two halves of a training batch of `n` samples
-/// on the two threads of the gemm (a small batch: once, here).
-#[cfg(feature = "std")]
-fn on_halves(n: usize, f: &(dyn Fn(core::ops::Range<usize>) + Sync)) {
-    if n < 8 {
-        f(0..n);
-        return;
-    }
-    let half = n / 2;
-    crate::kernels::gemm::run2(&|p: usize| f(if p == 0 { 0..half } else { half..n }));
-}
-
-/// A mutable slice whose disjoint parts the two threads of [`on_halves`] take.
-#[cfg(feature = "std")]
-struct Parts<T>(*mut T, usize);
-
-// SAFETY: `part` is unsafe; callers take disjoint ranges.
-#[cfg(feature = "std")]
-unsafe impl<T: Send> Sync for Parts<T> {}
-
-#[cfg(feature = "std")]
-impl<T> Parts<T> {
-    fn new(s: &mut [T]) -> Self {
-        Parts(s.as_mut_ptr(), s.len())
-    }
-
-    /// Elements `r` of the slice.
-    ///
-    /// # Safety
-    /// No other live reference covers `r`; the slice outlives the result.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn part(&self, r: core::ops::Range<usize>) -> &mut [T] {
-        assert!(r.start <= r.end && r.end <= self.1);
-        core::slice::from_raw_parts_mut(self.0.add(r.start), r.end - r.start)
-    }
-}
 
 #[cfg(feature = "std")]
 impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {

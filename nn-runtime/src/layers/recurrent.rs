@@ -30,7 +30,11 @@ use super::{rows, Layer, Step};
 use super::{scratch, Train};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
+#[cfg(feature = "std")]
+use crate::kernels::gemm::SharedMut;
 use crate::kernels::gemm::{sgemm, Layout};
+#[cfg(feature = "std")]
+use crate::kernels::parallel::{on_halves, Parts};
 use crate::Param;
 #[cfg(feature = "std")]
 use crate::Rng;
@@ -425,6 +429,8 @@ pub struct RecurrentState {
     dxt: Vec<f32>,
     dkernel: Vec<f32>,
     drecurrent: Vec<f32>,
+    /// The other thread's recurrent-gradient accumulators (GRU).
+    drecurrent_half: Vec<f32>,
     dbias: Vec<f32>,
 }
 
@@ -473,136 +479,234 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         let cs = scratch(&mut st.c, if C::CARRY { (S + 1) * nu } else { 0 });
         cs.iter_mut().take(nu).for_each(|v| *v = 0.0);
         let hms = scratch(&mut st.hm, if st.masked.1 { S * nu } else { 0 });
-        for t in 0..S {
-            let (h_done, h_next) = hs.split_at_mut((t + 1) * nu);
-            let h_prev = &h_done[t * nu..];
-            let hm: &[f32] = if st.masked.1 {
-                let hm = &mut hms[t * nu..(t + 1) * nu];
-                hm.iter_mut().zip(h_prev).zip(&st.rec_mask).for_each(|((m, h), k)| *m = h * k);
-                hm
-            } else {
-                h_prev
-            };
-            let (c_prev, c) = if C::CARRY {
-                let (done, next) = cs.split_at_mut((t + 1) * nu);
-                (&done[t * nu..], &mut next[..nu])
-            } else {
-                (&[][..], &mut [][..])
-            };
-            let step = StepIn {
-                units: U,
-                recurrent_kernel: &self.recurrent_kernel,
-                recurrent_bias: self.recurrent_bias(),
-                h_prev,
-                hm,
-                c_prev,
-                projected: false,
-            };
-            let r = t * n * gu..(t + 1) * n * gu;
-            C::forward(
-                &step,
-                StepOut {
-                    pre: &mut pre[r.clone()],
-                    act: &mut act[r.clone()],
-                    aux: &mut aux[r],
-                    h: &mut h_next[..nu],
-                    c,
-                    keep: true,
-                },
-            );
-            if Q {
-                for (out, h) in y.chunks_exact_mut(S * U).zip(h_next[..nu].chunks_exact(U)) {
-                    out[t * U..(t + 1) * U].copy_from_slice(h);
+        let (masked, rec_mask) = (st.masked.1, &st.rec_mask);
+        // The recurrence of each sample is independent of the others': the
+        // two threads take half the batch each through every step.
+        let (pre, act, aux, hs, cs, hms, ys) = (
+            Parts::new(pre),
+            Parts::new(act),
+            Parts::new(aux),
+            Parts::new(hs),
+            Parts::new(cs),
+            Parts::new(hms),
+            Parts::new(y),
+        );
+        on_halves(n, &|rows| {
+            let (b0, b1) = (rows.start, rows.end);
+            let m = b1 - b0;
+            for t in 0..S {
+                // SAFETY: every range below covers rows b0..b1 of a step's
+                // block, which no other part takes; step t reads the rows
+                // of step t (written by this part at t - 1) and writes those of t + 1.
+                let (h_prev, h) = unsafe {
+                    (
+                        &*hs.part((t * n + b0) * U..(t * n + b1) * U),
+                        hs.part(((t + 1) * n + b0) * U..((t + 1) * n + b1) * U),
+                    )
+                };
+                let hm: &[f32] = if masked {
+                    // SAFETY: as above.
+                    let hm = unsafe { hms.part((t * n + b0) * U..(t * n + b1) * U) };
+                    hm.iter_mut().zip(h_prev).zip(&rec_mask[b0 * U..b1 * U]).for_each(|((m, h), k)| *m = h * k);
+                    hm
+                } else {
+                    h_prev
+                };
+                let (c_prev, c) = if C::CARRY {
+                    // SAFETY: as above.
+                    unsafe {
+                        (
+                            &*cs.part((t * n + b0) * U..(t * n + b1) * U),
+                            cs.part(((t + 1) * n + b0) * U..((t + 1) * n + b1) * U),
+                        )
+                    }
+                } else {
+                    (&[][..], &mut [][..])
+                };
+                let step = StepIn {
+                    units: U,
+                    recurrent_kernel: &self.recurrent_kernel,
+                    recurrent_bias: self.recurrent_bias(),
+                    h_prev,
+                    hm,
+                    c_prev,
+                    projected: false,
+                };
+                let r = (t * n + b0) * gu..(t * n + b1) * gu;
+                // SAFETY: as above.
+                let out = unsafe {
+                    StepOut {
+                        pre: pre.part(r.clone()),
+                        act: act.part(r.clone()),
+                        aux: aux.part(r),
+                        h: &mut *h,
+                        c,
+                        keep: true,
+                    }
+                };
+                C::forward(&step, out);
+                if Q {
+                    // SAFETY: the samples b0..b1 of the output are this part's.
+                    let y = unsafe { ys.part(b0 * S * U..b1 * S * U) };
+                    for (out, h) in y.chunks_exact_mut(S * U).zip(h.chunks_exact(U)) {
+                        out[t * U..(t + 1) * U].copy_from_slice(h);
+                    }
+                } else if t == S - 1 {
+                    // SAFETY: as above.
+                    unsafe { ys.part(b0 * U..b1 * U) }.copy_from_slice(&h[..m * U]);
                 }
             }
-        }
-        if !Q {
-            y.copy_from_slice(&hs[S * nu..]);
-        }
+        });
     }
 
     fn backward(&mut self, st: &mut RecurrentState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         let n = rows(x.len(), S * I);
         let (gu, nu) = (Self::GU, n * U);
-        let dpre = scratch(&mut st.dpre, S * n * gu);
-        let dh = scratch(&mut st.dh, 2 * nu);
-        let dc = scratch(&mut st.dc, if C::CARRY { nu } else { 0 });
+        let RecurrentState {
+            xt,
+            pre,
+            act,
+            aux,
+            h: hs,
+            hm: hms,
+            c: cs,
+            in_mask,
+            rec_mask,
+            masked,
+            dpre,
+            dh,
+            dc,
+            tmp,
+            tmp_h,
+            dxt,
+            dkernel,
+            drecurrent,
+            drecurrent_half,
+            dbias,
+        } = st;
+        let (in_masked, masked) = *masked;
+        let dpre = scratch(dpre, S * n * gu);
+        let dh = scratch(dh, 2 * nu);
+        let dc = scratch(dc, if C::CARRY { nu } else { 0 });
         dc.fill(0.0);
-        let tmp = scratch(&mut st.tmp, n * gu);
-        let tmp_h = scratch(&mut st.tmp_h, nu);
-        let drec = scratch(&mut st.drecurrent, U * gu);
+        let tmp = scratch(tmp, n * gu);
+        let tmp_h = scratch(tmp_h, nu);
+        let drec = scratch(drecurrent, U * gu);
         drec.fill(0.0);
-        let db = scratch(&mut st.dbias, if self.bias.is_some() { C::BIAS_ROWS * gu } else { 0 });
+        let db = scratch(dbias, if self.bias.is_some() { C::BIAS_ROWS * gu } else { 0 });
         db.fill(0.0);
         let (db_in, db_rec) = db.split_at_mut(if db.is_empty() { 0 } else { gu });
         let mut db_rec = if C::BIAS_ROWS == 2 && !db_rec.is_empty() { Some(db_rec) } else { None };
-        let (mut cur, mut prev) = dh.split_at_mut(nu);
-        cur.fill(0.0);
-        for t in (0..S).rev() {
-            if Q {
-                for (d, g) in cur.chunks_exact_mut(U).zip(dy.chunks_exact(S * U)) {
-                    d.iter_mut().zip(&g[t * U..(t + 1) * U]).for_each(|(d, g)| *d += g);
+        // A second accumulator of the recurrent gradients for the other
+        // thread's half (cells that accumulate them per step).
+        let (drec2, mut db_rec2) = {
+            let len = if C::ADDITIVE { 0 } else { U * gu + if db_rec.is_some() { gu } else { 0 } };
+            let extra = scratch(drecurrent_half, len);
+            extra.fill(0.0);
+            let (a, b) = extra.split_at_mut(if C::ADDITIVE { 0 } else { U * gu });
+            (a, if db_rec.is_some() && !C::ADDITIVE { Some(b) } else { None })
+        };
+        let (dpre_p, dh_p, dc_p, tmp_p, tmp_h_p) =
+            (Parts::new(dpre), Parts::new(dh), Parts::new(dc), Parts::new(tmp), Parts::new(tmp_h));
+        let accumulators = [SharedMut::new(drec), SharedMut::new(drec2)];
+        let (rb0, rb1) = (db_rec.as_deref_mut().map(SharedMut::new), db_rec2.as_deref_mut().map(SharedMut::new));
+        on_halves(n, &|rows| {
+            let (b0, b1) = (rows.start, rows.end);
+            let part = usize::from(b0 > 0);
+            // SAFETY: each part takes rows b0..b1 of the per-row buffers and
+            // its own accumulators (part 0 the layer's, part 1 the extra ones).
+            let (mut cur, mut prev, dc, tmp, tmp_h) = unsafe {
+                (
+                    dh_p.part(b0 * U..b1 * U),
+                    dh_p.part((n + b0) * U..(n + b1) * U),
+                    if C::CARRY { dc_p.part(b0 * U..b1 * U) } else { &mut [][..] },
+                    tmp_p.part(b0 * gu..b1 * gu),
+                    tmp_h_p.part(b0 * U..b1 * U),
+                )
+            };
+            let (drec, mut db_rec) = unsafe {
+                (
+                    accumulators[part].get(),
+                    if part == 0 { rb0.as_ref().map(|b| b.get()) } else { rb1.as_ref().map(|b| b.get()) },
+                )
+            };
+            cur.fill(0.0);
+            for t in (0..S).rev() {
+                let dys = &dy[b0 * if Q { S * U } else { U }..b1 * if Q { S * U } else { U }];
+                if Q {
+                    for (d, g) in cur.chunks_exact_mut(U).zip(dys.chunks_exact(S * U)) {
+                        d.iter_mut().zip(&g[t * U..(t + 1) * U]).for_each(|(d, g)| *d += g);
+                    }
+                } else if t == S - 1 {
+                    cur.copy_from_slice(dys);
                 }
-            } else if t == S - 1 {
-                cur.copy_from_slice(&dy[..nu]);
+                let rows_u = (t * n + b0) * U..(t * n + b1) * U;
+                let next_u = ((t + 1) * n + b0) * U..((t + 1) * n + b1) * U;
+                let h_prev = &hs[rows_u.clone()];
+                let step = StepIn {
+                    units: U,
+                    recurrent_kernel: &self.recurrent_kernel,
+                    recurrent_bias: self.recurrent_bias(),
+                    h_prev,
+                    hm: if masked { &hms[rows_u.clone()] } else { h_prev },
+                    c_prev: if C::CARRY { &cs[rows_u] } else { &[] },
+                    projected: false,
+                };
+                let r = (t * n + b0) * gu..(t * n + b1) * gu;
+                let kept = StepKept {
+                    pre: &pre[r.clone()],
+                    act: &act[r.clone()],
+                    aux: &aux[r.clone()],
+                    h: &hs[next_u.clone()],
+                    c: if C::CARRY { &cs[next_u] } else { &[] },
+                };
+                C::backward(
+                    &step,
+                    &kept,
+                    StepGrad {
+                        dh: cur,
+                        dc: &mut *dc,
+                        // SAFETY: rows b0..b1 of step t's block.
+                        dpre: unsafe { dpre_p.part(r) },
+                        dh_prev: &mut *prev,
+                        drecurrent: &mut *drec,
+                        drecurrent_bias: db_rec.as_deref_mut(),
+                        mask: masked.then(|| &rec_mask[b0 * U..b1 * U]),
+                        tmp: &mut *tmp,
+                        tmp_h: &mut *tmp_h,
+                    },
+                );
+                core::mem::swap(&mut cur, &mut prev);
             }
-            let h_prev = &st.h[t * nu..(t + 1) * nu];
-            let step = StepIn {
-                units: U,
-                recurrent_kernel: &self.recurrent_kernel,
-                recurrent_bias: self.recurrent_bias(),
-                h_prev,
-                hm: if st.masked.1 { &st.hm[t * nu..(t + 1) * nu] } else { h_prev },
-                c_prev: if C::CARRY { &st.c[t * nu..(t + 1) * nu] } else { &[] },
-                projected: false,
-            };
-            let r = t * n * gu..(t + 1) * n * gu;
-            let kept = StepKept {
-                pre: &st.pre[r.clone()],
-                act: &st.act[r.clone()],
-                aux: &st.aux[r.clone()],
-                h: &st.h[(t + 1) * nu..(t + 2) * nu],
-                c: if C::CARRY { &st.c[(t + 1) * nu..(t + 2) * nu] } else { &[] },
-            };
-            C::backward(
-                &step,
-                &kept,
-                StepGrad {
-                    dh: cur,
-                    dc: &mut *dc,
-                    dpre: &mut dpre[r],
-                    dh_prev: &mut *prev,
-                    drecurrent: &mut *drec,
-                    drecurrent_bias: db_rec.as_deref_mut(),
-                    mask: st.masked.1.then(|| &st.rec_mask[..nu]),
-                    tmp: &mut *tmp,
-                    tmp_h: &mut *tmp_h,
-                },
-            );
-            core::mem::swap(&mut cur, &mut prev);
+        });
+        if !C::ADDITIVE {
+            drec.iter_mut().zip(drec2.iter()).for_each(|(a, b)| *a += b);
+            if let (Some(a), Some(b)) = (db_rec, db_rec2) {
+                a.iter_mut().zip(b.iter()).for_each(|(a, b)| *a += b);
+            }
         }
         if C::ADDITIVE {
             // Σ_t hm_tᵀ · dpre_t as one product over every step.
-            let hm = if st.masked.1 { &st.hm[..S * nu] } else { &st.h[..S * nu] };
+            let hm = if masked { &hms[..S * nu] } else { &hs[..S * nu] };
             sgemm(U, S * n, gu, 1.0, hm, Layout::Transposed, dpre, Layout::Normal, 0.0, drec);
         }
-        let dk = scratch(&mut st.dkernel, I * gu);
-        sgemm(I, S * n, gu, 1.0, &st.xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);
+        let dk = scratch(dkernel, I * gu);
+        sgemm(I, S * n, gu, 1.0, xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);
         if !db_in.is_empty() {
             for row in dpre.chunks_exact(gu) {
                 db_in.iter_mut().zip(row).for_each(|(d, g)| *d += g);
             }
         }
         if let Some(dx) = dx {
-            let dxt = scratch(&mut st.dxt, S * n * I);
+            let dxt = scratch(dxt, S * n * I);
             sgemm(S * n, gu, I, 1.0, dpre, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dxt);
             for t in 0..S {
                 let s = Self::source(t);
                 let block = &dxt[t * n * I..(t + 1) * n * I];
                 for (b, (row, sample)) in block.chunks_exact(I).zip(dx.chunks_exact_mut(S * I)).enumerate() {
                     let out = &mut sample[s * I..(s + 1) * I];
-                    if st.masked.0 {
-                        let m = &st.in_mask[b * I..(b + 1) * I];
+                    if in_masked {
+                        let m = &in_mask[b * I..(b + 1) * I];
                         out.iter_mut().zip(row).zip(m).for_each(|((o, g), m)| *o = g * m);
                     } else {
                         out.copy_from_slice(row);
