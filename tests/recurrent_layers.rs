@@ -175,8 +175,20 @@ fn fused_inference_of_large_batches_matches_training() {
     }
     let mut rng = nn::rng::seeded(8);
     let (k, o, b) = (Initializer::glorot_uniform(), Initializer::orthogonal(), Initializer::random_uniform(-0.2, 0.2));
-    check("LSTM", &mut Recurrent::<LstmCell<Tanh, Sigmoid>, 9, 5, 6, true, true>::new(&k, &o, Some(&b), true, &mut rng));
-    check("LSTM no bias", &mut Recurrent::<LstmCell<Tanh, Sigmoid>, 9, 5, 6, false, false>::new(&k, &o, None, true, &mut rng));
-    check("SimpleRNN", &mut Recurrent::<SimpleRnnCell<Tanh>, 9, 5, 6, true, false>::new(&k, &o, Some(&b), false, &mut rng));
-    check("GRU", &mut Recurrent::<GruCell<Tanh, Sigmoid, true>, 9, 5, 6, true, false>::new(&k, &o, Some(&b), false, &mut rng));
+    check(
+        "LSTM",
+        &mut Recurrent::<LstmCell<Tanh, Sigmoid>, 9, 5, 6, true, true>::new(&k, &o, Some(&b), true, &mut rng),
+    );
+    check(
+        "LSTM no bias",
+        &mut Recurrent::<LstmCell<Tanh, Sigmoid>, 9, 5, 6, false, false>::new(&k, &o, None, true, &mut rng),
+    );
+    check(
+        "SimpleRNN",
+        &mut Recurrent::<SimpleRnnCell<Tanh>, 9, 5, 6, true, false>::new(&k, &o, Some(&b), false, &mut rng),
+    );
+    check(
+        "GRU",
+        &mut Recurrent::<GruCell<Tanh, Sigmoid, true>, 9, 5, 6, true, false>::new(&k, &o, Some(&b), false, &mut rng),
+    );
 }
