@@ -557,25 +557,45 @@ fn wrapped(v: &Value) -> Result<String> {
 }
 
 /// Checks that a `Bidirectional`'s `backward_layer` is its `layer` reading
-/// the other way, the only backward layer `nn` builds.
+/// the other way, the only backward layer `nn` builds; the error lists the
+/// arguments that differ.
 fn backward_copy(forward: Option<&Value>, backward: &Value) -> Result<()> {
-    let declared = |v: &Value, flip: bool| -> Result<String> {
-        let mut v = v.clone();
-        if let Some(cfg) = v.get_mut("config").and_then(Value::as_object_mut) {
-            cfg.remove("name");
-            let backwards = cfg.get("go_backwards").and_then(Value::as_bool).unwrap_or(false);
-            cfg.insert("go_backwards".into(), json!(backwards != flip));
-        }
-        wrapped(&v)
+    let Some(forward) = forward else { return Ok(()) };
+    let class_of = |v: &Value| v.get("class_name").and_then(Value::as_str).unwrap_or("(none)").to_string();
+    let (fc, bc) = (class_of(forward), class_of(backward));
+    let reason = "nn's `Bidirectional` reads backwards with a copy of `layer`";
+    if fc != bc {
+        return Err(format!("a `{bc}`, where `layer` is a `{fc}`: {reason}"));
+    }
+    let config = |v: &Value| v.get("config").and_then(Value::as_object).cloned().unwrap_or_default();
+    let (f, b) = (config(forward), config(backward));
+    let backwards = |c: &Map<String, Value>| c.get("go_backwards").and_then(Value::as_bool).unwrap_or(false);
+    let mut differ = Vec::new();
+    if backwards(&f) == backwards(&b) {
+        differ.push(format!("`go_backwards` = {}, as in `layer`", backwards(&b)));
+    }
+    // Arguments that change nothing in nn (any value is accepted) are not compared.
+    let free = |key: &str| class(&fc).is_some_and(|c| c.fixed.iter().any(|(k, w)| *k == key && *w == "*"));
+    let show = |key: &str, v: Option<&Value>| match v {
+        None | Some(Value::Null) => "none".to_string(),
+        Some(v) => source(key, v).unwrap_or_else(|_| v.to_string()),
     };
-    let back = declared(backward, true)?;
-    match forward.map(|f| declared(f, false)) {
-        // A mistake in `layer` is reported there.
-        Some(Ok(fwd)) if fwd != back => Err(format!(
-            "read the other way it is `{back}`, not `{fwd}` as `layer`: nn's `Bidirectional` reads backwards \
-             with a copy of `layer`"
-        )),
-        _ => Ok(()),
+    let mut keys: Vec<&String> = f.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        if COMMON.contains(&key.as_str()) || key == "go_backwards" || free(key) {
+            continue;
+        }
+        let (fv, bv) = (show(key, f.get(key)), show(key, b.get(key)));
+        if fv != bv {
+            differ.push(format!("`{key}` = {bv}, where `layer` has {fv}"));
+        }
+    }
+    if differ.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}: {reason}", differ.join(", ")))
     }
 }
 
@@ -837,9 +857,15 @@ mod tests {
         bad["config"]["layers"][3]["config"]["backward_layer"]["config"]["units"] = json!(4);
         let err = declaration(&bad).unwrap_err();
         assert!(
-            err.contains("layer 3 `bidirectional` (Bidirectional): argument `backward_layer`: read the other way"),
+            err.contains(
+                "layer 3 `bidirectional` (Bidirectional): argument `backward_layer`: `units` = 4, where `layer` has 3: \
+                 nn's `Bidirectional` reads backwards with a copy of `layer`"
+            ),
             "{err}"
         );
+        bad["config"]["layers"][3]["config"]["backward_layer"]["config"]["go_backwards"] = json!(false);
+        let err = declaration(&bad).unwrap_err();
+        assert!(err.contains("`backward_layer`: `go_backwards` = false, as in `layer`, `units` = 4"), "{err}");
         let mut bad = cfg.clone();
         bad["config"]["layers"][3]["config"]["layer"]["class_name"] = json!("Dense");
         assert!(declaration(&bad).unwrap_err().contains("argument `layer`: a `Dense`; nn's `Bidirectional` wraps"));
