@@ -19,9 +19,10 @@ and `<name>.json`:
      "output_shape": [...],  # without the batch dimension
      "params": model.count_params()}
 
-Also writes two models nn must refuse: `unsupported_layer.keras` (a
-UnitNormalization layer) and `channels_first.keras` (a channels_first
-Conv2D), and `LAYOUT.txt`: every group and dataset of each weights file
+Also writes the models nn must refuse (`REFUSED`): `unsupported_layer.keras`
+(a UnitNormalization layer), `channels_first.keras` (a channels_first
+Conv2D) and `other_backward_layer.keras` (a Bidirectional whose backward
+layer has other units), and `LAYOUT.txt`: every group and dataset of each weights file
 (path, then the `vars` groups' `name` attribute or the dataset's shape and
 dtype), also printed.
 
@@ -198,6 +199,18 @@ def channels_first():
     return keras.Sequential([keras.Input((2, 6, 6)), L.Conv2D(3, 3, data_format="channels_first")], name="channels_first")
 
 
+def other_backward_layer():
+    """A Bidirectional whose backward layer is not its layer reversed."""
+    fresh(10)
+    return keras.Sequential([
+        keras.Input((5, 3)),
+        L.Bidirectional(L.LSTM(4), backward_layer=L.LSTM(2, go_backwards=True)),
+    ], name="other_backward_layer")
+
+
+REFUSED = (unsupported_layer, channels_first, other_backward_layer)
+
+
 def inputs(name, input_shape):
     if name in ("seed_mlp", "nested", "mnist_convnet"):
         x, _ = mnist_test(BATCH)
@@ -285,9 +298,9 @@ def write_all(names):
     for seed, (name, build) in enumerate(BUILDERS.items(), start=100):
         if not names or name in names:
             write_reference(name, build(), seed)
-    if not names:
-        for build in (unsupported_layer, channels_first):
-            model = build()
+    for build in REFUSED:
+        model = build()
+        if not names or model.name in names:
             model.save(os.path.join(OUT, f"{model.name}.keras"))
     listing = []
     for name in BUILDERS:
@@ -351,7 +364,8 @@ def check(directory):
 def main():
     parser = argparse.ArgumentParser(description="Writes Keras 3 model files for nn's tests, or checks files nn wrote.")
     parser.add_argument("--check", metavar="DIR", help="load DIR's files with Keras instead of writing the references")
-    parser.add_argument("names", nargs="*", choices=[[]] + list(BUILDERS), help="write only these models' files")
+    choices = [[]] + list(BUILDERS) + [build.__name__ for build in REFUSED]
+    parser.add_argument("names", nargs="*", choices=choices, help="write only these models' files")
     args = parser.parse_args()
     if args.check:
         sys.exit(0 if check(args.check) else 1)
