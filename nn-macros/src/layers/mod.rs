@@ -20,6 +20,10 @@
 //!    `build` returns a [`Spec`] (shape rule and its errors, weights, the
 //!    runtime type and constructors); add it to [`KINDS`].
 //!
+//! A kind with a Keras class also has an entry in nn-files' class table
+//! (`nn_files::config::classes`), which reads and writes its `config.json`;
+//! the test `keras_classes_agree_with_nn_files` checks that the two agree.
+//!
 //! Then add tests: a gradient check in `tests/gradients.rs`, a Keras parity
 //! reference (a `tools/` script and `tests/keras_parity.rs`), and a trybuild
 //! case per argument mistake under `tests/ui/`.
