@@ -178,6 +178,18 @@ def embedding():
     ], name="embedding")
 
 
+def gru():
+    """Keras 3's default GRU (`reset_after`: a [2, 3u] bias), stacked,
+    with other activations."""
+    fresh(11)
+    return keras.Sequential([
+        keras.Input((5, 3)),
+        L.GRU(4, return_sequences=True),
+        L.GRU(3, activation="softplus", return_sequences=True),
+        L.SimpleRNN(2, activation="relu"),
+    ], name="gru")
+
+
 BUILDERS = {
     "seed_mlp": seed_mlp,
     "mnist_convnet": mnist_convnet,
@@ -186,6 +198,7 @@ BUILDERS = {
     "more_convs": more_convs,
     "recurrent": recurrent,
     "embedding": embedding,
+    "gru": gru,
 }
 
 
