@@ -100,6 +100,16 @@ nn::sequential! {
 }
 
 nn::sequential! {
+    /// Keras's default GRUs (`reset_after`: [2, 3u] biases) and other activations.
+    pub struct Grus {
+        Input[5, 3],
+        GRU(4, return_sequences = true),
+        GRU(3, activation = softplus, return_sequences = true),
+        SimpleRNN(2, activation = relu),
+    }
+}
+
+nn::sequential! {
     pub struct Encoder { Input[28, 28], Flatten, Dense(32, relu) }
 }
 
@@ -184,6 +194,11 @@ fn a_nested_model() {
 #[test]
 fn simple_rnn_bidirectional_lstm_and_gru() {
     check("recurrent", || Recurrent::seeded(1));
+}
+
+#[test]
+fn grus_with_two_bias_rows() {
+    check("gru", || Grus::seeded(1));
 }
 
 #[test]

@@ -39,6 +39,11 @@ nn::sequential! {
 }
 
 nn::sequential! {
+    #[keras = "tests/reference/keras_files/gru.keras"]
+    pub struct KerasGru;
+}
+
+nn::sequential! {
     /// The same convnet written out, as `keras_declare` prints it.
     pub struct Written {
         Input[28, 28, 1], Conv2D(32, 3, relu), MaxPooling2D(2), Conv2D(64, 3, relu), MaxPooling2D(2),
@@ -110,6 +115,11 @@ fn recurrent_archives_declare_their_layers() {
     for row in ["simple_rnn (SimpleRNN)", "(None, 6, 5)", "bidirectional (Bidirection", "(None, 6, 3)", "gru (GRU)"] {
         assert!(summary.contains(row), "{summary}");
     }
+
+    let (x, y, params) = reference("gru");
+    assert_eq!((KerasGru::PARAMS, KerasGru::OUTPUT_SHAPE), (params, [2]));
+    let p = nn::model::predict_dyn(&KerasGru::embedded(), x.view()).unwrap();
+    assert!(max_diff(p.as_slice().unwrap(), &y) <= 1e-5);
 
     let (x, y, params) = reference("embedding");
     assert_eq!((KerasEmbedding::PARAMS, KerasEmbedding::INPUT_SHAPE), (params, [7]));
