@@ -48,6 +48,16 @@ nn::sequential! {
 }
 
 nn::sequential! {
+    /// Recurrent layers, whose Keras files nest `cell` groups.
+    struct TinyRecurrent {
+        Input[3, 2],
+        Bidirectional(LSTM(2, return_sequences = true)),
+        GRU(2),
+        Dense(2, softmax),
+    }
+}
+
+nn::sequential! {
     /// Another model, whose files are spliced into `Tiny`'s.
     struct Other {
         Input[4],
@@ -531,12 +541,13 @@ fn load_checkpoint_survives_mutations() {
     assert!(t.rejected > 0);
 }
 
-/// Keras's files (`.weights.h5`, and `.keras` archives around one): every
-/// mutant is `Ok` or a clean `Err` that leaves the model unchanged.
-fn fuzz_keras(ext: &str, seed: u64) {
+/// Keras's files (`.weights.h5`, and `.keras` archives around one) of the
+/// model `fresh` seeds: every mutant is `Ok` or a clean `Err` that leaves
+/// the model unchanged.
+fn fuzz_keras<M: nn::Model>(ext: &str, seed: u64, fresh: impl Fn(u64) -> M) {
     let dir = scratch_dir();
     let good = dir.path().join(format!("good.{ext}"));
-    Tiny::seeded(1).save_weights(&good).unwrap();
+    nn::model::save_weights(&fresh(1), &good).unwrap();
     let base = std::fs::read(&good).unwrap();
     let other_path = dir.path().join(format!("other.{ext}"));
     Other::seeded(1).save_weights(&other_path).unwrap();
@@ -545,15 +556,15 @@ fn fuzz_keras(ext: &str, seed: u64) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ base_seed());
     let started = Instant::now();
     let mut t = Tally::default();
-    let mut m = Tiny::seeded(2);
+    let mut m = fresh(2);
     for i in 0..iterations() {
         let bytes = mutant(&mut rng, &base, &other, false);
         let p = write_mutant(&path, &bytes);
         let before = weights_of(&m);
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.load_weights(&p))) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| nn::model::load_weights(&mut m, &p))) {
             Ok(Ok(())) => {
                 t.ok += 1;
-                m = Tiny::seeded(2);
+                m = fresh(2);
             }
             Ok(Err(e)) => {
                 assert!(matches!(e, nn::Error::Weights { .. } | nn::Error::Io { .. }), "iteration {i}: {e:?}");
@@ -563,16 +574,26 @@ fn fuzz_keras(ext: &str, seed: u64) {
             Err(_) => panic!("iteration {i}: load_weights panicked on {}", head(&bytes)),
         }
     }
-    report(&format!("load_weights (.{ext})"), &t, started);
+    report(&format!("load_weights (.{ext}, {})", M::NAME), &t, started);
     assert!(t.rejected > 0);
 }
 
 #[test]
 fn keras_weights_h5_survives_mutations() {
-    fuzz_keras("weights.h5", 0x4844);
+    fuzz_keras("weights.h5", 0x4844, Tiny::seeded);
 }
 
 #[test]
 fn keras_archive_survives_mutations() {
-    fuzz_keras("keras", 0x4b45);
+    fuzz_keras("keras", 0x4b45, Tiny::seeded);
+}
+
+#[test]
+fn recurrent_keras_weights_h5_survives_mutations() {
+    fuzz_keras("weights.h5", 0x524e, TinyRecurrent::seeded);
+}
+
+#[test]
+fn recurrent_keras_archive_survives_mutations() {
+    fuzz_keras("keras", 0x524b, TinyRecurrent::seeded);
 }

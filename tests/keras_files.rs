@@ -73,6 +73,43 @@ nn::sequential! {
 }
 
 nn::sequential! {
+    /// SimpleRNN, Bidirectional(LSTM) summed, GRU with one bias row reading backwards.
+    pub struct Recurrent {
+        Input[6, 4],
+        SimpleRNN(5, return_sequences = true, dropout = 0.25),
+        Bidirectional(LSTM(3, return_sequences = true, unit_forget_bias = false), merge_mode = sum),
+        GRU(4, reset_after = false, go_backwards = true, recurrent_dropout = 0.1),
+        Dense(3, softmax),
+    }
+}
+
+nn::sequential! {
+    /// The same with Keras's default GRU (`reset_after`: a [2, 12] bias).
+    pub struct RecurrentResetAfter {
+        Input[6, 4],
+        SimpleRNN(5, return_sequences = true),
+        Bidirectional(LSTM(3, return_sequences = true), merge_mode = sum),
+        GRU(4, go_backwards = true),
+        Dense(3, softmax),
+    }
+}
+
+nn::sequential! {
+    /// Ids through an Embedding into an LSTM (Keras's model is named `embedding`).
+    pub struct EmbeddingLstm { Input[7], Embedding(20, 6), LSTM(5), Dense(3, softmax) }
+}
+
+nn::sequential! {
+    /// Keras's default GRUs (`reset_after`: [2, 3u] biases) and other activations.
+    pub struct Grus {
+        Input[5, 3],
+        GRU(4, return_sequences = true),
+        GRU(3, activation = softplus, return_sequences = true),
+        SimpleRNN(2, activation = relu),
+    }
+}
+
+nn::sequential! {
     pub struct Encoder { Input[28, 28], Flatten, Dense(32, relu) }
 }
 
@@ -152,6 +189,73 @@ fn every_layer_nn_has_whatever_the_names() {
 #[test]
 fn a_nested_model() {
     check("nested", || Nested::seeded(1));
+}
+
+#[test]
+fn simple_rnn_bidirectional_lstm_and_gru() {
+    check("recurrent", || Recurrent::seeded(1));
+}
+
+#[test]
+fn grus_with_two_bias_rows() {
+    check("gru", || Grus::seeded(1));
+}
+
+#[test]
+fn an_embedding_into_an_lstm() {
+    check("embedding", || EmbeddingLstm::seeded(1));
+}
+
+#[test]
+fn a_recurrent_file_of_other_cells_names_the_hdf5_paths() {
+    let mut m = RecurrentResetAfter::seeded(3);
+    let before = m.clone();
+    for file in ["recurrent.keras", "recurrent.weights.h5"] {
+        let err = m.load_weights(dir().join(file)).unwrap_err().to_string();
+        assert!(err.contains(file), "{err}");
+        assert!(err.contains("tensor `layers/gru/cell/vars/2` has shape [12], expected [2, 12]"), "{err}");
+        assert!(!err.contains("bidirectional"), "{err}");
+    }
+    // Keras's LSTM where nn has a GRU: every path of the cell differs in shape.
+    let mut e = EmbeddingLstm::seeded(1);
+    let err = e.load_weights(dir().join("recurrent.weights.h5")).unwrap_err().to_string();
+    assert!(err.contains("tensor `layers/lstm/cell/vars/0` is missing"), "{err}");
+    assert!(
+        err.contains("unexpected tensor `layers/bidirectional/forward_layer/cell/vars/0` (float32 [5, 12])"),
+        "{err}"
+    );
+    let (x, _) = reference("recurrent");
+    assert_eq!(nn::model::predict_dyn(&m, x.view()).unwrap(), nn::model::predict_dyn(&before, x.view()).unwrap());
+}
+
+/// Keras's recurrent weights file with one byte inverted (at offsets found
+/// by trying them: a dataspace's size, a datatype's bit field): the error
+/// names the HDF5 path of the tensor, and the model is unchanged.
+#[test]
+fn a_corrupt_recurrent_file_names_the_hdf5_path() {
+    let bytes = std::fs::read(dir().join("recurrent.weights.h5")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("corrupt.weights.h5");
+    let mut m = Recurrent::seeded(1);
+    let before = m.clone();
+    for (at, want) in [
+        (10760, "tensor `layers/simple_rnn/cell/vars/0` has shape [4, 250], expected [4, 5]"),
+        (29100, "tensor `layers/gru/cell/vars/0` has dtype other("),
+        (29933, "tensor `layers/gru/cell/vars/2` has shape [280375465082892], expected [12]"),
+    ] {
+        let mut b = bytes.clone();
+        b[at] ^= 0xff;
+        std::fs::write(&path, &b).unwrap();
+        let err = m.load_weights(&path).unwrap_err().to_string();
+        assert!(err.contains("corrupt.weights.h5") && err.contains(want), "byte {at}: {err}");
+    }
+    for cut in [64, bytes.len() / 2, bytes.len() - 100] {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let err = m.load_weights(&path).unwrap_err().to_string();
+        assert!(err.contains("not a Keras weights file"), "cut at {cut}: {err}");
+    }
+    let x = reference("recurrent").0;
+    assert_eq!(nn::model::predict_dyn(&m, x.view()).unwrap(), nn::model::predict_dyn(&before, x.view()).unwrap());
 }
 
 #[test]

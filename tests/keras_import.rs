@@ -29,6 +29,21 @@ nn::sequential! {
 }
 
 nn::sequential! {
+    #[keras = "tests/reference/keras_files/recurrent.keras"]
+    pub struct KerasRecurrent;
+}
+
+nn::sequential! {
+    #[keras = "tests/reference/keras_files/embedding.keras"]
+    pub struct KerasEmbedding;
+}
+
+nn::sequential! {
+    #[keras = "tests/reference/keras_files/gru.keras"]
+    pub struct KerasGru;
+}
+
+nn::sequential! {
     /// The same convnet written out, as `keras_declare` prints it.
     pub struct Written {
         Input[28, 28, 1], Conv2D(32, 3, relu), MaxPooling2D(2), Conv2D(64, 3, relu), MaxPooling2D(2),
@@ -87,6 +102,67 @@ fn keras_counts_predictions_and_summary() {
     for row in ["depthwise_conv2d (DepthwiseC", "(None, 3, 3, 12)", "conv2d_transpose (Conv2DTran", "(None, 8, 8, 3)"] {
         assert!(summary.contains(row), "{summary}");
     }
+}
+
+#[test]
+fn recurrent_archives_declare_their_layers() {
+    let (x, y, params) = reference("recurrent");
+    assert_eq!((KerasRecurrent::PARAMS, KerasRecurrent::OUTPUT_SHAPE), (params, [3]));
+    let m = KerasRecurrent::embedded();
+    let p = nn::model::predict_dyn(&m, x.view()).unwrap();
+    assert!(max_diff(p.as_slice().unwrap(), &y) <= 1e-5);
+    let summary = m.summary();
+    for row in ["simple_rnn (SimpleRNN)", "(None, 6, 5)", "bidirectional (Bidirection", "(None, 6, 3)", "gru (GRU)"] {
+        assert!(summary.contains(row), "{summary}");
+    }
+
+    let (x, y, params) = reference("gru");
+    assert_eq!((KerasGru::PARAMS, KerasGru::OUTPUT_SHAPE), (params, [2]));
+    let p = nn::model::predict_dyn(&KerasGru::embedded(), x.view()).unwrap();
+    assert!(max_diff(p.as_slice().unwrap(), &y) <= 1e-5);
+
+    let (x, y, params) = reference("embedding");
+    assert_eq!((KerasEmbedding::PARAMS, KerasEmbedding::INPUT_SHAPE), (params, [7]));
+    let summary = KerasEmbedding::embedded().summary();
+    assert!(summary.contains("embedding (Embedding)        (None, 7, 6)              120"), "{summary}");
+    let p = nn::model::predict_dyn(&KerasEmbedding::embedded(), x.view()).unwrap();
+    assert!(max_diff(p.as_slice().unwrap(), &y) <= 1e-5);
+}
+
+/// What `keras_declare` prints for Keras's recurrent archive: the wrapped
+/// LSTM inside `Bidirectional` under its own name, every argument Keras wrote.
+#[test]
+fn the_declaration_of_a_recurrent_archive() {
+    let path = format!("{}/tests/reference/keras_files/recurrent.keras", env!("CARGO_MANIFEST_DIR"));
+    let archive = nn::files::archive::read(&std::fs::read(path).unwrap()).unwrap();
+    let d = nn::files::config::declaration(&archive.config).unwrap();
+    let init = "kernel_initializer = glorot_uniform, recurrent_initializer = orthogonal, bias_initializer = zeros";
+    let tail = |dropout: &str, recurrent_dropout: &str, sequences: bool, backwards: bool| {
+        format!(
+            "{init}, dropout = {dropout}, recurrent_dropout = {recurrent_dropout}, return_sequences = {sequences}, \
+             go_backwards = {backwards}"
+        )
+    };
+    assert_eq!(d.input_shape, [6, 4]);
+    assert_eq!(
+        d.layers,
+        [
+            format!("SimpleRNN(units = 5, activation = tanh, use_bias = true, {}, name = \"simple_rnn\")", tail("0.25", "0.0", true, false)),
+            format!(
+                "Bidirectional(layer = LSTM(units = 3, recurrent_activation = sigmoid, unit_forget_bias = false, \
+                 activation = tanh, use_bias = true, {}, name = \"lstm\"), merge_mode = sum, name = \"bidirectional\")",
+                tail("0.0", "0.0", true, false)
+            ),
+            format!(
+                "GRU(units = 4, recurrent_activation = sigmoid, reset_after = false, activation = tanh, use_bias = true, \
+                 {}, name = \"gru\")",
+                tail("0.0", "0.1", false, true)
+            ),
+            "Dense(units = 3, activation = softmax, use_bias = true, kernel_initializer = glorot_uniform, \
+             bias_initializer = zeros, name = \"dense\")"
+                .to_string(),
+        ]
+    );
 }
 
 #[test]

@@ -2,24 +2,27 @@
 `.weights.h5` reading and writing, and checks files the Rust side wrote.
 
     python tools/keras_files_reference.py              # writes tests/reference/keras_files/
+    python tools/keras_files_reference.py recurrent    # ... only these models' files
     python tools/keras_files_reference.py --check DIR  # loads DIR's files with Keras
 
 Default mode: for each model of `BUILDERS` (built with fixed seeds, then
 every weight drawn at random by `DRAWS` so that none is trivial: He-normal
 kernels, normal biases, BatchNormalization statistics with moving variances
-in [0.5, 2], PReLU slopes in [0.05, 0.3]), writes
+in [0.5, 2], PReLU slopes in [0.05, 0.3], recurrent kernels of variance
+1/units, normal embeddings), writes
 `<name>.keras` (`model.save`), `<name>.weights.h5` (`model.save_weights`)
 and `<name>.json`:
 
     {"input_shape": [...],   # without the batch dimension
-     "x": [...],             # 4 inputs, flat: MNIST test images or normal noise
+     "x": [...],             # 4 inputs, flat: MNIST test images, normal noise or ids
      "y": [...],             # Keras's `model.predict(x)`, flat
      "output_shape": [...],  # without the batch dimension
      "params": model.count_params()}
 
-Also writes two models nn must refuse: `unsupported_layer.keras` (a
-UnitNormalization layer) and `channels_first.keras` (a channels_first
-Conv2D), and `LAYOUT.txt`: every group and dataset of each weights file
+Also writes the models nn must refuse (`REFUSED`): `unsupported_layer.keras`
+(a UnitNormalization layer), `channels_first.keras` (a channels_first
+Conv2D) and `other_backward_layer.keras` (a Bidirectional whose backward
+layer has other units), and `LAYOUT.txt`: every group and dataset of each weights file
 (path, then the `vars` groups' `name` attribute or the dataset's shape and
 dtype), also printed.
 
@@ -150,12 +153,52 @@ def more_convs():
     ], name="more_convs")
 
 
+def recurrent():
+    """SimpleRNN, Bidirectional(LSTM) and GRU (without reset_after: one
+    bias row; reading backwards): their cells' variables and config keys,
+    some arguments away from their defaults."""
+    fresh(8)
+    return keras.Sequential([
+        keras.Input((6, 4)),
+        L.SimpleRNN(5, return_sequences=True, dropout=0.25),  # (6, 5)
+        L.Bidirectional(L.LSTM(3, return_sequences=True, unit_forget_bias=False), merge_mode="sum"),  # (6, 3)
+        L.GRU(4, reset_after=False, go_backwards=True, recurrent_dropout=0.1),  # (4,)
+        L.Dense(3, activation="softmax"),
+    ], name="recurrent")
+
+
+def embedding():
+    """Embedding ids (float32 inputs, as Keras casts them), then an LSTM."""
+    fresh(9)
+    return keras.Sequential([
+        keras.Input((7,)),
+        L.Embedding(20, 6),  # (7, 6)
+        L.LSTM(5),
+        L.Dense(3, activation="softmax"),
+    ], name="embedding")
+
+
+def gru():
+    """Keras 3's default GRU (`reset_after`: a [2, 3u] bias), stacked,
+    with other activations."""
+    fresh(11)
+    return keras.Sequential([
+        keras.Input((5, 3)),
+        L.GRU(4, return_sequences=True),
+        L.GRU(3, activation="softplus", return_sequences=True),
+        L.SimpleRNN(2, activation="relu"),
+    ], name="gru")
+
+
 BUILDERS = {
     "seed_mlp": seed_mlp,
     "mnist_convnet": mnist_convnet,
     "every_layer": every_layer,
     "nested": nested,
     "more_convs": more_convs,
+    "recurrent": recurrent,
+    "embedding": embedding,
+    "gru": gru,
 }
 
 
@@ -169,10 +212,24 @@ def channels_first():
     return keras.Sequential([keras.Input((2, 6, 6)), L.Conv2D(3, 3, data_format="channels_first")], name="channels_first")
 
 
+def other_backward_layer():
+    """A Bidirectional whose backward layer is not its layer reversed."""
+    fresh(10)
+    return keras.Sequential([
+        keras.Input((5, 3)),
+        L.Bidirectional(L.LSTM(4), backward_layer=L.LSTM(2, go_backwards=True)),
+    ], name="other_backward_layer")
+
+
+REFUSED = (unsupported_layer, channels_first, other_backward_layer)
+
+
 def inputs(name, input_shape):
     if name in ("seed_mlp", "nested", "mnist_convnet"):
         x, _ = mnist_test(BATCH)
         return x.reshape((BATCH,) + input_shape)
+    if name == "embedding":
+        return np.random.default_rng(21).integers(0, 20, (BATCH,) + input_shape).astype("float32")
     return np.random.default_rng(20).normal(0, 1, (BATCH,) + input_shape).astype("float32")
 
 
@@ -196,6 +253,8 @@ DRAWS = {
     "moving_mean": lambda rng, s: rng.normal(0, 0.2, s),
     "moving_variance": lambda rng, s: rng.uniform(0.5, 2.0, s),
     "alpha": lambda rng, s: rng.uniform(0.05, 0.3, s),
+    "recurrent_kernel": lambda rng, s: rng.normal(0, np.sqrt(1 / s[0]), s),
+    "embeddings": lambda rng, s: rng.normal(0, 1, s),
 }
 
 
@@ -243,17 +302,24 @@ def write_reference(name, model, seed):
     with open(os.path.join(OUT, f"{name}.json"), "w") as f:
         json.dump(data, f)
         f.write("\n")
-    return [f"{name}.weights.h5"] + layout(weights)
 
 
-def write_all():
+def write_all(names):
+    """Writes the files of the models `names` (all when empty), then
+    LAYOUT.txt of every model's weights file."""
     os.makedirs(OUT, exist_ok=True)
-    listing = []
     for seed, (name, build) in enumerate(BUILDERS.items(), start=100):
-        listing += write_reference(name, build(), seed)
-    for build in (unsupported_layer, channels_first):
+        if not names or name in names:
+            write_reference(name, build(), seed)
+    for build in REFUSED:
         model = build()
-        model.save(os.path.join(OUT, f"{model.name}.keras"))
+        if not names or model.name in names:
+            model.save(os.path.join(OUT, f"{model.name}.keras"))
+    listing = []
+    for name in BUILDERS:
+        weights = os.path.join(OUT, f"{name}.weights.h5")
+        if os.path.exists(weights):
+            listing += [f"{name}.weights.h5"] + layout(weights)
     text = "\n".join(listing) + "\n"
     print(text, end="")
     with open(os.path.join(OUT, "LAYOUT.txt"), "w") as f:
@@ -311,10 +377,12 @@ def check(directory):
 def main():
     parser = argparse.ArgumentParser(description="Writes Keras 3 model files for nn's tests, or checks files nn wrote.")
     parser.add_argument("--check", metavar="DIR", help="load DIR's files with Keras instead of writing the references")
+    choices = [[]] + list(BUILDERS) + [build.__name__ for build in REFUSED]
+    parser.add_argument("names", nargs="*", choices=choices, help="write only these models' files")
     args = parser.parse_args()
     if args.check:
         sys.exit(0 if check(args.check) else 1)
-    write_all()
+    write_all(args.names)
 
 
 if __name__ == "__main__":

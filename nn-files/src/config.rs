@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::layout::{snake_case, Model};
+use crate::layout::{snake_case, Layer, Model, RECURRENT};
 use crate::Result;
 
 /// The Keras version whose `config.json` format is written.
@@ -22,8 +22,9 @@ struct Class {
     /// Keras config keys `nn` has no argument for, accepted only at the value
     /// (as JSON) that means what `nn` does; `"*"` accepts any value (a seed).
     fixed: &'static [(&'static str, &'static str)],
-    /// Whether it also takes the kernel-and-bias arguments ([`KERNEL_BIAS`]).
-    kernel_bias: bool,
+    /// The arguments it shares with a family of classes, after `args`
+    /// ([`KERNEL_BIAS`], [`RECURRENT_ARGS`]; or none).
+    shared: &'static [(&'static str, &'static str)],
 }
 
 const KERNEL_BIAS: &[(&str, &str)] = &[
@@ -36,6 +37,28 @@ const KERNEL_BIAS: &[(&str, &str)] = &[
     ("kernel_constraint", "kernel_constraint"),
     ("bias_constraint", "bias_constraint"),
 ];
+/// What Keras's `SimpleRNN`, `LSTM` and `GRU` take, after `units` and their own.
+const RECURRENT_ARGS: &[(&str, &str)] = &[
+    ("activation", "activation"),
+    ("use_bias", "use_bias"),
+    ("kernel_initializer", "kernel_initializer"),
+    ("recurrent_initializer", "recurrent_initializer"),
+    ("bias_initializer", "bias_initializer"),
+    ("kernel_regularizer", "kernel_regularizer"),
+    ("recurrent_regularizer", "recurrent_regularizer"),
+    ("bias_regularizer", "bias_regularizer"),
+    ("kernel_constraint", "kernel_constraint"),
+    ("recurrent_constraint", "recurrent_constraint"),
+    ("bias_constraint", "bias_constraint"),
+    ("dropout", "dropout"),
+    ("recurrent_dropout", "recurrent_dropout"),
+    ("return_sequences", "return_sequences"),
+    ("go_backwards", "go_backwards"),
+];
+/// Keras's recurrent options `nn` has at one value only (`unroll` and
+/// `zero_output_for_mask` change nothing without masks; `seed` is dropout's).
+const RECURRENT_FIXED: &[(&str, &str)] =
+    &[("return_state", "false"), ("stateful", "false"), ("unroll", "*"), ("zero_output_for_mask", "*"), ("seed", "*")];
 const CHANNELS_LAST: (&str, &str) = ("data_format", "\"channels_last\"");
 const CONV_ARGS: &[(&str, &str)] = &[
     ("filters", "filters"),
@@ -49,9 +72,9 @@ const POOL_ARGS: &[(&str, &str)] = &[("pool_size", "pool_size"), ("strides", "st
 
 /// Every Keras class `nn` has, with its arguments.
 const CLASSES: &[Class] = &[
-    Class { keras: "Dense", args: &[("units", "units")], fixed: &[], kernel_bias: true },
-    Class { keras: "Conv1D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
-    Class { keras: "Conv2D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: true },
+    Class { keras: "Dense", args: &[("units", "units")], fixed: &[], shared: KERNEL_BIAS },
+    Class { keras: "Conv1D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], shared: KERNEL_BIAS },
+    Class { keras: "Conv2D", args: CONV_ARGS, fixed: &[CHANNELS_LAST], shared: KERNEL_BIAS },
     Class {
         keras: "DepthwiseConv2D",
         args: &[
@@ -70,7 +93,7 @@ const CLASSES: &[Class] = &[
             ("bias_constraint", "bias_constraint"),
         ],
         fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
+        shared: &[],
     },
     Class {
         keras: "SeparableConv2D",
@@ -94,7 +117,7 @@ const CLASSES: &[Class] = &[
             ("bias_constraint", "bias_constraint"),
         ],
         fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
+        shared: &[],
     },
     Class {
         keras: "Conv2DTranspose",
@@ -107,7 +130,43 @@ const CLASSES: &[Class] = &[
             ("dilation_rate", "dilation_rate"),
         ],
         fixed: &[CHANNELS_LAST],
-        kernel_bias: true,
+        shared: KERNEL_BIAS,
+    },
+    Class { keras: "SimpleRNN", args: &[("units", "units")], fixed: RECURRENT_FIXED, shared: RECURRENT_ARGS },
+    Class {
+        keras: "LSTM",
+        args: &[
+            ("units", "units"),
+            ("recurrent_activation", "recurrent_activation"),
+            ("unit_forget_bias", "unit_forget_bias"),
+        ],
+        fixed: RECURRENT_FIXED,
+        shared: RECURRENT_ARGS,
+    },
+    Class {
+        keras: "GRU",
+        args: &[("units", "units"), ("recurrent_activation", "recurrent_activation"), ("reset_after", "reset_after")],
+        fixed: RECURRENT_FIXED,
+        shared: RECURRENT_ARGS,
+    },
+    // `backward_layer` is checked by `declaration` itself: a copy of `layer` reading backwards.
+    Class {
+        keras: "Bidirectional",
+        args: &[("layer", "layer"), ("merge_mode", "merge_mode")],
+        fixed: &[],
+        shared: &[],
+    },
+    Class {
+        keras: "Embedding",
+        args: &[
+            ("input_dim", "input_dim"),
+            ("output_dim", "output_dim"),
+            ("embeddings_initializer", "embeddings_initializer"),
+            ("embeddings_regularizer", "embeddings_regularizer"),
+            ("embeddings_constraint", "embeddings_constraint"),
+        ],
+        fixed: &[("mask_zero", "false")],
+        shared: &[],
     },
     Class {
         keras: "BatchNormalization",
@@ -124,85 +183,60 @@ const CLASSES: &[Class] = &[
             ("renorm", "false"),
             ("renorm_momentum", "*"),
         ],
-        kernel_bias: false,
+        shared: &[],
     },
-    Class { keras: "Activation", args: &[("activation", "activation")], fixed: &[], kernel_bias: false },
-    Class { keras: "LeakyReLU", args: &[("negative_slope", "alpha")], fixed: &[], kernel_bias: false },
+    Class { keras: "Activation", args: &[("activation", "activation")], fixed: &[], shared: &[] },
+    Class { keras: "LeakyReLU", args: &[("negative_slope", "alpha")], fixed: &[], shared: &[] },
     Class {
         keras: "PReLU",
         args: &[],
         fixed: &[("alpha_initializer", "\"zeros\""), ("shared_axes", "null")],
-        kernel_bias: false,
+        shared: &[],
     },
-    Class { keras: "ELU", args: &[("alpha", "alpha")], fixed: &[], kernel_bias: false },
+    Class { keras: "ELU", args: &[("alpha", "alpha")], fixed: &[], shared: &[] },
     Class {
         keras: "ReLU",
         args: &[("max_value", "max_value"), ("negative_slope", "negative_slope"), ("threshold", "threshold")],
         fixed: &[],
-        kernel_bias: false,
+        shared: &[],
     },
-    Class { keras: "Softmax", args: &[], fixed: &[("axis", "-1")], kernel_bias: false },
-    Class { keras: "Dropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
-    Class { keras: "AlphaDropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
-    Class { keras: "GaussianNoise", args: &[("stddev", "stddev")], fixed: &[("seed", "*")], kernel_bias: false },
-    Class { keras: "GaussianDropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
-    Class { keras: "Flatten", args: &[], fixed: &[CHANNELS_LAST], kernel_bias: false },
-    Class { keras: "Reshape", args: &[], fixed: &[], kernel_bias: false },
-    Class { keras: "MaxPooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: false },
-    Class { keras: "AveragePooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], kernel_bias: false },
-    Class {
-        keras: "GlobalMaxPooling1D",
-        args: &[("keepdims", "keepdims")],
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
-    },
-    Class {
-        keras: "GlobalAveragePooling1D",
-        args: &[("keepdims", "keepdims")],
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
-    },
-    Class { keras: "ZeroPadding1D", args: &[("padding", "padding")], fixed: &[CHANNELS_LAST], kernel_bias: false },
-    Class { keras: "Cropping1D", args: &[("cropping", "cropping")], fixed: &[], kernel_bias: false },
-    Class { keras: "UpSampling1D", args: &[("size", "size")], fixed: &[], kernel_bias: false },
-    Class { keras: "SpatialDropout1D", args: &[("rate", "rate")], fixed: &[("seed", "*")], kernel_bias: false },
-    Class {
-        keras: "SpatialDropout2D",
-        args: &[("rate", "rate")],
-        fixed: &[CHANNELS_LAST, ("seed", "*")],
-        kernel_bias: false,
-    },
+    Class { keras: "Softmax", args: &[], fixed: &[("axis", "-1")], shared: &[] },
+    Class { keras: "Dropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], shared: &[] },
+    Class { keras: "AlphaDropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], shared: &[] },
+    Class { keras: "GaussianNoise", args: &[("stddev", "stddev")], fixed: &[("seed", "*")], shared: &[] },
+    Class { keras: "GaussianDropout", args: &[("rate", "rate")], fixed: &[("seed", "*")], shared: &[] },
+    Class { keras: "Flatten", args: &[], fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "Reshape", args: &[], fixed: &[], shared: &[] },
+    Class { keras: "MaxPooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "AveragePooling1D", args: POOL_ARGS, fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "GlobalMaxPooling1D", args: &[("keepdims", "keepdims")], fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "GlobalAveragePooling1D", args: &[("keepdims", "keepdims")], fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "ZeroPadding1D", args: &[("padding", "padding")], fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "Cropping1D", args: &[("cropping", "cropping")], fixed: &[], shared: &[] },
+    Class { keras: "UpSampling1D", args: &[("size", "size")], fixed: &[], shared: &[] },
+    Class { keras: "SpatialDropout1D", args: &[("rate", "rate")], fixed: &[("seed", "*")], shared: &[] },
+    Class { keras: "SpatialDropout2D", args: &[("rate", "rate")], fixed: &[CHANNELS_LAST, ("seed", "*")], shared: &[] },
     Class {
         keras: "MaxPooling2D",
         args: &[("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding")],
         fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
+        shared: &[],
     },
     Class {
         keras: "AveragePooling2D",
         args: &[("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding")],
         fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
+        shared: &[],
     },
-    Class {
-        keras: "GlobalMaxPooling2D",
-        args: &[("keepdims", "keepdims")],
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
-    },
-    Class {
-        keras: "GlobalAveragePooling2D",
-        args: &[("keepdims", "keepdims")],
-        fixed: &[CHANNELS_LAST],
-        kernel_bias: false,
-    },
-    Class { keras: "ZeroPadding2D", args: &[("padding", "padding")], fixed: &[CHANNELS_LAST], kernel_bias: false },
-    Class { keras: "Cropping2D", args: &[("cropping", "cropping")], fixed: &[CHANNELS_LAST], kernel_bias: false },
+    Class { keras: "GlobalMaxPooling2D", args: &[("keepdims", "keepdims")], fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "GlobalAveragePooling2D", args: &[("keepdims", "keepdims")], fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "ZeroPadding2D", args: &[("padding", "padding")], fixed: &[CHANNELS_LAST], shared: &[] },
+    Class { keras: "Cropping2D", args: &[("cropping", "cropping")], fixed: &[CHANNELS_LAST], shared: &[] },
     Class {
         keras: "UpSampling2D",
         args: &[("size", "size")],
         fixed: &[CHANNELS_LAST, ("interpolation", "\"nearest\"")],
-        kernel_bias: false,
+        shared: &[],
     },
 ];
 
@@ -217,11 +251,28 @@ const WITHOUT_TRAINABLE: &[&str] = &["SpatialDropout1D", "SpatialDropout2D"];
 const KERAS_REQUIRED: &[(&str, &str, &str)] =
     &[("AveragePooling1D", "pool_size", "[2]"), ("AveragePooling2D", "pool_size", "[2, 2]")];
 
+/// Input dtypes an `Embedding` first layer takes (its ids, cast to f32).
+const INT_DTYPES: &[&str] = &["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"];
+
 /// Config keys every layer has, handled by [`declaration`] itself.
 const COMMON: &[&str] = &["name", "trainable", "dtype"];
 
 fn class(name: &str) -> Option<&'static Class> {
     CLASSES.iter().find(|c| c.keras == name)
+}
+
+impl Class {
+    /// Its arguments, (Keras key, `nn` name), in Keras's order.
+    fn arguments(&self) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+        self.args.iter().chain(self.shared)
+    }
+}
+
+/// Every Keras class `nn` reads and writes in `config.json`, with its
+/// arguments as (Keras key, `nn` argument name): what `sequential!`'s layer
+/// kinds must accept, and write under the same keys.
+pub fn classes() -> impl Iterator<Item = (&'static str, Vec<(&'static str, &'static str)>)> {
+    CLASSES.iter().map(|c| (c.keras, c.arguments().copied().collect()))
 }
 
 /// Keras's float32 dtype policy, as every layer's config names it.
@@ -244,12 +295,6 @@ pub fn to_json(model: &Model) -> Result<Value> {
         "registered_name": null,
     })];
     for l in &model.layers {
-        let mut config = Map::new();
-        config.insert("name".into(), json!(l.name));
-        if !WITHOUT_TRAINABLE.contains(&l.class.as_str()) {
-            config.insert("trainable".into(), json!(l.trainable));
-        }
-        config.insert("dtype".into(), float32());
         let layer = match &l.inner {
             Some(inner) => {
                 let mut nested = to_json(inner)?;
@@ -258,26 +303,11 @@ pub fn to_json(model: &Model) -> Result<Value> {
                 nested
             }
             None => {
-                if class(&l.class).is_none() {
-                    return Err(format!(
-                        "layer `{}` is a `{}`, which is not a Keras layer: a `.keras` archive cannot hold it \
-                         (save the weights as `.weights.h5` or `.safetensors`)",
-                        l.name, l.class
-                    ));
+                let mut args = l.args.clone();
+                if l.class == "Bidirectional" {
+                    wrapped_json(l, &mut args)?;
                 }
-                config.extend(l.args.clone());
-                for (class, key, value) in KERAS_REQUIRED {
-                    if *class == l.class && !config.contains_key(*key) {
-                        config.insert((*key).into(), serde_json::from_str(value).unwrap_or(Value::Null));
-                    }
-                }
-                json!({
-                    "module": "keras.layers",
-                    "class_name": l.class,
-                    "config": config,
-                    "registered_name": null,
-                    "build_config": {"input_shape": batch_shape(&l.input_shape)},
-                })
+                entry(&l.class, &l.name, l.trainable, args, &l.input_shape)?
             }
         };
         layers.push(layer);
@@ -290,6 +320,55 @@ pub fn to_json(model: &Model) -> Result<Value> {
         "build_config": {"input_shape": batch_shape(&model.input_shape)},
         "compile_config": null,
     }))
+}
+
+/// One layer's entry in `config.json`: Keras class `class`, its config
+/// (`name`, `trainable`, `dtype`, then `args` and what Keras requires).
+fn entry(class_name: &str, name: &str, trainable: bool, args: Map<String, Value>, input: &[usize]) -> Result<Value> {
+    if class(class_name).is_none() {
+        return Err(format!(
+            "layer `{name}` is a `{class_name}`, which is not a Keras layer: a `.keras` archive cannot hold it \
+             (save the weights as `.weights.h5` or `.safetensors`)"
+        ));
+    }
+    let mut config = Map::new();
+    config.insert("name".into(), json!(name));
+    if !WITHOUT_TRAINABLE.contains(&class_name) {
+        config.insert("trainable".into(), json!(trainable));
+    }
+    config.insert("dtype".into(), float32());
+    config.extend(args);
+    for (class, key, value) in KERAS_REQUIRED {
+        if *class == class_name && !config.contains_key(*key) {
+            config.insert((*key).into(), serde_json::from_str(value).unwrap_or(Value::Null));
+        }
+    }
+    Ok(json!({
+        "module": "keras.layers",
+        "class_name": class_name,
+        "config": config,
+        "registered_name": null,
+        "build_config": {"input_shape": batch_shape(input)},
+    }))
+}
+
+/// A `Bidirectional`'s `layer` argument (`{"class_name": "LSTM", "config":
+/// {"name": "lstm", ..}}`, the wrapped layer's own arguments) as Keras
+/// writes it, `forward_lstm`, with the `backward_layer` Keras also writes:
+/// the same layer named `backward_lstm`, reading the other way.
+fn wrapped_json(l: &Layer, args: &mut Map<String, Value>) -> Result<()> {
+    let (class, name) =
+        l.wrapped().ok_or_else(|| format!("layer `{}`: `Bidirectional` without its `layer`", l.name))?;
+    let (class, name) = (class.to_string(), name.to_string());
+    let mut own = args["layer"]["config"].as_object().cloned().unwrap_or_default();
+    own.remove("name");
+    let backwards = own.get("go_backwards").and_then(Value::as_bool).unwrap_or(false);
+    let forward = entry(&class, &format!("forward_{name}"), l.trainable, own.clone(), &l.input_shape)?;
+    own.insert("go_backwards".into(), json!(!backwards));
+    let backward = entry(&class, &format!("backward_{name}"), l.trainable, own, &l.input_shape)?;
+    args.insert("layer".into(), forward);
+    args.insert("backward_layer".into(), backward);
+    Ok(())
 }
 
 /// A model that `config.json` declares, as `sequential!` layer declarations.
@@ -347,8 +426,10 @@ pub fn declaration(config: &Value) -> Result<Declaration> {
                 Some(s) => input_shape = Some(s),
                 None => problems.push(format!("{at}: `batch_shape` is not a list of sizes after `null`")),
             }
+            // Ids for an Embedding may be integers: nn takes them as f32 values, as Keras casts them.
+            let ids = layers.get(i + 1).and_then(|n| n.get("class_name")).and_then(Value::as_str) == Some("Embedding");
             if let Some(d) = lc.get("dtype").and_then(dtype_name) {
-                if d != "float32" {
+                if d != "float32" && !(ids && INT_DTYPES.contains(&d.as_str())) {
                     problems.push(format!("{at}: dtype `{d}`; nn computes in float32 only"));
                 }
             }
@@ -405,26 +486,31 @@ fn layer(class_name: &str, lc: &Map<String, Value>) -> Result<String> {
     let mut args = Vec::new();
     let mut problems = Vec::new();
     let mut brackets = None;
-    let kb = if c.kernel_bias { KERNEL_BIAS } else { &[] };
     // The arguments in the order Keras's constructor takes them.
-    for (key, nn) in c.args.iter().chain(kb) {
-        match lc.get(*key) {
-            None | Some(Value::Null) => {}
-            Some(value) => match source(key, value) {
-                Ok(s) => args.push(format!("{nn} = {s}")),
-                Err(e) => problems.push(format!("argument `{key}`: {e}")),
-            },
+    for (key, nn) in c.arguments() {
+        let value = match lc.get(*key) {
+            None | Some(Value::Null) => continue,
+            Some(value) if *key == "layer" => wrapped(value),
+            Some(value) => source(key, value),
+        };
+        match value {
+            Ok(s) => args.push(format!("{nn} = {s}")),
+            Err(e) => problems.push(format!("argument `{key}`: {e}")),
         }
     }
     for (key, value) in lc {
         let key = key.as_str();
-        if COMMON.contains(&key) || c.args.iter().chain(kb).any(|(k, _)| *k == key) {
+        if COMMON.contains(&key) || c.arguments().any(|(k, _)| *k == key) {
             continue;
         }
         if key == "target_shape" && c.keras == "Reshape" {
             match value.as_array().map(|a| a.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>()) {
                 Some(Some(dims)) => brackets = Some(dims.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
                 _ => problems.push(format!("argument `target_shape` = {value} is not a list of sizes")),
+            }
+        } else if key == "backward_layer" && c.keras == "Bidirectional" {
+            if let Err(e) = backward_copy(lc.get("layer"), value) {
+                problems.push(format!("argument `backward_layer`: {e}"));
             }
         } else if let Some((_, want)) = c.fixed.iter().find(|(k, _)| *k == key) {
             if *want != "*" && !value.is_null() && !same(value, want) {
@@ -452,6 +538,65 @@ fn layer(class_name: &str, lc: &Map<String, Value>) -> Result<String> {
     }
     let brackets = brackets.map_or(String::new(), |b| format!("[{b}]"));
     Ok(format!("{}{brackets}({})", c.keras, args.join(", ")))
+}
+
+/// The declaration of the recurrent layer a `Bidirectional` wraps, named
+/// as the user named it (Keras's config calls it `forward_<name>`).
+fn wrapped(v: &Value) -> Result<String> {
+    let class_name = v.get("class_name").and_then(Value::as_str).unwrap_or("(none)");
+    if !RECURRENT.contains(&class_name) {
+        return Err(format!("a `{class_name}`; nn's `Bidirectional` wraps a `SimpleRNN`, `LSTM` or `GRU`"));
+    }
+    let mut lc = v.get("config").and_then(Value::as_object).cloned().unwrap_or_default();
+    if let Some(Value::String(name)) = lc.get_mut("name") {
+        if let Some(own) = name.strip_prefix("forward_") {
+            *name = own.to_string();
+        }
+    }
+    layer(class_name, &lc).map_err(|e| format!("`{class_name}`: {e}"))
+}
+
+/// Checks that a `Bidirectional`'s `backward_layer` is its `layer` reading
+/// the other way, the only backward layer `nn` builds; the error lists the
+/// arguments that differ.
+fn backward_copy(forward: Option<&Value>, backward: &Value) -> Result<()> {
+    let Some(forward) = forward else { return Ok(()) };
+    let class_of = |v: &Value| v.get("class_name").and_then(Value::as_str).unwrap_or("(none)").to_string();
+    let (fc, bc) = (class_of(forward), class_of(backward));
+    let reason = "nn's `Bidirectional` reads backwards with a copy of `layer`";
+    if fc != bc {
+        return Err(format!("a `{bc}`, where `layer` is a `{fc}`: {reason}"));
+    }
+    let config = |v: &Value| v.get("config").and_then(Value::as_object).cloned().unwrap_or_default();
+    let (f, b) = (config(forward), config(backward));
+    let backwards = |c: &Map<String, Value>| c.get("go_backwards").and_then(Value::as_bool).unwrap_or(false);
+    let mut differ = Vec::new();
+    if backwards(&f) == backwards(&b) {
+        differ.push(format!("`go_backwards` = {}, as in `layer`", backwards(&b)));
+    }
+    // Arguments that change nothing in nn (any value is accepted) are not compared.
+    let free = |key: &str| class(&fc).is_some_and(|c| c.fixed.iter().any(|(k, w)| *k == key && *w == "*"));
+    let show = |key: &str, v: Option<&Value>| match v {
+        None | Some(Value::Null) => "none".to_string(),
+        Some(v) => source(key, v).unwrap_or_else(|_| v.to_string()),
+    };
+    let mut keys: Vec<&String> = f.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        if COMMON.contains(&key.as_str()) || key == "go_backwards" || free(key) {
+            continue;
+        }
+        let (fv, bv) = (show(key, f.get(key)), show(key, b.get(key)));
+        if fv != bv {
+            differ.push(format!("`{key}` = {bv}, where `layer` has {fv}"));
+        }
+    }
+    if differ.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}: {reason}", differ.join(", ")))
+    }
 }
 
 /// Arguments of newer Keras versions that mean nothing at their default.
@@ -486,7 +631,12 @@ fn source(key: &str, v: &Value) -> Result<String> {
             }
         }
         Value::Number(n) => n.to_string(),
-        Value::String(s) if key == "activation" || key == "padding" || key.ends_with("_initializer") => {
+        Value::String(s)
+            if key.ends_with("activation")
+                || key == "padding"
+                || key == "merge_mode"
+                || key.ends_with("_initializer") =>
+        {
             if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !s.is_empty() {
                 s.clone()
             } else {
@@ -532,6 +682,15 @@ fn object(key: &str, o: &Map<String, Value>) -> Result<String> {
                 .filter_map(|(k, v)| v.map(|v| format!("{k} = {v}")))
                 .collect();
                 Ok(format!("VarianceScaling({})", parts.join(", ")))
+            }
+            // nn's fixed forms: Keras's defaults.
+            "random_uniform" | "uniform"
+                if !matches!((num("minval"), num("maxval")), (None | Some(-0.05), None | Some(0.05))) =>
+            {
+                Err(format!("`{class}` over other than [-0.05, 0.05]: nn's `random_uniform` is Keras's default"))
+            }
+            "orthogonal" if !matches!(num("gain"), None | Some(1.0)) => {
+                Err(format!("`{class}` with a gain other than 1: nn's `orthogonal` is Keras's default"))
             }
             _ => Ok(snake),
         };
@@ -659,6 +818,69 @@ mod tests {
                 "Cropping1D(cropping = (1, 2), name = \"cropping1d\")",
             ]
         );
+    }
+
+    #[test]
+    fn recurrent_layers_round_trip_with_keras_s_wrapped_layers() {
+        let lstm = json!({"class_name": "LSTM", "config": {"name": "lstm", "units": 3, "return_sequences": true}});
+        let m = Model {
+            name: "rnn".into(),
+            input_shape: vec![7],
+            layers: vec![
+                Layer::new("Embedding", "embedding", &[7]).arg("input_dim", 20).arg("output_dim", 4),
+                Layer::new("SimpleRNN", "simple_rnn", &[7, 4]).arg("units", 5).arg("return_sequences", true),
+                Layer::new("Bidirectional", "bidirectional", &[7, 5]).arg("layer", lstm).arg("merge_mode", "ave"),
+                Layer::new("GRU", "gru", &[7, 3]).arg("units", 2).arg("reset_after", false).arg("go_backwards", true),
+            ],
+        };
+        let cfg = to_json(&m).unwrap();
+        // As Keras writes it: the forward layer renamed, the backward layer reading the other way.
+        let bi = &cfg["config"]["layers"][3]["config"];
+        assert_eq!(bi["layer"]["config"]["name"], "forward_lstm");
+        assert_eq!(bi["layer"]["module"], "keras.layers");
+        assert_eq!(bi["backward_layer"]["config"]["name"], "backward_lstm");
+        assert_eq!(bi["backward_layer"]["config"]["go_backwards"], true);
+        assert_eq!(
+            declaration(&cfg).unwrap().layers,
+            [
+                "Embedding(input_dim = 20, output_dim = 4, name = \"embedding\")",
+                "SimpleRNN(units = 5, return_sequences = true, name = \"simple_rnn\")",
+                "Bidirectional(layer = LSTM(units = 3, return_sequences = true, name = \"lstm\"), merge_mode = ave, \
+                 name = \"bidirectional\")",
+                "GRU(units = 2, reset_after = false, go_backwards = true, name = \"gru\")",
+            ]
+        );
+
+        // A backward layer that is not the forward one reversed, a wrapped
+        // Dense, a stateful layer and a wide initializer are named.
+        let mut bad = cfg.clone();
+        bad["config"]["layers"][3]["config"]["backward_layer"]["config"]["units"] = json!(4);
+        let err = declaration(&bad).unwrap_err();
+        assert!(
+            err.contains(
+                "layer 3 `bidirectional` (Bidirectional): argument `backward_layer`: `units` = 4, where `layer` has 3: \
+                 nn's `Bidirectional` reads backwards with a copy of `layer`"
+            ),
+            "{err}"
+        );
+        bad["config"]["layers"][3]["config"]["backward_layer"]["config"]["go_backwards"] = json!(false);
+        let err = declaration(&bad).unwrap_err();
+        assert!(err.contains("`backward_layer`: `go_backwards` = false, as in `layer`, `units` = 4"), "{err}");
+        let mut bad = cfg.clone();
+        bad["config"]["layers"][3]["config"]["layer"]["class_name"] = json!("Dense");
+        assert!(declaration(&bad).unwrap_err().contains("argument `layer`: a `Dense`; nn's `Bidirectional` wraps"));
+        let mut bad = cfg.clone();
+        bad["config"]["layers"][2]["config"]["stateful"] = json!(true);
+        assert!(declaration(&bad).unwrap_err().contains("argument `stateful` = true: nn supports only false"));
+        bad["config"]["layers"][1]["config"]["embeddings_initializer"] =
+            json!({"class_name": "RandomUniform", "config": {"minval": -1.0, "maxval": 1.0}});
+        assert!(declaration(&bad).unwrap_err().contains("`RandomUniform` over other than [-0.05, 0.05]"));
+        // Integer ids into an Embedding are fine; into anything else they are not.
+        let mut ids = cfg.clone();
+        ids["config"]["layers"][0]["config"]["dtype"] = json!("int32");
+        assert!(declaration(&ids).is_ok());
+        ids["config"]["layers"][1]["class_name"] = json!("Dense");
+        assert!(declaration(&ids).unwrap_err().contains("dtype `int32`"));
     }
 
     #[test]

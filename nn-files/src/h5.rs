@@ -11,7 +11,7 @@
 
 use hdf5_pure::{AttrValue, DType, File, FileBuilder, Group, GroupBuilder};
 
-use crate::layout::{keys, var_paths, Model};
+use crate::layout::{keys, var_paths, Layer, Model, Part};
 use crate::mismatch::{Mismatch, Shape};
 use crate::Result;
 
@@ -140,10 +140,9 @@ pub fn write(model: &Model, values: &[&[f32]]) -> Result<Vec<u8>> {
 fn fill<'a>(group: &mut GroupBuilder, model: &Model, values: &mut impl Iterator<Item = &'a &'a [f32]>) -> Result<()> {
     for (l, key) in model.layers.iter().zip(keys(&model.layers)) {
         let mut g = group.create_group(&key);
-        let mut vars = g.create_group("vars");
-        vars.set_attr("name", AttrValue::VarLenString(l.name.clone()));
+        let mut own = Vec::new();
         for (i, shape) in l.vars.iter().enumerate() {
-            let data = values.next().ok_or("fewer tensors than variables")?;
+            let data = *values.next().ok_or("fewer tensors than variables")?;
             let numel: usize = shape.iter().product();
             if data.len() != numel {
                 return Err(format!(
@@ -153,10 +152,9 @@ fn fill<'a>(group: &mut GroupBuilder, model: &Model, values: &mut impl Iterator<
                     Shape(shape)
                 ));
             }
-            let dims: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
-            vars.create_dataset(&i.to_string()).with_f32_data(data).with_shape(&dims);
+            own.push(data);
         }
-        g.add_group(vars.finish());
+        fill_parts(&mut g, l, &l.parts(), "", &own);
         if let Some(inner) = &l.inner {
             let mut sub = g.create_group("layers");
             fill(&mut sub, inner, values)?;
@@ -167,10 +165,37 @@ fn fill<'a>(group: &mut GroupBuilder, model: &Model, values: &mut impl Iterator<
     Ok(())
 }
 
+/// Writes the parts of layer `l` found at `at` (its `vars` group, then
+/// its groups below, in the order of [`Layer::parts`]); `values` are the
+/// layer's variables.
+fn fill_parts(group: &mut GroupBuilder, l: &Layer, parts: &[Part], at: &str, values: &[&[f32]]) {
+    for part in parts.iter().filter(|p| p.at == at) {
+        let mut vars = group.create_group("vars");
+        vars.set_attr("name", AttrValue::VarLenString(part.name.clone()));
+        for (i, (shape, data)) in l.vars[part.vars.clone()].iter().zip(&values[part.vars.clone()]).enumerate() {
+            let dims: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+            vars.create_dataset(&i.to_string()).with_f32_data(data).with_shape(&dims);
+        }
+        group.add_group(vars.finish());
+    }
+    let mut children: Vec<&str> = Vec::new();
+    for p in parts {
+        if let Some(child) = p.at.strip_prefix(at).and_then(|rest| rest.split('/').next()).filter(|c| !c.is_empty()) {
+            if !children.contains(&child) {
+                children.push(child);
+            }
+        }
+    }
+    for child in children {
+        let mut sub = group.create_group(child);
+        fill_parts(&mut sub, l, parts, &format!("{at}{child}/"), values);
+        group.add_group(sub.finish());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::Layer;
 
     fn model() -> Model {
         Model {
@@ -207,5 +232,43 @@ mod tests {
         for cut in [0, 8, 100, 1000] {
             assert!(read(bytes[..cut].to_vec(), &m).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn recurrent_variables_in_cells_as_keras_writes_them() {
+        let m = Model {
+            name: "m".into(),
+            input_shape: vec![2, 3],
+            layers: vec![Layer::new("LSTM", "lstm", &[2, 3]).var(&[3, 4]).var(&[1, 4]).var(&[4])],
+        };
+        let (k, r, b) = ([0.5f32; 12], [1.5f32; 4], [2.5f32; 4]);
+        let bytes = write(&m, &[&k, &r, &b]).unwrap();
+        let file = File::from_bytes(bytes.clone()).unwrap();
+        let name = |path: &str| file.group(path).unwrap().attrs().unwrap()["name"].clone();
+        assert_eq!(name("layers/lstm/vars"), AttrValue::VarLenString("lstm".into()));
+        assert_eq!(name("layers/lstm/cell/vars"), AttrValue::VarLenString("lstm_cell".into()));
+        assert!(file.group("layers/lstm/vars").unwrap().datasets().unwrap().is_empty());
+        assert_eq!(read(bytes, &m).unwrap(), vec![k.to_vec(), r.to_vec(), b.to_vec()]);
+
+        // A kernel outside the cell level and a float64 one in it are refused, by path.
+        let mut fb = FileBuilder::new();
+        let mut layers = fb.create_group("layers");
+        let mut lstm = layers.create_group("lstm");
+        let mut vars = lstm.create_group("vars");
+        vars.create_dataset("0").with_f32_data(&k).with_shape(&[3, 4]);
+        lstm.add_group(vars.finish());
+        let mut cell = lstm.create_group("cell");
+        let mut vars = cell.create_group("vars");
+        vars.create_dataset("1").with_f64_data(&[1.5; 4]).with_shape(&[1, 4]);
+        vars.create_dataset("2").with_f32_data(&b).with_shape(&[4]);
+        cell.add_group(vars.finish());
+        lstm.add_group(cell.finish());
+        layers.add_group(lstm.finish());
+        fb.add_group(layers.finish());
+        let err = read(fb.finish().unwrap(), &m).unwrap_err();
+        assert!(err.contains("tensor `layers/lstm/cell/vars/0` is missing"), "{err}");
+        assert!(err.contains("tensor `layers/lstm/cell/vars/1` has dtype float64, expected F32 [1, 4]"), "{err}");
+        assert!(err.contains("unexpected tensor `layers/lstm/vars/0` (float32 [3, 4])"), "{err}");
+        assert!(!err.contains("cell/vars/2"), "{err}");
     }
 }

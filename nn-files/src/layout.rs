@@ -1,9 +1,17 @@
 //! A model as Keras's files see it, and where Keras 3 keeps its variables:
 //! `layers/<snake_case class>[_k]/vars/<i>`, in layer order, `_k` counting
 //! earlier layers of the same class in the same model whatever their names;
-//! a nested model's layers under its own key (`layers/sequential/layers/dense/vars/0`).
+//! a nested model's layers under its own key (`layers/sequential/layers/dense/vars/0`);
+//! a recurrent layer's in its cell (`layers/lstm/cell/vars/0`), a
+//! `Bidirectional`'s in its two layers' cells
+//! (`layers/bidirectional/forward_layer/cell/vars/0`, then `backward_layer/`).
+
+use std::ops::Range;
 
 use serde_json::{Map, Value};
+
+/// Keras's recurrent layer classes, whose variables live in their `cell`.
+pub const RECURRENT: &[&str] = &["SimpleRNN", "LSTM", "GRU"];
 
 /// A sequential model: its name, one sample's input shape and its layers.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +82,50 @@ impl Layer {
         self.trainable = trainable;
         self
     }
+
+    /// The class and name of the layer a `Bidirectional` wraps, from its
+    /// `layer` argument (`("LSTM", "lstm")`, without Keras's `forward_`).
+    pub fn wrapped(&self) -> Option<(&str, &str)> {
+        let layer = self.args.get("layer")?;
+        let class = layer.get("class_name")?.as_str()?;
+        let name = layer.get("config")?.get("name")?.as_str()?;
+        Some((class, name.strip_prefix("forward_").unwrap_or(name)))
+    }
+
+    /// The groups of its entry in Keras's weights file, each with a `vars`
+    /// group: the layer's own, and those that hold its variables when they
+    /// are not its own (a recurrent layer's `cell/`, a `Bidirectional`'s
+    /// `forward_layer/`, `forward_layer/cell/`, `backward_layer/`, ...).
+    pub fn parts(&self) -> Vec<Part> {
+        let part = |at: &str, name: String, vars: Range<usize>| Part { at: at.to_string(), name, vars };
+        let n = self.vars.len();
+        let cell = |class: &str| format!("{}_cell", snake_case(class));
+        if RECURRENT.contains(&self.class.as_str()) {
+            return vec![part("", self.name.clone(), 0..0), part("cell/", cell(&self.class), 0..n)];
+        }
+        if self.class == "Bidirectional" {
+            let (class, inner) = self.wrapped().unwrap_or(("", ""));
+            return vec![
+                part("", self.name.clone(), 0..0),
+                part("forward_layer/", format!("forward_{inner}"), 0..0),
+                part("forward_layer/cell/", cell(class), 0..n / 2),
+                part("backward_layer/", format!("backward_{inner}"), n / 2..n / 2),
+                part("backward_layer/cell/", cell(class), n / 2..n),
+            ];
+        }
+        vec![part("", self.name.clone(), 0..n)]
+    }
+}
+
+/// One group of a layer's entry in a weights file ([`Layer::parts`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part {
+    /// Its path under the layer's group: `""`, `cell/`, `forward_layer/cell/`.
+    pub at: String,
+    /// The `name` attribute of its `vars` group (Keras's object name; Keras never reads it).
+    pub name: String,
+    /// Which of the layer's variables its `vars/<i>` hold, `i` counted from 0.
+    pub vars: Range<usize>,
 }
 
 /// Keras's `to_snake_case` of a class name: `BatchNormalization` →
@@ -143,8 +195,10 @@ pub fn var_paths(model: &Model) -> Vec<(String, Vec<usize>)> {
 fn push_paths(model: &Model, prefix: &str, out: &mut Vec<(String, Vec<usize>)>) {
     for (l, key) in model.layers.iter().zip(keys(&model.layers)) {
         let at = format!("{prefix}layers/{key}/");
-        for (i, shape) in l.vars.iter().enumerate() {
-            out.push((format!("{at}vars/{i}"), shape.clone()));
+        for part in l.parts() {
+            for (i, shape) in l.vars[part.vars.clone()].iter().enumerate() {
+                out.push((format!("{at}{}vars/{i}", part.at), shape.clone()));
+            }
         }
         if let Some(inner) = &l.inner {
             push_paths(inner, &at, out);
@@ -155,6 +209,7 @@ fn push_paths(model: &Model, prefix: &str, out: &mut Vec<(String, Vec<usize>)>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn keras_snake_case() {
@@ -175,6 +230,9 @@ mod tests {
             ("Sequential", "sequential"),
             ("LSTM", "lstm"),
             ("SimpleRNN", "simple_rnn"),
+            ("GRU", "gru"),
+            ("Bidirectional", "bidirectional"),
+            ("Embedding", "embedding"),
         ] {
             assert_eq!(snake_case(class), snake, "{class}");
         }
@@ -208,5 +266,44 @@ mod tests {
                 "layers/dense_1/vars/1"
             ]
         );
+    }
+
+    #[test]
+    fn recurrent_variables_live_in_cells() {
+        let lstm = json!({"class_name": "LSTM", "config": {"name": "forward_lstm"}});
+        let m = Model {
+            name: "m".into(),
+            input_shape: vec![6, 4],
+            layers: vec![
+                Layer::new("Embedding", "embedding", &[6]).var(&[20, 4]),
+                Layer::new("GRU", "gru", &[6, 4]).var(&[4, 6]).var(&[2, 6]).var(&[2, 6]),
+                Layer::new("Bidirectional", "bidirectional", &[6, 2])
+                    .arg("layer", lstm)
+                    .var(&[2, 4])
+                    .var(&[1, 4])
+                    .var(&[4])
+                    .var(&[2, 4])
+                    .var(&[1, 4])
+                    .var(&[4]),
+            ],
+        };
+        let paths: Vec<String> = var_paths(&m).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            paths,
+            [
+                "layers/embedding/vars/0",
+                "layers/gru/cell/vars/0",
+                "layers/gru/cell/vars/1",
+                "layers/gru/cell/vars/2",
+                "layers/bidirectional/forward_layer/cell/vars/0",
+                "layers/bidirectional/forward_layer/cell/vars/1",
+                "layers/bidirectional/forward_layer/cell/vars/2",
+                "layers/bidirectional/backward_layer/cell/vars/0",
+                "layers/bidirectional/backward_layer/cell/vars/1",
+                "layers/bidirectional/backward_layer/cell/vars/2",
+            ]
+        );
+        let names: Vec<String> = m.layers[2].parts().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["bidirectional", "forward_lstm", "lstm_cell", "backward_lstm", "lstm_cell"]);
     }
 }

@@ -63,6 +63,16 @@ pub enum Ty {
     Layer,
 }
 
+impl Ty {
+    /// Whether [`keras_config`] writes an argument of this type into
+    /// `config.json` (names, initializers, regularizers, constraints and
+    /// layers are not: a saved model is loaded with its weights, and a
+    /// wrapped layer is its kind's [`crate::layers::Spec::keras_config`]).
+    pub fn in_keras_config(self) -> bool {
+        !matches!(self, Ty::Str | Ty::Initializer | Ty::Regularizer | Ty::Constraint | Ty::Layer)
+    }
+}
+
 /// One argument a layer accepts.
 #[derive(Clone, Copy, Debug)]
 pub struct ArgSpec {
@@ -298,7 +308,7 @@ impl Args {
 pub fn keras_config(specs: &[ArgSpec], args: &Args) -> Vec<(&'static str, TokenStream)> {
     let json = quote!(::nn::files::serde_json::json);
     let mut out = Vec::new();
-    for s in specs {
+    for s in specs.iter().filter(|s| s.ty.in_keras_config()) {
         let Some(v) = args.get(s.name) else { continue };
         let value = match v {
             Value::Size(d) => {
@@ -319,7 +329,7 @@ pub fn keras_config(specs: &[ArgSpec], args: &Args) -> Vec<(&'static str, TokenS
             Value::Sides([a, b]) => quote!(#json!([#a, #b])),
             Value::Margins([t, b, l, r]) => quote!(#json!([[#t, #b], [#l, #r]])),
             Value::Str(_) | Value::Initializer(_) | Value::Regularizer(_) | Value::Constraint(_) | Value::Layer(_) => {
-                continue
+                continue; // not in_keras_config
             }
         };
         out.push((s.aliases.first().copied().unwrap_or(s.name), value));

@@ -20,6 +20,10 @@
 //!    `build` returns a [`Spec`] (shape rule and its errors, weights, the
 //!    runtime type and constructors); add it to [`KINDS`].
 //!
+//! A kind with a Keras class also has an entry in nn-files' class table
+//! (`nn_files::config::classes`), which reads and writes its `config.json`;
+//! the test `keras_classes_agree_with_nn_files` checks that the two agree.
+//!
 //! Then add tests: a gradient check in `tests/gradients.rs`, a Keras parity
 //! reference (a `tools/` script and `tests/keras_parity.rs`), and a trybuild
 //! case per argument mistake under `tests/ui/`.
@@ -306,5 +310,35 @@ mod tests {
     fn suggestions_of_kinds() {
         assert_eq!(crate::vocab::suggest("Dens", super::names()), Some("Dense"));
         assert_eq!(crate::vocab::suggest("zzzzzz", super::names()), None);
+    }
+
+    /// nn-files' table of Keras classes is the one `config.json` is read
+    /// by: each argument it declares is one the kind takes, and each
+    /// argument the kind writes it reads, under the same Keras key.
+    #[test]
+    fn keras_classes_agree_with_nn_files() {
+        let classes: Vec<_> = nn_files::config::classes().collect();
+        for (class, args) in &classes {
+            let kind = super::KINDS
+                .iter()
+                .find(|k| k.class() == *class)
+                .unwrap_or_else(|| panic!("nn-files reads Keras's `{class}`; no layer kind has that class"));
+            for (key, nn) in args {
+                let spec = kind.args().iter().find(|s| s.name == *nn || s.aliases.contains(nn));
+                let spec = spec.unwrap_or_else(|| {
+                    panic!("`{class}`: nn-files declares `{nn}` (Keras `{key}`), which the kind lacks")
+                });
+                if spec.ty.in_keras_config() {
+                    assert_eq!(spec.aliases.first().copied().unwrap_or(spec.name), *key, "`{class}`'s `{nn}`");
+                }
+            }
+            for spec in kind.args().iter().filter(|s| s.ty.in_keras_config()) {
+                let key = spec.aliases.first().copied().unwrap_or(spec.name);
+                assert!(args.iter().any(|(k, _)| *k == key), "`{class}` writes `{key}`, which nn-files does not read");
+            }
+        }
+        let without: Vec<&str> =
+            super::KINDS.iter().map(|k| k.class()).filter(|c| !classes.iter().any(|(k, _)| k == c)).collect();
+        assert_eq!(without, ["InputLayer", "MCDropout", "MCAlphaDropout", "RReLU"]);
     }
 }
