@@ -108,13 +108,7 @@ fn convnet(json: bool, only: Option<&str>) -> Result<(), nn::Error> {
     let calls = if want("one") { 10_000 } else { 100 };
     let (median, p99) = latencies(calls, samples.len(), |i| model.predict_one(&samples[i])[0]);
     let batch = test.slice(s![..1000, .., .., ..]).to_owned();
-    model.predict(batch.view())?;
-    let reps = if only == Some("b1000") { 200 } else { 10 };
-    let t = Instant::now();
-    for _ in 0..reps {
-        model.predict(batch.view())?;
-    }
-    let infer1000 = (reps * 1000) as f64 / t.elapsed().as_secs_f64();
+    let infer1000 = batch_1000(only, || model.predict(batch.view()).map(drop))?;
     let gflops = |per_s: f64, times: f64| per_s * CONVNET_FLOPS * times / 1e9;
     let rss = peak_rss_mb();
     if json {
@@ -132,6 +126,18 @@ fn convnet(json: bool, only: Option<&str>) -> Result<(), nn::Error> {
         row("peak RSS (MB)", format!("{rss:.1}"));
     }
     Ok(())
+}
+
+/// Samples per second of `predict` on a batch of 1000 (one warm-up call,
+/// then 10 timed ones, or 200 with `--only b1000`).
+fn batch_1000(only: Option<&str>, mut predict: impl FnMut() -> Result<(), nn::Error>) -> Result<f64, nn::Error> {
+    predict()?;
+    let reps = if only == Some("b1000") { 200 } else { 10 };
+    let t = Instant::now();
+    for _ in 0..reps {
+        predict()?;
+    }
+    Ok((reps * 1000) as f64 / t.elapsed().as_secs_f64())
 }
 
 /// The mnist_lstm workloads.
@@ -176,13 +182,7 @@ fn lstm(json: bool, only: Option<&str>) -> Result<(), nn::Error> {
         model.predict_step(&mut state, &samples[i / 28][i % 28])[0]
     });
     let batch = test.slice(s![..1000, .., ..]).to_owned();
-    model.predict(batch.view())?;
-    let reps = if only == Some("b1000") { 200 } else { 10 };
-    let t = Instant::now();
-    for _ in 0..reps {
-        model.predict(batch.view())?;
-    }
-    let infer1000 = (reps * 1000) as f64 / t.elapsed().as_secs_f64();
+    let infer1000 = batch_1000(only, || model.predict(batch.view()).map(drop))?;
     let gflops = |per_s: f64, times: f64| per_s * LSTM_FLOPS * times / 1e9;
     let rss = peak_rss_mb();
     if json {

@@ -13,14 +13,12 @@
 //! (`out/mnist_cnn_history.csv`, `.json`) and the curves (`out/mnist_cnn_curves.svg`).
 
 use std::error::Error;
-use std::path::Path;
-use std::time::Instant;
+
+#[path = "common/main_job.rs"]
+mod main_job;
 
 use nn::data::{labels_usize, to_f32, Mnist};
-use nn::loss::SparseCategoricalCrossentropy;
 use nn::ndarray::{Array4, Axis};
-use nn::optim::Adam;
-use nn::FitOptions;
 
 nn::sequential! {
     /// Keras's mnist_convnet: 34,826 parameters.
@@ -39,42 +37,13 @@ fn images(x: nn::ndarray::Array3<f32>) -> Array4<f32> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut epochs = 15;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--epochs" => epochs = args.next().and_then(|v| v.parse().ok()).ok_or("--epochs needs a number")?,
-            "--help" | "-h" => {
-                println!("usage: mnist_cnn [--epochs N]");
-                return Ok(());
-            }
-            other => return Err(format!("unknown argument `{other}`; usage: mnist_cnn [--epochs N]").into()),
-        }
-    }
-    let out = Path::new("out");
-    std::fs::create_dir_all(out)?;
+    let Some(epochs) = main_job::epochs("mnist_cnn", 15)? else {
+        return Ok(());
+    };
     let mnist = Mnist::load("data/mnist")?;
     let (x, y) = (images(to_f32(&mnist.train_images)), labels_usize(&mnist.train_labels));
     let (x_test, y_test) = (images(to_f32(&mnist.test_images)), labels_usize(&mnist.test_labels));
     let mut model = MnistConvnet::seeded(42);
     print!("{}", model.summary());
-    let t = Instant::now();
-    let opts = FitOptions { epochs, batch_size: 128, validation_split: 0.1, seed: Some(42), ..Default::default() };
-    let history = model.fit(&x, &y, &SparseCategoricalCrossentropy, &mut Adam::new(1e-3), opts)?;
-    let secs = t.elapsed().as_secs_f64();
-    let eval = model.evaluate(&x_test, &y_test, &SparseCategoricalCrossentropy)?;
-    println!(
-        "Test: loss {:.4}, accuracy {:.2}% (training took {:.1}s, {:.1}s per epoch)",
-        eval.loss,
-        eval.accuracy * 100.0,
-        secs,
-        secs / history.len().max(1) as f64
-    );
-    let weights = out.join("mnist_cnn.safetensors");
-    model.save_weights(&weights)?;
-    history.to_csv(out.join("mnist_cnn_history.csv"))?;
-    history.to_json(out.join("mnist_cnn_history.json"))?;
-    history.plot_svg(out.join("mnist_cnn_curves.svg"))?;
-    println!("Saved {}, out/mnist_cnn_history.{{csv,json}} and out/mnist_cnn_curves.svg", weights.display());
-    Ok(())
+    main_job::train_and_report("mnist_cnn", &mut model, (x.into_dyn(), y), (x_test.into_dyn(), y_test), epochs)
 }

@@ -200,16 +200,20 @@ fn check_model<M: Model, L: Loss>(label: &str, m: &mut M, x: &[f32], y: &[L::Ele
     eprintln!("{label}: worst relative error {worst:.2e}");
 }
 
+/// `sum(r * y)` of the layer's training-mode output `y` on `x`, the mask
+/// generator re-seeded.
+fn weighted_output<Ly: Train>(layer: &mut Ly, x: &[f32], r: &[f32]) -> f64 {
+    let mut st = Ly::State::default();
+    let mut y = vec![0.0; r.len()];
+    layer.forward(&mut st, x, &mut y, &mut nn::rng::seeded(MASK_SEED));
+    y.iter().zip(r).map(|(&y, &r)| f64::from(y) * f64::from(r)).sum()
+}
+
 /// Checks `sum(r * y)`'s gradient with respect to a layer's input.
 fn check_layer_input<Ly: Train + Clone>(label: &str, layer: &Ly, batch: usize, h: f32) {
     let x = away_from_zero(batch * Ly::IN, 11);
     let r = uniform(batch * Ly::OUT, 12, -1.0, 1.0);
-    let value = |layer: &mut Ly, x: &[f32]| -> f64 {
-        let mut st = Ly::State::default();
-        let mut y = vec![0.0; batch * Ly::OUT];
-        layer.forward(&mut st, x, &mut y, &mut nn::rng::seeded(MASK_SEED));
-        y.iter().zip(&r).map(|(&y, &r)| f64::from(y) * f64::from(r)).sum()
-    };
+    let value = |layer: &mut Ly, x: &[f32]| weighted_output(layer, x, &r);
     let mut l = layer.clone();
     let mut st = Ly::State::default();
     let mut y = vec![0.0; batch * Ly::OUT];
@@ -808,12 +812,7 @@ fn max_pooling_and_conv_input_gradients() {
 fn check_layer_weights<Ly: Train + Clone>(label: &str, layer: &Ly, x: &[f32], h: f32) {
     let batch = x.len() / Ly::IN;
     let r = uniform(batch * Ly::OUT, 13, -1.0, 1.0);
-    let value = |layer: &mut Ly| -> f64 {
-        let mut st = Ly::State::default();
-        let mut y = vec![0.0; batch * Ly::OUT];
-        layer.forward(&mut st, x, &mut y, &mut nn::rng::seeded(MASK_SEED));
-        y.iter().zip(&r).map(|(&y, &r)| f64::from(y) * f64::from(r)).sum()
-    };
+    let value = |layer: &mut Ly| weighted_output(layer, x, &r);
     let mut l = layer.clone();
     let mut st = Ly::State::default();
     let mut y = vec![0.0; batch * Ly::OUT];

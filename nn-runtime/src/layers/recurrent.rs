@@ -228,6 +228,19 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         sgemm(rows, k, gu, 1.0, x, Layout::Normal, kernel, Layout::Normal, beta, pre);
     }
 
+    /// What the cell reads for one step from these weights and states.
+    fn step_in<'a>(&'a self, h_prev: &'a [f32], hm: &'a [f32], c_prev: &'a [f32], projected: bool) -> StepIn<'a> {
+        StepIn {
+            units: U,
+            recurrent_kernel: &self.recurrent_kernel,
+            recurrent_bias: self.recurrent_bias(),
+            h_prev,
+            hm,
+            c_prev,
+            projected,
+        }
+    }
+
     /// The recurrent half of the bias, if the cell has one.
     fn recurrent_bias(&self) -> Option<&[f32]> {
         match &self.bias {
@@ -317,15 +330,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 self.project(&xh[..n * I], n, pre);
             }
             let (c_prev, c) = if C::CARRY { halves(cs, t, n * U) } else { (&[][..], &mut [][..]) };
-            let step = StepIn {
-                units: U,
-                recurrent_kernel: &self.recurrent_kernel,
-                recurrent_bias: self.recurrent_bias(),
-                h_prev,
-                hm: h_prev,
-                c_prev,
-                projected: fused,
-            };
+            let step = self.step_in(h_prev, h_prev, c_prev, fused);
             C::forward(&step, StepOut { pre: &mut *pre, act: &mut *act, aux: &mut *aux, h: &mut *h, c, keep: false });
             if Q {
                 for (out, h) in y.chunks_exact_mut(S * U).zip(h.chunks_exact(U)) {
@@ -382,15 +387,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool> Ste
         let c = if C::CARRY { &mut c[..U] } else { &mut [][..] };
         self.project(x, 1, pre);
         let (h_prev, c_prev) = state.split_at_mut(U);
-        let step = StepIn {
-            units: U,
-            recurrent_kernel: &self.recurrent_kernel,
-            recurrent_bias: self.recurrent_bias(),
-            h_prev,
-            hm: h_prev,
-            c_prev,
-            projected: false,
-        };
+        let step = self.step_in(h_prev, h_prev, c_prev, false);
         C::forward(&step, StepOut { pre, act, aux, h: &mut *h, c: &mut *c, keep: false });
         h_prev.copy_from_slice(h);
         c_prev.copy_from_slice(c);
@@ -523,15 +520,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 } else {
                     (&[][..], &mut [][..])
                 };
-                let step = StepIn {
-                    units: U,
-                    recurrent_kernel: &self.recurrent_kernel,
-                    recurrent_bias: self.recurrent_bias(),
-                    h_prev,
-                    hm,
-                    c_prev,
-                    projected: false,
-                };
+                let step = self.step_in(h_prev, hm, c_prev, false);
                 let r = (t * n + b0) * gu..(t * n + b1) * gu;
                 // SAFETY: as above.
                 let out = unsafe {
@@ -643,15 +632,12 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 let rows_u = (t * n + b0) * U..(t * n + b1) * U;
                 let next_u = ((t + 1) * n + b0) * U..((t + 1) * n + b1) * U;
                 let h_prev = &hs[rows_u.clone()];
-                let step = StepIn {
-                    units: U,
-                    recurrent_kernel: &self.recurrent_kernel,
-                    recurrent_bias: self.recurrent_bias(),
+                let step = self.step_in(
                     h_prev,
-                    hm: if masked { &hms[rows_u.clone()] } else { h_prev },
-                    c_prev: if C::CARRY { &cs[rows_u] } else { &[] },
-                    projected: false,
-                };
+                    if masked { &hms[rows_u.clone()] } else { h_prev },
+                    if C::CARRY { &cs[rows_u] } else { &[] },
+                    false,
+                );
                 let r = (t * n + b0) * gu..(t * n + b1) * gu;
                 let kept = StepKept {
                     pre: &pre[r.clone()],
