@@ -22,6 +22,8 @@
 //! assert!(y.iter().all(|v| *v >= 0.0));
 //! ```
 
+#[cfg(feature = "std")]
+use crate::kernels::parallel::{on_halves, Parts};
 use core::marker::PhantomData;
 
 use super::Layer;
@@ -229,27 +231,6 @@ impl ConvGeometry {
     }
 }
 
-/// [`ConvGeometry::im2col`] of `n` samples, the two halves of a large batch
-/// on the two threads of the gemm (a training step's; an inference batch is
-/// already split by samples, and then both halves run here).
-fn im2col_on_two_threads(g: &ConvGeometry, x: &[f32], cols: &mut [f32], n: usize) {
-    #[cfg(feature = "std")]
-    if n >= 8 {
-        let (half, per) = (n / 2, cols.len() / n);
-        let (c0, c1) = cols.split_at_mut(half * per);
-        let parts = [crate::kernels::gemm::SharedMut::new(c0), crate::kernels::gemm::SharedMut::new(c1)];
-        let sample = x.len() / n;
-        crate::kernels::gemm::run2(&|p: usize| {
-            let xs = if p == 0 { &x[..half * sample] } else { &x[half * sample..] };
-            // SAFETY: each part writes only its own half of `cols`, which outlives `run2`.
-            g.im2col(xs, unsafe { parts[p].get() });
-        });
-        return;
-    }
-    let _ = n;
-    g.im2col(x, cols);
-}
-
 /// `dst.copy_from_slice(src)` without a `memcpy` call for the short rows of
 /// convolutions: a loop for a handful of floats, 16-float chunks (constant
 /// size: vector moves) for the rest, the tail as a loop.
@@ -324,7 +305,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         let n = x.len() / I;
         let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
         let cols = &mut cols[..n * COLS];
-        im2col_on_two_threads(g, x, cols, n);
+        g.im2col(x, cols);
         let beta = match &self.bias {
             Some(b) => {
                 z.chunks_exact_mut(f).for_each(|r| copy(r, b));
@@ -341,11 +322,26 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         }
         sgemm(rows, patch, f, 1.0, cols, Layout::Normal, &self.kernel, Layout::Normal, beta, z);
     }
+
+    /// [`Conv2D::affine`] a few samples at a time, so that the product reads
+    /// their im2col rows back from L2 rather than from memory (a batch's rows
+    /// are megabytes; Keras's mnist_convnet's second layer has 139 KB of them
+    /// per sample); `after` runs on each piece's output. With `keep` the
+    /// rows stay in `cols` for the backward pass, else every piece reuses
+    /// the start of `cols` (still in cache).
+    fn affine_in_pieces(&self, x: &[f32], z: &mut [f32], cols: &mut [f32], keep: bool, after: impl Fn(&mut [f32])) {
+        let per = (PIECE_COLS / COLS.max(1)).max(1);
+        for (i, (x, z)) in x.chunks(per * I).zip(z.chunks_mut(per * O)).enumerate() {
+            let at = if keep { i * per * COLS } else { 0 };
+            self.affine(x, z, &mut cols[at..]);
+            after(z);
+        }
+    }
 }
 
-/// Floats of im2col rows that inference builds and multiplies at a time
-/// (256 KiB: an eighth of this machine kind's L2).
-const INFER_COLS: usize = 1 << 16;
+/// Floats of im2col rows built and multiplied at a time (256 KiB: an
+/// eighth of the L2 of the machines measured; 64 KiB to 1 MiB measured alike).
+const PIECE_COLS: usize = 1 << 16;
 
 impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer for Conv2D<I, O, COLS, A> {
     const IN: usize = I;
@@ -353,15 +349,8 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer f
     const SCRATCH: usize = COLS;
 
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
-        // A few samples at a time, so that the product reads their im2col
-        // rows back from L2 rather than from memory (a batch's rows are
-        // megabytes; Keras's mnist_convnet's second layer has 139 KB of them
-        // per sample).
-        let per = (INFER_COLS / COLS.max(1)).max(1);
-        for (x, y) in x.chunks(per * I).zip(y.chunks_mut(per * O)) {
-            self.affine(x, y, scratch);
-            A::apply(y, self.geometry.filters);
-        }
+        let f = self.geometry.filters;
+        self.affine_in_pieces(x, y, scratch, false, |y| A::apply(y, f));
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
@@ -415,7 +404,15 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
         let n = x.len() / I;
         let mut cols = core::mem::take(&mut st.cols);
         scratch(&mut cols, n * COLS);
-        activated::forward::<A>(&mut st.z, y, self.geometry.filters, |z| self.affine(x, z, &mut cols));
+        // Each half of the batch on its own thread, in pieces.
+        activated::forward::<A>(&mut st.z, y, self.geometry.filters, |z| {
+            let (zs, cs) = (Parts::new(z), Parts::new(&mut cols[..n * COLS]));
+            on_halves(n, &|r| {
+                // SAFETY: the halves are disjoint sample ranges.
+                let (z, cols) = unsafe { (zs.part(r.start * O..r.end * O), cs.part(r.start * COLS..r.end * COLS)) };
+                self.affine_in_pieces(&x[r.start * I..r.end * I], z, cols, true, |_| {});
+            });
+        });
         st.cols = cols;
     }
 
