@@ -389,9 +389,37 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         }
         sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
         if let Some(dx) = dx {
+            // Each half of the batch on its own thread, in pieces whose
+            // im2col gradient stays in L2 until col2im folds it into dx.
             let dcols = scratch(&mut st.dcols, n * COLS);
-            sgemm(rows, f, patch, 1.0, dz, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dcols);
-            g.col2im(dcols, dx);
+            let (ds, dxs) = (Parts::new(dcols), Parts::new(&mut dx[..n * I]));
+            let per = (PIECE_COLS / COLS.max(1)).max(1);
+            let positions = g.positions();
+            on_halves(n, &|r| {
+                let mut s = r.start;
+                while s < r.end {
+                    let e = (s + per).min(r.end);
+                    // SAFETY: the halves are disjoint sample ranges; each
+                    // reuses the start of its own range of dcols.
+                    let (dcols, dx) =
+                        unsafe { (ds.part(r.start * COLS..(r.start + e - s) * COLS), dxs.part(s * I..e * I)) };
+                    let dzp = &dz[s * positions * f..e * positions * f];
+                    sgemm(
+                        (e - s) * positions,
+                        f,
+                        patch,
+                        1.0,
+                        dzp,
+                        Layout::Normal,
+                        &self.kernel,
+                        Layout::Transposed,
+                        0.0,
+                        dcols,
+                    );
+                    g.col2im(dcols, dx);
+                    s = e;
+                }
+            });
         }
     }
 }
