@@ -805,6 +805,8 @@ fn max_pooling_and_conv_input_gradients() {
     let shapes: (&'static [usize], &'static [usize]) = (&[3, 2, 2, 2], &[2]);
     let conv = Conv2D::<60, 18, 108, nn::activations::Linear>::new(S, shapes, &init, None, &mut nn::rng::seeded(1));
     check_layer_input("Conv2D same strided", &conv, 3, LAYER_H);
+    // Batches of 8 or more: each half on its own thread, in pieces.
+    check_layer_input("Conv2D same strided, batch of 10", &conv, 10, LAYER_H);
 }
 
 /// Checks `sum(r * y)`'s gradient with respect to every weight of a layer
