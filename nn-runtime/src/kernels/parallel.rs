@@ -1,5 +1,6 @@
-//! Splitting a batch's samples between the two threads of the gemm's pool:
-//! the halves, and disjoint parts of one output buffer for each.
+//! Splitting work between the two threads of the gemm's pool: a batch's
+//! halves, disjoint parts of one buffer for each ([`Parts`]), or one whole
+//! buffer for each ([`SharedMut`]).
 
 /// Runs `f(samples)` for the two halves of a training batch of `n` samples
 /// on the two threads of the gemm (a small batch: once, here).
@@ -31,5 +32,33 @@ impl<T> Parts<T> {
     pub(crate) unsafe fn part(&self, r: core::ops::Range<usize>) -> &mut [T] {
         assert!(r.start <= r.end && r.end <= self.1);
         core::slice::from_raw_parts_mut(self.0.add(r.start), r.end - r.start)
+    }
+}
+
+/// A mutable slice that two threads of [`run2`](super::gemm::run2) may each take one of.
+pub struct SharedMut {
+    ptr: *mut f32,
+    len: usize,
+}
+
+// SAFETY: `get` is unsafe; the caller guarantees exclusive use per thread.
+unsafe impl Sync for SharedMut {}
+// SAFETY: as above.
+unsafe impl Send for SharedMut {}
+
+impl SharedMut {
+    /// Wraps `s`, which must outlive every use of [`SharedMut::get`].
+    pub fn new(s: &mut [f32]) -> Self {
+        SharedMut { ptr: s.as_mut_ptr(), len: s.len() }
+    }
+
+    /// The slice.
+    ///
+    /// # Safety
+    /// Only one thread uses it at a time, while the slice it was made from is
+    /// alive and not otherwise used.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn get(&self) -> &mut [f32] {
+        core::slice::from_raw_parts_mut(self.ptr, self.len)
     }
 }

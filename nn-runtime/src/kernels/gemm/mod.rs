@@ -362,37 +362,8 @@ pub fn run2(f: &(dyn Fn(usize) + Sync)) {
     pool::run2(f);
 }
 
-/// A mutable slice that two threads of [`run2`] may each take one of.
 #[cfg(feature = "std")]
-pub struct SharedMut {
-    ptr: *mut f32,
-    len: usize,
-}
-
-// SAFETY: `get` is unsafe; the caller guarantees exclusive use per thread.
-#[cfg(feature = "std")]
-unsafe impl Sync for SharedMut {}
-// SAFETY: as above.
-#[cfg(feature = "std")]
-unsafe impl Send for SharedMut {}
-
-#[cfg(feature = "std")]
-impl SharedMut {
-    /// Wraps `s`, which must outlive every use of [`SharedMut::get`].
-    pub fn new(s: &mut [f32]) -> Self {
-        SharedMut { ptr: s.as_mut_ptr(), len: s.len() }
-    }
-
-    /// The slice.
-    ///
-    /// # Safety
-    /// Only one thread uses it at a time, while the slice it was made from is
-    /// alive and not otherwise used.
-    #[allow(clippy::mut_from_ref)]
-    pub unsafe fn get(&self) -> &mut [f32] {
-        core::slice::from_raw_parts_mut(self.ptr, self.len)
-    }
-}
+pub use super::parallel::SharedMut;
 
 /// The operands of a product.
 struct Mat<'a> {
