@@ -26,6 +26,7 @@
 use crate::kernels::parallel::{on_halves, Parts};
 use core::marker::PhantomData;
 
+use super::kernel_bias;
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
@@ -260,16 +261,16 @@ pub struct Conv2D<const I: usize, const O: usize, const COLS: usize, A> {
     act: PhantomData<A>,
 }
 
-/// Conv2D's training caches and gradients.
+/// Conv2D's (and Conv2DTranspose's) training caches and gradients.
 #[cfg(feature = "std")]
 #[derive(Debug, Default)]
 pub struct Conv2DState {
-    cols: Vec<f32>,
-    z: Vec<f32>,
-    dz: Vec<f32>,
-    dcols: Vec<f32>,
-    dkernel: Vec<f32>,
-    dbias: Vec<f32>,
+    pub(super) cols: Vec<f32>,
+    pub(super) z: Vec<f32>,
+    pub(super) dz: Vec<f32>,
+    pub(super) dcols: Vec<f32>,
+    pub(super) dkernel: Vec<f32>,
+    pub(super) dbias: Vec<f32>,
 }
 
 #[cfg(feature = "std")]
@@ -284,9 +285,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         bias_init: Option<&Initializer>,
         rng: &mut Rng,
     ) -> Self {
-        let (kernel_shape, bias_shape) = shapes;
-        let kernel = kernel_init.draw(kernel_shape, rng);
-        let bias = bias_init.map(|init| init.draw(bias_shape, rng));
+        let (kernel, bias) = kernel_bias::draw(shapes, kernel_init, bias_init, rng);
         Conv2D { kernel, bias, geometry, act: PhantomData }
     }
 }
@@ -354,17 +353,11 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer f
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
-        f("kernel", &self.kernel);
-        if let Some(b) = &self.bias {
-            f("bias", b);
-        }
+        kernel_bias::visit(&self.kernel, self.bias.as_ref(), f);
     }
 
     fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
-        f("kernel", &mut self.kernel);
-        if let Some(b) = &mut self.bias {
-            f("bias", b);
-        }
+        kernel_bias::visit_mut(&mut self.kernel, self.bias.as_mut(), f);
     }
 }
 
@@ -456,10 +449,6 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
     }
 
     fn visit_grads(&mut self, st: &mut Conv2DState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
-        let g = self.geometry;
-        f(&mut self.kernel, &mut st.dkernel[..g.kernel_rows() * g.filters]);
-        if let Some(b) = &mut self.bias {
-            f(b, &mut st.dbias[..g.filters]);
-        }
+        kernel_bias::visit_grads(&mut self.kernel, self.bias.as_mut(), (&mut st.dkernel, &mut st.dbias), f);
     }
 }

@@ -22,6 +22,7 @@
 use core::marker::PhantomData;
 
 use super::conv2d::ConvGeometry;
+use super::kernel_bias;
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
@@ -51,17 +52,9 @@ pub struct Conv2DTranspose<const I: usize, const O: usize, const COLS: usize, A>
     act: PhantomData<A>,
 }
 
-/// Conv2DTranspose's training caches and gradients.
+/// Conv2DTranspose's training caches and gradients: Conv2D's.
 #[cfg(feature = "std")]
-#[derive(Debug, Default)]
-pub struct Conv2DTransposeState {
-    cols: Vec<f32>,
-    z: Vec<f32>,
-    dz: Vec<f32>,
-    dcols: Vec<f32>,
-    dkernel: Vec<f32>,
-    dbias: Vec<f32>,
-}
+pub type Conv2DTransposeState = super::conv2d::Conv2DState;
 
 #[cfg(feature = "std")]
 impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2DTranspose<I, O, COLS, A> {
@@ -75,9 +68,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2DT
         bias_init: Option<&Initializer>,
         rng: &mut Rng,
     ) -> Self {
-        let (kernel_shape, bias_shape) = shapes;
-        let kernel = kernel_init.draw(kernel_shape, rng);
-        let bias = bias_init.map(|init| init.draw(bias_shape, rng));
+        let (kernel, bias) = kernel_bias::draw(shapes, kernel_init, bias_init, rng);
         Conv2DTranspose { kernel, bias, geometry, act: PhantomData }
     }
 }
@@ -120,17 +111,11 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer f
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
-        f("kernel", &self.kernel);
-        if let Some(b) = &self.bias {
-            f("bias", b);
-        }
+        kernel_bias::visit(&self.kernel, self.bias.as_ref(), f);
     }
 
     fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
-        f("kernel", &mut self.kernel);
-        if let Some(b) = &mut self.bias {
-            f("bias", b);
-        }
+        kernel_bias::visit_mut(&mut self.kernel, self.bias.as_mut(), f);
     }
 }
 
@@ -186,10 +171,6 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
     }
 
     fn visit_grads(&mut self, st: &mut Conv2DTransposeState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
-        let (nk, nb) = (self.kernel.len(), self.filters());
-        f(&mut self.kernel, &mut st.dkernel[..nk]);
-        if let Some(b) = &mut self.bias {
-            f(b, &mut st.dbias[..nb]);
-        }
+        kernel_bias::visit_grads(&mut self.kernel, self.bias.as_mut(), (&mut st.dkernel, &mut st.dbias), f);
     }
 }

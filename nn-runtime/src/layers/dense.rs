@@ -10,6 +10,7 @@
 
 use core::marker::PhantomData;
 
+use super::kernel_bias;
 #[cfg(feature = "std")]
 use super::Train;
 #[cfg(feature = "std")]
@@ -62,8 +63,7 @@ impl<const I: usize, const O: usize, A: ActivationFn> Dense<I, O, A> {
     /// A layer with the kernel drawn from `kernel_init`, then the bias from
     /// `bias_init` (`None`: no bias, Keras's `use_bias=False`).
     pub fn new(kernel_init: &Initializer, bias_init: Option<&Initializer>, rng: &mut Rng) -> Self {
-        let kernel = kernel_init.draw(Self::KERNEL_SHAPE, rng);
-        let bias = bias_init.map(|init| init.draw(Self::BIAS_SHAPE, rng));
+        let (kernel, bias) = kernel_bias::draw((Self::KERNEL_SHAPE, Self::BIAS_SHAPE), kernel_init, bias_init, rng);
         Dense { kernel, bias, act: PhantomData }
     }
 }
@@ -144,17 +144,11 @@ impl<const I: usize, const O: usize, A: ActivationFn> Layer for Dense<I, O, A> {
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
-        f("kernel", &self.kernel);
-        if let Some(b) = &self.bias {
-            f("bias", b);
-        }
+        kernel_bias::visit(&self.kernel, self.bias.as_ref(), f);
     }
 
     fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
-        f("kernel", &mut self.kernel);
-        if let Some(b) = &mut self.bias {
-            f("bias", b);
-        }
+        kernel_bias::visit_mut(&mut self.kernel, self.bias.as_mut(), f);
     }
 }
 
@@ -178,10 +172,7 @@ impl<const I: usize, const O: usize, A: ActivationFn> Train for Dense<I, O, A> {
     }
 
     fn visit_grads(&mut self, st: &mut DenseState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
-        f(&mut self.kernel, &mut st.dkernel[..I * O]);
-        if let Some(b) = &mut self.bias {
-            f(b, &mut st.dbias[..O]);
-        }
+        kernel_bias::visit_grads(&mut self.kernel, self.bias.as_mut(), (&mut st.dkernel, &mut st.dbias), f);
     }
 }
 

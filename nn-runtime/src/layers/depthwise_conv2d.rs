@@ -23,6 +23,7 @@
 use core::marker::PhantomData;
 
 use super::conv2d::ConvGeometry;
+use super::kernel_bias;
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
@@ -229,9 +230,7 @@ impl<const I: usize, const O: usize, const X: usize, A: ActivationFn> DepthwiseC
         bias_init: Option<&Initializer>,
         rng: &mut Rng,
     ) -> Self {
-        let (kernel_shape, bias_shape) = shapes;
-        let kernel = kernel_init.draw(kernel_shape, rng);
-        let bias = bias_init.map(|init| init.draw(bias_shape, rng));
+        let (kernel, bias) = kernel_bias::draw(shapes, kernel_init, bias_init, rng);
         DepthwiseConv2D { kernel, bias, geometry, act: PhantomData }
     }
 }
@@ -254,17 +253,11 @@ impl<const I: usize, const O: usize, const X: usize, A: ActivationFn> Layer for 
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
-        f("kernel", &self.kernel);
-        if let Some(b) = &self.bias {
-            f("bias", b);
-        }
+        kernel_bias::visit(&self.kernel, self.bias.as_ref(), f);
     }
 
     fn visit_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut Param)) {
-        f("kernel", &mut self.kernel);
-        if let Some(b) = &mut self.bias {
-            f("bias", b);
-        }
+        kernel_bias::visit_mut(&mut self.kernel, self.bias.as_mut(), f);
     }
 }
 
@@ -309,10 +302,6 @@ impl<const I: usize, const O: usize, const X: usize, A: ActivationFn> Train for 
     }
 
     fn visit_grads(&mut self, st: &mut DepthwiseConv2DState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
-        let n = self.kernel.len();
-        f(&mut self.kernel, &mut st.dkernel[..n]);
-        if let Some(b) = &mut self.bias {
-            f(b, &mut st.dbias[..self.geometry.filters]);
-        }
+        kernel_bias::visit_grads(&mut self.kernel, self.bias.as_mut(), (&mut st.dkernel, &mut st.dbias), f);
     }
 }

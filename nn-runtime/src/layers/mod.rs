@@ -22,6 +22,7 @@ mod embedding;
 mod gaussian_dropout;
 mod gaussian_noise;
 mod gru;
+mod kernel_bias;
 mod leaky_relu;
 mod lstm;
 mod mc_dropout;
