@@ -159,65 +159,72 @@ const _: () = {
                     > as ::nn::layers::Layer>::SCRATCH,
                 ],
             );
-            let n = x.len() / <Self as ::nn::layers::Layer>::IN;
-            ::nn::model::with_buffers::<
-                WIDTH,
-                SCRATCH,
-                _,
-            >(
-                n,
-                |a, b, s| {
-                    let _ = (&a, &b);
-                    ::nn::layers::Layer::infer(
-                        &self.batch_normalization,
-                        x,
-                        &mut a[..n * 784],
-                        &mut *s,
-                    );
-                    ::nn::layers::Layer::infer(
-                        &self.dense,
-                        &a[..n * 784],
-                        &mut b[..n * 300],
-                        &mut *s,
-                    );
-                    ::nn::layers::Layer::infer(
-                        &self.activation,
-                        &b[..n * 300],
-                        &mut a[..n * 300],
-                        &mut *s,
-                    );
-                    ::nn::layers::Layer::infer(
-                        &self.batch_normalization_1,
-                        &a[..n * 300],
-                        &mut b[..n * 300],
-                        &mut *s,
-                    );
-                    ::nn::layers::Layer::infer(
-                        &self.dense_1,
-                        &b[..n * 300],
-                        &mut a[..n * 100],
-                        &mut *s,
-                    );
-                    ::nn::layers::Layer::infer(
-                        &self.activation_1,
-                        &a[..n * 100],
-                        &mut b[..n * 100],
-                        &mut *s,
-                    );
-                    ::nn::layers::Layer::infer(
-                        &self.batch_normalization_2,
-                        &b[..n * 100],
-                        &mut a[..n * 100],
-                        &mut *s,
-                    );
-                    ::nn::layers::Layer::infer(
-                        &self.dense_2,
-                        &a[..n * 100],
-                        &mut *y,
-                        &mut *s,
-                    );
-                },
+            const ROWS: usize = ::nn::model::piece_rows(WIDTH);
+            let (i, o) = (
+                <Self as ::nn::layers::Layer>::IN.max(1),
+                <Self as ::nn::layers::Layer>::OUT.max(1),
             );
+            for (x, y) in x.chunks(ROWS * i).zip(y.chunks_mut(ROWS * o)) {
+                let n = x.len() / i;
+                ::nn::model::with_buffers::<
+                    WIDTH,
+                    SCRATCH,
+                    _,
+                >(
+                    n,
+                    |a, b, s| {
+                        let _ = (&a, &b);
+                        ::nn::layers::Layer::infer(
+                            &self.batch_normalization,
+                            x,
+                            &mut a[..n * 784],
+                            &mut *s,
+                        );
+                        ::nn::layers::Layer::infer(
+                            &self.dense,
+                            &a[..n * 784],
+                            &mut b[..n * 300],
+                            &mut *s,
+                        );
+                        ::nn::layers::Layer::infer(
+                            &self.activation,
+                            &b[..n * 300],
+                            &mut a[..n * 300],
+                            &mut *s,
+                        );
+                        ::nn::layers::Layer::infer(
+                            &self.batch_normalization_1,
+                            &a[..n * 300],
+                            &mut b[..n * 300],
+                            &mut *s,
+                        );
+                        ::nn::layers::Layer::infer(
+                            &self.dense_1,
+                            &b[..n * 300],
+                            &mut a[..n * 100],
+                            &mut *s,
+                        );
+                        ::nn::layers::Layer::infer(
+                            &self.activation_1,
+                            &a[..n * 100],
+                            &mut b[..n * 100],
+                            &mut *s,
+                        );
+                        ::nn::layers::Layer::infer(
+                            &self.batch_normalization_2,
+                            &b[..n * 100],
+                            &mut a[..n * 100],
+                            &mut *s,
+                        );
+                        ::nn::layers::Layer::infer(
+                            &self.dense_2,
+                            &a[..n * 100],
+                            &mut *y,
+                            &mut *s,
+                        );
+                    },
+                );
+            }
         }
         fn visit(&self, f: &mut dyn FnMut(&'static str, &::nn::Param)) {
             let _ = &f;

@@ -43,16 +43,22 @@ pub fn infer(gens: &[Gen]) -> TokenStream {
         quote!(::nn::layers::Layer::infer(&self.#f, #src, #dst, &mut *s);)
     });
     // Two buffers, a and b, in turn, and the layers' scratch s: on the stack
-    // for one sample, else kept per thread and reused.
+    // for one sample, else kept per thread and reused; a batch in pieces.
     quote! {
         fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
             const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
             const SCRATCH: usize = ::nn::model::max_of(&[#(#scratches),*]);
-            let n = x.len() / <Self as ::nn::layers::Layer>::IN;
-            ::nn::model::with_buffers::<WIDTH, SCRATCH, _>(n, |a, b, s| {
-                let _ = (&a, &b);
-                #(#calls)*
-            });
+            // Pieces of rows small enough for a core's cache (every layer
+            // infers row by row, so the result is the same).
+            const ROWS: usize = ::nn::model::piece_rows(WIDTH);
+            let (i, o) = (<Self as ::nn::layers::Layer>::IN.max(1), <Self as ::nn::layers::Layer>::OUT.max(1));
+            for (x, y) in x.chunks(ROWS * i).zip(y.chunks_mut(ROWS * o)) {
+                let n = x.len() / i;
+                ::nn::model::with_buffers::<WIDTH, SCRATCH, _>(n, |a, b, s| {
+                    let _ = (&a, &b);
+                    #(#calls)*
+                });
+            }
         }
     }
 }
