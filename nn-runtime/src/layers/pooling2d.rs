@@ -104,63 +104,90 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     /// The pooling of the batch `x` into `y`, and for a max the input index
     /// each output came from, when `from` is given. Plain loops, no closure,
     /// so that the whole of it is compiled at the features of [`Self::pool_best`]:
-    /// the `c` channels of a window position are contiguous and are pooled
-    /// as one vector.
+    /// the `c` channels of a window position are contiguous, and each block
+    /// of [`LANES`] of them (then one at a time) is pooled in registers over
+    /// the whole window and stored once.
     #[inline(always)]
     fn pool(&self, x: &[f32], y: &mut [f32], mut from: Option<&mut [u32]>) {
+        let c = self.geometry.input[2];
+        let [oh, ow] = self.geometry.output;
+        for s in 0..x.len() / I {
+            let xs = &x[s * I..][..I];
+            for p in 0..oh * ow {
+                let o = s * O + p * c;
+                let mut c0 = 0;
+                while c0 + LANES <= c {
+                    self.block::<LANES>(
+                        xs,
+                        p,
+                        c0,
+                        &mut y[o + c0..][..LANES],
+                        from.as_deref_mut().map(|f| &mut f[o + c0..][..LANES]),
+                    );
+                    c0 += LANES;
+                }
+                while c0 < c {
+                    self.block::<1>(
+                        xs,
+                        p,
+                        c0,
+                        &mut y[o + c0..][..1],
+                        from.as_deref_mut().map(|f| &mut f[o + c0..][..1]),
+                    );
+                    c0 += 1;
+                }
+            }
+        }
+    }
+
+    /// Channels `c0..c0 + L` of output position `p` of the sample `xs`.
+    #[inline(always)]
+    fn block<const L: usize>(&self, xs: &[f32], p: usize, c0: usize, out: &mut [f32], from: Option<&mut [u32]>) {
         let g = &self.geometry;
         let [h, w, c] = g.input;
         let [kh, kw] = g.kernel;
-        let [oh, ow] = g.output;
+        let ow = g.output[1];
+        let (oy, ox) = (p / ow, p % ow);
         let at =
             |o: usize, k: usize, a: usize, n: usize| (o * g.strides[a] + k).checked_sub(g.pad[a]).filter(|&i| i < n);
-        for s in 0..x.len() / I {
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let o = s * O + (oy * ow + ox) * c;
-                    let out = &mut y[o..o + c];
-                    let mut count = 0usize;
-                    for ky in 0..kh {
-                        let Some(iy) = at(oy, ky, 0, h) else { continue };
-                        for kx in 0..kw {
-                            let Some(ix) = at(ox, kx, 1, w) else { continue };
-                            let base = s * I + (iy * w + ix) * c;
-                            let row = &x[base..base + c];
-                            let first = count == 0;
-                            count += 1;
-                            if first {
-                                out.copy_from_slice(row);
-                                if let Some(from) = from.as_deref_mut() {
-                                    let at = (base - s * I) as u32;
-                                    from[o..o + c].iter_mut().zip(at..).for_each(|(f, i)| *f = i);
-                                }
-                            } else if !P::MAX {
-                                add(out, row);
-                            } else if let Some(from) = from.as_deref_mut() {
-                                let from = &mut from[o..o + c];
-                                let at = (base - s * I) as u32;
-                                for (((o, f), &v), i) in out.iter_mut().zip(from.iter_mut()).zip(row).zip(at..) {
-                                    if v > *o || v.is_nan() && !o.is_nan() {
-                                        *o = v;
-                                        *f = i;
-                                    }
-                                }
-                            } else {
-                                max(out, row);
-                            }
-                        }
-                    }
-                    if count == 0 {
-                        out.fill(if P::MAX { f32::NEG_INFINITY } else { 0.0 });
-                        if let Some(from) = from.as_deref_mut() {
-                            from[o..o + c].fill(NOWHERE);
-                        }
-                    } else if !P::MAX {
-                        let n = count as f32;
-                        out.iter_mut().for_each(|o| *o /= n);
-                    }
+        let mut acc = [0.0f32; L];
+        let mut src = [NOWHERE; L];
+        let mut count = 0usize;
+        for ky in 0..kh {
+            let Some(iy) = at(oy, ky, 0, h) else { continue };
+            for kx in 0..kw {
+                let Some(ix) = at(ox, kx, 1, w) else { continue };
+                let base = (iy * w + ix) * c + c0;
+                let row: [f32; L] = xs[base..base + L].try_into().expect("L values");
+                if count == 0 {
+                    acc = row;
+                    src = core::array::from_fn(|l| (base + l) as u32);
+                } else if !P::MAX {
+                    acc = core::array::from_fn(|l| acc[l] + row[l]);
+                } else if from.is_some() {
+                    let take: [bool; L] =
+                        core::array::from_fn(|l| row[l] > acc[l] || row[l].is_nan() && !acc[l].is_nan());
+                    acc = core::array::from_fn(|l| if take[l] { row[l] } else { acc[l] });
+                    src = core::array::from_fn(|l| if take[l] { (base + l) as u32 } else { src[l] });
+                } else {
+                    // Whole arrays, not element stores, keep `acc` in a
+                    // register. A NaN in `acc` stays, since nothing compares
+                    // above it, and a NaN `row` replaces it.
+                    acc = core::array::from_fn(|l| if row[l] > acc[l] || row[l].is_nan() { row[l] } else { acc[l] });
                 }
+                count += 1;
             }
+        }
+        let out: &mut [f32; L] = out.try_into().expect("L outputs");
+        *out = match count {
+            0 if P::MAX => [f32::NEG_INFINITY; L],
+            0 => [0.0; L],
+            _ if P::MAX => acc,
+            n => acc.map(|a| a / n as f32),
+        };
+        if let Some(from) = from {
+            let from: &mut [u32; L] = from.try_into().expect("L sources");
+            *from = if count == 0 { [NOWHERE; L] } else { src };
         }
     }
 
@@ -207,23 +234,8 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     }
 }
 
-/// `out[i] = max(out[i], row[i])`, NaN winning (Keras's max propagates it).
-#[inline(always)]
-fn max(out: &mut [f32], row: &[f32]) {
-    for (o, &v) in out.iter_mut().zip(row) {
-        if v > *o || v.is_nan() {
-            *o = if o.is_nan() { *o } else { v };
-        }
-    }
-}
-
-/// `out[i] += row[i]`.
-#[inline(always)]
-fn add(out: &mut [f32], row: &[f32]) {
-    for (o, &v) in out.iter_mut().zip(row) {
-        *o += v;
-    }
-}
+/// Channels pooled at once: one AVX-512 register.
+const LANES: usize = 16;
 
 impl<const I: usize, const O: usize, P: Pool> Layer for Pooling2D<I, O, P> {
     const IN: usize = I;
