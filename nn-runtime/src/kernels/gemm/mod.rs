@@ -59,8 +59,10 @@ const ABUF: usize = MC * KC;
 const NR_MAX: usize = 32;
 /// Tallest `MR` of the kernels.
 const MR_MAX: usize = 8;
-/// Products with fewer multiply-adds (`m·k·n`) than this stay on one thread.
-pub const PAR_MIN_FLOPS: usize = 1 << 22;
+/// Products with fewer multiply-adds (`m·k·n`) than this stay on one thread
+/// (mnist_convnet's second convolution of one sample, 2.2 M, takes about
+/// 17 µs on one Zen 5 core and 10 µs on two: predict_one 51 -> 41 µs).
+pub const PAR_MIN_FLOPS: usize = 1 << 21;
 /// The same for a split by columns (few rows: a small batch through a wide
 /// layer); waking the helper costs a few microseconds, a product this size
 /// takes about 40 µs on one core.
@@ -325,7 +327,7 @@ pub(crate) fn sgemm_on(
 #[cfg(feature = "std")]
 fn split_on_two_threads(path: Path, mat: &Mat, flops: usize, alpha: f32, beta: f32, c: &mut [f32]) -> bool {
     let (m, n) = (mat.m, mat.n);
-    if m >= 128 && flops >= PAR_MIN_FLOPS {
+    if m >= 64 && flops >= PAR_MIN_FLOPS {
         // Two equal halves of the rows (cut at a multiple of 8; a cut at a
         // multiple of MC left 192 + 64 rows for a batch of 256).
         let split = (m / 2).div_ceil(8) * 8;
