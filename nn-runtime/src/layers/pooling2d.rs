@@ -101,39 +101,24 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         }
     }
 
-    /// The pooling of the batch `x` into `y`, and for a max the input index
-    /// each output came from, when `from` is given. Plain loops, no closure,
-    /// so that the whole of it is compiled at the features of [`Self::pool_best`]:
-    /// the `c` channels of a window position are contiguous, and each block
-    /// of [`LANES`] of them (then one at a time) is pooled in registers over
-    /// the whole window and stored once.
+    /// The pooling of the batch `x` into `y`, with plain loops and no
+    /// closure, so that the whole of it is compiled at the features of
+    /// [`Self::pool_best`]: the `c` channels of a window position are
+    /// contiguous, and each block of [`LANES`] of them (then one at a time)
+    /// is pooled in registers over the whole window and stored once.
     #[inline(always)]
-    fn pool(&self, x: &[f32], y: &mut [f32], mut from: Option<&mut [u32]>) {
+    fn pool(&self, x: &[f32], y: &mut [f32]) {
         let c = self.geometry.input[2];
-        let [oh, ow] = self.geometry.output;
-        for s in 0..x.len() / I {
-            let xs = &x[s * I..][..I];
-            for p in 0..oh * ow {
-                let o = s * O + p * c;
+        let positions = self.geometry.output[0] * self.geometry.output[1];
+        for (xs, ys) in x.chunks_exact(I).zip(y.chunks_exact_mut(O)) {
+            for p in 0..positions {
                 let mut c0 = 0;
                 while c0 + LANES <= c {
-                    self.block::<LANES>(
-                        xs,
-                        p,
-                        c0,
-                        &mut y[o + c0..][..LANES],
-                        from.as_deref_mut().map(|f| &mut f[o + c0..][..LANES]),
-                    );
+                    self.block::<LANES>(xs, p, c0, &mut ys[p * c + c0..][..LANES]);
                     c0 += LANES;
                 }
                 while c0 < c {
-                    self.block::<1>(
-                        xs,
-                        p,
-                        c0,
-                        &mut y[o + c0..][..1],
-                        from.as_deref_mut().map(|f| &mut f[o + c0..][..1]),
-                    );
+                    self.block::<1>(xs, p, c0, &mut ys[p * c + c0..][..1]);
                     c0 += 1;
                 }
             }
@@ -142,41 +127,22 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
 
     /// Channels `c0..c0 + L` of output position `p` of the sample `xs`.
     #[inline(always)]
-    fn block<const L: usize>(&self, xs: &[f32], p: usize, c0: usize, out: &mut [f32], from: Option<&mut [u32]>) {
-        let g = &self.geometry;
-        let [h, w, c] = g.input;
-        let [kh, kw] = g.kernel;
-        let ow = g.output[1];
-        let (oy, ox) = (p / ow, p % ow);
-        let at =
-            |o: usize, k: usize, a: usize, n: usize| (o * g.strides[a] + k).checked_sub(g.pad[a]).filter(|&i| i < n);
+    fn block<const L: usize>(&self, xs: &[f32], p: usize, c0: usize, out: &mut [f32]) {
+        let [w, c] = [self.geometry.input[1], self.geometry.input[2]];
         let mut acc = [0.0f32; L];
-        let mut src = [NOWHERE; L];
         let mut count = 0usize;
-        for ky in 0..kh {
-            let Some(iy) = at(oy, ky, 0, h) else { continue };
-            for kx in 0..kw {
-                let Some(ix) = at(ox, kx, 1, w) else { continue };
-                let base = (iy * w + ix) * c + c0;
-                let row: [f32; L] = xs[base..base + L].try_into().expect("L values");
-                if count == 0 {
-                    acc = row;
-                    src = core::array::from_fn(|l| (base + l) as u32);
-                } else if !P::MAX {
-                    acc = core::array::from_fn(|l| acc[l] + row[l]);
-                } else if from.is_some() {
-                    let take: [bool; L] =
-                        core::array::from_fn(|l| row[l] > acc[l] || row[l].is_nan() && !acc[l].is_nan());
-                    acc = core::array::from_fn(|l| if take[l] { row[l] } else { acc[l] });
-                    src = core::array::from_fn(|l| if take[l] { (base + l) as u32 } else { src[l] });
-                } else {
-                    // Whole arrays, not element stores, keep `acc` in a
-                    // register. A NaN in `acc` stays, since nothing compares
-                    // above it, and a NaN `row` replaces it.
-                    acc = core::array::from_fn(|l| if row[l] > acc[l] || row[l].is_nan() { row[l] } else { acc[l] });
-                }
-                count += 1;
-            }
+        let [rows, cols] = self.window(p);
+        for at in rows.flat_map(|iy| cols.clone().map(move |ix| (iy * w + ix) * c)) {
+            let row: [f32; L] = xs[at + c0..at + c0 + L].try_into().expect("L values");
+            acc = match count {
+                0 => row,
+                _ if !P::MAX => core::array::from_fn(|l| acc[l] + row[l]),
+                // Whole arrays, not element stores, keep `acc` in a register.
+                // A NaN in `acc` stays, since nothing compares above it, and
+                // a NaN `row` replaces it.
+                _ => core::array::from_fn(|l| if row[l] > acc[l] || row[l].is_nan() { row[l] } else { acc[l] }),
+            };
+            count += 1;
         }
         let out: &mut [f32; L] = out.try_into().expect("L outputs");
         *out = match count {
@@ -185,36 +151,116 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
             _ if P::MAX => acc,
             n => acc.map(|a| a / n as f32),
         };
-        if let Some(from) = from {
-            let from: &mut [u32; L] = from.try_into().expect("L sources");
-            *from = if count == 0 { [NOWHERE; L] } else { src };
+    }
+
+    /// The gradient of a max pooling of the batch `x` (whose output was `y`)
+    /// added onto `dx`: each output's `dy` goes to the first input of its
+    /// window that equals it (the one the forward pass kept: the first
+    /// largest, or the first NaN), found again here instead of remembered.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn unpool_max(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+        let c = self.geometry.input[2];
+        let positions = self.geometry.output[0] * self.geometry.output[1];
+        let samples = x.chunks_exact(I).zip(y.chunks_exact(O)).zip(dy.chunks_exact(O)).zip(dx.chunks_exact_mut(I));
+        for (((xs, ys), gs), dxs) in samples {
+            for p in 0..positions {
+                let o = p * c;
+                let mut c0 = 0;
+                while c0 + LANES <= c {
+                    self.unblock::<LANES>(xs, &ys[o + c0..][..LANES], &gs[o + c0..][..LANES], dxs, p, c0);
+                    c0 += LANES;
+                }
+                while c0 < c {
+                    self.unblock::<1>(xs, &ys[o + c0..][..1], &gs[o + c0..][..1], dxs, p, c0);
+                    c0 += 1;
+                }
+            }
         }
+    }
+
+    /// [`Self::unpool_max`] for channels `c0..c0 + L` of output position `p`.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn unblock<const L: usize>(&self, xs: &[f32], ys: &[f32], gs: &[f32], dxs: &mut [f32], p: usize, c0: usize) {
+        let ys: [f32; L] = ys.try_into().expect("L outputs");
+        // What is left to hand out: all of `dy` until the first match.
+        let mut left: [f32; L] = gs.try_into().expect("L gradients");
+        let [w, c] = [self.geometry.input[1], self.geometry.input[2]];
+        let [rows, cols] = self.window(p);
+        for at in rows.flat_map(|iy| cols.clone().map(move |ix| (iy * w + ix) * c)) {
+            let row: [f32; L] = xs[at + c0..at + c0 + L].try_into().expect("L values");
+            let dst: &mut [f32; L] = (&mut dxs[at + c0..at + c0 + L]).try_into().expect("L gradients");
+            let hit = |l: usize| row[l] == ys[l] || row[l].is_nan() && ys[l].is_nan();
+            *dst = core::array::from_fn(|l| if hit(l) { dst[l] + left[l] } else { dst[l] });
+            left = core::array::from_fn(|l| if hit(l) { 0.0 } else { left[l] });
+        }
+    }
+
+    /// The input rows and columns of output position `p`'s window that
+    /// fall inside the input (the rest is padding).
+    #[inline(always)]
+    fn window(&self, p: usize) -> [core::ops::Range<usize>; 2] {
+        let g = &self.geometry;
+        let ow = g.output[1];
+        let span = |o: usize, a: usize, n: usize| {
+            let first = o * g.strides[a];
+            let lo = first.max(g.pad[a]) - g.pad[a];
+            let hi = (first + g.kernel[a]).min(n + g.pad[a]).saturating_sub(g.pad[a]);
+            lo..hi.max(lo)
+        };
+        [span(p / ow, 0, g.input[0]), span(p % ow, 1, g.input[1])]
     }
 
     /// [`Self::pool`] compiled for this CPU's best instruction set (a
     /// `#[target_feature]` method per set: a closure handed to
     /// `simd::dispatch` this large is not reliably inlined into its wrapper).
-    fn pool_best(&self, x: &[f32], y: &mut [f32], from: Option<&mut [u32]>) {
+    fn pool_best(&self, x: &[f32], y: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         match Path::detect() {
             // SAFETY: the path is only detected on a CPU with these features.
-            Path::Avx512 => return unsafe { self.pool_avx512(x, y, from) },
-            Path::Avx2 => return unsafe { self.pool_avx2(x, y, from) },
+            Path::Avx512 => return unsafe { self.pool_avx512(x, y) },
+            Path::Avx2 => return unsafe { self.pool_avx2(x, y) },
             Path::Portable => {}
         }
-        self.pool(x, y, from)
+        self.pool(x, y)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn pool_avx512(&self, x: &[f32], y: &mut [f32], from: Option<&mut [u32]>) {
-        self.pool(x, y, from)
+    unsafe fn pool_avx512(&self, x: &[f32], y: &mut [f32]) {
+        self.pool(x, y)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn pool_avx2(&self, x: &[f32], y: &mut [f32], from: Option<&mut [u32]>) {
-        self.pool(x, y, from)
+    unsafe fn pool_avx2(&self, x: &[f32], y: &mut [f32]) {
+        self.pool(x, y)
+    }
+
+    /// [`Self::unpool_max`] compiled for this CPU's best instruction set.
+    #[cfg(feature = "std")]
+    fn unpool_max_best(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        match Path::detect() {
+            // SAFETY: the path is only detected on a CPU with these features.
+            Path::Avx512 => return unsafe { self.unpool_max_avx512(x, y, dy, dx) },
+            Path::Avx2 => return unsafe { self.unpool_max_avx2(x, y, dy, dx) },
+            Path::Portable => {}
+        }
+        self.unpool_max(x, y, dy, dx)
+    }
+
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn unpool_max_avx512(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+        self.unpool_max(x, y, dy, dx)
+    }
+
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn unpool_max_avx2(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+        self.unpool_max(x, y, dy, dx)
     }
 
     /// The number of real input positions in the window of output `o` (its
@@ -242,63 +288,43 @@ impl<const I: usize, const O: usize, P: Pool> Layer for Pooling2D<I, O, P> {
     const OUT: usize = O;
 
     fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
-        self.pool_best(x, y, None);
+        self.pool_best(x, y);
     }
 }
 
-/// Which input each output of a max pooling came from, for the backward
-/// pass: its index within the sample (`u32::MAX` for an empty window), so
-/// that the two halves of a batch are pooled and scattered independently.
+/// The training state of a pooling: none (a max pooling's backward pass
+/// finds each window's largest input again from the input and the output).
 #[cfg(feature = "std")]
 #[derive(Debug, Default)]
-pub struct PoolingState {
-    from: Vec<u32>,
-}
-
-/// The source of an output whose window holds no input.
-const NOWHERE: u32 = u32::MAX;
+pub struct PoolingState;
 
 #[cfg(feature = "std")]
 impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
     type State = PoolingState;
 
-    fn forward(&mut self, st: &mut PoolingState, x: &[f32], y: &mut [f32], _: &mut Rng) {
-        if st.from.len() < y.len() {
-            st.from.resize(y.len(), NOWHERE);
-        }
+    fn forward(&mut self, _: &mut PoolingState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         let n = x.len() / I;
-        let (ys, from) = (Parts::new(y), Parts::new(&mut st.from[..n * O]));
+        let ys = Parts::new(y);
         on_halves(n, &|r| {
             // SAFETY: the halves are disjoint sample ranges.
-            let (y, from) = unsafe { (ys.part(r.start * O..r.end * O), from.part(r.start * O..r.end * O)) };
-            self.pool_best(&x[r.start * I..r.end * I], y, if P::MAX { Some(from) } else { None });
+            let y = unsafe { ys.part(r.start * O..r.end * O) };
+            self.pool_best(&x[r.start * I..r.end * I], y);
         });
     }
 
-    fn backward(&mut self, st: &mut PoolingState, x: &[f32], _: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
+    fn backward(&mut self, _: &mut PoolingState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         let Some(dx) = dx else { return };
         let dx = &mut dx[..x.len()];
         dx.fill(0.0);
         if P::MAX {
-            // Each output's gradient goes to the input it came from, the
-            // two halves of the batch on the two threads.
+            // The two halves of the batch on the two threads.
             let n = x.len() / I;
-            let (dxs, from) = (Parts::new(dx), &st.from[..n * O]);
+            let dxs = Parts::new(dx);
             on_halves(n, &|r| {
                 // SAFETY: the halves are disjoint sample ranges.
                 let dx = unsafe { dxs.part(r.start * I..r.end * I) };
-                for (s, (from, dy)) in from[r.start * O..r.end * O]
-                    .chunks_exact(O)
-                    .zip(dy[r.start * O..r.end * O].chunks_exact(O))
-                    .enumerate()
-                {
-                    let dx = &mut dx[s * I..(s + 1) * I];
-                    for (&i, &g) in from.iter().zip(dy) {
-                        if i != NOWHERE {
-                            dx[i as usize] += g;
-                        }
-                    }
-                }
+                let (i, o) = (r.start * I..r.end * I, r.start * O..r.end * O);
+                self.unpool_max_best(&x[i], &y[o.clone()], &dy[o], dx);
             });
         } else {
             // Spread evenly over the window's real values.
