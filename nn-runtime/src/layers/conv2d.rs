@@ -26,6 +26,9 @@
 use crate::kernels::parallel::{on_halves, Parts};
 use core::marker::PhantomData;
 
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::gemm::Path;
+
 use super::kernel_bias;
 use super::Layer;
 #[cfg(feature = "std")]
@@ -159,45 +162,85 @@ impl ConvGeometry {
         (o * self.strides[a] + k * self.dilation[a]).checked_sub(self.pad[a]).filter(|&i| i < self.input[a])
     }
 
-    /// Writes the im2col rows of `n` samples of `x` into `cols`.
+    /// Writes the im2col rows of `n` samples of `x` into `cols`, compiled for
+    /// this CPU's best instruction set (the copies are vector moves).
+    pub fn im2col(&self, x: &[f32], cols: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        match Path::detect() {
+            // SAFETY: the path is only detected on a CPU with these features.
+            Path::Avx512 => return unsafe { self.im2col_avx512(x, cols) },
+            Path::Avx2 => return unsafe { self.im2col_avx2(x, cols) },
+            Path::Portable => {}
+        }
+        self.im2col_any(x, cols)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn im2col_avx512(&self, x: &[f32], cols: &mut [f32]) {
+        self.im2col_any(x, cols)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn im2col_avx2(&self, x: &[f32], cols: &mut [f32]) {
+        self.im2col_any(x, cols)
+    }
+
+    /// [`Self::im2col`] at any instruction set.
     ///
     /// Without column dilation, the `kw` positions of a kernel row that are
     /// inside the image are contiguous in `x`: one copy of `run · c` floats
     /// per kernel row (a loop for the short runs of a single-channel input,
-    /// where a `memcpy` call per run would cost more than the copy).
-    pub fn im2col(&self, x: &[f32], cols: &mut [f32]) {
+    /// where a `memcpy` call per run would cost more than the copy); the
+    /// columns whose whole kernel row is inside the image take no clamps.
+    #[inline(always)]
+    fn im2col_any(&self, x: &[f32], cols: &mut [f32]) {
         let [h, w, c] = self.input;
         let [kh, kw] = self.kernel;
         let [oh, ow] = self.output;
         let (sample, patch) = (h * w * c, self.patch());
+        let (sx, px) = (self.strides[1], self.pad[1]);
         let contiguous = self.dilation[1] == 1;
+        // Output columns ox0..ox1 read a whole kernel row inside the image.
+        let ox0 = px.div_ceil(sx).min(ow);
+        let ox1 = if w + px >= kw { ((w + px - kw) / sx + 1).clamp(ox0, ow) } else { ox0 };
         for (xs, cs) in x.chunks_exact(sample).zip(cols.chunks_exact_mut(self.positions() * patch)) {
             for oy in 0..oh {
-                for ox in 0..ow {
-                    let row = &mut cs[(oy * ow + ox) * patch..][..patch];
-                    for ky in 0..kh {
-                        let dst = &mut row[ky * kw * c..][..kw * c];
-                        let Some(iy) = self.source(0, oy, ky) else {
-                            dst.fill(0.0);
-                            continue;
-                        };
-                        if contiguous {
+                for ky in 0..kh {
+                    let at = |ox: usize| (oy * ow + ox) * patch + ky * kw * c;
+                    let Some(iy) = self.source(0, oy, ky) else {
+                        for ox in 0..ow {
+                            cs[at(ox)..][..kw * c].fill(0.0);
+                        }
+                        continue;
+                    };
+                    let line = &xs[iy * w * c..][..w * c];
+                    if contiguous {
+                        for ox in (0..ox0).chain(ox1..ow) {
                             // Kernel columns kx0..kx1 fall inside the image.
-                            let first = (ox * self.strides[1]) as isize - self.pad[1] as isize;
+                            let dst = &mut cs[at(ox)..][..kw * c];
+                            let first = (ox * sx) as isize - px as isize;
                             let kx0 = (-first).clamp(0, kw as isize) as usize;
                             let kx1 = (w as isize - first).clamp(kx0 as isize, kw as isize) as usize;
                             dst[..kx0 * c].fill(0.0);
                             dst[kx1 * c..].fill(0.0);
                             if kx1 > kx0 {
                                 let ix0 = (first + kx0 as isize) as usize;
-                                copy(&mut dst[kx0 * c..kx1 * c], &xs[(iy * w + ix0) * c..][..(kx1 - kx0) * c]);
+                                copy(&mut dst[kx0 * c..kx1 * c], &line[ix0 * c..][..(kx1 - kx0) * c]);
                             }
-                            continue;
                         }
+                        for ox in ox0..ox1 {
+                            copy(&mut cs[at(ox)..][..kw * c], &line[(ox * sx - px) * c..][..kw * c]);
+                        }
+                        continue;
+                    }
+                    for ox in 0..ow {
+                        let dst = &mut cs[at(ox)..][..kw * c];
                         for kx in 0..kw {
                             let dst = &mut dst[kx * c..][..c];
                             match self.source(1, ox, kx) {
-                                Some(ix) => copy(dst, &xs[(iy * w + ix) * c..][..c]),
+                                Some(ix) => copy(dst, &line[ix * c..][..c]),
                                 None => dst.fill(0.0),
                             }
                         }
