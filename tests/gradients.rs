@@ -809,6 +809,21 @@ fn max_pooling_and_conv_input_gradients() {
     check_layer_input("Conv2D same strided, batch of 10", &conv, 10, LAYER_H);
 }
 
+/// Conv2D's kernel and bias gradients when each half of the batch runs on
+/// its own thread in several pieces (one sample's im2col rows fill a piece,
+/// and the backward pass builds them again piece by piece).
+#[test]
+fn conv_weight_gradients_in_pieces_on_two_threads() {
+    use nn::layers::{Conv2D, ConvGeometry};
+    const G: ConvGeometry = ConvGeometry::new([64, 64, 2], 2, [3, 3], [1, 1], [1, 1], [0, 0], [62, 62]);
+    let shapes: (&'static [usize], &'static [usize]) = (&[3, 3, 2, 2], &[2]);
+    let init = nn::init::Initializer::glorot_uniform();
+    let bias = nn::init::Initializer::Constant(0.1);
+    let conv =
+        Conv2D::<8192, 7688, 69192, nn::activations::Tanh>::new(G, shapes, &init, Some(&bias), &mut nn::rng::seeded(2));
+    check_layer_weights("Conv2D, batch of 10 in pieces", &conv, &uniform(10 * 8192, 23, -1.0, 1.0), LAYER_H);
+}
+
 /// Checks `sum(r * y)`'s gradient with respect to every weight of a layer
 /// (all elements), on input `x`.
 fn check_layer_weights<Ly: Train + Clone>(label: &str, layer: &Ly, x: &[f32], h: f32) {

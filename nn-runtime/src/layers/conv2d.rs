@@ -23,7 +23,7 @@
 //! ```
 
 #[cfg(feature = "std")]
-use crate::kernels::parallel::{on_halves, Parts};
+use crate::kernels::parallel::{on_halves, Parts, SharedMut};
 use core::marker::PhantomData;
 
 #[cfg(target_arch = "x86_64")]
@@ -37,6 +37,8 @@ use super::Train;
 use super::{activated, scratch};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
+#[cfg(feature = "std")]
+use crate::kernels::gemm::sgemm_single_thread;
 use crate::kernels::gemm::{sgemm, Layout};
 use crate::kernels::ActivationFn;
 use crate::Param;
@@ -313,6 +315,8 @@ pub struct Conv2DState {
     pub(super) dz: Vec<f32>,
     pub(super) dcols: Vec<f32>,
     pub(super) dkernel: Vec<f32>,
+    /// The second half-batch's kernel gradient, before it is added in.
+    pub(super) dkernel_half: Vec<f32>,
     pub(super) dbias: Vec<f32>,
 }
 
@@ -410,7 +414,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
     fn backward_affine(&self, st: &mut Conv2DState, x: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
         let g = &self.geometry;
         let n = x.len() / I;
-        let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
+        let (patch, f) = (g.patch(), g.filters);
         let dk = scratch(&mut st.dkernel, g.kernel_rows() * f);
         if self.bias.is_some() {
             activated::bias_gradient(&mut st.dbias, dz, f);
@@ -423,25 +427,37 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
             }
             return;
         }
-        sgemm(patch, rows, f, 1.0, &st.cols[..n * COLS], Layout::Transposed, dz, Layout::Normal, 0.0, dk);
-        if let Some(dx) = dx {
-            // Each half of the batch on its own thread, in pieces whose
-            // im2col gradient stays in L2 until col2im folds it into dx.
-            let dcols = scratch(&mut st.dcols, n * COLS);
-            let (ds, dxs) = (Parts::new(dcols), Parts::new(&mut dx[..n * I]));
-            let per = (PIECE_COLS / COLS.max(1)).max(1);
-            let positions = g.positions();
-            on_halves(n, &|r| {
-                let mut s = r.start;
-                while s < r.end {
-                    let e = (s + per).min(r.end);
-                    // SAFETY: the halves are disjoint sample ranges; each
-                    // reuses the start of its own range of dcols.
-                    let (dcols, dx) =
-                        unsafe { (ds.part(r.start * COLS..(r.start + e - s) * COLS), dxs.part(s * I..e * I)) };
-                    let dzp = &dz[s * positions * f..e * positions * f];
-                    sgemm(
-                        (e - s) * positions,
+        // Each half of the batch on its own thread, in pieces: the im2col
+        // rows built again in L2, the kernel gradient's product over them
+        // (each half into its own sum), then the input gradient's product,
+        // whose im2col gradient stays in L2 until col2im folds it into dx.
+        let room = 2 * Self::piece(n) * COLS;
+        let cols = scratch(&mut st.cols, room);
+        let dcols = scratch(&mut st.dcols, if dx.is_some() { room } else { 0 });
+        let dk1 = scratch(&mut st.dkernel_half, dk.len());
+        // Zero unless the second half runs (a small batch is one half).
+        dk1.fill(0.0);
+        let (cs, ds, dks) = (Parts::new(cols), Parts::new(dcols), [SharedMut::new(dk), SharedMut::new(dk1)]);
+        let dxs = dx.map(|dx| Parts::new(&mut dx[..n * I]));
+        let (per, positions) = (Self::piece(n), g.positions());
+        on_halves(n, &|r| {
+            let part = usize::from(r.start > 0);
+            let at = Self::room(&r, n);
+            // SAFETY: the halves are disjoint sample ranges, rooms and sums.
+            let (cols, dk) = unsafe { (cs.part(at.clone()), dks[part].get()) };
+            let mut s = r.start;
+            while s < r.end {
+                let e = (s + per).min(r.end);
+                let (cols, dzp) = (&mut cols[..(e - s) * COLS], &dz[s * positions * f..e * positions * f]);
+                g.im2col(&x[s * I..e * I], cols);
+                let beta = if s == r.start { 0.0 } else { 1.0 };
+                let m = (e - s) * positions;
+                sgemm_single_thread(patch, m, f, 1.0, cols, Layout::Transposed, dzp, Layout::Normal, beta, dk);
+                if let Some(dxs) = &dxs {
+                    // SAFETY: as above.
+                    let (dcols, dx) = unsafe { (ds.part(at.start..at.start + (e - s) * COLS), dxs.part(s * I..e * I)) };
+                    sgemm_single_thread(
+                        m,
                         f,
                         patch,
                         1.0,
@@ -453,9 +469,26 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
                         dcols,
                     );
                     g.col2im(dcols, dx);
-                    s = e;
                 }
-            });
+                s = e;
+            }
+        });
+        dk.iter_mut().zip(&*dk1).for_each(|(a, b)| *a += b);
+    }
+
+    /// Samples of one piece of a batch of `n`: its im2col rows fit in
+    /// [`PIECE_COLS`], at least one sample.
+    fn piece(n: usize) -> usize {
+        (PIECE_COLS / COLS.max(1)).clamp(1, n.max(1))
+    }
+
+    /// The room in a two-piece buffer of the half `r` of a batch of `n`.
+    fn room(r: &core::ops::Range<usize>, n: usize) -> core::ops::Range<usize> {
+        let len = Self::piece(n) * COLS;
+        if r.start == 0 {
+            0..len
+        } else {
+            len..2 * len
         }
     }
 }
@@ -466,15 +499,21 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
 
     fn forward(&mut self, st: &mut Conv2DState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         let n = x.len() / I;
+        // A grouped convolution keeps its im2col rows for the backward pass;
+        // otherwise each half reuses one piece's room, still in L2, and the
+        // backward pass builds the rows again.
+        let keep = self.geometry.groups > 1;
+        let room = if keep { n * COLS } else { 2 * Self::piece(n) * COLS };
         let mut cols = core::mem::take(&mut st.cols);
-        scratch(&mut cols, n * COLS);
+        scratch(&mut cols, room);
         // Each half of the batch on its own thread, in pieces.
         activated::forward::<A>(&mut st.z, y, self.geometry.filters, |z| {
-            let (zs, cs) = (Parts::new(z), Parts::new(&mut cols[..n * COLS]));
+            let (zs, cs) = (Parts::new(z), Parts::new(&mut cols[..room]));
             on_halves(n, &|r| {
-                // SAFETY: the halves are disjoint sample ranges.
-                let (z, cols) = unsafe { (zs.part(r.start * O..r.end * O), cs.part(r.start * COLS..r.end * COLS)) };
-                self.affine_in_pieces(&x[r.start * I..r.end * I], z, cols, true, |_| {});
+                let at = if keep { r.start * COLS..r.end * COLS } else { Self::room(&r, n) };
+                // SAFETY: the halves are disjoint sample ranges and rooms.
+                let (z, cols) = unsafe { (zs.part(r.start * O..r.end * O), cs.part(at)) };
+                self.affine_in_pieces(&x[r.start * I..r.end * I], z, cols, keep, |_| {});
             });
         });
         st.cols = cols;
