@@ -62,10 +62,18 @@ impl Rule {
 #[cfg(feature = "std")]
 pub fn forward(rule: &Rule, mask: &mut Vec<f32>, x: &[f32], y: &mut [f32], rng: &mut Rng) {
     let mask = scratch(mask, x.len());
-    for ((m, y), &x) in mask.iter_mut().zip(y.iter_mut()).zip(x) {
-        let kept = rng.random::<f32>() < rule.keep;
-        *m = if kept { rule.slope } else { 0.0 };
-        *y = rule.apply(x, kept);
+    // The generator's words a block at a time (the same stream as one
+    // `random::<f32>()` per value: the top 24 bits of a word, over 2^24).
+    const BLOCK: usize = 64;
+    let mut words = [0u32; BLOCK];
+    for ((m, y), x) in mask.chunks_mut(BLOCK).zip(y.chunks_mut(BLOCK)).zip(x.chunks(BLOCK)) {
+        let words = &mut words[..x.len()];
+        rng.fill(words);
+        for (((m, y), &x), &w) in m.iter_mut().zip(y.iter_mut()).zip(x).zip(&*words) {
+            let kept = (w >> 8) as f32 * (1.0 / (1u32 << 24) as f32) < rule.keep;
+            *m = if kept { rule.slope } else { 0.0 };
+            *y = rule.apply(x, kept);
+        }
     }
 }
 
@@ -75,6 +83,27 @@ pub fn backward(mask: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
     if let Some(dx) = dx {
         for ((dx, &dy), &m) in dx.iter_mut().zip(dy).zip(mask) {
             *dx = dy * m;
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// The masks are those of one `random::<f32>()` per value, as before
+    /// the words were drawn a block at a time (runs of other lengths too).
+    #[test]
+    fn blocks_of_words_draw_the_stream_of_one_float_per_value() {
+        let rule = Rule::inverted(0.3);
+        for n in [1, 63, 64, 65, 200] {
+            let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
+            let (mut mask, mut y) = (Vec::new(), vec![0.0; n]);
+            forward(&rule, &mut mask, &x, &mut y, &mut Rng::seed_from_u64(7));
+            let mut r = Rng::seed_from_u64(7);
+            let want: Vec<f32> = (0..n).map(|_| if r.random::<f32>() < rule.keep { rule.slope } else { 0.0 }).collect();
+            assert_eq!(mask[..n], want[..], "n = {n}");
         }
     }
 }
