@@ -318,6 +318,19 @@ pub struct Conv2DState {
     /// The second half-batch's kernel gradient, before it is added in.
     pub(super) dkernel_half: Vec<f32>,
     pub(super) dbias: Vec<f32>,
+    /// The second half-batch's bias gradient, before it is added in.
+    pub(super) dbias_half: Vec<f32>,
+}
+
+/// Where Conv2D's backward pass takes the pre-activation gradient from.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy)]
+enum Grad<'a> {
+    /// Given (by `backward_logits`, or `dy` of a linear activation).
+    Pre(&'a [f32]),
+    /// `dy` through the activation's derivative at the kept `z` (and `y`),
+    /// piece by piece.
+    Post { z: &'a [f32], y: &'a [f32], dy: &'a [f32] },
 }
 
 #[cfg(feature = "std")]
@@ -375,12 +388,19 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
     /// per sample); `after` runs on each piece's output. With `keep` the
     /// rows stay in `cols` for the backward pass, else every piece reuses
     /// the start of `cols` (still in cache).
-    fn affine_in_pieces(&self, x: &[f32], z: &mut [f32], cols: &mut [f32], keep: bool, after: impl Fn(&mut [f32])) {
+    fn affine_in_pieces(
+        &self,
+        x: &[f32],
+        z: &mut [f32],
+        cols: &mut [f32],
+        keep: bool,
+        mut after: impl FnMut(usize, &mut [f32]),
+    ) {
         let per = (PIECE_COLS / COLS.max(1)).max(1);
         for (i, (x, z)) in x.chunks(per * I).zip(z.chunks_mut(per * O)).enumerate() {
             let at = if keep { i * per * COLS } else { 0 };
             self.affine(x, z, &mut cols[at..]);
-            after(z);
+            after(i * per * O, z);
         }
     }
 }
@@ -396,7 +416,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer f
 
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let f = self.geometry.filters;
-        self.affine_in_pieces(x, y, scratch, false, |y| A::apply(y, f));
+        self.affine_in_pieces(x, y, scratch, false, |_, y| A::apply(y, f));
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
@@ -410,16 +430,24 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer f
 
 #[cfg(feature = "std")]
 impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
-    /// Kernel, bias and input gradients from the pre-activation gradient `dz`.
-    fn backward_affine(&self, st: &mut Conv2DState, x: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
+    /// Kernel, bias and input gradients from the pre-activation gradient.
+    fn backward_affine(&self, st: &mut Conv2DState, x: &[f32], grad: Grad<'_>, dx: Option<&mut [f32]>) {
         let g = &self.geometry;
         let n = x.len() / I;
         let (patch, f) = (g.patch(), g.filters);
         let dk = scratch(&mut st.dkernel, g.kernel_rows() * f);
-        if self.bias.is_some() {
-            activated::bias_gradient(&mut st.dbias, dz, f);
-        }
         if g.groups > 1 {
+            let dz = match grad {
+                Grad::Pre(dz) => dz,
+                Grad::Post { z, y, dy } => {
+                    let dz = scratch(&mut st.dz, dy.len());
+                    A::backward(&z[..dy.len()], y, dy, dz, f);
+                    dz
+                }
+            };
+            if self.bias.is_some() {
+                activated::bias_gradient(&mut st.dbias, dz, f);
+            }
             let dcols = dx.as_ref().map(|_| scratch(&mut st.dcols, n * COLS));
             g.grouped_backward(&st.cols[..n * COLS], &self.kernel, dz, dk, dcols);
             if let Some(dx) = dx {
@@ -427,28 +455,49 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
             }
             return;
         }
-        // Each half of the batch on its own thread, in pieces: the im2col
-        // rows built again in L2, the kernel gradient's product over them
-        // (each half into its own sum), then the input gradient's product,
+        // Each half of the batch on its own thread, in pieces: the
+        // pre-activation gradient and the bias gradient's rows (each half
+        // into its own sums), the im2col rows built again in L2, the kernel
+        // gradient's product over them, then the input gradient's product,
         // whose im2col gradient stays in L2 until col2im folds it into dx.
         let room = 2 * Self::piece(n) * COLS;
         let cols = scratch(&mut st.cols, room);
         let dcols = scratch(&mut st.dcols, if dx.is_some() { room } else { 0 });
-        let dk1 = scratch(&mut st.dkernel_half, dk.len());
+        let dzs = scratch(&mut st.dz, if matches!(grad, Grad::Post { .. }) { n * O } else { 0 });
+        let (dk1, db) = (scratch(&mut st.dkernel_half, dk.len()), scratch(&mut st.dbias, f));
+        let db1 = scratch(&mut st.dbias_half, f);
         // Zero unless the second half runs (a small batch is one half).
         dk1.fill(0.0);
-        let (cs, ds, dks) = (Parts::new(cols), Parts::new(dcols), [SharedMut::new(dk), SharedMut::new(dk1)]);
+        db.fill(0.0);
+        db1.fill(0.0);
+        let (cs, ds, dzs) = (Parts::new(cols), Parts::new(dcols), Parts::new(dzs));
+        let sums = [(SharedMut::new(dk), SharedMut::new(db)), (SharedMut::new(dk1), SharedMut::new(db1))];
         let dxs = dx.map(|dx| Parts::new(&mut dx[..n * I]));
-        let (per, positions) = (Self::piece(n), g.positions());
+        let (per, positions, bias) = (Self::piece(n), g.positions(), self.bias.is_some());
         on_halves(n, &|r| {
-            let part = usize::from(r.start > 0);
             let at = Self::room(&r, n);
+            let sums = &sums[usize::from(r.start > 0)];
             // SAFETY: the halves are disjoint sample ranges, rooms and sums.
-            let (cols, dk) = unsafe { (cs.part(at.clone()), dks[part].get()) };
+            let (cols, dk, db) = unsafe { (cs.part(at.clone()), sums.0.get(), sums.1.get()) };
             let mut s = r.start;
             while s < r.end {
                 let e = (s + per).min(r.end);
-                let (cols, dzp) = (&mut cols[..(e - s) * COLS], &dz[s * positions * f..e * positions * f]);
+                let out = s * O..e * O;
+                let dzp: &[f32] = match grad {
+                    Grad::Pre(dz) => &dz[out],
+                    Grad::Post { z, y, dy } => {
+                        // SAFETY: as above.
+                        let dzp = unsafe { dzs.part(out.clone()) };
+                        A::backward(&z[out.clone()], &y[out.clone()], &dy[out], dzp, f);
+                        dzp
+                    }
+                };
+                if bias {
+                    for row in dzp.chunks_exact(f) {
+                        db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+                    }
+                }
+                let cols = &mut cols[..(e - s) * COLS];
                 g.im2col(&x[s * I..e * I], cols);
                 let beta = if s == r.start { 0.0 } else { 1.0 };
                 let m = (e - s) * positions;
@@ -474,6 +523,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
             }
         });
         dk.iter_mut().zip(&*dk1).for_each(|(a, b)| *a += b);
+        db.iter_mut().zip(&*db1).for_each(|(a, b)| *a += b);
     }
 
     /// Samples of one piece of a batch of `n`: its im2col rows fit in
@@ -504,30 +554,40 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
         // backward pass builds the rows again.
         let keep = self.geometry.groups > 1;
         let room = if keep { n * COLS } else { 2 * Self::piece(n) * COLS };
-        let mut cols = core::mem::take(&mut st.cols);
-        scratch(&mut cols, room);
-        // Each half of the batch on its own thread, in pieces.
-        activated::forward::<A>(&mut st.z, y, self.geometry.filters, |z| {
-            let (zs, cs) = (Parts::new(z), Parts::new(&mut cols[..room]));
-            on_halves(n, &|r| {
-                let at = if keep { r.start * COLS..r.end * COLS } else { Self::room(&r, n) };
-                // SAFETY: the halves are disjoint sample ranges and rooms.
-                let (z, cols) = unsafe { (zs.part(r.start * O..r.end * O), cs.part(at)) };
-                self.affine_in_pieces(&x[r.start * I..r.end * I], z, cols, keep, |_| {});
-            });
+        let cols = scratch(&mut st.cols, room);
+        // Each half of the batch on its own thread, in pieces; the
+        // activation of a piece while it is in cache, from the kept `z`
+        // (unless it is linear: then `z` is `y`).
+        let f = self.geometry.filters;
+        let zs = (!A::LINEAR).then(|| Parts::new(scratch(&mut st.z, n * O)));
+        let (ys, cs) = (Parts::new(y), Parts::new(cols));
+        on_halves(n, &|r| {
+            let at = if keep { r.start * COLS..r.end * COLS } else { Self::room(&r, n) };
+            let (xs, out) = (&x[r.start * I..r.end * I], r.start * O..r.end * O);
+            // SAFETY: the halves are disjoint sample ranges and rooms.
+            let (y, cols) = unsafe { (ys.part(out.clone()), cs.part(at)) };
+            match &zs {
+                None => self.affine_in_pieces(xs, y, cols, keep, |_, _| {}),
+                Some(zs) => {
+                    // SAFETY: as above.
+                    let z = unsafe { zs.part(out) };
+                    self.affine_in_pieces(xs, z, cols, keep, |at, z| A::apply_to(z, &mut y[at..at + z.len()], f));
+                }
+            }
         });
-        st.cols = cols;
     }
 
     fn backward(&mut self, st: &mut Conv2DState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
-        let mut buf = core::mem::take(&mut st.dz);
-        let dz = activated::pre_activation_gradient::<A>(&st.z, &mut buf, y, dy, self.geometry.filters);
-        self.backward_affine(st, x, dz, dx);
-        st.dz = buf;
+        if A::LINEAR {
+            return self.backward_affine(st, x, Grad::Pre(dy), dx);
+        }
+        let z = core::mem::take(&mut st.z);
+        self.backward_affine(st, x, Grad::Post { z: &z, y, dy }, dx);
+        st.z = z;
     }
 
     fn backward_logits(&mut self, st: &mut Conv2DState, x: &[f32], _: &[f32], dz: &[f32], dx: Option<&mut [f32]>) {
-        self.backward_affine(st, x, dz, dx);
+        self.backward_affine(st, x, Grad::Pre(dz), dx);
     }
 
     fn visit_grads(&mut self, st: &mut Conv2DState, f: &mut dyn FnMut(&mut Param, &mut [f32])) {
