@@ -47,14 +47,31 @@ impl Kind for Conv2D {
         ];
         ARGS
     }
-    fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
+    fn build(&self, _: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec> {
         let window = Window::two(
             args.pair("kernel_size", [1, 1]),
             args.pair("strides", [1, 1]),
             args.pair("dilation_rate", [1, 1]),
             args.padding("padding"),
         );
-        Box::new(Conv::new(args, window))
+        Box::new(Conv::new(args, window, "Conv2D", cx))
+    }
+}
+
+/// `filters`, which must be written as a number: a const item would
+/// otherwise be taken for 1 filter.
+pub(super) fn filters(args: &Args, kind: &str, cx: &mut Ctxt) -> u64 {
+    match args.size("filters") {
+        Dim::Lit(n) => n,
+        Dim::Sym(_) => {
+            if let Some(span) = args.span("filters") {
+                cx.error(
+                    span,
+                    format!("`filters` of `{kind}` must be a number here (`{kind}(32, 3)`), not a const item"),
+                );
+            }
+            1
+        }
     }
 }
 
@@ -73,14 +90,10 @@ pub(super) struct Conv {
 
 impl Conv {
     /// The layer of `args` (`filters`, `groups`, the activation and the
-    /// kernel-and-bias arguments) sliding `window`.
-    pub fn new(args: &Args, window: Window) -> Self {
-        let filters = match args.size("filters") {
-            Dim::Lit(n) => n,
-            Dim::Sym(_) => 1,
-        };
+    /// kernel-and-bias arguments) sliding `window`, for the kind named `kind`.
+    pub fn new(args: &Args, window: Window, kind: &str, cx: &mut Ctxt) -> Self {
         Conv {
-            filters,
+            filters: filters(args, kind, cx),
             groups: args.single("groups", 1),
             groups_span: args.span("groups"),
             window,

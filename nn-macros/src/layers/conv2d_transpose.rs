@@ -7,6 +7,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
+use super::conv2d::filters;
 use super::kernel_bias::KernelBias;
 use super::window::{image, Placed, Window};
 use super::{Io, Kind, Spec, Weight};
@@ -49,10 +50,7 @@ impl Kind for Conv2DTranspose {
         ARGS
     }
     fn build(&self, decl: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec> {
-        let filters = match args.size("filters") {
-            Dim::Lit(n) => n,
-            Dim::Sym(_) => 1,
-        };
+        let filters = filters(args, "Conv2DTranspose", cx);
         let strides = args.pair("strides", [1, 1]);
         let output_padding_span = args.span("output_padding").unwrap_or(decl.kind.span());
         let mut output_padding = args.has("output_padding").then(|| args.pair("output_padding", [0, 0]));

@@ -6,6 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::conv2d::filters;
 use super::depthwise_conv2d::{depth_multiplier, expanded};
 use super::kernel_bias::KernelBias;
 use super::window::{Placed, Window};
@@ -56,10 +57,7 @@ impl Kind for SeparableConv2D {
         ARGS
     }
     fn build(&self, _: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec> {
-        let filters = match args.size("filters") {
-            Dim::Lit(n) => n,
-            Dim::Sym(_) => 1,
-        };
+        let filters = filters(args, "SeparableConv2D", cx);
         Box::new(Config {
             filters,
             depth_multiplier: depth_multiplier(args, "SeparableConv2D", cx),
