@@ -2,9 +2,9 @@
 //! written once here instead of in every expansion: batched prediction and
 //! weight files.
 //!
-//! Without the `std` feature only [`Slot`] (empty), [`max_of`], [`fits`], [`freeze`]
-//! and [`set_trainable`] are left: the macro's `embedded()` and
-//! `predict_one` need nothing else.
+//! Without the `std` feature only [`Slot`] (empty), [`max_of`], [`fits`], the
+//! size formulas of `sizes`, [`freeze`] and [`set_trainable`] are left: the
+//! macro's `embedded()` and `predict_one` need nothing else.
 
 #[cfg(feature = "std")]
 use std::path::Path;
@@ -164,6 +164,9 @@ pub const fn max_of(xs: &[usize]) -> usize {
     }
     m
 }
+
+#[doc(hidden)]
+pub mod sizes;
 
 /// Whether the product of `dims` fits in a `usize` (a `const fn`, for the
 /// overflow checks of sizes given as const items).
