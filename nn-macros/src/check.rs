@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote_spanned;
+
 use syn::spanned::Spanned;
 
 use crate::args::{self, Args};
@@ -387,7 +387,7 @@ fn check_same(cur: &[Dim], new: &[Dim], span: Span, kind: &str, cx: &mut Ctxt) {
                 show_shape(new),
                 show_shape(cur)
             );
-            cx.assert(quote_spanned!(span=> const _: () = ::core::assert!(#ta == #tb, #msg);));
+            cx.assert(span, quote::quote!(#ta == #tb), &msg);
         }
     }
 }

@@ -44,13 +44,13 @@ impl Kind for Conv1D {
         ];
         ARGS
     }
-    fn build(&self, _: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec> {
+    fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
         let window = Window::one(
             args.single("kernel_size", 1),
             args.single("strides", 1),
             args.single("dilation_rate", 1),
             args.padding("padding"),
         );
-        Box::new(Conv::new(args, window, "Conv1D", cx))
+        Box::new(Conv::new(args, window))
     }
 }
