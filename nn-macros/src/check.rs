@@ -316,6 +316,7 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
         let output = match &input {
             Some(input) => {
                 let output = spec.output(input, decl, &name, cx);
+                let output = cx.named(output);
                 let what = format!("layer `{name}` outputs {}, which", show_shape(&output));
                 flow = if dims::count(&output, span, &what, cx) { Flow::Known(output.clone()) } else { Flow::Unknown };
                 output

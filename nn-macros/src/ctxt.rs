@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
+use crate::dims::Dim;
 use crate::sizes::Check;
 
 /// Mistakes and deferred assertions of one `sequential!` input.
@@ -69,15 +70,35 @@ impl Ctxt {
     /// mistyped const is one error, at its first use), and its name for the
     /// rest of the expansion.
     pub fn size_item(&mut self, e: &syn::Expr) -> syn::Ident {
-        let text = e.to_token_stream().to_string();
+        self.item(e.to_token_stream(), syn::spanned::Spanned::span(e))
+    }
+
+    /// `dims` with each size computed from const items (`sizes::valid(H, K,
+    /// 1, 1)`) held in a `usize` item of its own, as [`Ctxt::size_item`]'s,
+    /// so that the layers after name it instead of repeating its expression.
+    pub fn named(&mut self, dims: Vec<Dim>) -> Vec<Dim> {
+        dims.into_iter()
+            .map(|d| match d {
+                Dim::Sym(t, shown) if syn::parse2::<syn::Ident>(t.clone()).is_err() => {
+                    let id = self.item(t, Span::call_site());
+                    Dim::sym(quote::quote!(#id), shown)
+                }
+                d => d,
+            })
+            .collect()
+    }
+
+    /// The item holding `value` (one per expression), at `span`.
+    fn item(&mut self, value: TokenStream, span: Span) -> syn::Ident {
+        let text = value.to_string();
         if let Some(id) = self.item_names.get(&text) {
             return id.clone();
         }
         let id = quote::format_ident!("__NN_SIZE_{}_{}", self.model, self.items.len());
-        self.items.push(quote::quote_spanned! {syn::spanned::Spanned::span(e)=>
+        self.items.push(quote::quote_spanned! {span=>
             #[doc(hidden)]
             #[allow(non_upper_case_globals)]
-            const #id: usize = #e;
+            const #id: usize = #value;
         });
         self.item_names.insert(text, id.clone());
         id
