@@ -46,17 +46,30 @@ fn call<const N: usize>(name: &str, args: [String; N]) -> String {
     format!("{name}({})", args.join(", "))
 }
 
+/// [`reach`] of literals.
+fn reach_of(k: u64, d: u64) -> u64 {
+    d.saturating_mul(k.saturating_sub(1)).saturating_add(1)
+}
+
+/// [`same`] of literals.
+fn same_of(n: u64, s: u64) -> u64 {
+    match s {
+        0 => n,
+        s => n.div_ceil(s),
+    }
+}
+
+/// `(n − 1)·s` of literals, the rows a transposed convolution spreads its input over.
+fn spread(n: u64, s: u64) -> u64 {
+    n.saturating_sub(1).saturating_mul(s)
+}
+
 /// A window's reach with dilation `d`: `d·(k − 1) + 1`.
 pub fn reach(k: &Dim, d: &Dim) -> Dim {
     if d.is(1) {
         return k.clone();
     }
-    formula(
-        "reach",
-        [k, d],
-        |[k, d]| d.saturating_mul(k.saturating_sub(1)).saturating_add(1),
-        |[k, d]| format!("{d} * ({k} - 1) + 1"),
-    )
+    formula("reach", [k, d], |[k, d]| reach_of(k, d), |[k, d]| format!("{d} * ({k} - 1) + 1"))
 }
 
 /// Keras's `valid` output length: `floor((n − reach)/s) + 1` (1 when the window does not fit).
@@ -70,7 +83,7 @@ pub fn valid(n: &Dim, k: &Dim, s: &Dim, d: &Dim) -> Dim {
         "valid",
         [n, k, s, d],
         |[n, k, s, d]| {
-            let r = d.saturating_mul(k.saturating_sub(1)).saturating_add(1);
+            let r = reach_of(k, d);
             if r > n || s == 0 {
                 1
             } else {
@@ -90,7 +103,7 @@ pub fn same(n: &Dim, s: &Dim) -> Dim {
     if s.is(1) {
         return n.clone();
     }
-    formula("same", [n, s], |[n, s]| if s == 0 { n } else { n.div_ceil(s) }, |[n, s]| format!("ceil({n} / {s})"))
+    formula("same", [n, s], |[n, s]| same_of(n, s), |[n, s]| format!("ceil({n} / {s})"))
 }
 
 /// The zeros `same` padding puts before the input: half the total
@@ -99,11 +112,7 @@ pub fn same_pad(n: &Dim, k: &Dim, s: &Dim, d: &Dim) -> Dim {
     formula(
         "same_pad",
         [n, k, s, d],
-        |[n, k, s, d]| {
-            let out = if s == 0 { n } else { n.div_ceil(s) };
-            let r = d.saturating_mul(k.saturating_sub(1)).saturating_add(1);
-            out.saturating_sub(1).saturating_mul(s).saturating_add(r).saturating_sub(n) / 2
-        },
+        |[n, k, s, d]| spread(same_of(n, s), s).saturating_add(reach_of(k, d)).saturating_sub(n) / 2,
         |a| call("same_pad", a),
     )
 }
@@ -123,7 +132,7 @@ pub fn causal(n: &Dim, s: &Dim) -> Dim {
 
 /// Conv1D's `causal` padding, all before the sequence: `reach − 1`.
 pub fn causal_pad(k: &Dim, d: &Dim) -> Dim {
-    formula("causal_pad", [k, d], |[k, d]| d.saturating_mul(k.saturating_sub(1)), |a| call("causal_pad", a))
+    formula("causal_pad", [k, d], |[k, d]| reach_of(k, d) - 1, |a| call("causal_pad", a))
 }
 
 /// Keras's `deconv_output_length` on `n` rows, with `output_padding` `p`
@@ -131,8 +140,6 @@ pub fn causal_pad(k: &Dim, d: &Dim) -> Dim {
 /// `same` `n·s` or `(n − 1)·s + reach mod 2 + p`.
 pub fn transposed(n: &Dim, k: &Dim, s: &Dim, d: &Dim, same: bool, p: Option<&Dim>) -> Dim {
     let r = reach(k, d);
-    let grown = |n: u64, s: u64| n.saturating_sub(1).saturating_mul(s);
-    let reach_of = |k: u64, d: u64| d.saturating_mul(k.saturating_sub(1)).saturating_add(1);
     match (same, p) {
         (false, None) => {
             let most = match (r.lit(), s.lit()) {
@@ -142,7 +149,7 @@ pub fn transposed(n: &Dim, k: &Dim, s: &Dim, d: &Dim, same: bool, p: Option<&Dim
             formula(
                 "transposed_valid",
                 [n, k, s, d],
-                |[n, k, s, d]| grown(n, s).saturating_add(reach_of(k, d).max(s)),
+                |[n, k, s, d]| spread(n, s).saturating_add(reach_of(k, d).max(s)),
                 |[n, _, s, _]| format!("({n} - 1) * {s} + {most}"),
             )
         }
@@ -153,7 +160,7 @@ pub fn transposed(n: &Dim, k: &Dim, s: &Dim, d: &Dim, same: bool, p: Option<&Dim
             formula(
                 "transposed_valid_padded",
                 [n, k, s, d, p],
-                |[n, k, s, d, p]| grown(n, s).saturating_add(reach_of(k, d)).saturating_add(p),
+                |[n, k, s, d, p]| spread(n, s).saturating_add(reach_of(k, d)).saturating_add(p),
                 |[n, _, s, _, _]| format!("({n} - 1) * {s}{added}"),
             )
         }
@@ -166,7 +173,7 @@ pub fn transposed(n: &Dim, k: &Dim, s: &Dim, d: &Dim, same: bool, p: Option<&Dim
             formula(
                 "transposed_same_padded",
                 [n, k, s, d, p],
-                |[n, k, s, d, p]| grown(n, s).saturating_add(reach_of(k, d) % 2).saturating_add(p),
+                |[n, k, s, d, p]| spread(n, s).saturating_add(reach_of(k, d) % 2).saturating_add(p),
                 |[n, _, s, _, _]| format!("({n} - 1) * {s}{added}"),
             )
         }
@@ -184,10 +191,7 @@ pub fn transposed_pad(n: &Dim, k: &Dim, s: &Dim, d: &Dim, out: &Dim) -> Dim {
     formula(
         "transposed_pad",
         [n, k, s, d, out],
-        |[n, k, s, d, out]| {
-            let r = d.saturating_mul(k.saturating_sub(1)).saturating_add(1);
-            n.saturating_sub(1).saturating_mul(s).saturating_add(r).saturating_sub(out) / 2
-        },
+        |[n, k, s, d, out]| spread(n, s).saturating_add(reach_of(k, d)).saturating_sub(out) / 2,
         |a| call("transposed_pad", a),
     )
 }
