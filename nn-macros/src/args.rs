@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Lit};
 
 use crate::ctxt::Ctxt;
-use crate::dims::{float_lit, size, Dim};
+use crate::dims::{const_operand, const_size, float_lit, int_lit, size, Dim};
 use crate::parse::{single_ident, str_lit, word, Arg, LayerDecl};
 use crate::vocab::{self, list, Act, ACTIVATIONS, DISTRIBUTIONS, FAN_MODES, INITIALIZERS};
 
@@ -38,7 +38,8 @@ pub enum Ty {
     Str,
     /// A weight regularizer (`l2(0.01)`).
     Regularizer,
-    /// A pair of positive sizes, one number for both (`3`) or a tuple (`(3, 1)`).
+    /// A pair of positive sizes, one number for both (`3`) or a tuple (`(3, 1)`);
+    /// each a literal or a const expression (`K`, `(K, 1)`), as for the ones below.
     Pair,
     /// A pair of sizes that may be 0, one number or a tuple (`output_padding`).
     PairOrZero,
@@ -48,7 +49,7 @@ pub enum Ty {
     CausalPadding,
     /// A positive size on the one axis of a sequence: `3` or `(3,)`.
     Single,
-    /// A positive integer literal, never a tuple (`UpSampling1D`'s `size`, `groups`).
+    /// A positive integer, never a tuple (`UpSampling1D`'s `size`, `groups`).
     Int,
     /// Margins of a sequence: `1` (both sides) or `(left, right)`, each at least 0.
     Sides,
@@ -131,17 +132,17 @@ pub enum Value {
     /// An `nn::regularizers::Regularizer` expression.
     Regularizer(TokenStream),
     /// Two sizes (height, width).
-    Pair([u64; 2]),
+    Pair([Dim; 2]),
     /// `valid`, `same` or `causal`.
     Padding(&'static str),
     /// One size of a sequence axis (Keras keeps it as a 1-tuple).
-    Single(u64),
+    Single(Dim),
     /// A positive integer.
-    Int(u64),
+    Int(Dim),
     /// Left and right.
-    Sides([u64; 2]),
+    Sides([Dim; 2]),
     /// Top, bottom, left, right.
-    Margins([u64; 4]),
+    Margins([Dim; 4]),
     /// An `nn::constraints::Constraint` expression.
     Constraint(TokenStream),
     /// One name of a [`Ty::Word`] list.
@@ -229,31 +230,31 @@ impl Args {
         }
     }
     /// The pair `name`, or `default`.
-    pub fn pair(&self, name: &str, default: [u64; 2]) -> [u64; 2] {
+    pub fn pair(&self, name: &str, default: [u64; 2]) -> [Dim; 2] {
         match self.get(name) {
-            Some(Value::Pair(p)) => *p,
-            _ => default,
+            Some(Value::Pair(p)) => p.clone(),
+            _ => default.map(Dim::Lit),
         }
     }
     /// The one-axis size `name`, or `default`.
-    pub fn single(&self, name: &str, default: u64) -> u64 {
+    pub fn single(&self, name: &str, default: u64) -> Dim {
         match self.get(name) {
-            Some(Value::Single(v) | Value::Int(v)) => *v,
-            _ => default,
+            Some(Value::Single(v) | Value::Int(v)) => v.clone(),
+            _ => Dim::Lit(default),
         }
     }
     /// The sides `name` (left, right), or `default`.
-    pub fn sides(&self, name: &str, default: [u64; 2]) -> [u64; 2] {
+    pub fn sides(&self, name: &str, default: [u64; 2]) -> [Dim; 2] {
         match self.get(name) {
-            Some(Value::Sides(v)) => *v,
-            _ => default,
+            Some(Value::Sides(v)) => v.clone(),
+            _ => default.map(Dim::Lit),
         }
     }
     /// The margins `name` (top, bottom, left, right), or `default`.
-    pub fn margins(&self, name: &str, default: [u64; 4]) -> [u64; 4] {
+    pub fn margins(&self, name: &str, default: [u64; 4]) -> [Dim; 4] {
         match self.get(name) {
-            Some(Value::Margins(m)) => *m,
-            _ => default,
+            Some(Value::Margins(m)) => m.clone(),
+            _ => default.map(Dim::Lit),
         }
     }
     /// The padding `name`, or `valid`.
@@ -307,6 +308,14 @@ impl Args {
 /// among them: a saved model is loaded with its weights.
 pub fn keras_config(specs: &[ArgSpec], args: &Args) -> Vec<(&'static str, TokenStream)> {
     let json = quote!(::nn::files::serde_json::json);
+    // A size as a JSON number: the literal (as a `u64`), or the const expression's value.
+    let n = |d: &Dim| match d {
+        Dim::Lit(v) => quote!(#v),
+        Dim::Sym(..) => {
+            let t = d.tokens();
+            quote!((#t) as u64)
+        }
+    };
     let mut out = Vec::new();
     for s in specs.iter().filter(|s| s.ty.in_keras_config()) {
         let Some(v) = args.get(s.name) else { continue };
@@ -322,12 +331,24 @@ pub fn keras_config(specs: &[ArgSpec], args: &Args) -> Vec<(&'static str, TokenS
                 quote!(#n)
             }
             Value::Bool(b) => quote!(#b),
-            Value::Pair([a, b]) => quote!(#json!([#a, #b])),
+            Value::Pair([a, b]) => {
+                let (a, b) = (n(a), n(b));
+                quote!(#json!([#a, #b]))
+            }
             Value::Padding(p) | Value::Word(p) => quote!(#p),
-            Value::Single(v) => quote!(#json!([#v])),
-            Value::Int(v) => quote!(#v),
-            Value::Sides([a, b]) => quote!(#json!([#a, #b])),
-            Value::Margins([t, b, l, r]) => quote!(#json!([[#t, #b], [#l, #r]])),
+            Value::Single(v) => {
+                let v = n(v);
+                quote!(#json!([#v]))
+            }
+            Value::Int(v) => n(v),
+            Value::Sides([a, b]) => {
+                let (a, b) = (n(a), n(b));
+                quote!(#json!([#a, #b]))
+            }
+            Value::Margins(m) => {
+                let [t, b, l, r] = [&m[0], &m[1], &m[2], &m[3]].map(n);
+                quote!(#json!([[#t, #b], [#l, #r]]))
+            }
             Value::Str(_) | Value::Initializer(_) | Value::Regularizer(_) | Value::Constraint(_) | Value::Layer(_) => {
                 continue; // not in_keras_config
             }
@@ -593,7 +614,7 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
                 let (hi, cmp) = (max as f32, if max_inclusive { quote!(<=) } else { quote!(<) });
                 quote!(&& (#e) as f32 #cmp #hi)
             });
-            cx.assert(quote_spanned!(e.span()=> const _: () = ::core::assert!((#e) as f32 >= #lo #upper, #msg);));
+            cx.assert(e.span(), quote_spanned!(e.span()=> (#e) as f32 >= #lo #upper), &msg);
             Some(Value::Float(quote_spanned!(e.span()=> (#e) as f32), None))
         }
         Ty::Activation => {
@@ -643,21 +664,38 @@ pub fn value_of(spec: &ArgSpec, e: &Expr, kind: &str, cx: &mut Ctxt) -> Option<V
     }
 }
 
-/// A pair of integers at least `min`: `3` (both) or `(3, 1)`.
-fn pair(e: &Expr, what: &str, min: i128, cx: &mut Ctxt) -> Option<[u64; 2]> {
-    let one = |e: &Expr, cx: &mut Ctxt| match crate::dims::int_lit(e) {
-        Some(v) if v >= min && v <= i128::from(u32::MAX) => Some(v as u64),
+/// One number of a size argument: an integer literal from `min` to
+/// `u32::MAX` (else `bad` of it is the error), or a const expression (which
+/// the compiler checks is a `usize` at least `min`); else `not_number`.
+fn number(
+    e: &Expr,
+    what: &str,
+    min: i128,
+    bad: impl FnOnce(i128) -> String,
+    not_number: impl FnOnce() -> String,
+    cx: &mut Ctxt,
+) -> Option<Dim> {
+    match int_lit(e) {
+        Some(v) if v >= min && v <= i128::from(u32::MAX) => Some(Dim::Lit(v as u64)),
         Some(v) => {
-            cx.spanned(e, format!("{what} must be at least {min}, found {v}"));
+            cx.spanned(e, bad(v));
             None
         }
+        None if const_operand(e) => Some(const_size(e, what, min as u64, cx)),
         None => {
-            cx.spanned(
-                e,
-                format!("{what} must be a positive integer or a pair `(3, 3)`, found `{}`", e.to_token_stream()),
-            );
+            cx.spanned(e, not_number());
             None
         }
+    }
+}
+
+/// A pair of sizes at least `min`: `3` (both) or `(3, 1)`.
+fn pair(e: &Expr, what: &str, min: i128, cx: &mut Ctxt) -> Option<[Dim; 2]> {
+    let one = |e: &Expr, cx: &mut Ctxt| {
+        let bad = |v| format!("{what} must be at least {min}, found {v}");
+        let not_number =
+            || format!("{what} must be a positive integer or a pair `(3, 3)`, found `{}`", e.to_token_stream());
+        number(e, what, min, bad, not_number, cx)
     };
     match e {
         Expr::Tuple(t) if t.elems.len() == 2 => {
@@ -668,19 +706,19 @@ fn pair(e: &Expr, what: &str, min: i128, cx: &mut Ctxt) -> Option<[u64; 2]> {
             cx.spanned(e, format!("{what} is one number or a pair `(height, width)`, found {} numbers", t.elems.len()));
             None
         }
-        _ => one(e, cx).map(|v| [v, v]),
+        _ => one(e, cx).map(|v| [v.clone(), v]),
     }
 }
 
+/// A margin at least 0 (of [`margins`] and [`sides`]).
+fn margin(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<Dim> {
+    let msg = || format!("{what} takes whole numbers at least 0, found `{}`", e.to_token_stream());
+    number(e, what, 0, |_| msg(), msg, cx)
+}
+
 /// Margins: `1`, `(rows, columns)` or `((top, bottom), (left, right))`, each at least 0.
-fn margins(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 4]> {
-    let one = |e: &Expr, cx: &mut Ctxt| match crate::dims::int_lit(e) {
-        Some(v) if (0..=i128::from(u32::MAX)).contains(&v) => Some(v as u64),
-        _ => {
-            cx.spanned(e, format!("{what} takes whole numbers at least 0, found `{}`", e.to_token_stream()));
-            None
-        }
-    };
+fn margins(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[Dim; 4]> {
+    let one = |e: &Expr, cx: &mut Ctxt| margin(e, what, cx);
     let form = "`1`, `(1, 2)` or `((top, bottom), (left, right))`";
     match e {
         Expr::Tuple(t) if t.elems.len() == 2 => match (&t.elems[0], &t.elems[1]) {
@@ -696,14 +734,14 @@ fn margins(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 4]> {
             (a, b) => {
                 let (r, c) = (one(a, cx), one(b, cx));
                 let (r, c) = (r?, c?);
-                Some([r, r, c, c])
+                Some([r.clone(), r, c.clone(), c])
             }
         },
         Expr::Tuple(_) => {
             cx.spanned(e, format!("{what} is {form}"));
             None
         }
-        _ => one(e, cx).map(|v| [v; 4]),
+        _ => one(e, cx).map(|v| [v.clone(), v.clone(), v.clone(), v]),
     }
 }
 
@@ -747,7 +785,7 @@ fn choice(
 
 /// A positive integer, and with `tuple` also a 1-tuple `(3,)` (Keras's
 /// one-axis sizes; `(3)` is the number itself).
-fn single(e: &Expr, what: &str, tuple: bool, cx: &mut Ctxt) -> Option<u64> {
+fn single(e: &Expr, what: &str, tuple: bool, cx: &mut Ctxt) -> Option<Dim> {
     let form = if tuple { "a positive integer or `(k,)`" } else { "a positive integer" };
     let e = match e {
         Expr::Tuple(t) if tuple && t.elems.len() == 1 => &t.elems[0],
@@ -759,38 +797,23 @@ fn single(e: &Expr, what: &str, tuple: bool, cx: &mut Ctxt) -> Option<u64> {
         }
         e => e,
     };
-    match crate::dims::int_lit(e) {
-        Some(v) if v >= 1 && v <= i128::from(u32::MAX) => Some(v as u64),
-        Some(v) => {
-            cx.spanned(e, format!("{what} must be at least 1, found {v}"));
-            None
-        }
-        None => {
-            cx.spanned(e, format!("{what} must be {form}, found `{}`", e.to_token_stream()));
-            None
-        }
-    }
+    let bad = |v| format!("{what} must be at least 1, found {v}");
+    let not_number = || format!("{what} must be {form}, found `{}`", e.to_token_stream());
+    number(e, what, 1, bad, not_number, cx)
 }
 
 /// Sides of a sequence: `1` (both) or `(left, right)`, each at least 0.
-fn sides(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[u64; 2]> {
-    let one = |e: &Expr, cx: &mut Ctxt| match crate::dims::int_lit(e) {
-        Some(v) if (0..=i128::from(u32::MAX)).contains(&v) => Some(v as u64),
-        _ => {
-            cx.spanned(e, format!("{what} takes whole numbers at least 0, found `{}`", e.to_token_stream()));
-            None
-        }
-    };
+fn sides(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<[Dim; 2]> {
     match e {
         Expr::Tuple(t) if t.elems.len() == 2 => {
-            let (a, b) = (one(&t.elems[0], cx), one(&t.elems[1], cx));
+            let (a, b) = (margin(&t.elems[0], what, cx), margin(&t.elems[1], what, cx));
             Some([a?, b?])
         }
         Expr::Tuple(t) => {
             cx.spanned(e, format!("{what} is one number or a pair `(left, right)`, found {} numbers", t.elems.len()));
             None
         }
-        _ => one(e, cx).map(|v| [v; 2]),
+        _ => margin(e, what, cx).map(|v| [v.clone(), v]),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote_spanned;
+
 use syn::spanned::Spanned;
 
 use crate::args::{self, Args};
@@ -316,6 +316,7 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
         let output = match &input {
             Some(input) => {
                 let output = spec.output(input, decl, &name, cx);
+                let output = cx.named(output);
                 let what = format!("layer `{name}` outputs {}, which", show_shape(&output));
                 flow = if dims::count(&output, span, &what, cx) { Flow::Known(output.clone()) } else { Flow::Unknown };
                 output
@@ -387,7 +388,7 @@ fn check_same(cur: &[Dim], new: &[Dim], span: Span, kind: &str, cx: &mut Ctxt) {
                 show_shape(new),
                 show_shape(cur)
             );
-            cx.assert(quote_spanned!(span=> const _: () = ::core::assert!(#ta == #tb, #msg);));
+            cx.assert(span, quote::quote!(#ta == #tb), &msg);
         }
     }
 }

@@ -9,6 +9,9 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
+use crate::dims::Dim;
+use crate::sizes::Check;
+
 /// Mistakes and deferred assertions of one `sequential!` input.
 pub struct Ctxt {
     errors: Vec<syn::Error>,
@@ -17,6 +20,8 @@ pub struct Ctxt {
     seen: HashSet<String>,
     /// `const` items for sizes given as const expressions, beside the struct.
     items: Vec<TokenStream>,
+    /// Each item's name, by the expression it holds (written once, named at every use).
+    item_names: HashMap<String, syn::Ident>,
     /// What names those items: the struct's name.
     model: syn::Ident,
     /// Automatic layer names given so far, per prefix.
@@ -52,6 +57,7 @@ impl Ctxt {
             asserts: Vec::new(),
             seen: HashSet::new(),
             items: Vec::new(),
+            item_names: HashMap::new(),
             model: model.clone(),
             counters: HashMap::new(),
             before: None,
@@ -60,14 +66,41 @@ impl Ctxt {
     }
 
     /// A `usize` const item holding the size expression `e` (emitted beside
-    /// the struct), and its name for the rest of the expansion.
+    /// the struct, once for every use of the same expression, so that a
+    /// mistyped const is one error, at its first use), and its name for the
+    /// rest of the expansion.
     pub fn size_item(&mut self, e: &syn::Expr) -> syn::Ident {
+        self.item(e.to_token_stream(), syn::spanned::Spanned::span(e))
+    }
+
+    /// `dims` with each size computed from const items (`sizes::valid(H, K,
+    /// 1, 1)`) held in a `usize` item of its own, as [`Ctxt::size_item`]'s,
+    /// so that the layers after name it instead of repeating its expression.
+    pub fn named(&mut self, dims: Vec<Dim>) -> Vec<Dim> {
+        dims.into_iter()
+            .map(|d| match d {
+                Dim::Sym(t, shown) if syn::parse2::<syn::Ident>(t.clone()).is_err() => {
+                    let id = self.item(t, Span::call_site());
+                    Dim::sym(quote::quote!(#id), shown)
+                }
+                d => d,
+            })
+            .collect()
+    }
+
+    /// The item holding `value` (one per expression), at `span`.
+    fn item(&mut self, value: TokenStream, span: Span) -> syn::Ident {
+        let text = value.to_string();
+        if let Some(id) = self.item_names.get(&text) {
+            return id.clone();
+        }
         let id = quote::format_ident!("__NN_SIZE_{}_{}", self.model, self.items.len());
-        self.items.push(quote::quote_spanned! {syn::spanned::Spanned::span(e)=>
+        self.items.push(quote::quote_spanned! {span=>
             #[doc(hidden)]
             #[allow(non_upper_case_globals)]
-            const #id: usize = #e;
+            const #id: usize = #value;
         });
+        self.item_names.insert(text, id.clone());
         id
     }
 
@@ -106,11 +139,31 @@ impl Ctxt {
         self.errors.push(e);
     }
 
-    /// A compile-time assertion for what only the compiler can see
-    /// (`const _: () = assert!(..);`), emitted with the model.
-    pub fn assert(&mut self, tokens: TokenStream) {
+    /// A compile-time assertion of `cond` for what only the compiler can
+    /// see, failing with `msg` at `span` ([`assertion`]), emitted with the model.
+    pub fn assert(&mut self, span: Span, cond: TokenStream, msg: &str) {
+        let tokens = assertion(span, cond, msg);
         if self.seen.insert(tokens.to_string()) {
             self.asserts.push(tokens);
+        }
+    }
+
+    /// Requires a condition on sizes, reported at `span` with `msg` (which
+    /// names the sizes as [`crate::dims::Dim::show`] reads them): when the
+    /// macro knows it is false, as an error, and the result is false; when
+    /// only the compiler can tell, as a compile-time assertion.
+    pub fn require(&mut self, check: Check, span: Span, msg: impl FnOnce() -> String) -> bool {
+        match check {
+            Check::Known(ok) => {
+                if !ok {
+                    self.error(span, msg());
+                }
+                ok
+            }
+            Check::Sym(cond) => {
+                self.assert(span, cond, &msg());
+                true
+            }
         }
     }
 
@@ -131,6 +184,14 @@ impl Ctxt {
             None => Ok(Checked { asserts: std::mem::take(&mut self.asserts), items: std::mem::take(&mut self.items) }),
         }
     }
+}
+
+/// `const _: () = assert!(cond, "msg");` at `span`: the compiler's error
+/// there is `msg` (its braces escaped: `assert!` reads a format string, and
+/// a message may show a const expression such as `{ 7 }`).
+pub fn assertion(span: Span, cond: TokenStream, msg: &str) -> TokenStream {
+    let msg = msg.replace('{', "{{").replace('}', "}}");
+    quote::quote_spanned!(span=> const _: () = ::core::assert!(#cond, #msg);)
 }
 
 impl Drop for Ctxt {

@@ -1,7 +1,7 @@
 //! Sizes: literals the macro checks, const expressions it leaves to the compiler.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, UnOp};
 
@@ -14,24 +14,49 @@ use crate::vocab::{self, is_known_name, ACTIVATIONS};
 pub enum Dim {
     /// A literal size, known to the macro.
     Lit(u64),
-    /// A const expression (`HIDDEN * 2`), known only to the compiler.
-    Sym(TokenStream),
+    /// A const expression (`HIDDEN * 2`), known only to the compiler, and
+    /// how it reads in messages (the user's names: `HIDDEN * 2`, `H - K + 1`).
+    Sym(TokenStream, String),
 }
 
 impl Dim {
+    /// A const expression, read as `shown` in messages.
+    pub fn sym(tokens: TokenStream, shown: impl Into<String>) -> Dim {
+        Dim::Sym(tokens, shown.into())
+    }
     /// The size as a `usize` expression.
     pub fn tokens(&self) -> TokenStream {
         match self {
             Dim::Lit(n) => proc_macro2::Literal::u64_unsuffixed(*n).into_token_stream(),
-            Dim::Sym(t) => quote!((#t)),
+            Dim::Sym(t, _) => quote!((#t)),
         }
     }
     /// How the size reads in a message.
     pub fn show(&self) -> String {
         match self {
             Dim::Lit(n) => n.to_string(),
-            Dim::Sym(t) => t.to_string(),
+            Dim::Sym(_, s) => s.clone(),
         }
+    }
+    /// How it reads as an operand (`(H - 2)` in `(H - 2)×(W - 2)`): the same
+    /// as [`Dim::show`] for a number or a name, else in parentheses.
+    pub fn op(&self) -> String {
+        let s = self.show();
+        match s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            true => s,
+            false => format!("({s})"),
+        }
+    }
+    /// Its value, when it is a literal.
+    pub fn lit(&self) -> Option<u64> {
+        match self {
+            Dim::Lit(n) => Some(*n),
+            Dim::Sym(..) => None,
+        }
+    }
+    /// Whether it is the literal `n`.
+    pub fn is(&self, n: u64) -> bool {
+        self.lit() == Some(n)
     }
 }
 
@@ -39,26 +64,31 @@ impl Dim {
 /// it is not 1 (so that the expansion has no `1 * N` for lints to flag).
 /// Saturates instead of overflowing: [`count`] is what reports an overflow.
 pub fn product(dims: &[Dim]) -> Dim {
-    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 1 }).fold(1, u64::saturating_mul);
-    let syms: Vec<TokenStream> = dims.iter().filter(|d| matches!(d, Dim::Sym(_))).map(Dim::tokens).collect();
-    match (syms.is_empty(), lit) {
-        (true, _) => Dim::Lit(lit),
-        (false, 1) => Dim::Lit(1).joined(&syms, quote!(*)),
-        (false, _) => {
-            let n = lit as usize;
-            Dim::Sym(quote!(#n #(* #syms)*))
-        }
-    }
+    fold(dims, quote!(*), " * ", 1, u64::saturating_mul)
 }
 
-impl Dim {
-    /// `a op b op c` over symbolic parts.
-    fn joined(self, parts: &[TokenStream], op: TokenStream) -> Dim {
-        let first = &parts[0];
-        let rest = &parts[1..];
-        let _ = self;
-        Dim::Sym(quote!(#first #(#op #rest)*))
+/// The sum of sizes: literals folded into one term, written only when it is not 0.
+pub fn sum(dims: &[Dim]) -> Dim {
+    fold(dims, quote!(+), " + ", 0, u64::saturating_add)
+}
+
+/// `dims` joined by `op`, their literals folded by `f` from `unit` into one
+/// operand first (left out when it is `unit`).
+fn fold(dims: &[Dim], op: TokenStream, shown_op: &str, unit: u64, f: fn(u64, u64) -> u64) -> Dim {
+    let lit = dims.iter().filter_map(Dim::lit).fold(unit, f);
+    let syms: Vec<&Dim> = dims.iter().filter(|d| d.lit().is_none()).collect();
+    if syms.is_empty() {
+        return Dim::Lit(lit);
     }
+    let mut tokens: Vec<TokenStream> = syms.iter().map(|d| d.tokens()).collect();
+    let mut shown: Vec<String> = syms.iter().map(|d| d.op()).collect();
+    if lit != unit {
+        let n = lit as usize;
+        tokens.insert(0, quote!(#n));
+        shown.insert(0, lit.to_string());
+    }
+    let (first, rest) = (&tokens[0], &tokens[1..]);
+    Dim::sym(quote!(#first #(#op #rest)*), shown.join(shown_op))
 }
 
 /// `(None, 28, 28)`.
@@ -70,20 +100,6 @@ pub fn show_shape(dims: &[Dim]) -> String {
     }
     s.push(')');
     s
-}
-
-/// The sum of sizes: literals folded into one term, written only when it is not 0.
-pub fn sum(dims: &[Dim]) -> Dim {
-    let lit: u64 = dims.iter().map(|d| if let Dim::Lit(n) = d { *n } else { 0 }).fold(0, u64::saturating_add);
-    let syms: Vec<TokenStream> = dims.iter().filter(|d| matches!(d, Dim::Sym(_))).map(Dim::tokens).collect();
-    match (syms.is_empty(), lit) {
-        (true, _) => Dim::Lit(lit),
-        (false, 0) => Dim::Lit(0).joined(&syms, quote!(+)),
-        (false, _) => {
-            let n = lit as usize;
-            Dim::Sym(quote!(#n #(+ #syms)*))
-        }
-    }
 }
 
 /// Sizes from a bracket; `allow_infer` admits one `-1` (Reshape).
@@ -187,14 +203,38 @@ pub fn size(e: &Expr, what: &str, cx: &mut Ctxt) -> Option<Dim> {
         cx.spanned(e, format!("{what} must be a positive integer or a `usize` constant, found `{shown}`"));
         return None;
     }
-    // A const expression: the compiler checks it is a `usize` (one error at
-    // the expression if not) and at least 1, with a message like the literal case.
-    let msg = format!("{what} must be at least 1, but `{shown}` is 0");
-    // One `usize` const item per size (a mistyped or undefined const is one
-    // error, there), which the rest of the expansion names.
+    Some(const_size(e, what, 1, cx))
+}
+
+/// A size given as a const expression (`K`, `2 * K`): the compiler checks
+/// that it is a `usize` (one error at the expression if not) and at least
+/// `min`, with a message like the literal case.
+pub fn const_size(e: &Expr, what: &str, min: u64, cx: &mut Ctxt) -> Dim {
+    let shown = e.to_token_stream().to_string();
+    // One `usize` const item per expression (a mistyped or undefined const
+    // is one error, there), which the rest of the expansion names.
     let item = cx.size_item(e);
-    cx.assert(quote_spanned!(e.span()=> const _: () = ::core::assert!(#item > 0, #msg);));
-    Some(Dim::Sym(quote!(#item)))
+    if min > 0 {
+        let msg = match min {
+            1 => format!("{what} must be at least 1, but `{shown}` is 0"),
+            _ => format!("{what} must be at least {min}, but `{shown}` is smaller"),
+        };
+        let min = min as usize;
+        cx.assert(e.span(), quote!(#item >= #min), &msg);
+    }
+    Dim::sym(quote!(#item), shown)
+}
+
+/// Whether `e` may be a size given by a const item, in an argument that
+/// otherwise takes numbers (`kernel_size = K`, `(K, 3)`): a const-like
+/// expression that is neither a literal nor a word of the vocabulary
+/// (`relu`, `same`), which get their own errors.
+pub fn const_operand(e: &Expr) -> bool {
+    let word = single_ident(e).map(|id| id.to_string());
+    const_like(e)
+        && !matches!(e, Expr::Lit(_))
+        && int_lit(e).is_none()
+        && !word.is_some_and(|w| is_known_name(&w) || ["valid", "same", "causal"].contains(&w.as_str()))
 }
 
 /// Whether an expression may be a `usize` constant: paths, arithmetic,
@@ -227,10 +267,10 @@ pub fn count(dims: &[Dim], span: Span, what: &str, cx: &mut Ctxt) -> bool {
         );
         return false;
     }
-    if dims.iter().any(|d| matches!(d, Dim::Sym(_))) && dims.len() > 1 {
+    if dims.iter().any(|d| d.lit().is_none()) && dims.len() > 1 {
         let all = dims.iter().map(Dim::tokens);
         let msg = format!("{what} has more values than a `usize` holds; use smaller sizes");
-        cx.assert(quote_spanned!(span=> const _: () = ::core::assert!(::nn::model::fits(&[#(#all),*]), #msg);));
+        cx.assert(span, quote!(::nn::model::fits(&[#(#all),*])), &msg);
     }
     true
 }

@@ -15,7 +15,7 @@ fn literal(dims: &[Dim]) -> Option<Vec<usize>> {
     dims.iter()
         .map(|d| match d {
             Dim::Lit(n) => usize::try_from(*n).ok(),
-            Dim::Sym(_) => None,
+            Dim::Sym(..) => None,
         })
         .collect()
 }

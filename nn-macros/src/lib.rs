@@ -19,6 +19,7 @@ mod layers;
 mod nested;
 mod parse;
 mod penalties;
+mod sizes;
 mod vocab;
 mod weights;
 

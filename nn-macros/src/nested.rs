@@ -51,7 +51,7 @@ fn sizes(input: ParseStream) -> syn::Result<Vec<Dim>> {
         .into_iter()
         .map(|e| match int_lit(&e).and_then(|v| u64::try_from(v).ok()) {
             Some(n) => Dim::Lit(n),
-            None => Dim::Sym(quote!(#e)),
+            None => Dim::sym(quote!(#e), quote!(#e).to_string()),
         })
         .collect())
 }

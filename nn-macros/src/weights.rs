@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::spanned::Spanned;
 
 use crate::check::Model;
@@ -127,9 +127,9 @@ pub fn check(attr: &WeightsAttr, expected: &[Expected], cx: &mut Ctxt) -> Option
             continue;
         }
         for (f, d) in t.shape.iter().zip(&e.shape) {
-            if let Dim::Sym(_) = d {
+            if let Dim::Sym(..) = d {
                 let (dt, f, msg) = (d.tokens(), *f as usize, format!("weights file `{written}`: {}", mismatch()));
-                asserts.push(quote_spanned!(at.span()=> const _: () = ::core::assert!(#dt == #f, #msg);));
+                asserts.push(crate::ctxt::assertion(at.span(), quote!(#dt == #f), &msg));
             }
         }
         let numel = t.shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d));

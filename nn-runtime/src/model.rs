@@ -2,9 +2,9 @@
 //! written once here instead of in every expansion: batched prediction and
 //! weight files.
 //!
-//! Without the `std` feature only [`Slot`] (empty), [`max_of`], [`fits`], [`freeze`]
-//! and [`set_trainable`] are left: the macro's `embedded()` and
-//! `predict_one` need nothing else.
+//! Without the `std` feature only [`Slot`] (empty), [`max_of`], [`fits`], the
+//! size formulas of `sizes`, [`freeze`] and [`set_trainable`] are left: the
+//! macro's `embedded()` and `predict_one` need nothing else.
 
 #[cfg(feature = "std")]
 use std::path::Path;
@@ -182,6 +182,9 @@ pub const fn piece_rows(width: usize) -> usize {
         rows
     }
 }
+
+#[doc(hidden)]
+pub mod sizes;
 
 /// Whether the product of `dims` fits in a `usize` (a `const fn`, for the
 /// overflow checks of sizes given as const items).

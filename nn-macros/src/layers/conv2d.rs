@@ -11,8 +11,9 @@ use super::window::{Placed, Window};
 use super::{Io, Kind, Spec, Weight};
 use crate::args::{arg, positional, required, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
-use crate::dims::Dim;
+use crate::dims::{product, Dim};
 use crate::parse::LayerDecl;
+use crate::sizes::{self, Check};
 use crate::vocab::Act;
 
 /// Keras's `Conv2D` (alias `Convolution2D`).
@@ -60,8 +61,8 @@ impl Kind for Conv2D {
 
 /// A convolution layer's arguments (Conv1D's or Conv2D's), Keras's defaults filled in.
 pub(super) struct Conv {
-    filters: u64,
-    groups: u64,
+    filters: Dim,
+    groups: Dim,
     /// Where `groups` was written, for its error.
     groups_span: Option<proc_macro2::Span>,
     window: Window,
@@ -75,12 +76,8 @@ impl Conv {
     /// The layer of `args` (`filters`, `groups`, the activation and the
     /// kernel-and-bias arguments) sliding `window`.
     pub fn new(args: &Args, window: Window) -> Self {
-        let filters = match args.size("filters") {
-            Dim::Lit(n) => n,
-            Dim::Sym(_) => 1,
-        };
         Conv {
-            filters,
+            filters: args.size("filters"),
             groups: args.single("groups", 1),
             groups_span: args.span("groups"),
             window,
@@ -93,44 +90,45 @@ impl Conv {
         self.placed.get().expect("the shape is checked before the layer expands")
     }
     /// Keras's kernel shape: `[k, in / groups, filters]` or `[kh, kw, in / groups, filters]`.
-    fn kernel_shape(&self) -> Vec<u64> {
+    fn kernel_shape(&self) -> Vec<Dim> {
         let p = self.placed();
         let mut k = p.kernel(&self.window);
-        k.extend([p.input[2] / self.groups, self.filters]);
+        k.extend([sizes::per_group(&p.input[2], &self.groups), self.filters.clone()]);
         k
-    }
-    /// The kernel's and the bias's shapes as `&'static [usize]` expressions.
-    fn shapes(&self) -> TokenStream {
-        let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
-        let kernel = self.kernel_shape().into_iter().map(u);
-        let f = u(self.filters);
-        quote!(({
-            const KERNEL: &[usize] = &[#(#kernel),*];
-            KERNEL
-        }, {
-            const BIAS: &[usize] = &[#f];
-            BIAS
-        }))
     }
     /// The runtime `ConvGeometry`, grouped when `groups` is above 1.
     fn geometry(&self) -> TokenStream {
-        let g = self.placed().geometry(&self.window, self.filters);
-        match self.groups {
-            1 => g,
+        let g = self.placed().geometry(&self.window, &self.filters);
+        match &self.groups {
+            Dim::Lit(1) => g,
             n => {
-                let n = proc_macro2::Literal::u64_unsuffixed(n);
+                let n = n.tokens();
                 quote!(#g.grouped(#n))
             }
         }
     }
     /// Keras's rule: `groups` divides both the input's channels and the filters.
-    fn check_groups(&self, channels: u64, decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> bool {
-        let (g, f) = (self.groups, self.filters);
-        let (divides_c, divides_f) = (channels.is_multiple_of(g), f.is_multiple_of(g));
-        if divides_c && divides_f {
+    fn check_groups(&self, channels: &Dim, decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> bool {
+        let (g, f) = (&self.groups, &self.filters);
+        let span = self.groups_span.unwrap_or(decl.kind.span());
+        let kind = decl.kind.to_string();
+        let (divides_c, divides_f) = (sizes::divides(channels, g), sizes::divides(f, g));
+        let (Check::Known(divides_c), Check::Known(divides_f)) = (&divides_c, &divides_f) else {
+            // A const size among them: each rule asserted on its own.
+            let (c, g, f) = (channels.show(), g.show(), f.show());
+            let rule = |what: &str| {
+                format!(
+                    "layer `{name}` (`{kind}`): `groups = {g}` does not divide {what} (Keras splits both into the groups); use a `groups` that divides {c} and {f}"
+                )
+            };
+            let channels_ok = cx.require(divides_c, span, || rule(&format!("the input's {c} channels")));
+            return cx.require(divides_f, span, || rule(&format!("the {f} filters"))) && channels_ok;
+        };
+        if *divides_c && *divides_f {
             return true;
         }
-        let (mut a, mut b) = (channels, f);
+        let (Dim::Lit(channels), Dim::Lit(g), Dim::Lit(f)) = (channels, g, f) else { return false };
+        let (mut a, mut b) = (*channels, *f);
         while b != 0 {
             (a, b) = (b, a % b);
         }
@@ -142,9 +140,8 @@ impl Conv {
             (false, true) => format!("the input's {channels} channels"),
             _ => format!("the {f} filters"),
         };
-        let kind = decl.kind.to_string();
         cx.error(
-            self.groups_span.unwrap_or(decl.kind.span()),
+            span,
             format!(
                 "layer `{name}` (`{kind}`): `groups = {g}` does not divide {what} (Keras splits both into the groups); use a `groups` that divides {channels} and {f}: {}",
                 fits.join(", ")
@@ -157,38 +154,35 @@ impl Conv {
 impl Spec for Conv {
     fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim> {
         let fallback = |one_d: bool| match one_d {
-            true => vec![Dim::Lit(1), Dim::Lit(self.filters)],
-            false => vec![Dim::Lit(1), Dim::Lit(1), Dim::Lit(self.filters)],
+            true => vec![Dim::Lit(1), self.filters.clone()],
+            false => vec![Dim::Lit(1), Dim::Lit(1), self.filters.clone()],
         };
         let Some(p) = self.window.place(input, decl, name, "kernel", cx) else { return fallback(self.window.one_d) };
-        if !self.check_groups(p.input[2], decl, name, cx) {
+        if !self.check_groups(&p.input[2], decl, name, cx) {
             return fallback(self.window.one_d);
         }
-        let out = p.shape(self.filters);
+        let out = p.shape(&self.filters);
         let _ = self.placed.set(p);
         out
     }
-    fn weights(&self, io: &Io) -> Vec<Weight> {
-        let _ = io;
+    fn weights(&self, _: &Io) -> Vec<Weight> {
         if self.placed.get().is_none() {
             return Vec::new();
         }
-        let kernel = self.kernel_shape().into_iter().map(Dim::Lit).collect();
-        self.tensors.weights(kernel, Dim::Lit(self.filters))
+        self.tensors.weights(self.kernel_shape(), self.filters.clone())
     }
     fn ty(&self, io: &Io) -> TokenStream {
         let p = self.placed();
         let i = io.width_in();
-        let o = p.output[0] * p.output[1] * self.filters;
-        let [kh, kw] = self.window.size;
-        let cols = p.output[0] * p.output[1] * kh * kw * p.input[2];
-        let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
-        let (o, cols) = (u(o), u(cols));
+        let o = product(&[p.positions(), self.filters.clone()]).tokens();
+        let [kh, kw] = self.window.size.clone();
+        let cols = product(&[p.positions(), kh, kw, p.input[2].clone()]).tokens();
         let a = syn::Ident::new(self.activation.ty, proc_macro2::Span::call_site());
         quote!(::nn::layers::Conv2D<{ #i }, { #o }, { #cols }, ::nn::activations::#a>)
     }
     fn init(&self, _: &Io) -> TokenStream {
-        let (g, shapes, init) = (self.geometry(), self.shapes(), self.tensors.initializers());
+        let shapes = KernelBias::shapes(&[self.kernel_shape()], &self.filters);
+        let (g, init) = (self.geometry(), self.tensors.initializers());
         quote!(::nn::layers::Conv2D::new(#g, #shapes, #init, &mut rng))
     }
     fn over_weights(&self, _: &Io, weights: &[TokenStream]) -> TokenStream {

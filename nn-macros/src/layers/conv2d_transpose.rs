@@ -12,8 +12,9 @@ use super::window::{image, Placed, Window};
 use super::{Io, Kind, Spec, Weight};
 use crate::args::{arg, positional, required, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
-use crate::dims::Dim;
+use crate::dims::{product, Dim};
 use crate::parse::LayerDecl;
+use crate::sizes::{self, Check};
 use crate::vocab::Act;
 
 /// Keras's `Conv2DTranspose` (alias `Convolution2DTranspose`).
@@ -49,28 +50,31 @@ impl Kind for Conv2DTranspose {
         ARGS
     }
     fn build(&self, decl: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec> {
-        let filters = match args.size("filters") {
-            Dim::Lit(n) => n,
-            Dim::Sym(_) => 1,
-        };
         let strides = args.pair("strides", [1, 1]);
         let output_padding_span = args.span("output_padding").unwrap_or(decl.kind.span());
         let mut output_padding = args.has("output_padding").then(|| args.pair("output_padding", [0, 0]));
-        if let Some(op) = output_padding {
-            if (0..2).any(|a| op[a] >= strides[a]) {
-                let fix: Vec<String> = (0..2).map(|a| op[a].min(strides[a] - 1).to_string()).collect();
-                cx.error(
-                    output_padding_span,
-                    format!(
-                        "`output_padding = ({}, {})` of `{}` must be smaller than `strides = ({}, {})` on each axis (Keras's rule); use `output_padding = ({})` or leave it out",
-                        op[0], op[1], decl.kind, strides[0], strides[1], fix.join(", ")
-                    ),
-                );
+        let mut below_strides = Check::Known(true);
+        if let Some(op) = &output_padding {
+            below_strides = sizes::lt(&op[0], &strides[0]).and(sizes::lt(&op[1], &strides[1]));
+            let shown = |d: &[Dim; 2]| format!("({}, {})", d[0].show(), d[1].show());
+            let (ops, ss) = (shown(op), shown(&strides));
+            let fix = match (literals(op), literals(&strides)) {
+                (Some(op), Some(s)) => {
+                    format!("use `output_padding = ({}, {})`", op[0].min(s[0] - 1), op[1].min(s[1] - 1))
+                }
+                _ => "use a smaller one".to_string(),
+            };
+            if !cx.require(below_strides.clone(), output_padding_span, || {
+                format!(
+                    "`output_padding = {ops}` of `{}` must be smaller than `strides = {ss}` on each axis (Keras's rule); {fix} or leave it out",
+                    decl.kind
+                )
+            }) {
                 output_padding = None;
             }
         }
         Box::new(Config {
-            filters,
+            filters: args.size("filters"),
             window: Window::two(
                 args.pair("kernel_size", [1, 1]),
                 strides,
@@ -78,6 +82,7 @@ impl Kind for Conv2DTranspose {
                 args.padding("padding"),
             ),
             output_padding,
+            below_strides,
             output_padding_span,
             activation: args.activation("activation"),
             tensors: KernelBias::new(args),
@@ -87,12 +92,20 @@ impl Kind for Conv2DTranspose {
     }
 }
 
+/// Both values, when both are literals.
+fn literals(d: &[Dim; 2]) -> Option<[u64; 2]> {
+    Some([d[0].lit()?, d[1].lit()?])
+}
+
 /// A `Conv2DTranspose` layer's arguments, Keras's defaults filled in.
 struct Config {
-    filters: u64,
+    filters: Dim,
     window: Window,
     /// `None`: Keras's default (inferred).
-    output_padding: Option<[u64; 2]>,
+    output_padding: Option<[Dim; 2]>,
+    /// Whether that `output_padding` is below the strides (asserted at
+    /// the argument when only the compiler knows).
+    below_strides: Check,
     /// Where `output_padding` was written (else the layer).
     output_padding_span: Span,
     activation: &'static Act,
@@ -100,7 +113,7 @@ struct Config {
     /// The convolution this layer transposes (input: this layer's output), once the shape is known.
     placed: std::cell::OnceCell<Placed>,
     /// The input channels, once the shape is known (the transposed convolution's filters).
-    in_channels: std::cell::OnceCell<u64>,
+    in_channels: std::cell::OnceCell<Dim>,
 }
 
 impl Config {
@@ -109,107 +122,117 @@ impl Config {
     }
     /// Keras's `deconv_output_length` on axis `a` for `n` input rows, and
     /// the padding above TensorFlow's convolution of that size puts.
-    fn axis(&self, a: usize, n: u64, output_padding: Option<[u64; 2]>) -> (u64, u64) {
-        let (s, reach) = (self.window.strides[a], self.window.reach(a));
-        let op = output_padding.map(|p| p[a]);
-        let out = match (self.window.padding, op) {
-            ("valid", None) => (n - 1) * s + reach.max(s),
-            ("valid", Some(op)) => (n - 1) * s + reach + op,
-            (_, None) => n * s,
-            (_, Some(op)) => (n - 1) * s + reach % 2 + op,
-        };
-        let pad = match self.window.padding {
-            "valid" => 0,
-            _ => ((n - 1) * s + reach).saturating_sub(out) / 2,
+    fn axis(&self, a: usize, n: &Dim, output_padding: Option<&[Dim; 2]>) -> (Dim, Dim) {
+        let w = &self.window;
+        let (k, s, d) = (&w.size[a], &w.strides[a], &w.dilation[a]);
+        let same = w.padding != "valid";
+        let out = sizes::transposed(n, k, s, d, same, output_padding.map(|p| &p[a]));
+        let pad = match same {
+            false => Dim::Lit(0),
+            true => sizes::transposed_pad(n, k, s, d, &out),
         };
         (out, pad)
     }
-}
 
-impl Config {
     /// Whether TensorFlow's convolution from `out` rows on axis `a` gives the
     /// `n` rows of the input again (its transpose is computed as that
     /// convolution's gradient, and refuses sizes for which it does not).
-    fn comes_back(&self, a: usize, n: u64, out: u64) -> bool {
-        let (s, reach) = (self.window.strides[a], self.window.reach(a));
-        let back = match self.window.padding {
-            "valid" => (out >= reach).then(|| (out - reach) / s + 1),
-            _ => Some(out.div_ceil(s)),
-        };
-        back == Some(n)
+    fn comes_back(&self, a: usize, n: &Dim, out: &Dim) -> Check {
+        let w = &self.window;
+        let (k, s, d) = (&w.size[a], &w.strides[a], &w.dilation[a]);
+        match w.padding {
+            "valid" => sizes::le(&sizes::reach(k, d), out).and(sizes::eq(&sizes::valid(out, k, s, d), n)),
+            _ => sizes::eq(&sizes::same(out, s), n),
+        }
+    }
+
+    /// An `output_padding` that works on both axes of the input `[h, w]`,
+    /// if one does (found only when every size is a literal).
+    fn working_output_padding(&self, input: [&Dim; 2]) -> Option<[u64; 2]> {
+        let strides = literals(&self.window.strides)?;
+        (0..strides[0]).flat_map(|p| (0..strides[1]).map(move |q| [p, q])).find(|&op| {
+            let op = op.map(Dim::Lit);
+            (0..2).all(|b| {
+                let out = self.axis(b, input[b], Some(&op)).0;
+                matches!(self.comes_back(b, input[b], &out), Check::Known(true))
+            })
+        })
+    }
+
+    /// Whether the macro knows every size of the window and of the input `[h, w]`.
+    fn all_literal(&self, input: [&Dim; 2]) -> bool {
+        let w = &self.window;
+        input.into_iter().chain(&w.size).chain(&w.strides).chain(&w.dilation).all(|d| d.lit().is_some())
     }
 }
 
 impl Spec for Config {
     fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim> {
-        let fallback = vec![Dim::Lit(1), Dim::Lit(1), Dim::Lit(self.filters)];
+        let fallback = vec![Dim::Lit(1), Dim::Lit(1), self.filters.clone()];
         let Some([h, w, c]) = image(input, decl, name, cx) else { return fallback };
         if !self.window.strides_fit_dilation(decl, name, cx) {
             return fallback;
         }
-        let ((oh, ph), (ow, pw)) = (self.axis(0, h, self.output_padding), self.axis(1, w, self.output_padding));
-        for (a, n, out) in [(0, h, oh), (1, w, ow)] {
-            if !self.comes_back(a, n, out) {
-                // An `output_padding` that works on both axes, if one does.
-                let strides = self.window.strides;
-                let fix = (0..strides[0])
-                    .flat_map(|p| (0..strides[1]).map(move |q| [p, q]))
-                    .find(|&op| {
-                        [(0, h), (1, w)].iter().all(|&(b, m)| self.comes_back(b, m, self.axis(b, m, Some(op)).0))
-                    })
-                    .map_or("leave it out".to_string(), |[p, q]| {
-                        format!("use `output_padding = ({p}, {q})` or leave it out")
-                    });
+        let op = self.output_padding.as_ref();
+        let ((oh, ph), (ow, pw)) = (self.axis(0, &h, op), self.axis(1, &w, op));
+        // Keras's default `output_padding` always comes back: only a given one is checked.
+        if op.is_some() {
+            for (a, n, out) in [(0, &h, &oh), (1, &w, &ow)] {
+                let fix = || match self.working_output_padding([&h, &w]) {
+                    Some([p, q]) => format!("use `output_padding = ({p}, {q})` or leave it out"),
+                    None if self.all_literal([&h, &w]) => "leave it out".to_string(),
+                    None => "use another `output_padding` or leave it out".to_string(),
+                };
                 let what = ["rows", "columns"][a];
-                cx.error(
-                    self.output_padding_span,
+                // Asserted only of an `output_padding` below the strides: another is one error, that one.
+                let comes_back = self.below_strides.clone().not().or(self.comes_back(a, n, out));
+                let ok = cx.require(comes_back, self.output_padding_span, || {
                     format!(
-                        "layer `{name}` (`{}`): with this kernel, `strides` and `output_padding` the output has {out} {what} for an input of {n}, which TensorFlow's transposed convolution refuses (its convolution back gives another size); {fix}",
-                        decl.kind
-                    ),
-                );
-                return fallback;
+                        "layer `{name}` (`{}`): with this kernel, `strides` and `output_padding` the output has {} {what} for an input of {}, which TensorFlow's transposed convolution refuses (its convolution back gives another size); {}",
+                        decl.kind,
+                        out.show(),
+                        n.show(),
+                        fix()
+                    )
+                });
+                if !ok {
+                    return fallback;
+                }
             }
         }
-        let _ = self.placed.set(Placed { one_d: false, input: [oh, ow, self.filters], pad: [ph, pw], output: [h, w] });
+        let filters = self.filters.clone();
+        let _ = self.placed.set(Placed {
+            one_d: false,
+            input: [oh.clone(), ow.clone(), filters.clone()],
+            pad: [ph, pw],
+            output: [h, w],
+        });
         let _ = self.in_channels.set(c);
-        vec![Dim::Lit(oh), Dim::Lit(ow), Dim::Lit(self.filters)]
+        vec![oh, ow, filters]
     }
     fn weights(&self, io: &Io) -> Vec<Weight> {
         if self.placed.get().is_none() {
             return Vec::new();
         }
-        let [kh, kw] = self.window.size;
-        let c = io.features_in();
-        self.tensors.weights(vec![Dim::Lit(kh), Dim::Lit(kw), Dim::Lit(self.filters), c], Dim::Lit(self.filters))
+        self.tensors.weights(self.kernel_shape(io), self.filters.clone())
     }
     fn ty(&self, io: &Io) -> TokenStream {
         let p = self.placed();
         let i = io.width_in();
-        let [kh, kw] = self.window.size;
-        let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
-        let o = u(p.input[0] * p.input[1] * self.filters);
-        let cols = u(p.output[0] * p.output[1] * kh * kw * self.filters);
+        let [kh, kw] = self.window.size.clone();
+        let o = product(&p.input).tokens();
+        let cols = product(&[p.positions(), kh, kw, self.filters.clone()]).tokens();
         let a = syn::Ident::new(self.activation.ty, proc_macro2::Span::call_site());
         quote!(::nn::layers::Conv2DTranspose<{ #i }, { #o }, { #cols }, ::nn::activations::#a>)
     }
     fn init(&self, io: &Io) -> TokenStream {
-        let g = self.geometry(io);
-        let ([kh, kw], f) = (self.window.size, self.filters);
-        let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
-        let (kh, kw, fl) = (u(kh), u(kw), u(f));
-        let c = io.features_in().tokens();
+        let g = self.geometry();
+        let shapes = KernelBias::shapes(&[self.kernel_shape(io)], &self.filters);
         let init = self.tensors.initializers();
-        quote!(::nn::layers::Conv2DTranspose::new(#g, ({
-            const KERNEL: &[usize] = &[#kh, #kw, #fl, #c];
-            KERNEL
-        }, {
-            const BIAS: &[usize] = &[#fl];
-            BIAS
-        }), #init, &mut rng))
+        quote!(::nn::layers::Conv2DTranspose::new(#g, #shapes, #init, &mut rng))
     }
-    fn over_weights(&self, io: &Io, weights: &[TokenStream]) -> TokenStream {
-        let (g, params) = (self.geometry(io), KernelBias::params(weights));
+    fn over_weights(&self, _: &Io, weights: &[TokenStream]) -> TokenStream {
+        let (g, params) = (self.geometry(), KernelBias::params(weights));
         quote!(::nn::layers::Conv2DTranspose::from_params(#g, #params))
     }
     fn ends_in_softmax(&self) -> bool {
@@ -218,9 +241,14 @@ impl Spec for Config {
 }
 
 impl Config {
+    /// Keras's kernel shape: `[kh, kw, filters, in]`.
+    fn kernel_shape(&self, io: &Io) -> Vec<Dim> {
+        let [kh, kw] = self.window.size.clone();
+        vec![kh, kw, self.filters.clone(), io.features_in()]
+    }
     /// The runtime geometry of the convolution this layer transposes.
-    fn geometry(&self, _: &Io) -> TokenStream {
-        let c = self.in_channels.get().copied().expect("the shape is checked before the layer expands");
+    fn geometry(&self) -> TokenStream {
+        let c = self.in_channels.get().expect("the shape is checked before the layer expands");
         self.placed().geometry(&self.window, c)
     }
 }

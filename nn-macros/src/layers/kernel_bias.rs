@@ -82,6 +82,22 @@ impl KernelBias {
         w
     }
 
+    /// Keras's shapes of the kernels and of the bias `[units]` as the
+    /// runtime's `new` takes them: `(&'static [usize], ..)` expressions, one
+    /// per kernel then the bias's (given even without a bias: `new` does
+    /// not draw it then).
+    pub fn shapes(kernels: &[Vec<Dim>], units: &Dim) -> TokenStream {
+        let bias = std::slice::from_ref(units);
+        let shapes = kernels.iter().map(|k| &k[..]).chain([bias]).map(|dims| {
+            let dims = dims.iter().map(Dim::tokens);
+            quote!({
+                const SHAPE: &[usize] = &[#(#dims),*];
+                SHAPE
+            })
+        });
+        quote!((#(#shapes),*))
+    }
+
     /// The initializer arguments of a runtime `new`: `&kernel_init, .., Option<&bias_init>`.
     pub fn initializers(&self) -> TokenStream {
         let kernels = self.kernels.iter().map(|k| &k.initializer);

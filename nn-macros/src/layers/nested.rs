@@ -4,7 +4,7 @@
 //! `encoder (Sequential)`, its weights `encoder.dense.kernel`, ...
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 
 use super::{Io, Kind, Spec, Weight};
 use crate::args::Args;
@@ -74,7 +74,7 @@ impl Spec for Inner {
         } else {
             for (a, b) in input.iter().zip(want) {
                 let (a, b) = (a.tokens(), b.tokens());
-                cx.assert(quote_spanned!(decl.kind.span()=> const _: () = ::core::assert!(#a == #b, #msg);));
+                cx.assert(decl.kind.span(), quote!(#a == #b), &msg);
             }
         }
         self.described.output.clone()

@@ -8,11 +8,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::window::{Placed, Window};
+use super::window::{spatial, Placed, Window};
 use super::{Io, Kind, Spec};
 use crate::args::{arg, positional, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
-use crate::dims::Dim;
+use crate::dims::{product, Dim};
 use crate::parse::LayerDecl;
 
 /// A pooling kind: Keras's names, and whether it is global and a maximum.
@@ -114,17 +114,20 @@ impl Kind for Pooling {
         }
     }
     fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
+        // `strides` default to the pool size.
         let window = if self.one_d {
             let size = args.single("pool_size", 2);
-            Window::one(size, args.single("strides", size), 1, args.padding("padding"))
+            let strides = if args.has("strides") { args.single("strides", 1) } else { size.clone() };
+            Window::one(size, strides, Dim::Lit(1), args.padding("padding"))
         } else {
             let size = args.pair("pool_size", [2, 2]);
-            Window::two(size, args.pair("strides", size), [1, 1], args.padding("padding"))
+            let strides = if args.has("strides") { args.pair("strides", [1, 1]) } else { size.clone() };
+            Window::two(size, strides, [Dim::Lit(1), Dim::Lit(1)], args.padding("padding"))
         };
         Box::new(Pool {
             ty: self.ty,
             global: self.global.then(|| args.flag("keepdims", false)),
-            window: std::cell::Cell::new(window),
+            window,
             placed: std::cell::OnceCell::new(),
         })
     }
@@ -135,46 +138,51 @@ struct Pool {
     ty: &'static str,
     /// For a global pooling, whether it keeps the `(1, 1, channels)` shape.
     global: Option<bool>,
-    window: std::cell::Cell<Window>,
-    placed: std::cell::OnceCell<Placed>,
+    /// The window as declared (a global pooling's is its input's size, known
+    /// once placed: only `one_d` is read of this one).
+    window: Window,
+    /// The window on the input (a global pooling's the size of the input), once the shape is known.
+    placed: std::cell::OnceCell<(Window, Placed)>,
 }
 
 impl Pool {
-    fn placed(&self) -> &Placed {
+    fn placed(&self) -> &(Window, Placed) {
         self.placed.get().expect("the shape is checked before the layer expands")
     }
 }
 
 impl Spec for Pool {
     fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim> {
-        if self.global.is_some() {
+        let placed = match self.global {
             // One window over the whole input.
-            match (self.window.get().one_d, input) {
-                (false, [Dim::Lit(h), Dim::Lit(w), _]) => {
-                    self.window.set(Window::two([*h, *w], [*h, *w], [1, 1], "valid"))
-                }
-                (true, [Dim::Lit(n), _]) => self.window.set(Window::one(*n, *n, 1, "valid")),
-                _ => {}
-            }
-        }
-        let Some(p) = self.window.get().place(input, decl, name, "pool", cx) else { return input.to_vec() };
-        let c = p.input[2];
-        let out = match self.global {
-            Some(false) => vec![Dim::Lit(c)],
-            Some(true) | None => p.shape(c),
+            Some(_) => spatial(input, self.window.one_d, decl, name, cx).map(|[h, w, c]| {
+                let (size, one, zero) =
+                    ([h.clone(), w.clone()], [Dim::Lit(1), Dim::Lit(1)], [Dim::Lit(0), Dim::Lit(0)]);
+                let one_d = self.window.one_d;
+                let window =
+                    Window { one_d, size: size.clone(), strides: size, dilation: one.clone(), padding: "valid" };
+                (window, Placed { one_d, input: [h, w, c], pad: zero, output: one })
+            }),
+            None => self.window.place(input, decl, name, "pool", cx).map(|p| (self.window.clone(), p)),
         };
-        let _ = self.placed.set(p);
+        let Some((window, p)) = placed else { return input.to_vec() };
+        let c = p.input[2].clone();
+        let out = match self.global {
+            Some(false) => vec![c],
+            Some(true) | None => p.shape(&c),
+        };
+        let _ = self.placed.set((window, p));
         out
     }
     fn ty(&self, io: &Io) -> TokenStream {
-        let p = self.placed();
-        let (i, o) = (io.width_in(), proc_macro2::Literal::u64_unsuffixed(p.output[0] * p.output[1] * p.input[2]));
+        let (_, p) = self.placed();
+        let (i, o) = (io.width_in(), product(&[p.positions(), p.input[2].clone()]).tokens());
         let t = syn::Ident::new(self.ty, proc_macro2::Span::call_site());
         quote!(::nn::layers::#t<{ #i }, { #o }>)
     }
     fn init(&self, _: &Io) -> TokenStream {
-        let p = self.placed();
-        let g = p.geometry(&self.window.get(), p.input[2]);
+        let (w, p) = self.placed();
+        let g = p.geometry(w, &p.input[2]);
         let t = syn::Ident::new(self.ty, proc_macro2::Span::call_site());
         quote!(::nn::layers::#t::new(#g))
     }

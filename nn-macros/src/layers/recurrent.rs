@@ -157,7 +157,7 @@ impl Spec for Recurrent {
                                 let steps = steps.unwrap_or(1);
                                 format!(" (steps · features = {n}: `Reshape[{steps}, {}]`)", n / steps)
                             }
-                            Dim::Sym(_) => String::new(),
+                            Dim::Sym(..) => String::new(),
                         }
                     ),
                 };

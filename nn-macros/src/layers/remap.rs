@@ -6,11 +6,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::window::spatial;
 use super::{Io, Kind, Spec};
 use crate::args::{positional, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
-use crate::dims::{show_shape, Dim};
+use crate::dims::{product, Dim};
 use crate::parse::LayerDecl;
+use crate::sizes;
 
 /// Which of the three.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -73,25 +75,26 @@ impl Kind for Remap {
         }
     }
     fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
+        let (zero, one) = (Dim::Lit(0), Dim::Lit(1));
         // A sequence's margins are an image's left and right ones (height 1).
         let margins = match (self.op, self.one_d) {
             (Op::Pad, false) => args.margins("padding", [1; 4]),
             (Op::Crop, false) => args.margins("cropping", [0; 4]),
             (Op::Up, false) => {
                 let [r, c] = args.pair("size", [2, 2]);
-                [r, r, c, c]
+                [r.clone(), r, c.clone(), c]
             }
             (Op::Pad, true) => {
                 let [l, r] = args.sides("padding", [1, 1]);
-                [0, 0, l, r]
+                [zero.clone(), zero, l, r]
             }
             (Op::Crop, true) => {
                 let [l, r] = args.sides("cropping", [1, 1]);
-                [0, 0, l, r]
+                [zero.clone(), zero, l, r]
             }
             (Op::Up, true) => {
                 let n = args.single("size", 2);
-                [1, 1, n, n]
+                [one.clone(), one, n.clone(), n]
             }
         };
         Box::new(Map { op: self.op, one_d: self.one_d, margins, shape: std::cell::OnceCell::new() })
@@ -102,77 +105,54 @@ impl Kind for Remap {
 struct Map {
     op: Op,
     one_d: bool,
-    margins: [u64; 4],
+    margins: [Dim; 4],
     /// `[h, w, c]` in and `[oh, ow]` out, once known.
-    shape: std::cell::OnceCell<([u64; 3], [u64; 2])>,
+    shape: std::cell::OnceCell<([Dim; 3], [Dim; 2])>,
 }
 
 impl Spec for Map {
     fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim> {
         let kind = decl.kind.to_string();
-        let dims: Option<Vec<u64>> = input.iter().map(|d| if let Dim::Lit(n) = d { Some(*n) } else { None }).collect();
-        let shape = match (self.one_d, dims.as_deref()) {
-            (false, Some(&[h, w, c])) => Some([h, w, c]),
-            (true, Some(&[n, c])) => Some([1, n, c]),
-            _ => None,
-        };
-        let Some([h, w, c]) = shape else {
-            let what = match self.one_d {
-                true => {
-                    let fix = match dims.as_deref() {
-                        Some(&[n]) => format!("`Input[{n}, 1]` or `Reshape[{n}, 1]` before it"),
-                        _ => "a `Reshape[steps, channels]` before it".to_string(),
-                    };
-                    format!("sequences (None, steps, channels) with sizes as numbers, but the layer before it outputs {}; write {fix}", show_shape(input))
-                }
-                false => format!(
-                    "images (None, height, width, channels) with sizes as numbers, but the layer before it outputs {}; add a `Reshape[h, w, c]`",
-                    show_shape(input)
-                ),
-            };
-            cx.error(decl.kind.span(), format!("layer `{name}` (`{kind}`) takes {what}"));
-            return input.to_vec();
-        };
-        let [t, b, l, r] = self.margins;
-        let grown = |n: u64, a: u64, b: u64| n.checked_add(a).and_then(|n| n.checked_add(b));
+        let Some([h, w, c]) = spatial(input, self.one_d, decl, name, cx) else { return input.to_vec() };
+        let [t, b, l, r] = &self.margins;
         let (oh, ow) = match self.op {
-            Op::Pad => (grown(h, t, b), grown(w, l, r)),
-            Op::Up => (h.checked_mul(t), w.checked_mul(l)),
+            Op::Pad => (sizes::zero_padded(&h, t, b), sizes::zero_padded(&w, l, r)),
+            Op::Up => (sizes::up_sampled(&h, t), sizes::up_sampled(&w, l)),
             Op::Crop => {
-                if t.saturating_add(b) >= h || l.saturating_add(r) >= w {
-                    let msg = match self.one_d {
-                        true => format!("layer `{name}` (`{kind}`) crops {l} + {r} steps of a sequence of {w}, which leaves nothing; crop less"),
-                        false => format!("layer `{name}` (`{kind}`) crops {t} + {b} rows and {l} + {r} columns of a {h}×{w} image, which leaves nothing; crop less"),
-                    };
-                    cx.error(decl.kind.span(), msg);
+                let leaves = sizes::crop_leaves(&h, t, b).and(sizes::crop_leaves(&w, l, r));
+                let ok = cx.require(leaves, decl.kind.span(), || match self.one_d {
+                    true => format!("layer `{name}` (`{kind}`) crops {} + {} steps of a sequence of {}, which leaves nothing; crop less", l.op(), r.op(), w.show()),
+                    false => format!("layer `{name}` (`{kind}`) crops {} + {} rows and {} + {} columns of a {}×{} image, which leaves nothing; crop less", t.op(), b.op(), l.op(), r.op(), h.op(), w.op()),
+                });
+                if !ok {
                     return input.to_vec();
                 }
-                (Some(h - t - b), Some(w - l - r))
+                (sizes::cropped(&h, t, b), sizes::cropped(&w, l, r))
             }
         };
-        let (Some(oh), Some(ow)) = (oh, ow) else {
+        // The literal formulas saturate: a size at the top is one that overflowed.
+        if [&oh, &ow].iter().any(|d| d.is(u64::MAX)) {
             cx.error(
                 decl.kind.span(),
                 format!("layer `{name}` (`{kind}`): the output size overflows; use smaller sizes"),
             );
             return input.to_vec();
-        };
-        let _ = self.shape.set(([h, w, c], [oh, ow]));
+        }
+        let _ = self.shape.set(([h, w, c.clone()], [oh.clone(), ow.clone()]));
         match self.one_d {
-            true => vec![Dim::Lit(ow), Dim::Lit(c)],
-            false => vec![Dim::Lit(oh), Dim::Lit(ow), Dim::Lit(c)],
+            true => vec![ow, c],
+            false => vec![oh, ow, c],
         }
     }
     fn ty(&self, io: &Io) -> TokenStream {
-        let ([_, _, c], [oh, ow]) = *self.shape.get().expect("the shape is checked before the layer expands");
-        let (i, o) = (io.width_in(), proc_macro2::Literal::u64_unsuffixed(oh * ow * c));
+        let ([_, _, c], [oh, ow]) = self.shape.get().expect("the shape is checked before the layer expands");
+        let (i, o) = (io.width_in(), product(&[oh.clone(), ow.clone(), c.clone()]).tokens());
         quote!(::nn::layers::Remap2D<{ #i }, { #o }>)
     }
     fn init(&self, _: &Io) -> TokenStream {
-        let ([h, w, c], [oh, ow]) = *self.shape.get().expect("the shape is checked before the layer expands");
-        let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
-        let (h, w, c, oh, ow) = (u(h), u(w), u(c), u(oh), u(ow));
-        let [t, _, l, _] = self.margins.map(u);
+        let ([h, w, c], [oh, ow]) = self.shape.get().expect("the shape is checked before the layer expands");
+        let [h, w, c, oh, ow] = [h, w, c, oh, ow].map(Dim::tokens);
+        let (t, l) = (self.margins[0].tokens(), self.margins[2].tokens());
         let map = match self.op {
             Op::Pad => quote!(::nn::layers::Remap::Pad { top: #t, left: #l }),
             Op::Crop => quote!(::nn::layers::Remap::Crop { top: #t, left: #l }),

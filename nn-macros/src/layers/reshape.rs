@@ -2,7 +2,7 @@
 //! size of which may be `-1` (inferred).
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 
 use super::flatten::View;
 use super::{Brackets, Io, Kind, Pass, Spec};
@@ -79,12 +79,12 @@ impl Spec for Target {
                     show_shape(input)
                 );
                 if holes == 1 {
-                    cx.assert(quote_spanned!(span=> const _: () = ::core::assert!(#tt % #kt == 0, #msg);));
+                    cx.assert(span, quote!(#tt % #kt == 0), &msg);
                     for d in dims.iter_mut().zip(&shape.dims).filter(|(_, e)| int_lit(e) == Some(-1)) {
-                        *d.0 = Dim::Sym(quote!(#tt / #kt));
+                        *d.0 = Dim::sym(quote!(#tt / #kt), format!("{} / {}", total.op(), known_product.op()));
                     }
                 } else {
-                    cx.assert(quote_spanned!(span=> const _: () = ::core::assert!(#tt == #kt, #msg);));
+                    cx.assert(span, quote!(#tt == #kt), &msg);
                 }
             }
         }

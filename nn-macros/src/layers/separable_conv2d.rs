@@ -6,13 +6,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::depthwise_conv2d::{depth_multiplier, expanded};
+use super::depthwise_conv2d::expanded;
 use super::kernel_bias::KernelBias;
 use super::window::{Placed, Window};
 use super::{Io, Kind, Spec, Weight};
 use crate::args::{arg, positional, required, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
-use crate::dims::Dim;
+use crate::dims::{product, sum, Dim};
 use crate::parse::LayerDecl;
 use crate::vocab::Act;
 
@@ -55,14 +55,10 @@ impl Kind for SeparableConv2D {
         ];
         ARGS
     }
-    fn build(&self, _: &LayerDecl, args: &Args, cx: &mut Ctxt) -> Box<dyn Spec> {
-        let filters = match args.size("filters") {
-            Dim::Lit(n) => n,
-            Dim::Sym(_) => 1,
-        };
+    fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
         Box::new(Config {
-            filters,
-            depth_multiplier: depth_multiplier(args, "SeparableConv2D", cx),
+            filters: args.size("filters"),
+            depth_multiplier: args.size("depth_multiplier"),
             window: Window::two(
                 args.pair("kernel_size", [1, 1]),
                 args.pair("strides", [1, 1]),
@@ -78,8 +74,8 @@ impl Kind for SeparableConv2D {
 
 /// A `SeparableConv2D` layer's arguments, Keras's defaults filled in.
 struct Config {
-    filters: u64,
-    depth_multiplier: u64,
+    filters: Dim,
+    depth_multiplier: Dim,
     window: Window,
     activation: &'static Act,
     tensors: KernelBias,
@@ -92,24 +88,14 @@ impl Config {
         self.placed.get().expect("the shape is checked before the layer expands")
     }
     /// Channels between the two stages: `in · depth_multiplier`.
-    fn middle(&self) -> u64 {
-        self.placed().input[2] * self.depth_multiplier
+    fn middle(&self) -> Dim {
+        product(&[self.placed().input[2].clone(), self.depth_multiplier.clone()])
     }
-    /// `[kh, kw, in, dm]`, `[1, 1, in · dm, filters]` and `[filters]`.
-    fn shape_dims(&self) -> [Vec<u64>; 3] {
-        let ([kh, kw], c, m, f) = (self.window.size, self.placed().input[2], self.depth_multiplier, self.filters);
-        [vec![kh, kw, c, m], vec![1, 1, c * m, f], vec![f]]
-    }
-    /// The three shapes as `&'static [usize]` expressions.
-    fn shapes(&self) -> TokenStream {
-        let [d, p, b] = self.shape_dims().map(|s| {
-            let s = s.into_iter().map(proc_macro2::Literal::u64_unsuffixed);
-            quote!({
-                const SHAPE: &[usize] = &[#(#s),*];
-                SHAPE
-            })
-        });
-        quote!((#d, #p, #b))
+    /// The kernels' shapes: `[kh, kw, in, dm]` and `[1, 1, in · dm, filters]`.
+    fn kernel_shapes(&self) -> Vec<Vec<Dim>> {
+        let [kh, kw] = self.window.size.clone();
+        let (c, m, f) = (self.placed().input[2].clone(), self.depth_multiplier.clone(), self.filters.clone());
+        vec![vec![kh, kw, c, m], vec![Dim::Lit(1), Dim::Lit(1), self.middle(), f]]
     }
 }
 
@@ -117,38 +103,36 @@ impl Spec for Config {
     fn output(&self, input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Vec<Dim> {
         match self.window.place(input, decl, name, "kernel", cx) {
             Some(p) => {
-                let out = vec![Dim::Lit(p.output[0]), Dim::Lit(p.output[1]), Dim::Lit(self.filters)];
+                let out = p.shape(&self.filters);
                 let _ = self.placed.set(p);
                 out
             }
-            None => vec![Dim::Lit(1), Dim::Lit(1), Dim::Lit(self.filters)],
+            None => vec![Dim::Lit(1), Dim::Lit(1), self.filters.clone()],
         }
     }
     fn weights(&self, _: &Io) -> Vec<Weight> {
         if self.placed.get().is_none() {
             return Vec::new();
         }
-        let [d, p, _] = self.shape_dims().map(|s| s.into_iter().map(Dim::Lit).collect::<Vec<_>>());
-        self.tensors.weights_of(vec![d, p], Dim::Lit(self.filters))
+        self.tensors.weights_of(self.kernel_shapes(), self.filters.clone())
     }
     fn ty(&self, io: &Io) -> TokenStream {
         let p = self.placed();
-        let positions = p.output[0] * p.output[1];
         let i = io.width_in();
-        let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
         // The depthwise output, then the expanded input (depth_multiplier above 1).
-        let scratch = positions * self.middle() + expanded(p, self.depth_multiplier);
-        let (o, mid) = (u(positions * self.filters), u(scratch));
+        let scratch = sum(&[product(&[p.positions(), self.middle()]), expanded(p, &self.depth_multiplier)]);
+        let (o, mid) = (product(&[p.positions(), self.filters.clone()]).tokens(), scratch.tokens());
         let a = syn::Ident::new(self.activation.ty, proc_macro2::Span::call_site());
         quote!(::nn::layers::SeparableConv2D<{ #i }, { #o }, { #mid }, ::nn::activations::#a>)
     }
     fn init(&self, _: &Io) -> TokenStream {
-        let g = self.placed().geometry(&self.window, self.middle());
-        let (shapes, init) = (self.shapes(), self.tensors.initializers());
+        let g = self.placed().geometry(&self.window, &self.middle());
+        let shapes = KernelBias::shapes(&self.kernel_shapes(), &self.filters);
+        let init = self.tensors.initializers();
         quote!(::nn::layers::SeparableConv2D::new(#g, #shapes, #init, &mut rng))
     }
     fn over_weights(&self, _: &Io, weights: &[TokenStream]) -> TokenStream {
-        let (g, params) = (self.placed().geometry(&self.window, self.middle()), KernelBias::params_of(2, weights));
+        let (g, params) = (self.placed().geometry(&self.window, &self.middle()), KernelBias::params_of(2, weights));
         quote!(::nn::layers::SeparableConv2D::from_params(#g, #params))
     }
     fn ends_in_softmax(&self) -> bool {

@@ -4,26 +4,29 @@
 //! row or column goes below/right) and Conv1D's `causal` (all of it on the
 //! left), the input-rank check with its fix, and the runtime `ConvGeometry`
 //! they are built over. A 1-D window is a 2-D one of height 1 on a sequence
-//! seen as a `(1, steps, channels)` image.
+//! seen as a `(1, steps, channels)` image. Sizes are [`Dim`]s: a const item
+//! may give any of them, and the formulas and checks of
+//! [`crate::sizes`] then leave them to the compiler.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::ctxt::Ctxt;
-use crate::dims::{show_shape, Dim};
+use crate::dims::{product, show_shape, Dim};
 use crate::parse::LayerDecl;
+use crate::sizes::{self, Check};
 
 /// A window's sizes on the two spatial axes (height 1 for a 1-D layer).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(super) struct Window {
     /// Whether it slides along a sequence `(steps, channels)` (else an image).
     pub one_d: bool,
     /// Kernel or pool size.
-    pub size: [u64; 2],
+    pub size: [Dim; 2],
     /// Strides.
-    pub strides: [u64; 2],
+    pub strides: [Dim; 2],
     /// Dilation rates.
-    pub dilation: [u64; 2],
+    pub dilation: [Dim; 2],
     /// `valid`, `same` or (1-D) `causal`.
     pub padding: &'static str,
 }
@@ -33,184 +36,183 @@ pub(super) struct Placed {
     /// Whether the input is a sequence (`h` is then 1).
     pub one_d: bool,
     /// `[h, w, c]`.
-    pub input: [u64; 3],
+    pub input: [Dim; 3],
     /// Zero rows above and columns left of the input.
-    pub pad: [u64; 2],
+    pub pad: [Dim; 2],
     /// `[oh, ow]`.
-    pub output: [u64; 2],
+    pub output: [Dim; 2],
 }
 
 impl Window {
     /// A 2-D window.
-    pub fn two(size: [u64; 2], strides: [u64; 2], dilation: [u64; 2], padding: &'static str) -> Self {
+    pub fn two(size: [Dim; 2], strides: [Dim; 2], dilation: [Dim; 2], padding: &'static str) -> Self {
         Window { one_d: false, size, strides, dilation, padding }
     }
     /// A 1-D window: height 1 on a sequence.
-    pub fn one(size: u64, strides: u64, dilation: u64, padding: &'static str) -> Self {
-        Window { one_d: true, size: [1, size], strides: [1, strides], dilation: [1, dilation], padding }
+    pub fn one(size: Dim, strides: Dim, dilation: Dim, padding: &'static str) -> Self {
+        let one = Dim::Lit(1);
+        Window {
+            one_d: true,
+            size: [one.clone(), size],
+            strides: [one.clone(), strides],
+            dilation: [one, dilation],
+            padding,
+        }
     }
 
     /// The window on `input` (which must be `(None, H, W, C)`, or `(None,
-    /// steps, C)` for a 1-D window, with literal sizes), with Keras's output
-    /// sizes; `None` after a mistake (reported).
+    /// steps, C)` for a 1-D window), with Keras's output sizes; `None` after
+    /// a mistake (reported).
     pub fn place(&self, input: &[Dim], decl: &LayerDecl, name: &str, what: &str, cx: &mut Ctxt) -> Option<Placed> {
-        let kind = decl.kind.to_string();
-        let span = decl.kind.span();
         let [h, w, c] = spatial(input, self.one_d, decl, name, cx)?;
         if !self.strides_fit_dilation(decl, name, cx) {
             return None;
         }
-        let mut pad = [0; 2];
-        let mut output = [0; 2];
-        for a in 0..2 {
-            let n = [h, w][a];
-            let reach = self.reach(a);
+        if self.padding == "valid" && !self.fits(&[h.clone(), w.clone()], decl, name, what, cx) {
+            return None;
+        }
+        let placed = |a: usize, n: &Dim| {
+            let (k, s, d) = (&self.size[a], &self.strides[a], &self.dilation[a]);
             match self.padding {
-                "valid" => {
-                    if reach > n {
-                        let dilated =
-                            if self.dilation != [1, 1] { format!(" (dilated to {reach})") } else { String::new() };
-                        let msg = if self.one_d {
-                            format!(
-                                "layer `{name}` (`{kind}`): the {what} {}{dilated} is longer than its input of {w} steps with `valid` padding; use a smaller {what} or `padding = same`",
-                                self.size[1]
-                            )
-                        } else {
-                            format!(
-                                "layer `{name}` (`{kind}`): the {what} {}×{}{dilated} is larger than its input {h}×{w} with `valid` padding; use a smaller {what} or `padding = same`",
-                                self.size[0], self.size[1]
-                            )
-                        };
-                        cx.error(span, msg);
-                        return None;
-                    }
-                    output[a] = (n - reach) / self.strides[a] + 1;
-                }
+                "valid" => (Dim::Lit(0), sizes::valid(n, k, s, d)),
                 // Keras pads `dilation · (kernel − 1)` zeros on the left only, then convolves `valid`.
-                "causal" => {
-                    pad[a] = reach - 1;
-                    output[a] = n.saturating_sub(1) / self.strides[a] + 1;
-                }
-                _ => {
-                    output[a] = n.div_ceil(self.strides[a]);
-                    let total = ((output[a] - 1) * self.strides[a] + reach).saturating_sub(n);
-                    pad[a] = total / 2;
-                }
+                "causal" => (sizes::causal_pad(k, d), sizes::causal(n, s)),
+                _ => (sizes::same_pad(n, k, s, d), sizes::same(n, s)),
             }
-        }
-        Some(Placed { one_d: self.one_d, input: [h, w, c], pad, output })
+        };
+        let ((ph, oh), (pw, ow)) = (placed(0, &h), placed(1, &w));
+        Some(Placed { one_d: self.one_d, input: [h, w, c], pad: [ph, pw], output: [oh, ow] })
     }
-}
 
-impl Window {
+    /// Requires the window to fit in the input `[h, w]` with `valid`
+    /// padding (reported at the layer); whether it may.
+    fn fits(&self, input: &[Dim; 2], decl: &LayerDecl, name: &str, what: &str, cx: &mut Ctxt) -> bool {
+        let kind = decl.kind.to_string();
+        let reach = [0, 1].map(|a| sizes::reach(&self.size[a], &self.dilation[a]));
+        let checks = [0, 1].map(|a| sizes::le(&reach[a], &input[a]));
+        // The axis a literal error names: the first that fails, else the width.
+        let a = checks.iter().position(Check::fails).unwrap_or(1);
+        let [h, w] = input.each_ref().map(Dim::op);
+        let [kh, kw] = self.size.each_ref().map(Dim::op);
+        let [one, both] = checks;
+        cx.require(one.and(both), decl.kind.span(), || {
+            let dilated = match self.dilation.iter().all(|d| d.is(1)) {
+                true => String::new(),
+                false if self.one_d || a == 0 || reach.iter().all(|r| r.lit().is_some()) => {
+                    format!(" (dilated to {})", reach[a].show())
+                }
+                false => format!(" (dilated to {}×{})", reach[0].op(), reach[1].op()),
+            };
+            match self.one_d {
+                true => format!(
+                    "layer `{name}` (`{kind}`): the {what} {kw}{dilated} is longer than its input of {w} steps with `valid` padding; use a smaller {what} or `padding = same`"
+                ),
+                false => format!(
+                    "layer `{name}` (`{kind}`): the {what} {kh}×{kw}{dilated} is larger than its input {h}×{w} with `valid` padding; use a smaller {what} or `padding = same`"
+                ),
+            }
+        })
+    }
+
     /// Reports strides above 1 together with a dilation above 1 (Keras refuses
-    /// them) at the layer; whether they fit.
+    /// them) at the layer; whether they may fit.
     pub fn strides_fit_dilation(&self, decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> bool {
-        if (0..2).any(|a| self.strides[a] > 1) && (0..2).any(|a| self.dilation[a] > 1) {
-            let kind = decl.kind.to_string();
-            cx.error(decl.kind.span(), format!("layer `{name}` (`{kind}`): strides above 1 cannot go with a dilation_rate above 1 (Keras refuses it); keep one"));
-            return false;
-        }
-        true
-    }
-
-    /// The kernel's reach on axis `a`: `dilation · (size − 1) + 1`.
-    pub fn reach(&self, a: usize) -> u64 {
-        self.dilation[a] * (self.size[a] - 1) + 1
+        let above_one = |d: &[Dim; 2]| sizes::lt(&Dim::Lit(1), &d[0]).or(sizes::lt(&Dim::Lit(1), &d[1]));
+        let both = above_one(&self.strides).and(above_one(&self.dilation));
+        let kind = decl.kind.to_string();
+        cx.require(both.not(), decl.kind.span(), || {
+            format!("layer `{name}` (`{kind}`): strides above 1 cannot go with a dilation_rate above 1 (Keras refuses it); keep one")
+        })
     }
 }
 
-/// `[h, w, c]` of an image input `(None, H, W, C)` with literal sizes, or
-/// `None` after reporting at the layer what it is instead, with the fix.
-pub(super) fn image(input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Option<[u64; 3]> {
+/// `[h, w, c]` of an image input `(None, H, W, C)`, or `None` after
+/// reporting at the layer what it is instead, with the fix.
+pub(super) fn image(input: &[Dim], decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Option<[Dim; 3]> {
     spatial(input, false, decl, name, cx)
 }
 
-/// `[h, w, c]` of an image, or `[1, steps, c]` of a sequence when `one_d`,
-/// with literal sizes; `None` after reporting at the layer what it is
-/// instead, with the fix.
-fn spatial(input: &[Dim], one_d: bool, decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Option<[u64; 3]> {
+/// `[h, w, c]` of an image, or `[1, steps, c]` of a sequence when `one_d`;
+/// `None` after reporting at the layer what it is instead, with the fix.
+pub(super) fn spatial(input: &[Dim], one_d: bool, decl: &LayerDecl, name: &str, cx: &mut Ctxt) -> Option<[Dim; 3]> {
     let kind = decl.kind.to_string();
     let span = decl.kind.span();
-    let dims: Option<Vec<u64>> = input.iter().map(|d| if let Dim::Lit(n) = d { Some(*n) } else { None }).collect();
-    let Some(dims) = dims else {
-        let rank = if one_d { "1-D" } else { "2-D" };
-        cx.error(span, format!("layer `{name}` (`{kind}`): sizes given by const items are not supported by {rank} layers yet; write the input's sizes as numbers"));
-        return None;
-    };
-    let [h, w, c] = match (one_d, &dims[..]) {
-        (true, &[n, c]) => [1, n, c],
-        (false, &[h, w, c]) => [h, w, c],
-        (true, _) => {
-            let fix = match dims[..] {
-                [n] => format!("`Input[{n}, 1]` or `Reshape[{n}, 1]` before it"),
-                [h, w, c] => match h.checked_mul(w) {
-                    Some(n) => format!(
-                        "`Reshape[{n}, {c}]` before it to make a sequence of its pixels, or use `{}` on the image",
+    match (one_d, input) {
+        (true, [n, c]) => return Some([Dim::Lit(1), n.clone(), c.clone()]),
+        (false, [h, w, c]) => return Some([h.clone(), w.clone(), c.clone()]),
+        _ => {}
+    }
+    let shown = input.iter().map(Dim::show).collect::<Vec<_>>();
+    let msg = match one_d {
+        true => {
+            let fix = match input {
+                [n] => format!("`Input[{}, 1]` or `Reshape[{}, 1]` before it", n.show(), n.show()),
+                [h, w, c] => match (h, w) {
+                    (Dim::Lit(h), Dim::Lit(w)) if h.checked_mul(*w).is_none() => {
+                        "a `Reshape[steps, channels]` before it".to_string()
+                    }
+                    _ => format!(
+                        "`Reshape[{}, {}]` before it to make a sequence of its pixels, or use `{}` on the image",
+                        product(&[h.clone(), w.clone()]).show(),
+                        c.show(),
                         kind.replace("1D", "2D")
                     ),
-                    None => "a `Reshape[steps, channels]` before it".to_string(),
                 },
                 _ => "a `Reshape[steps, channels]` before it".to_string(),
             };
-            cx.error(
-                span,
-                format!(
-                    "layer `{name}` (`{kind}`) takes sequences (None, steps, channels), but the layer before it outputs {}; write {fix}",
-                    show_shape(input)
-                ),
-            );
-            return None;
+            format!(
+                "layer `{name}` (`{kind}`) takes sequences (None, steps, channels), but the layer before it outputs {}; write {fix}",
+                show_shape(input)
+            )
         }
-        (false, _) => {
-            let fix = match dims.len() {
-                2 => {
-                    format!("`Input[{}, {}, 1]` or `Reshape[{}, {}, 1]` before it", dims[0], dims[1], dims[0], dims[1])
-                }
-                1 => format!("`Reshape[h, w, c]` before it (h · w · c = {})", dims[0]),
+        false => {
+            let fix = match &shown[..] {
+                [h, w] => format!("`Input[{h}, {w}, 1]` or `Reshape[{h}, {w}, 1]` before it"),
+                [n] => format!("`Reshape[h, w, c]` before it (h · w · c = {n})"),
                 _ => "a `Reshape[h, w, c]` before it".to_string(),
             };
-            cx.error(
-                span,
-                format!(
-                    "layer `{name}` (`{kind}`) takes images (None, height, width, channels), but the layer before it outputs {}; write {fix}",
-                    show_shape(input)
-                ),
-            );
-            return None;
+            format!(
+                "layer `{name}` (`{kind}`) takes images (None, height, width, channels), but the layer before it outputs {}; write {fix}",
+                show_shape(input)
+            )
         }
     };
-    Some([h, w, c])
+    cx.error(span, msg);
+    None
 }
 
 impl Placed {
     /// The output shape with `channels` on the last axis: `(steps, c)` or `(h, w, c)`.
-    pub fn shape(&self, channels: u64) -> Vec<Dim> {
-        let [oh, ow] = self.output;
+    pub fn shape(&self, channels: &Dim) -> Vec<Dim> {
+        let [oh, ow] = self.output.clone();
         match self.one_d {
-            true => vec![Dim::Lit(ow), Dim::Lit(channels)],
-            false => vec![Dim::Lit(oh), Dim::Lit(ow), Dim::Lit(channels)],
+            true => vec![ow, channels.clone()],
+            false => vec![oh, ow, channels.clone()],
         }
     }
 
+    /// Output positions of one sample: `oh · ow`.
+    pub fn positions(&self) -> Dim {
+        product(&self.output)
+    }
+
     /// The kernel's spatial sizes as Keras shapes them: `[k]` or `[kh, kw]`.
-    pub fn kernel(&self, w: &Window) -> Vec<u64> {
+    pub fn kernel(&self, w: &Window) -> Vec<Dim> {
         match self.one_d {
-            true => vec![w.size[1]],
+            true => vec![w.size[1].clone()],
             false => w.size.to_vec(),
         }
     }
 
     /// The runtime `ConvGeometry` expression for `filters` output channels.
-    pub fn geometry(&self, w: &Window, filters: u64) -> TokenStream {
-        let u = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
-        let arr = |a: &[u64]| {
-            let a = a.iter().map(|&v| u(v));
+    pub fn geometry(&self, w: &Window, filters: &Dim) -> TokenStream {
+        let arr = |a: &[Dim]| {
+            let a = a.iter().map(Dim::tokens);
             quote!([#(#a),*])
         };
         let (input, k, s, d, p, o) =
             (arr(&self.input), arr(&w.size), arr(&w.strides), arr(&w.dilation), arr(&self.pad), arr(&self.output));
-        let f = u(filters);
+        let f = filters.tokens();
         quote!(::nn::layers::ConvGeometry::new(#input, #f, #k, #s, #d, #p, #o))
     }
 }
