@@ -26,8 +26,7 @@
 use crate::kernels::parallel::{on_halves, Parts, SharedMut};
 use core::marker::PhantomData;
 
-#[cfg(target_arch = "x86_64")]
-use crate::kernels::gemm::Path;
+use crate::kernels::simd::{dispatch_body, Body};
 
 use super::kernel_bias;
 use super::Layer;
@@ -167,26 +166,7 @@ impl ConvGeometry {
     /// Writes the im2col rows of `n` samples of `x` into `cols`, compiled for
     /// this CPU's best instruction set (the copies are vector moves).
     pub fn im2col(&self, x: &[f32], cols: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        match Path::detect() {
-            // SAFETY: the path is only detected on a CPU with these features.
-            Path::Avx512 => return unsafe { self.im2col_avx512(x, cols) },
-            Path::Avx2 => return unsafe { self.im2col_avx2(x, cols) },
-            Path::Portable => {}
-        }
-        self.im2col_any(x, cols)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn im2col_avx512(&self, x: &[f32], cols: &mut [f32]) {
-        self.im2col_any(x, cols)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn im2col_avx2(&self, x: &[f32], cols: &mut [f32]) {
-        self.im2col_any(x, cols)
+        dispatch_body(Im2col { g: self, x, cols })
     }
 
     /// [`Self::im2col`] at any instruction set.
@@ -274,6 +254,21 @@ impl ConvGeometry {
                 }
             }
         }
+    }
+}
+
+/// [`ConvGeometry::im2col`]'s loop, compiled per instruction set.
+struct Im2col<'a> {
+    g: &'a ConvGeometry,
+    x: &'a [f32],
+    cols: &'a mut [f32],
+}
+
+impl Body for Im2col<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.g.im2col_any(self.x, self.cols)
     }
 }
 

@@ -12,8 +12,7 @@ use super::conv2d::ConvGeometry;
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
-#[cfg(target_arch = "x86_64")]
-use crate::kernels::gemm::Path;
+use crate::kernels::simd::{dispatch_body, Body};
 #[cfg(feature = "std")]
 use crate::Rng;
 
@@ -212,55 +211,15 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         [span(p / ow, 0, g.input[0]), span(p % ow, 1, g.input[1])]
     }
 
-    /// [`Self::pool`] compiled for this CPU's best instruction set (a
-    /// `#[target_feature]` method per set: a closure handed to
-    /// `simd::dispatch` this large is not reliably inlined into its wrapper).
+    /// [`Self::pool`] compiled for this CPU's best instruction set.
     fn pool_best(&self, x: &[f32], y: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        match Path::detect() {
-            // SAFETY: the path is only detected on a CPU with these features.
-            Path::Avx512 => return unsafe { self.pool_avx512(x, y) },
-            Path::Avx2 => return unsafe { self.pool_avx2(x, y) },
-            Path::Portable => {}
-        }
-        self.pool(x, y)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn pool_avx512(&self, x: &[f32], y: &mut [f32]) {
-        self.pool(x, y)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn pool_avx2(&self, x: &[f32], y: &mut [f32]) {
-        self.pool(x, y)
+        dispatch_body(Pooled { layer: self, x, y })
     }
 
     /// [`Self::unpool_max`] compiled for this CPU's best instruction set.
     #[cfg(feature = "std")]
     fn unpool_max_best(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        match Path::detect() {
-            // SAFETY: the path is only detected on a CPU with these features.
-            Path::Avx512 => return unsafe { self.unpool_max_avx512(x, y, dy, dx) },
-            Path::Avx2 => return unsafe { self.unpool_max_avx2(x, y, dy, dx) },
-            Path::Portable => {}
-        }
-        self.unpool_max(x, y, dy, dx)
-    }
-
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn unpool_max_avx512(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
-        self.unpool_max(x, y, dy, dx)
-    }
-
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn unpool_max_avx2(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
-        self.unpool_max(x, y, dy, dx)
+        dispatch_body(Unpooled { layer: self, x, y, dy, dx })
     }
 
     /// The number of real input positions in the window of output `o` (its
@@ -277,6 +236,40 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
             (0..k).filter(|&k| (o * g.strides[a] + k).checked_sub(g.pad[a]).is_some_and(|i| i < n)).count()
         };
         span(oy, kh, 0, h) * span(ox, kw, 1, w)
+    }
+}
+
+/// [`Pooling2D::pool`]'s loop, compiled per instruction set.
+struct Pooled<'a, const I: usize, const O: usize, P> {
+    layer: &'a Pooling2D<I, O, P>,
+    x: &'a [f32],
+    y: &'a mut [f32],
+}
+
+impl<const I: usize, const O: usize, P: Pool> Body for Pooled<'_, I, O, P> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.layer.pool(self.x, self.y)
+    }
+}
+
+/// [`Pooling2D::unpool_max`]'s loop, compiled per instruction set.
+#[cfg(feature = "std")]
+struct Unpooled<'a, const I: usize, const O: usize, P> {
+    layer: &'a Pooling2D<I, O, P>,
+    x: &'a [f32],
+    y: &'a [f32],
+    dy: &'a [f32],
+    dx: &'a mut [f32],
+}
+
+#[cfg(feature = "std")]
+impl<const I: usize, const O: usize, P: Pool> Body for Unpooled<'_, I, O, P> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.layer.unpool_max(self.x, self.y, self.dy, self.dx)
     }
 }
 
