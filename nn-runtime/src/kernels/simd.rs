@@ -111,13 +111,15 @@ fn exp_parts(x: f32) -> (f32, f32) {
     let t = xc * LOG2E + ROUND;
     let n = t - ROUND;
     let r = (xc - n * C1) - n * C2;
-    let p: f32 = 1.987_569e-4;
-    let p = p * r + 1.398_199_9e-3;
-    let p = p * r + 8.333_452e-3;
-    let p = p * r + 4.166_579_6e-2;
-    let p = p * r + 1.666_666_5e-1;
-    let p = p * r + 0.5; // Cephes: 5.0000001e-1, which is 0.5 in f32
-    let q = p * (r * r) + r;
+    // Cephes' polynomial (its 5.0000001e-1 is 0.5 in f32) in Estrin's
+    // scheme: three independent pairs, then r² and r⁴, so that the chain of
+    // dependent operations is about half of Horner's.
+    let r2 = r * r;
+    let p01 = 1.666_666_5e-1 * r + 0.5;
+    let p23 = 8.333_452e-3 * r + 4.166_579_6e-2;
+    let p45 = 1.987_569e-4 * r + 1.398_199_9e-3;
+    let p = p01 + r2 * (p23 + r2 * p45);
+    let q = p * r2 + r;
     // n is an integer in [-126, 0], and t = 1.5 * 2^23 + n holds it in its
     // low mantissa bits: 2^n from integer operations on those bits (a float
     // to integer `as` cast, saturating, was not vectorized: a scalar loop
