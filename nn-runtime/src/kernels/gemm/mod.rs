@@ -327,6 +327,9 @@ pub(crate) fn sgemm_on(
 #[cfg(feature = "std")]
 fn split_on_two_threads(path: Path, mat: &Mat, flops: usize, alpha: f32, beta: f32, c: &mut [f32]) -> bool {
     let (m, n) = (mat.m, mat.n);
+    if pool::busy() {
+        return false;
+    }
     if m >= 64 && flops >= PAR_MIN_FLOPS {
         // Two equal halves of the rows (cut at a multiple of 8; a cut at a
         // multiple of MC left 192 + 64 rows for a batch of 256).

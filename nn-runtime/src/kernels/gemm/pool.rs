@@ -185,6 +185,13 @@ impl Drop for WaitDone {
     }
 }
 
+/// Whether both threads are at work already (a product inside one half of
+/// a split batch): splitting it again would only run its two parts one
+/// after the other here, each packing its own copy of `b`.
+pub(super) fn busy() -> bool {
+    BUSY.load(Ordering::Relaxed)
+}
+
 /// Runs `f(0)` on this thread and `f(1)` on the helper, and returns when both are
 /// done. Falls back to running both here if the helper is busy or could not
 /// start, or has not started `f(1)` by the time `f(0)` is done.
