@@ -153,7 +153,7 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     }
 
     /// The gradient of a max pooling of the batch `x` (whose output was `y`)
-    /// added onto `dx`: each output's `dy` goes to the first input of its
+    /// into `dx`: each output's `dy` goes to the first input of its
     /// window that equals it (the one the forward pass kept: the first
     /// largest, or the first NaN), found again here instead of remembered.
     #[cfg(feature = "std")]
@@ -163,6 +163,7 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         let positions = self.geometry.output[0] * self.geometry.output[1];
         let samples = x.chunks_exact(I).zip(y.chunks_exact(O)).zip(dy.chunks_exact(O)).zip(dx.chunks_exact_mut(I));
         for (((xs, ys), gs), dxs) in samples {
+            dxs.fill(0.0);
             for p in 0..positions {
                 let o = p * c;
                 let mut c0 = 0;
@@ -308,9 +309,9 @@ impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
     fn backward(&mut self, _: &mut PoolingState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         let Some(dx) = dx else { return };
         let dx = &mut dx[..x.len()];
-        dx.fill(0.0);
         if P::MAX {
-            // The two halves of the batch on the two threads.
+            // The two halves of the batch on the two threads (each sample's
+            // dx zeroed there, while it is in cache).
             let n = x.len() / I;
             let dxs = Parts::new(dx);
             on_halves(n, &|r| {
@@ -321,6 +322,7 @@ impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
             });
         } else {
             // Spread evenly over the window's real values.
+            dx.fill(0.0);
             let c = self.geometry.input[2];
             self.windows(x.len() / I, |o, window| {
                 let n = self.window_len_at(o).max(1) as f32;
