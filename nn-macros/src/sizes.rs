@@ -1,42 +1,46 @@
 //! Size arithmetic on [`Dim`]: Keras's formulas for windows (`valid`,
 //! `same`, `causal`, transposed), padding, cropping and up-sampling, and the
-//! conditions the layers check on them. When every operand is a literal the
-//! formula folds here, and a condition is known (the layer reports its
-//! error with the numbers); when a const item gives an operand, the formula
-//! is a call of its twin in the runtime, `::nn::model::sizes` (same name,
-//! same arguments, same result), and a condition is a `bool` const
-//! expression that [`Ctxt::require`](crate::ctxt::Ctxt::require) asserts.
+//! conditions the layers check on them, each one of the `nn-sizes` crate's
+//! `const fn`s. When every operand is a literal the macro calls it here, and
+//! a condition is known (the layer reports its error with the numbers);
+//! when a const item gives an operand, the formula is a call of the same
+//! function in the expansion (`::nn::model::sizes`), and a condition is a
+//! `bool` const expression that
+//! [`Ctxt::require`](crate::ctxt::Ctxt::require) asserts.
 //!
-//! The folds are total like their twins: on sizes that break a rule they
-//! give 1 (0 for a padding), never a panic or an overflow.
+//! The formulas are total: on sizes that break a rule they give 1 (0 for a
+//! padding), never a panic or an overflow.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use nn_sizes as rules;
+
 use crate::dims::Dim;
 
-/// `name(args)`: folded by `fold` when every argument is a literal, else a
-/// call of the runtime's `sizes::name`, read in messages as `show` of the
-/// arguments (as [`Dim::op`] shows them).
+/// `name(args)`: `fold` (the call of `rules::name`) when every argument is
+/// a literal, else a call of `sizes::name` in the expansion, read in
+/// messages as `show` of the arguments (as [`Dim::op`] shows them).
 fn formula<const N: usize>(
     name: &str,
     args: [&Dim; N],
-    fold: impl FnOnce([u64; N]) -> u64,
+    fold: impl FnOnce([usize; N]) -> usize,
     show: impl FnOnce([String; N]) -> String,
 ) -> Dim {
     if let Some(lits) = literals(args) {
-        return Dim::Lit(fold(lits));
+        return Dim::Lit(fold(lits) as u64);
     }
     let f = format_ident!("{name}");
     let tokens = args.map(Dim::tokens);
     Dim::sym(quote!(::nn::model::sizes::#f(#(#tokens),*)), show(args.map(Dim::op)))
 }
 
-/// The values of `args` when every one is a literal.
-fn literals<const N: usize>(args: [&Dim; N]) -> Option<[u64; N]> {
+/// The values of `args` when every one is a literal (one past a `usize`
+/// taken as `usize::MAX`, which the formulas saturate at).
+fn literals<const N: usize>(args: [&Dim; N]) -> Option<[usize; N]> {
     let mut out = [0; N];
     for (o, d) in out.iter_mut().zip(args) {
-        *o = d.lit()?;
+        *o = usize::try_from(d.lit()?).unwrap_or(usize::MAX);
     }
     Some(out)
 }
@@ -46,30 +50,12 @@ fn call<const N: usize>(name: &str, args: [String; N]) -> String {
     format!("{name}({})", args.join(", "))
 }
 
-/// [`reach`] of literals.
-fn reach_of(k: u64, d: u64) -> u64 {
-    d.saturating_mul(k.saturating_sub(1)).saturating_add(1)
-}
-
-/// [`same`] of literals.
-fn same_of(n: u64, s: u64) -> u64 {
-    match s {
-        0 => n,
-        s => n.div_ceil(s),
-    }
-}
-
-/// `(n − 1)·s` of literals, the rows a transposed convolution spreads its input over.
-fn spread(n: u64, s: u64) -> u64 {
-    n.saturating_sub(1).saturating_mul(s)
-}
-
 /// A window's reach with dilation `d`: `d·(k − 1) + 1`.
 pub fn reach(k: &Dim, d: &Dim) -> Dim {
     if d.is(1) {
         return k.clone();
     }
-    formula("reach", [k, d], |[k, d]| reach_of(k, d), |[k, d]| format!("{d} * ({k} - 1) + 1"))
+    formula("reach", [k, d], |[k, d]| rules::reach(k, d), |[k, d]| format!("{d} * ({k} - 1) + 1"))
 }
 
 /// Keras's `valid` output length: `floor((n − reach)/s) + 1` (1 when the window does not fit).
@@ -82,14 +68,7 @@ pub fn valid(n: &Dim, k: &Dim, s: &Dim, d: &Dim) -> Dim {
     formula(
         "valid",
         [n, k, s, d],
-        |[n, k, s, d]| {
-            let r = reach_of(k, d);
-            if r > n || s == 0 {
-                1
-            } else {
-                (n - r) / s + 1
-            }
-        },
+        |[n, k, s, d]| rules::valid(n, k, s, d),
         |[n, _, s, _]| match (unit, reach.lit()) {
             (true, Some(r)) => format!("{n} - {}", r - 1),
             (true, None) => format!("{n} - {r} + 1"),
@@ -103,18 +82,13 @@ pub fn same(n: &Dim, s: &Dim) -> Dim {
     if s.is(1) {
         return n.clone();
     }
-    formula("same", [n, s], |[n, s]| same_of(n, s), |[n, s]| format!("ceil({n} / {s})"))
+    formula("same", [n, s], |[n, s]| rules::same(n, s), |[n, s]| format!("ceil({n} / {s})"))
 }
 
 /// The zeros `same` padding puts before the input: half the total
 /// `(ceil(n/s) − 1)·s + reach − n`, the odd one after (TensorFlow's split).
 pub fn same_pad(n: &Dim, k: &Dim, s: &Dim, d: &Dim) -> Dim {
-    formula(
-        "same_pad",
-        [n, k, s, d],
-        |[n, k, s, d]| spread(same_of(n, s), s).saturating_add(reach_of(k, d)).saturating_sub(n) / 2,
-        |a| call("same_pad", a),
-    )
+    formula("same_pad", [n, k, s, d], |[n, k, s, d]| rules::same_pad(n, k, s, d), |a| call("same_pad", a))
 }
 
 /// Conv1D's `causal` output length: `floor((n − 1)/s) + 1`.
@@ -122,17 +96,12 @@ pub fn causal(n: &Dim, s: &Dim) -> Dim {
     if s.is(1) {
         return n.clone();
     }
-    formula(
-        "causal",
-        [n, s],
-        |[n, s]| n.saturating_sub(1).checked_div(s).map_or(n, |q| q + 1),
-        |[n, s]| format!("({n} - 1) / {s} + 1"),
-    )
+    formula("causal", [n, s], |[n, s]| rules::causal(n, s), |[n, s]| format!("({n} - 1) / {s} + 1"))
 }
 
 /// Conv1D's `causal` padding, all before the sequence: `reach − 1`.
 pub fn causal_pad(k: &Dim, d: &Dim) -> Dim {
-    formula("causal_pad", [k, d], |[k, d]| reach_of(k, d) - 1, |a| call("causal_pad", a))
+    formula("causal_pad", [k, d], |[k, d]| rules::causal_pad(k, d), |a| call("causal_pad", a))
 }
 
 /// Keras's `deconv_output_length` on `n` rows, with `output_padding` `p`
@@ -149,18 +118,20 @@ pub fn transposed(n: &Dim, k: &Dim, s: &Dim, d: &Dim, same: bool, p: Option<&Dim
             formula(
                 "transposed_valid",
                 [n, k, s, d],
-                |[n, k, s, d]| spread(n, s).saturating_add(reach_of(k, d).max(s)),
+                |[n, k, s, d]| rules::transposed_valid(n, k, s, d),
                 |[n, _, s, _]| format!("({n} - 1) * {s} + {most}"),
             )
         }
         (true, None) if s.is(1) => n.clone(),
-        (true, None) => formula("transposed_same", [n, s], |[n, s]| n.saturating_mul(s), |[n, s]| format!("{n} * {s}")),
+        (true, None) => {
+            formula("transposed_same", [n, s], |[n, s]| rules::transposed_same(n, s), |[n, s]| format!("{n} * {s}"))
+        }
         (false, Some(p)) => {
             let added = terms(&[r.op(), p.op()]);
             formula(
                 "transposed_valid_padded",
                 [n, k, s, d, p],
-                |[n, k, s, d, p]| spread(n, s).saturating_add(reach_of(k, d)).saturating_add(p),
+                |[n, k, s, d, p]| rules::transposed_valid_padded(n, k, s, d, p),
                 |[n, _, s, _, _]| format!("({n} - 1) * {s}{added}"),
             )
         }
@@ -173,7 +144,7 @@ pub fn transposed(n: &Dim, k: &Dim, s: &Dim, d: &Dim, same: bool, p: Option<&Dim
             formula(
                 "transposed_same_padded",
                 [n, k, s, d, p],
-                |[n, k, s, d, p]| spread(n, s).saturating_add(reach_of(k, d) % 2).saturating_add(p),
+                |[n, k, s, d, p]| rules::transposed_same_padded(n, k, s, d, p),
                 |[n, _, s, _, _]| format!("({n} - 1) * {s}{added}"),
             )
         }
@@ -191,7 +162,7 @@ pub fn transposed_pad(n: &Dim, k: &Dim, s: &Dim, d: &Dim, out: &Dim) -> Dim {
     formula(
         "transposed_pad",
         [n, k, s, d, out],
-        |[n, k, s, d, out]| spread(n, s).saturating_add(reach_of(k, d)).saturating_sub(out) / 2,
+        |[n, k, s, d, out]| rules::transposed_pad(n, k, s, d, out),
         |a| call("transposed_pad", a),
     )
 }
@@ -214,7 +185,7 @@ pub fn zero_padded(n: &Dim, before: &Dim, after: &Dim) -> Dim {
     formula(
         "zero_padded",
         [n, before, after],
-        |[n, a, b]| n.saturating_add(a).saturating_add(b),
+        |[n, a, b]| rules::zero_padded(n, a, b),
         |[n, _, _]| format!("{n} + {added}"),
     )
 }
@@ -225,15 +196,7 @@ pub fn cropped(n: &Dim, before: &Dim, after: &Dim) -> Dim {
         return n.clone();
     }
     let removed = both(before, after, " - ");
-    formula(
-        "cropped",
-        [n, before, after],
-        |[n, a, b]| match n.checked_sub(a).and_then(|m| m.checked_sub(b)) {
-            Some(0) | None => 1,
-            Some(left) => left,
-        },
-        |[n, _, _]| format!("{n} - {removed}"),
-    )
+    formula("cropped", [n, before, after], |[n, a, b]| rules::cropped(n, a, b), |[n, _, _]| format!("{n} - {removed}"))
 }
 
 /// UpSampling's output length: `n · size`.
@@ -241,7 +204,7 @@ pub fn up_sampled(n: &Dim, size: &Dim) -> Dim {
     if size.is(1) {
         return n.clone();
     }
-    formula("up_sampled", [n, size], |[n, m]| n.saturating_mul(m), |[n, m]| format!("{n} * {m}"))
+    formula("up_sampled", [n, size], |[n, m]| rules::up_sampled(n, m), |[n, m]| format!("{n} * {m}"))
 }
 
 /// Channels per group: `n / groups`.
@@ -249,13 +212,13 @@ pub fn per_group(n: &Dim, groups: &Dim) -> Dim {
     if groups.is(1) {
         return n.clone();
     }
-    formula("per_group", [n, groups], |[n, g]| n.checked_div(g).unwrap_or(n), |[n, g]| format!("{n} / {g}"))
+    formula("per_group", [n, groups], |[n, g]| rules::per_group(n, g), |[n, g]| format!("{n} / {g}"))
 }
 
 /// A depthwise stage's scratch per sample: `input` floats times the depth
 /// multiplier `m`, none when `m` is 1.
 pub fn expanded(input: &Dim, m: &Dim) -> Dim {
-    formula("expanded", [input, m], |[n, m]| if m == 1 { 0 } else { n.saturating_mul(m) }, |a| call("expanded", a))
+    formula("expanded", [input, m], |[n, m]| rules::expanded(n, m), |a| call("expanded", a))
 }
 
 /// A condition on sizes: known to the macro, or a `bool` const expression.
@@ -323,8 +286,8 @@ pub fn eq(a: &Dim, b: &Dim) -> Check {
     compare(a, b, quote!(==), |x, y| x == y)
 }
 
-/// A condition of the runtime's `sizes::name`, decided by `fold` on literals.
-fn condition<const N: usize>(name: &str, args: [&Dim; N], fold: impl FnOnce([u64; N]) -> bool) -> Check {
+/// The condition `sizes::name`, decided by `fold` (the call of `rules::name`) on literals.
+fn condition<const N: usize>(name: &str, args: [&Dim; N], fold: impl FnOnce([usize; N]) -> bool) -> Check {
     match literals(args) {
         Some(lits) => Check::Known(fold(lits)),
         None => {
@@ -337,12 +300,12 @@ fn condition<const N: usize>(name: &str, args: [&Dim; N], fold: impl FnOnce([u64
 
 /// Whether cropping `before` and `after` of `n` leaves something.
 pub fn crop_leaves(n: &Dim, before: &Dim, after: &Dim) -> Check {
-    condition("crop_leaves", [n, before, after], |[n, a, b]| a.saturating_add(b) < n)
+    condition("crop_leaves", [n, before, after], |[n, a, b]| rules::crop_leaves(n, a, b))
 }
 
 /// Whether `groups` divides `n`.
 pub fn divides(n: &Dim, groups: &Dim) -> Check {
-    condition("divides", [n, groups], |[n, g]| g != 0 && n.is_multiple_of(g))
+    condition("divides", [n, groups], |[n, g]| rules::divides(n, g))
 }
 
 #[cfg(test)]

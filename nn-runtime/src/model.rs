@@ -184,7 +184,7 @@ pub const fn piece_rows(width: usize) -> usize {
 }
 
 #[doc(hidden)]
-pub mod sizes;
+pub use nn_sizes as sizes;
 
 /// Whether the product of `dims` fits in a `usize` (a `const fn`, for the
 /// overflow checks of sizes given as const items).

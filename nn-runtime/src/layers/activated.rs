@@ -40,7 +40,12 @@ pub(crate) fn pre_activation_gradient<'a, A: ActivationFn>(
 pub(crate) fn bias_gradient(db: &mut Vec<f32>, dz: &[f32], width: usize) {
     let db = scratch(db, width);
     db.fill(0.0);
-    for row in dz.chunks_exact(width) {
+    add_rows(db, dz);
+}
+
+/// Adds each of `dz`'s rows (of `db.len()` values) onto `db`.
+pub(crate) fn add_rows(db: &mut [f32], dz: &[f32]) {
+    for row in dz.chunks_exact(db.len()) {
         db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
     }
 }

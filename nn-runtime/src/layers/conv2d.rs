@@ -353,6 +353,12 @@ impl<const I: usize, const O: usize, const COLS: usize, A> Conv2D<I, O, COLS, A>
 }
 
 impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
+    /// Samples whose im2col rows fit in [`PIECE_COLS`], at least one.
+    const PER: usize = match PIECE_COLS / if COLS == 0 { 1 } else { COLS } {
+        0 => 1,
+        per => per,
+    };
+
     /// `z = im2col(x) · kernel + bias`, before the activation; `cols` gets the im2col rows.
     fn affine(&self, x: &[f32], z: &mut [f32], cols: &mut [f32]) {
         let g = &self.geometry;
@@ -391,7 +397,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         keep: bool,
         mut after: impl FnMut(usize, &mut [f32]),
     ) {
-        let per = (PIECE_COLS / COLS.max(1)).max(1);
+        let per = Self::PER;
         for (i, (x, z)) in x.chunks(per * I).zip(z.chunks_mut(per * O)).enumerate() {
             let at = if keep { i * per * COLS } else { 0 };
             self.affine(x, z, &mut cols[at..]);
@@ -434,11 +440,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         if g.groups > 1 {
             let dz = match grad {
                 Grad::Pre(dz) => dz,
-                Grad::Post { z, y, dy } => {
-                    let dz = scratch(&mut st.dz, dy.len());
-                    A::backward(&z[..dy.len()], y, dy, dz, f);
-                    dz
-                }
+                Grad::Post { z, y, dy } => activated::pre_activation_gradient::<A>(z, &mut st.dz, y, dy, f),
             };
             if self.bias.is_some() {
                 activated::bias_gradient(&mut st.dbias, dz, f);
@@ -488,9 +490,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
                     }
                 };
                 if bias {
-                    for row in dzp.chunks_exact(f) {
-                        db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
-                    }
+                    activated::add_rows(db, dzp);
                 }
                 let cols = &mut cols[..(e - s) * COLS];
                 g.im2col(&x[s * I..e * I], cols);
@@ -521,10 +521,9 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         db.iter_mut().zip(&*db1).for_each(|(a, b)| *a += b);
     }
 
-    /// Samples of one piece of a batch of `n`: its im2col rows fit in
-    /// [`PIECE_COLS`], at least one sample.
+    /// Samples of one piece of a batch of `n`: [`Self::PER`], or fewer for a small batch.
     fn piece(n: usize) -> usize {
-        (PIECE_COLS / COLS.max(1)).clamp(1, n.max(1))
+        Self::PER.min(n.max(1))
     }
 
     /// The room in a two-piece buffer of the half `r` of a batch of `n`.

@@ -59,47 +59,6 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         Pooling2D { geometry, pool: PhantomData }
     }
 
-    /// Calls `each(first output index, window)` for every output position of
-    /// a batch of `n` samples, where `window` lists the batch index of the
-    /// first channel of each real input position of its window (row by row);
-    /// the `c` channels of a position are contiguous in both.
-    #[cfg(feature = "std")]
-    #[inline(always)]
-    fn windows(&self, n: usize, mut each: impl FnMut(usize, &[usize])) {
-        let g = &self.geometry;
-        let [h, w, c] = g.input;
-        let [kh, kw] = g.kernel;
-        let [oh, ow] = g.output;
-        let at =
-            |o: usize, k: usize, a: usize, n: usize| (o * g.strides[a] + k).checked_sub(g.pad[a]).filter(|&i| i < n);
-        // At most 64 positions per window on the stack; larger windows (the
-        // global poolings) are visited a row at a time.
-        const MAX_POSITIONS: usize = 64;
-        let mut window = [0usize; MAX_POSITIONS];
-        for s in 0..n {
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let o = s * O + (oy * ow + ox) * c;
-                    let mut len = 0;
-                    for ky in 0..kh {
-                        let Some(iy) = at(oy, ky, 0, h) else { continue };
-                        for kx in 0..kw {
-                            if let Some(ix) = at(ox, kx, 1, w) {
-                                if len == MAX_POSITIONS {
-                                    each(o, &window[..len]);
-                                    len = 0;
-                                }
-                                window[len] = s * I + (iy * w + ix) * c;
-                                len += 1;
-                            }
-                        }
-                    }
-                    each(o, &window[..len]);
-                }
-            }
-        }
-    }
-
     /// The pooling of the batch `x` into `y`, with plain loops and no
     /// closure, so that the whole of it is compiled at the features of
     /// [`Self::pool_best`]: the `c` channels of a window position are
@@ -127,11 +86,9 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     /// Channels `c0..c0 + L` of output position `p` of the sample `xs`.
     #[inline(always)]
     fn block<const L: usize>(&self, xs: &[f32], p: usize, c0: usize, out: &mut [f32]) {
-        let [w, c] = [self.geometry.input[1], self.geometry.input[2]];
         let mut acc = [0.0f32; L];
         let mut count = 0usize;
-        let [rows, cols] = self.window(p);
-        for at in rows.flat_map(|iy| cols.clone().map(move |ix| (iy * w + ix) * c)) {
+        for at in self.inputs(p) {
             let row: [f32; L] = xs[at + c0..at + c0 + L].try_into().expect("L values");
             acc = match count {
                 0 => row,
@@ -186,9 +143,7 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         let ys: [f32; L] = ys.try_into().expect("L outputs");
         // What is left to hand out: all of `dy` until the first match.
         let mut left: [f32; L] = gs.try_into().expect("L gradients");
-        let [w, c] = [self.geometry.input[1], self.geometry.input[2]];
-        let [rows, cols] = self.window(p);
-        for at in rows.flat_map(|iy| cols.clone().map(move |ix| (iy * w + ix) * c)) {
+        for at in self.inputs(p) {
             let row: [f32; L] = xs[at + c0..at + c0 + L].try_into().expect("L values");
             let dst: &mut [f32; L] = (&mut dxs[at + c0..at + c0 + L]).try_into().expect("L gradients");
             let hit = |l: usize| row[l] == ys[l] || row[l].is_nan() && ys[l].is_nan();
@@ -197,11 +152,13 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         }
     }
 
-    /// The input rows and columns of output position `p`'s window that
-    /// fall inside the input (the rest is padding).
+    /// The input positions of output position `p`'s window that fall inside
+    /// the input (the rest is padding), row by row: the offset of each one's
+    /// channels within a sample.
     #[inline(always)]
-    fn window(&self, p: usize) -> [core::ops::Range<usize>; 2] {
+    fn inputs(&self, p: usize) -> impl Iterator<Item = usize> + Clone {
         let g = &self.geometry;
+        let [w, c] = [g.input[1], g.input[2]];
         let ow = g.output[1];
         let span = |o: usize, a: usize, n: usize| {
             let first = o * g.strides[a];
@@ -209,7 +166,8 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
             let hi = (first + g.kernel[a]).min(n + g.pad[a]).saturating_sub(g.pad[a]);
             lo..hi.max(lo)
         };
-        [span(p / ow, 0, g.input[0]), span(p % ow, 1, g.input[1])]
+        let (rows, cols) = (span(p / ow, 0, g.input[0]), span(p % ow, 1, w));
+        rows.flat_map(move |iy| cols.clone().map(move |ix| (iy * w + ix) * c))
     }
 
     /// [`Self::pool`] compiled for this CPU's best instruction set.
@@ -221,22 +179,6 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     #[cfg(feature = "std")]
     fn unpool_max_best(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
         dispatch_body(Unpooled { layer: self, x, y, dy, dx })
-    }
-
-    /// The number of real input positions in the window of output `o` (its
-    /// index in the batch, any channel).
-    #[cfg(feature = "std")]
-    fn window_len_at(&self, o: usize) -> usize {
-        let g = &self.geometry;
-        let [h, w, c] = g.input;
-        let [kh, kw] = g.kernel;
-        let [_, ow] = g.output;
-        let p = o % O / c;
-        let (oy, ox) = (p / ow, p % ow);
-        let span = |o: usize, k: usize, a: usize, n: usize| {
-            (0..k).filter(|&k| (o * g.strides[a] + k).checked_sub(g.pad[a]).is_some_and(|i| i < n)).count()
-        };
-        span(oy, kh, 0, h) * span(ox, kw, 1, w)
     }
 }
 
@@ -324,14 +266,16 @@ impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
             // Spread evenly over the window's real values.
             dx.fill(0.0);
             let c = self.geometry.input[2];
-            self.windows(x.len() / I, |o, window| {
-                let n = self.window_len_at(o).max(1) as f32;
-                for &at in window {
-                    for (d, &g) in dx[at..at + c].iter_mut().zip(&dy[o..o + c]) {
-                        *d += g / n;
+            let positions = self.geometry.output[0] * self.geometry.output[1];
+            for (dxs, gs) in dx.chunks_exact_mut(I).zip(dy.chunks_exact(O)) {
+                for p in 0..positions {
+                    let n = self.inputs(p).count().max(1) as f32;
+                    let g = &gs[p * c..][..c];
+                    for at in self.inputs(p) {
+                        dxs[at..at + c].iter_mut().zip(g).for_each(|(d, &g)| *d += g / n);
                     }
                 }
-            });
+            }
         }
     }
 }

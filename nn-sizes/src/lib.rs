@@ -1,13 +1,15 @@
-//! Keras's size formulas as `const fn`s, for the sizes `sequential!` cannot
-//! compute itself because a const item gives one of their operands
-//! (`const K: usize = 3; Conv2D(32, K)`): the macro folds literal operands
-//! with the same formulas (nn-macros' `sizes` module, function for
-//! function) and emits a call of these otherwise.
+//! Keras's size formulas of the windowed layers as `const fn`s, written
+//! once for both sides of `sequential!`: the macro folds literal sizes with
+//! them, and for a size a const item gives (`const K: usize = 3;
+//! Conv2D(32, K)`) it emits a call of them (`::nn::model::sizes::valid`),
+//! which the compiler evaluates.
 //!
 //! Every one is total: on sizes that break a rule (a kernel larger than
 //! its input, a zero stride) it returns a harmless size (1, or 0 for a
 //! padding) instead of panicking or overflowing, so that the compiler
 //! reports only the macro's assertion of that rule, at the user's token.
+
+#![no_std]
 
 /// A window's reach with dilation: `d·(k − 1) + 1` input rows between its
 /// first and last tap (inclusive).
