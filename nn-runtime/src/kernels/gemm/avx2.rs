@@ -27,6 +27,10 @@ impl MicroKernel for Kernel {
         micro(kc, a, b, bs, c, ldc, alpha, beta)
     }
 
+    unsafe fn pack_a(kc: usize, rows: usize, src: *const f32, ld: usize, dst: *mut f32) {
+        pack_a(kc, rows, src, ld, dst)
+    }
+
     unsafe fn pack_b(kc: usize, src: *const f32, ld: usize, dst: *mut f32) {
         pack_b(kc, src, ld, dst)
     }
@@ -64,6 +68,38 @@ unsafe fn micro(kc: usize, a: *const f32, b: *const f32, bs: usize, c: *mut f32,
     }
 }
 
+/// The 8 × 8 transpose of `r` (row `i` of the result is column `i` of `r`).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+    let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+    let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+    let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+    let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+    let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+    let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+    let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+    let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+    let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+    let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+    let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+    let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+    [
+        _mm256_permute2f128_ps::<0x20>(u0, u4),
+        _mm256_permute2f128_ps::<0x20>(u1, u5),
+        _mm256_permute2f128_ps::<0x20>(u2, u6),
+        _mm256_permute2f128_ps::<0x20>(u3, u7),
+        _mm256_permute2f128_ps::<0x31>(u0, u4),
+        _mm256_permute2f128_ps::<0x31>(u1, u5),
+        _mm256_permute2f128_ps::<0x31>(u2, u6),
+        _mm256_permute2f128_ps::<0x31>(u3, u7),
+    ]
+}
+
 /// Packs a sliver of a transposed `b` (see [`MicroKernel::pack_bt`]) with 8 × 8
 /// register transposes; shared with the AVX-512 kernel.
 ///
@@ -76,39 +112,11 @@ pub(super) unsafe fn pack_bt<const W: usize>(kc: usize, nr: usize, src: *const f
     for jb in (0..full_j).step_by(8) {
         let s = src.add(jb * ld);
         for pb in (0..kc8).step_by(8) {
-            let r0 = _mm256_loadu_ps(s.add(pb));
-            let r1 = _mm256_loadu_ps(s.add(ld + pb));
-            let r2 = _mm256_loadu_ps(s.add(2 * ld + pb));
-            let r3 = _mm256_loadu_ps(s.add(3 * ld + pb));
-            let r4 = _mm256_loadu_ps(s.add(4 * ld + pb));
-            let r5 = _mm256_loadu_ps(s.add(5 * ld + pb));
-            let r6 = _mm256_loadu_ps(s.add(6 * ld + pb));
-            let r7 = _mm256_loadu_ps(s.add(7 * ld + pb));
-            let t0 = _mm256_unpacklo_ps(r0, r1);
-            let t1 = _mm256_unpackhi_ps(r0, r1);
-            let t2 = _mm256_unpacklo_ps(r2, r3);
-            let t3 = _mm256_unpackhi_ps(r2, r3);
-            let t4 = _mm256_unpacklo_ps(r4, r5);
-            let t5 = _mm256_unpackhi_ps(r4, r5);
-            let t6 = _mm256_unpacklo_ps(r6, r7);
-            let t7 = _mm256_unpackhi_ps(r6, r7);
-            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
-            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
-            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
-            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
-            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
-            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
-            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
-            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            let cols = transpose8(core::array::from_fn(|i| _mm256_loadu_ps(s.add(i * ld + pb))));
             let d = dst.add(pb * W + jb);
-            _mm256_storeu_ps(d, _mm256_permute2f128_ps::<0x20>(u0, u4));
-            _mm256_storeu_ps(d.add(W), _mm256_permute2f128_ps::<0x20>(u1, u5));
-            _mm256_storeu_ps(d.add(2 * W), _mm256_permute2f128_ps::<0x20>(u2, u6));
-            _mm256_storeu_ps(d.add(3 * W), _mm256_permute2f128_ps::<0x20>(u3, u7));
-            _mm256_storeu_ps(d.add(4 * W), _mm256_permute2f128_ps::<0x31>(u0, u4));
-            _mm256_storeu_ps(d.add(5 * W), _mm256_permute2f128_ps::<0x31>(u1, u5));
-            _mm256_storeu_ps(d.add(6 * W), _mm256_permute2f128_ps::<0x31>(u2, u6));
-            _mm256_storeu_ps(d.add(7 * W), _mm256_permute2f128_ps::<0x31>(u3, u7));
+            for (p, col) in cols.iter().enumerate() {
+                _mm256_storeu_ps(d.add(p * W), *col);
+            }
         }
         for p in kc8..kc {
             for t in 0..8 {
@@ -121,6 +129,31 @@ pub(super) unsafe fn pack_bt<const W: usize>(kc: usize, nr: usize, src: *const f
             for j in full_j..W {
                 *dst.add(p * W + j) = if j < nr { *src.add(j * ld + p) } else { 0.0 };
             }
+        }
+    }
+}
+
+/// [`MicroKernel::pack_a`] for the 6-row panel: 8 × 8 register transposes of
+/// the six rows (and two zero rows), six floats stored per column of `a`.
+///
+/// # Safety
+/// As [`MicroKernel::pack_a`], on a CPU with AVX2.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pack_a(kc: usize, rows: usize, src: *const f32, ld: usize, dst: *mut f32) {
+    let kc8 = if rows == MR { kc / 8 * 8 } else { 0 };
+    for pb in (0..kc8).step_by(8) {
+        let zero = _mm256_setzero_ps();
+        let cols =
+            transpose8(core::array::from_fn(|i| if i < MR { _mm256_loadu_ps(src.add(i * ld + pb)) } else { zero }));
+        for (p, col) in cols.iter().enumerate() {
+            let d = dst.add((pb + p) * MR);
+            _mm_storeu_ps(d, _mm256_castps256_ps128(*col));
+            _mm_storel_epi64(d.add(4) as *mut __m128i, _mm_castps_si128(_mm256_extractf128_ps::<1>(*col)));
+        }
+    }
+    for p in kc8..kc {
+        for i in 0..MR {
+            *dst.add(p * MR + i) = if i < rows { *src.add(i * ld + p) } else { 0.0 };
         }
     }
 }
