@@ -2,8 +2,10 @@
 //! backend is chosen in one place.
 //!
 //! The kernels are our own and never touch the heap: packing buffers live on the
-//! stack (at most [`MC`]`×`[`KC`] + [`KC`]`×32` floats, about 130 KiB), so a call
-//! allocates nothing, first call included.
+//! stack (at most [`MC`]`×`[`KC`] + [`KC`]`×32` floats, about 130 KiB), and
+//! with `std` a product of several row blocks packs `op(b)` once into one of
+//! two static panels (`panel`, 4 MiB each), so a call allocates nothing,
+//! first call included.
 //!
 //! * The instruction set is picked once at run time (cached in an atomic):
 //!   AVX-512F (`avx512`), AVX2 + FMA (`avx2`) or plain Rust that the compiler
@@ -30,6 +32,8 @@
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(feature = "std")]
+mod panel;
 #[cfg(feature = "std")]
 mod pool;
 mod portable;
@@ -541,6 +545,41 @@ unsafe fn copy_rows<const W: usize>(kc: usize, nr: usize, src: *const f32, ld: u
     }
 }
 
+/// Packs the sliver `op(b)[pc..pc+kc, jr..jr+nr]` into `dst` as `kc` rows of
+/// `K::NR` floats (zero-padded past `nr`).
+///
+/// # Safety
+/// `dst` holds `kc * K::NR` floats; the sliver is inside `op(b)`.
+unsafe fn pack_sliver<K: MicroKernel>(mat: &Mat, pc: usize, kc: usize, jr: usize, nr: usize, dst: *mut f32) {
+    let Mat { k, n, b, lb, .. } = *mat;
+    let nr_ = K::NR;
+    match lb {
+        // Contiguous rows: no cache-set conflicts when n is a power of two.
+        Layout::Normal if nr == nr_ => K::pack_b(kc, b[pc * n + jr..].as_ptr(), n, dst),
+        Layout::Normal => {
+            for p in 0..kc {
+                let src = &b[(pc + p) * n + jr..][..nr];
+                let row = core::slice::from_raw_parts_mut(dst.add(p * nr_), nr_);
+                row[..nr].copy_from_slice(src);
+                row[nr..].fill(0.0);
+            }
+        }
+        // Rows jr..jr+nr of the stored b (k wide) hold columns pc..pc+kc.
+        Layout::Transposed => K::pack_bt(kc, nr, b[jr * k + pc..].as_ptr(), k, dst),
+    }
+}
+
+/// Stands in for [`panel::Panel`] where there are none (no `std`).
+#[cfg(not(feature = "std"))]
+struct NoPanel;
+
+#[cfg(not(feature = "std"))]
+impl NoPanel {
+    fn ptr(&self) -> *mut f32 {
+        unreachable!("no panels without std")
+    }
+}
+
 /// Rows `r0..r1`, columns `j0..j1` of the product into `c` (which points at
 /// row `r0`, row-major `n` wide).
 ///
@@ -573,6 +612,14 @@ unsafe fn blocked<K: MicroKernel>(
     // Equal k blocks (no thin last block).
     let kblocks = k.div_ceil(kc_max);
     let kc_even = k.div_ceil(kblocks).div_ceil(8) * 8;
+    // With more than one row block, op(b) is packed once into a panel that
+    // the later blocks read (repacking it per block cost 10-20 % of a
+    // product whose b does not fit in L2); without a free panel, per block.
+    let width = (j1 - j0).div_ceil(nr_) * nr_;
+    #[cfg(feature = "std")]
+    let panel = if r1 - r0 > mc_max { panel::take(k * width) } else { None };
+    #[cfg(not(feature = "std"))]
+    let panel: Option<NoPanel> = None;
     // Row blocks outermost: a block's rows of a are read once, contiguously,
     // and its rows of c stay in cache across the k blocks (a narrow n, as in
     // im2col products, would otherwise stream all of c k/kc times).
@@ -625,33 +672,26 @@ unsafe fn blocked<K: MicroKernel>(
             let mut jr = j0;
             while jr < j1 {
                 let nr = nr_.min(j1 - jr);
-                let (bp, bs) = match lb {
+                let (bp, bs) = match &panel {
+                    // Packed by the first row block, read by the others.
+                    Some(panel) => {
+                        // SAFETY: sliver (jr - j0)/NR of k block pc: kc*NR floats
+                        // at pc*width + ..., inside the k*width the panel holds.
+                        let dst = unsafe { panel.ptr().add(pc * width + (jr - j0) * kc) };
+                        if ic == r0 {
+                            unsafe { pack_sliver::<K>(mat, pc, kc, jr, nr, dst) };
+                        }
+                        (dst as *const f32, nr_)
+                    }
                     // A few tiles of rows: b is read in place (packing would cost
                     // more than it saves), unless its rows are a multiple of
                     // 1 KiB apart (every row of the sliver in the same few cache sets).
-                    Layout::Normal if in_place_b && (nr == nr_ || K::DIRECT_EDGE) => (b[(pc * n + jr)..].as_ptr(), n),
-                    Layout::Normal => {
-                        // Reused by every tile of the block: packed contiguous (no
-                        // cache-set conflicts when n is a power of two).
-                        if nr == nr_ {
-                            // SAFETY: rows pc..pc+kc of b hold columns jr..jr+NR;
-                            // bbuf holds KC*NR_MAX >= kc*NR floats.
-                            unsafe { K::pack_b(kc, b[pc * n + jr..].as_ptr(), n, bbuf) };
-                        } else {
-                            for p in 0..kc {
-                                let src = &b[(pc + p) * n + jr..][..nr];
-                                // SAFETY: p*NR + j < KC*NR_MAX for j < NR.
-                                let dst = unsafe { core::slice::from_raw_parts_mut(bbuf.add(p * nr_), nr_) };
-                                dst[..nr].copy_from_slice(src);
-                                dst[nr..].fill(0.0);
-                            }
-                        }
-                        (bbuf as *const f32, nr_)
+                    None if lb == Layout::Normal && in_place_b && (nr == nr_ || K::DIRECT_EDGE) => {
+                        (b[(pc * n + jr)..].as_ptr(), n)
                     }
-                    Layout::Transposed => {
-                        // SAFETY: rows jr..jr+nr of the stored b (k wide) hold
-                        // columns pc..pc+kc; bbuf holds KC*NR_MAX >= kc*NR floats.
-                        unsafe { K::pack_bt(kc, nr, b[jr * k + pc..].as_ptr(), k, bbuf) };
+                    None => {
+                        // SAFETY: bbuf holds KC*NR_MAX >= kc*NR floats.
+                        unsafe { pack_sliver::<K>(mat, pc, kc, jr, nr, bbuf) };
                         (bbuf as *const f32, nr_)
                     }
                 };
