@@ -10,6 +10,28 @@ pub(super) struct Kernel;
 const MR: usize = 6;
 const NR: usize = 16;
 
+/// Rows `i < mr` of a tile's accumulators `acc` into `c` as `alpha·acc +
+/// beta·c` (`c` not read when `beta` is 0); with `masked`, only the lanes of
+/// `mask`. A macro, so that it is inlined into each kernel.
+macro_rules! store {
+    ($acc:expr, $mr:expr, $c:expr, $ldc:expr, $alpha:expr, $beta:expr, $mask:expr, $masked:expr) => {{
+        let (va, vb) = (_mm256_set1_ps($alpha), _mm256_set1_ps($beta));
+        for (i, acc) in $acc.iter().enumerate().take($mr) {
+            for (v, acc) in acc.iter().enumerate() {
+                let p = $c.add(i * $ldc + 8 * v);
+                let r = if $alpha == 1.0 { *acc } else { _mm256_mul_ps(*acc, va) };
+                if $masked {
+                    let r = if $beta == 0.0 { r } else { _mm256_fmadd_ps(vb, _mm256_maskload_ps(p, $mask[v]), r) };
+                    _mm256_maskstore_ps(p, $mask[v], r);
+                } else {
+                    let r = if $beta == 0.0 { r } else { _mm256_fmadd_ps(vb, _mm256_loadu_ps(p), r) };
+                    _mm256_storeu_ps(p, r);
+                }
+            }
+        }
+    }};
+}
+
 impl MicroKernel for Kernel {
     const MR: usize = MR;
     const NR: usize = NR;
@@ -25,6 +47,44 @@ impl MicroKernel for Kernel {
         beta: f32,
     ) {
         micro(kc, a, b, bs, c, ldc, alpha, beta)
+    }
+
+    const DIRECT_EDGE: bool = true;
+
+    unsafe fn micro_edge(
+        kc: usize,
+        a: *const f32,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        mr: usize,
+        nr: usize,
+    ) {
+        micro_masked(kc, a, b, bs, c, ldc, alpha, beta, mr, lanes(nr))
+    }
+
+    const DIRECT_A: bool = true;
+
+    unsafe fn micro_a(
+        kc: usize,
+        a: *const f32,
+        lda: usize,
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        nr: usize,
+    ) {
+        if nr == NR {
+            micro_direct::<false>(kc, a, lda, b, bs, c, ldc, alpha, beta, lanes(NR))
+        } else {
+            micro_direct::<true>(kc, a, lda, b, bs, c, ldc, alpha, beta, lanes(nr))
+        }
     }
 
     unsafe fn pack_a(kc: usize, rows: usize, src: *const f32, ld: usize, dst: *mut f32) {
@@ -56,16 +116,85 @@ unsafe fn micro(kc: usize, a: *const f32, b: *const f32, bs: usize, c: *mut f32,
         a = a.add(MR);
         b = b.add(bs);
     }
-    let va = _mm256_set1_ps(alpha);
-    let vb = _mm256_set1_ps(beta);
-    for (i, acc) in acc.iter().enumerate() {
-        for (v, acc) in acc.iter().enumerate() {
-            let p = c.add(i * ldc + 8 * v);
-            let r = _mm256_mul_ps(*acc, va);
-            let r = if beta == 0.0 { r } else { _mm256_fmadd_ps(vb, _mm256_loadu_ps(p), r) };
-            _mm256_storeu_ps(p, r);
+    store!(acc, MR, c, ldc, alpha, beta, [_mm256_setzero_si256(); 2], false);
+}
+
+/// Lane masks of the first `w ≤ 16` columns of a tile (two vectors of 8).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn lanes(w: usize) -> [__m256i; 2] {
+    let idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let w = w as i32;
+    [_mm256_cmpgt_epi32(_mm256_set1_epi32(w), idx), _mm256_cmpgt_epi32(_mm256_set1_epi32(w - 8), idx)]
+}
+
+/// An `MR × NR` tile with `a` read in place (row `i` at `a + i*lda`, all `MR`
+/// rows present) instead of from a packed panel: for products whose `a`
+/// panels would serve few tiles (narrow `n`: im2col). With `MASKED`, lanes of
+/// `b` and `c` outside `mask` are neither read nor written.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro_direct<const MASKED: bool>(
+    kc: usize,
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    bs: usize,
+    c: *mut f32,
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+    mask: [__m256i; 2],
+) {
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+    let rows: [*const f32; MR] = core::array::from_fn(|i| a.add(i * lda));
+    let mut b = b;
+    for p in 0..kc {
+        let (b0, b1) = if MASKED {
+            (_mm256_maskload_ps(b, mask[0]), _mm256_maskload_ps(b.add(8), mask[1]))
+        } else {
+            (_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8)))
+        };
+        for (acc, row) in acc.iter_mut().zip(&rows) {
+            let ai = _mm256_broadcast_ss(&*row.add(p));
+            acc[0] = _mm256_fmadd_ps(ai, b0, acc[0]);
+            acc[1] = _mm256_fmadd_ps(ai, b1, acc[1]);
         }
+        b = b.add(bs);
     }
+    store!(acc, MR, c, ldc, alpha, beta, mask, MASKED);
+}
+
+/// Edge tile from a packed `a` panel: lanes of `b` and `c` outside `mask`
+/// are neither read nor written, rows `i < mr` stored.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro_masked(
+    kc: usize,
+    a: *const f32,
+    b: *const f32,
+    bs: usize,
+    c: *mut f32,
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+    mr: usize,
+    mask: [__m256i; 2],
+) {
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+    let (mut a, mut b) = (a, b);
+    for _ in 0..kc {
+        let b0 = _mm256_maskload_ps(b, mask[0]);
+        let b1 = _mm256_maskload_ps(b.add(8), mask[1]);
+        for (i, acc) in acc.iter_mut().enumerate() {
+            let ai = _mm256_broadcast_ss(&*a.add(i));
+            acc[0] = _mm256_fmadd_ps(ai, b0, acc[0]);
+            acc[1] = _mm256_fmadd_ps(ai, b1, acc[1]);
+        }
+        a = a.add(MR);
+        b = b.add(bs);
+    }
+    store!(acc, mr, c, ldc, alpha, beta, mask, true);
 }
 
 /// The 8 × 8 transpose of `r` (row `i` of the result is column `i` of `r`).

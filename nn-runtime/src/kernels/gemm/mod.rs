@@ -19,8 +19,8 @@
 //!   makes a `b` sliver half the L1d and the row block is at most half the L2
 //!   (cache sizes from `cpuid`). A sliver of `b` is read in
 //!   place when few tiles of rows use it, otherwise packed (contiguous; with
-//!   8×8 register transposes when `op(b)` is transposed). On AVX-512 a
-//!   row-major `a` is read in place, not packed, when `n` is at most two slivers.
+//!   8×8 register transposes when `op(b)` is transposed). A row-major `a` is
+//!   read in place, not packed, when `n` is at most 64 columns.
 //! * Large products (`m·k·n` above [`PAR_MIN_FLOPS`]) are split by rows between
 //!   the calling thread and one persistent helper thread (`pool`), started on
 //!   the first such call; later calls hand it work without allocating.
@@ -607,8 +607,9 @@ unsafe fn blocked<K: MicroKernel>(
     let abuf = abuf.as_mut_ptr() as *mut f32;
     let bbuf = bbuf.as_mut_ptr() as *mut f32;
     // A row-major a is read in place, not packed, when each of its panels
-    // would serve two tiles or fewer (n of at most two slivers).
-    let direct_a = K::DIRECT_A && la == Layout::Normal && j1 - j0 <= 2 * nr_;
+    // would serve few tiles (n of at most 64 columns: two AVX-512 slivers,
+    // four AVX2 ones).
+    let direct_a = K::DIRECT_A && la == Layout::Normal && j1 - j0 <= 64;
     // Equal k blocks (no thin last block).
     let kblocks = k.div_ceil(kc_max);
     let kc_even = k.div_ceil(kblocks).div_ceil(8) * 8;
