@@ -333,6 +333,12 @@ unsafe fn gemv_rows<const M: usize>(
     c: *mut f32,
 ) {
     let mut j = 0;
+    // One row: eight independent accumulators (64 columns), so that the
+    // FMA latency does not bound the stream of b.
+    while M == 1 && j + 64 <= n {
+        gemv_block::<M, 8>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        j += 64;
+    }
     while j + 32 <= n {
         gemv_block::<M, 4>(k, n, alpha, a, rsa, csa, b, beta, c, j);
         j += 32;
