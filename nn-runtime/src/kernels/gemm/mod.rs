@@ -847,7 +847,7 @@ mod tests {
         for path in Path::available() {
             let (mr, nr, kc) = tile_of(path);
             let ms = [1, mr - 1, mr, mr + 1, 4 * mr + 1, 2 * MC + mr + 1];
-            let ns = [1, nr - 1, nr, nr + 1, 2 * nr + 3, 256];
+            let ns = [1, nr - 1, nr, nr + 1, 2 * nr + 3, 109, 256];
             let ks = [1, 2, 9, kc - 1, kc + 1];
             for &m in &ms {
                 for &n in &ns {
