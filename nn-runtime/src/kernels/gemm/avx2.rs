@@ -63,7 +63,11 @@ impl MicroKernel for Kernel {
         mr: usize,
         nr: usize,
     ) {
-        micro_masked(kc, a, b, bs, c, ldc, alpha, beta, mr, lanes(nr))
+        if nr == NR {
+            micro_masked::<false>(kc, a, b, bs, c, ldc, alpha, beta, mr, lanes(NR))
+        } else {
+            micro_masked::<true>(kc, a, b, bs, c, ldc, alpha, beta, mr, lanes(nr))
+        }
     }
 
     const DIRECT_A: bool = true;
@@ -170,11 +174,11 @@ unsafe fn micro_direct<const MASKED: bool>(
     store!(acc, MR, c, ldc, alpha, beta, mask, MASKED);
 }
 
-/// Edge tile from a packed `a` panel: lanes of `b` and `c` outside `mask`
-/// are neither read nor written, rows `i < mr` stored.
+/// Edge tile from a packed `a` panel, rows `i < mr` stored; with `MASKED`,
+/// lanes of `b` and `c` outside `mask` are neither read nor written.
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn micro_masked(
+unsafe fn micro_masked<const MASKED: bool>(
     kc: usize,
     a: *const f32,
     b: *const f32,
@@ -189,8 +193,11 @@ unsafe fn micro_masked(
     let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     let (mut a, mut b) = (a, b);
     for _ in 0..kc {
-        let b0 = _mm256_maskload_ps(b, mask[0]);
-        let b1 = _mm256_maskload_ps(b.add(8), mask[1]);
+        let (b0, b1) = if MASKED {
+            (_mm256_maskload_ps(b, mask[0]), _mm256_maskload_ps(b.add(8), mask[1]))
+        } else {
+            (_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8)))
+        };
         for (i, acc) in acc.iter_mut().enumerate() {
             let ai = _mm256_broadcast_ss(&*a.add(i));
             acc[0] = _mm256_fmadd_ps(ai, b0, acc[0]);
@@ -199,7 +206,7 @@ unsafe fn micro_masked(
         a = a.add(MR);
         b = b.add(bs);
     }
-    store!(acc, mr, c, ldc, alpha, beta, mask, true);
+    store!(acc, mr, c, ldc, alpha, beta, mask, MASKED);
 }
 
 /// The 8 × 8 transpose of `r` (row `i` of the result is column `i` of `r`).
@@ -348,16 +355,44 @@ unsafe fn gemv_rows<const M: usize>(
         j += 8;
     }
     if j < n {
-        for i in 0..M {
-            for jj in j..n {
-                let mut s = 0.0;
-                for p in 0..k {
-                    s += *a.add(i * rsa + p * csa) * *b.add(p * n + jj);
-                }
-                let cp = c.add(i * n + jj);
-                *cp = if beta == 0.0 { alpha * s } else { alpha * s + beta * *cp };
-            }
+        // The last 1..7 columns with masked loads and stores: the same fused
+        // multiply-adds as every other column (and as the blocked kernel).
+        gemv_tail::<M>(k, n, alpha, a, rsa, csa, b, beta, c, j, lanes(n - j)[0]);
+    }
+}
+
+/// Columns `j..n` (fewer than 8) of [`gemv_rows`], lanes outside `mask`
+/// neither read nor written.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemv_tail<const M: usize>(
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+    beta: f32,
+    c: *mut f32,
+    j: usize,
+    mask: __m256i,
+) {
+    let mut acc = [_mm256_setzero_ps(); M];
+    let mut bp = b.add(j);
+    for p in 0..k {
+        let bv = _mm256_maskload_ps(bp, mask);
+        for (i, acc) in acc.iter_mut().enumerate() {
+            *acc = _mm256_fmadd_ps(_mm256_broadcast_ss(&*a.add(i * rsa + p * csa)), bv, *acc);
         }
+        bp = bp.add(n);
+    }
+    let (va, vb) = (_mm256_set1_ps(alpha), _mm256_set1_ps(beta));
+    for (i, acc) in acc.iter().enumerate() {
+        let p = c.add(i * n + j);
+        let r = _mm256_mul_ps(*acc, va);
+        let r = if beta == 0.0 { r } else { _mm256_fmadd_ps(vb, _mm256_maskload_ps(p, mask), r) };
+        _mm256_maskstore_ps(p, mask, r);
     }
 }
 
