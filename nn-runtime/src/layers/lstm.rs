@@ -5,7 +5,7 @@
 
 use core::marker::PhantomData;
 
-use super::recurrent::{lanes, state_grad, store, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut, LANES};
+use super::recurrent::{lanes, store, unmask, Cell, StepGrad, StepIn, StepKept, StepOut, LANES};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 use crate::kernels::simd::{dispatch_body, Body};
@@ -26,7 +26,7 @@ impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
         if !step.projected {
-            times(u, 4 * u, step.hm, step.recurrent_kernel, 1.0, out.pre);
+            step.recurrent_times(1.0, out.pre);
         }
         // One pass over the gates, compiled for this CPU's vector instructions.
         dispatch_body(Forward::<A, R> { u, c_prev: step.c_prev, out, act: PhantomData });
@@ -43,7 +43,7 @@ impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
             dpre: grad.dpre,
             act: PhantomData,
         });
-        state_grad(u, grad.dpre, step.recurrent_kernel, grad.tmp_h);
+        step.state_grad(grad.dpre, grad.tmp_h);
         unmask(grad.tmp_h, grad.mask, grad.dh_prev);
     }
 

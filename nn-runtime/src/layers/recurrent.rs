@@ -32,7 +32,7 @@ use super::{scratch, Train};
 use crate::init::Initializer;
 #[cfg(feature = "std")]
 use crate::kernels::gemm::SharedMut;
-use crate::kernels::gemm::{sgemm, Layout};
+use crate::kernels::gemm::{sgemm, sgemm_packed, Layout, PackedB};
 #[cfg(feature = "std")]
 use crate::kernels::parallel::{on_halves, Parts};
 use crate::Param;
@@ -56,6 +56,33 @@ pub struct StepIn<'a> {
     /// Whether `pre` already holds `hm · recurrent_kernel` too (the driver
     /// computed both products as one, for a cell with [`Cell::ADDITIVE`]).
     pub projected: bool,
+    /// `recurrent_kernel` and its transpose packed once for all the steps
+    /// of a training pass (cells with [`Cell::ADDITIVE`]), else `None`.
+    pub packed: Option<PackedB<'a>>,
+    /// See `packed`: `recurrent_kernelᵀ` for the backward pass.
+    pub packed_t: Option<PackedB<'a>>,
+}
+
+impl StepIn<'_> {
+    /// `c = hm · recurrent_kernel + beta · c` over all the kernel's columns
+    /// (up to 4 rows by the one-row products, packed kernel or not, so that
+    /// training and inference round alike).
+    pub fn recurrent_times(&self, beta: f32, c: &mut [f32]) {
+        let rows = self.hm.len() / self.units;
+        match &self.packed {
+            Some(p) if rows > 4 => sgemm_packed(rows, 1.0, self.hm, Layout::Normal, p, beta, c),
+            _ => times(self.units, self.recurrent_kernel.len() / self.units, self.hm, self.recurrent_kernel, beta, c),
+        }
+    }
+
+    /// `dhm = d · recurrent_kernelᵀ`: the state's gradient through
+    /// [`StepIn::recurrent_times`] (`dhm` is `n × units`).
+    pub fn state_grad(&self, d: &[f32], dhm: &mut [f32]) {
+        match &self.packed_t {
+            Some(p) => sgemm_packed(dhm.len() / self.units, 1.0, d, Layout::Normal, p, 0.0, dhm),
+            None => state_grad(self.units, d, self.recurrent_kernel, dhm),
+        }
+    }
 }
 
 /// What [`Cell::forward`] writes for one step; `pre`, `act` and `aux`
@@ -231,6 +258,8 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
     /// What the cell reads for one step from these weights and states.
     fn step_in<'a>(&'a self, h_prev: &'a [f32], hm: &'a [f32], c_prev: &'a [f32], projected: bool) -> StepIn<'a> {
         StepIn {
+            packed: None,
+            packed_t: None,
             units: U,
             recurrent_kernel: &self.recurrent_kernel,
             recurrent_bias: self.recurrent_bias(),
@@ -416,6 +445,10 @@ pub struct RecurrentState {
     rec_mask: Vec<f32>,
     /// Whether the last forward pass applied each mask.
     masked: (bool, bool),
+    /// The recurrent kernel packed for the forward pass, and its transpose
+    /// for the backward pass (cells with [`Cell::ADDITIVE`]).
+    packed: Vec<f32>,
+    packed_t: Vec<f32>,
     /// Gradients with respect to `pre` of every step.
     dpre: Vec<f32>,
     /// Running gradients with respect to `h` and `c`, two of each.
@@ -477,6 +510,10 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         cs.iter_mut().take(nu).for_each(|v| *v = 0.0);
         let hms = scratch(&mut st.hm, if st.masked.1 { S * nu } else { 0 });
         let (masked, rec_mask) = (st.masked.1, &st.rec_mask);
+        let packed = C::ADDITIVE.then(|| {
+            let buf = scratch(&mut st.packed, PackedB::len(U, gu));
+            PackedB::pack(U, gu, &self.recurrent_kernel, Layout::Normal, buf)
+        });
         // The recurrence of each sample is independent of the others': the
         // two threads take half the batch each through every step.
         let (pre, act, aux, hs, cs, hms, ys) = (
@@ -520,7 +557,8 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 } else {
                     (&[][..], &mut [][..])
                 };
-                let step = self.step_in(h_prev, hm, c_prev, false);
+                let mut step = self.step_in(h_prev, hm, c_prev, false);
+                step.packed = packed;
                 let r = (t * n + b0) * gu..(t * n + b1) * gu;
                 // SAFETY: as above.
                 let out = unsafe {
@@ -562,6 +600,8 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             in_mask,
             rec_mask,
             masked,
+            packed_t,
+            packed: _,
             dpre,
             dh,
             dc,
@@ -574,6 +614,10 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             dbias,
         } = st;
         let (in_masked, masked) = *masked;
+        let packed_t = C::ADDITIVE.then(|| {
+            let buf = scratch(packed_t, PackedB::len(gu, U));
+            PackedB::pack(gu, U, &self.recurrent_kernel, Layout::Transposed, buf)
+        });
         let dpre = scratch(dpre, S * n * gu);
         let dh = scratch(dh, 2 * nu);
         let dc = scratch(dc, if C::CARRY { nu } else { 0 });
@@ -632,12 +676,13 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 let rows_u = (t * n + b0) * U..(t * n + b1) * U;
                 let next_u = ((t + 1) * n + b0) * U..((t + 1) * n + b1) * U;
                 let h_prev = &hs[rows_u.clone()];
-                let step = self.step_in(
+                let mut step = self.step_in(
                     h_prev,
                     if masked { &hms[rows_u.clone()] } else { h_prev },
                     if C::CARRY { &cs[rows_u] } else { &[] },
                     false,
                 );
+                step.packed_t = packed_t;
                 let r = (t * n + b0) * gu..(t * n + b1) * gu;
                 let kept = StepKept {
                     pre: &pre[r.clone()],

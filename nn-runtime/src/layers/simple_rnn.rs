@@ -3,7 +3,7 @@
 
 use core::marker::PhantomData;
 
-use super::recurrent::{state_grad, times, unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
+use super::recurrent::{unmask, Cell, StepGrad, StepIn, StepKept, StepOut};
 use crate::kernels::ActivationFn;
 
 /// The `SimpleRNN` cell with activation `A`; the layer is
@@ -18,7 +18,7 @@ impl<A: ActivationFn> Cell for SimpleRnnCell<A> {
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
         if !step.projected {
-            times(u, u, step.hm, step.recurrent_kernel, 1.0, out.pre);
+            step.recurrent_times(1.0, out.pre);
         }
         A::apply_to(out.pre, out.h, u);
     }
@@ -26,7 +26,7 @@ impl<A: ActivationFn> Cell for SimpleRnnCell<A> {
     fn backward(step: &StepIn, kept: &StepKept, grad: StepGrad) {
         let u = step.units;
         A::backward(kept.pre, kept.h, grad.dh, grad.dpre, u);
-        state_grad(u, grad.dpre, step.recurrent_kernel, grad.tmp_h);
+        step.state_grad(grad.dpre, grad.tmp_h);
         unmask(grad.tmp_h, grad.mask, grad.dh_prev);
     }
 }

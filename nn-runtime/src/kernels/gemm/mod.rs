@@ -291,8 +291,108 @@ pub(crate) fn sgemm_on(
         c.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
         return;
     }
-    let mat = Mat { m, k, n, a, la, b, lb };
-    if m <= 4 && lb == Layout::Normal {
+    let mat = Mat { m, k, n, a, la, b, lb, packed: None };
+    run(path, threads, &mat, alpha, beta, c);
+}
+
+/// The right operand `op(b)` (`k × n`) of many products, packed once in the
+/// layout this CPU's kernel reads (a recurrent kernel across the steps of a
+/// batch): [`sgemm_packed`] then reads it without packing it again.
+#[derive(Clone, Copy, Debug)]
+pub struct PackedB<'a> {
+    k: usize,
+    n: usize,
+    path: Path,
+    data: &'a [f32],
+}
+
+impl<'a> PackedB<'a> {
+    /// Floats of room [`PackedB::pack`] needs for a `k × n` operand.
+    pub const fn len(k: usize, n: usize) -> usize {
+        k * n.div_ceil(NR_MAX) * NR_MAX
+    }
+
+    /// Packs `op(b)` (`k × n`, stored as `lb` says) into `buf` (at least
+    /// [`PackedB::len`] floats).
+    ///
+    /// # Panics
+    /// If `b` or `buf` is too short.
+    pub fn pack(k: usize, n: usize, b: &[f32], lb: Layout, buf: &'a mut [f32]) -> PackedB<'a> {
+        Self::pack_on(Path::detect(), k, n, b, lb, buf)
+    }
+
+    /// [`PackedB::pack`] for the kernel of `path`.
+    fn pack_on(path: Path, k: usize, n: usize, b: &[f32], lb: Layout, buf: &'a mut [f32]) -> PackedB<'a> {
+        assert!(b.len() >= k * n && buf.len() >= Self::len(k, n), "PackedB::pack: slice too short");
+        let mat = Mat { m: 0, k, n, a: &[], la: Layout::Normal, b, lb, packed: None };
+        // SAFETY: buf holds k * n rounded up to NR_MAX floats, every kernel's
+        // packed layout of op(b) (k × n rounded up to its NR).
+        unsafe {
+            match path {
+                #[cfg(target_arch = "x86_64")]
+                Path::Avx512 => pack_all::<avx512::Kernel>(&mat, buf.as_mut_ptr()),
+                #[cfg(target_arch = "x86_64")]
+                Path::Avx2 => pack_all::<avx2::Kernel>(&mat, buf.as_mut_ptr()),
+                Path::Portable => pack_all::<portable::Kernel>(&mat, buf.as_mut_ptr()),
+            }
+        }
+        PackedB { k, n, path, data: buf }
+    }
+}
+
+/// [`sgemm`] with `op(b)` packed beforehand: `c = alpha · op(a) · b + beta · c`
+/// for the `k × n` operand `b`, on the helper thread too when it pays.
+///
+/// # Panics
+/// If `a` or `c` is too short.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_packed(m: usize, alpha: f32, a: &[f32], la: Layout, b: &PackedB, beta: f32, c: &mut [f32]) {
+    let PackedB { k, n, path, data } = *b;
+    assert!(a.len() >= m * k && c.len() >= m * n, "sgemm_packed: slice too short");
+    if m == 0 || n == 0 {
+        return;
+    }
+    let c = &mut c[..m * n];
+    if k == 0 || alpha == 0.0 {
+        c.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
+        return;
+    }
+    let mat = Mat { m, k, n, a, la, b: data, lb: Layout::Normal, packed: Some(data) };
+    run(path, true, &mat, alpha, beta, c);
+}
+
+/// Every sliver of every k block of `op(b)` into `dst`, in the order
+/// [`blocked`] reads a packed operand: block `pc` at `pc · width`, its sliver
+/// from column `jr` at `jr · kc` within it.
+///
+/// # Safety
+/// `dst` holds `k · width` floats, `width` = `n` rounded up to `K::NR`.
+unsafe fn pack_all<K: MicroKernel>(mat: &Mat, dst: *mut f32) {
+    let Blocking { kc: kc_max, .. } = Blocking::new(K::MR, K::NR, cache_sizes());
+    let (k, n) = (mat.k, mat.n);
+    let width = n.div_ceil(K::NR) * K::NR;
+    let kc_even = even_k_block(k, kc_max);
+    let mut pc = 0;
+    while pc < k {
+        let kc = kc_even.min(k - pc);
+        let mut jr = 0;
+        while jr < n {
+            pack_sliver::<K>(mat, pc, kc, jr, K::NR.min(n - jr), dst.add(pc * width + jr * kc));
+            jr += K::NR;
+        }
+        pc += kc;
+    }
+}
+
+/// The depth of each of the equal k blocks (a multiple of 8, no thin last block).
+fn even_k_block(k: usize, kc_max: usize) -> usize {
+    k.div_ceil(k.div_ceil(kc_max)).div_ceil(8) * 8
+}
+
+/// A checked, non-empty product on `path`.
+fn run(path: Path, threads: bool, mat: &Mat, alpha: f32, beta: f32, c: &mut [f32]) {
+    let Mat { m, k, n, a, la, b, lb, .. } = *mat;
+    if m <= 4 && lb == Layout::Normal && mat.packed.is_none() {
         let (rsa, csa) = match la {
             Layout::Normal => (k, 1),
             Layout::Transposed => (1, m),
@@ -316,14 +416,14 @@ pub(crate) fn sgemm_on(
     #[cfg(feature = "std")]
     if threads {
         let flops = m.saturating_mul(k).saturating_mul(n);
-        if split_on_two_threads(path, &mat, flops, alpha, beta, c) {
+        if split_on_two_threads(path, mat, flops, alpha, beta, c) {
             return;
         }
     }
     #[cfg(not(feature = "std"))]
     let _ = threads;
     // SAFETY: c holds m * n floats.
-    unsafe { blocked_on(path, &mat, 0, m, 0, n, alpha, beta, c.as_mut_ptr()) };
+    unsafe { blocked_on(path, mat, 0, m, 0, n, alpha, beta, c.as_mut_ptr()) };
 }
 
 /// A large product cut in two halves, one on the helper thread; false (and
@@ -334,7 +434,10 @@ fn split_on_two_threads(path: Path, mat: &Mat, flops: usize, alpha: f32, beta: f
     if pool::busy() {
         return false;
     }
-    if m >= 64 && flops >= PAR_MIN_FLOPS {
+    let by_cols = n >= 4 * NR_MAX && flops >= PAR_MIN_FLOPS_COLS;
+    // A split by rows has each thread pack all of op(b) and half of op(a);
+    // one by columns half of op(b) and all of op(a): rows when m ≥ n.
+    if m >= 64 && flops >= PAR_MIN_FLOPS && !(by_cols && n > m) {
         // Two equal halves of the rows (cut at a multiple of 8; a cut at a
         // multiple of MC left 192 + 64 rows for a batch of 256).
         let split = (m / 2).div_ceil(8) * 8;
@@ -347,9 +450,9 @@ fn split_on_two_threads(path: Path, mat: &Mat, flops: usize, alpha: f32, beta: f
         });
         return true;
     }
-    if n >= 4 * NR_MAX && flops >= PAR_MIN_FLOPS_COLS {
-        // Few rows (a small batch): two halves of the columns, cut at a multiple
-        // of the widest NR; each thread packs the same rows of a (cheap for small m).
+    if by_cols {
+        // Fewer rows than columns (a small batch, a weight gradient): two
+        // halves of the columns, cut at a multiple of the widest NR.
         let split = (n / 2).div_ceil(NR_MAX) * NR_MAX;
         let cp = pool::SendPtr(c.as_mut_ptr());
         pool::run2(&|part: usize| {
@@ -383,6 +486,8 @@ struct Mat<'a> {
     la: Layout,
     b: &'a [f32],
     lb: Layout,
+    /// `op(b)` already packed ([`PackedB`]): `b` and `lb` are not read.
+    packed: Option<&'a [f32]>,
 }
 
 /// # Safety
@@ -596,7 +701,7 @@ unsafe fn blocked<K: MicroKernel>(
     beta: f32,
     c: *mut f32,
 ) {
-    let Mat { m, k, n, a, la, b, lb } = *mat;
+    let Mat { m, k, n, a, la, b, lb, packed } = *mat;
     let (mr_, nr_) = (K::MR, K::NR);
     let Blocking { kc: kc_max, mc: mc_max } = Blocking::new(mr_, nr_, cache_sizes());
     debug_assert!(nr_ <= NR_MAX && nr_.is_multiple_of(16) && mr_ <= MR_MAX && kc_max <= KC && mc_max * kc_max <= ABUF);
@@ -611,14 +716,13 @@ unsafe fn blocked<K: MicroKernel>(
     // four AVX2 ones).
     let direct_a = K::DIRECT_A && la == Layout::Normal && j1 - j0 <= 64;
     // Equal k blocks (no thin last block).
-    let kblocks = k.div_ceil(kc_max);
-    let kc_even = k.div_ceil(kblocks).div_ceil(8) * 8;
+    let kc_even = even_k_block(k, kc_max);
     // With more than one row block, op(b) is packed once into a panel that
     // the later blocks read (repacking it per block cost 10-20 % of a
     // product whose b does not fit in L2); without a free panel, per block.
     let width = (j1 - j0).div_ceil(nr_) * nr_;
     #[cfg(feature = "std")]
-    let panel = if r1 - r0 > mc_max { panel::take(k * width) } else { None };
+    let panel = if r1 - r0 > mc_max && mat.packed.is_none() { panel::take(k * width) } else { None };
     #[cfg(not(feature = "std"))]
     let panel: Option<NoPanel> = None;
     // Row blocks outermost: a block's rows of a are read once, contiguously,
@@ -673,9 +777,11 @@ unsafe fn blocked<K: MicroKernel>(
             let mut jr = j0;
             while jr < j1 {
                 let nr = nr_.min(j1 - jr);
-                let (bp, bs) = match &panel {
+                let (bp, bs) = match (&panel, packed) {
+                    // SAFETY: as pack_all laid it out, for the full width.
+                    (_, Some(pk)) => (unsafe { pk.as_ptr().add(pc * n.div_ceil(nr_) * nr_ + jr * kc) }, nr_),
                     // Packed by the first row block, read by the others.
-                    Some(panel) => {
+                    (Some(panel), None) => {
                         // SAFETY: sliver (jr - j0)/NR of k block pc: kc*NR floats
                         // at pc*width + ..., inside the k*width the panel holds.
                         let dst = unsafe { panel.ptr().add(pc * width + (jr - j0) * kc) };
@@ -687,10 +793,10 @@ unsafe fn blocked<K: MicroKernel>(
                     // A few tiles of rows: b is read in place (packing would cost
                     // more than it saves), unless its rows are a multiple of
                     // 1 KiB apart (every row of the sliver in the same few cache sets).
-                    None if lb == Layout::Normal && in_place_b && (nr == nr_ || K::DIRECT_EDGE) => {
+                    (None, None) if lb == Layout::Normal && in_place_b && (nr == nr_ || K::DIRECT_EDGE) => {
                         (b[(pc * n + jr)..].as_ptr(), n)
                     }
-                    None => {
+                    (None, None) => {
                         // SAFETY: bbuf holds KC*NR_MAX >= kc*NR floats.
                         unsafe { pack_sliver::<K>(mat, pc, kc, jr, nr, bbuf) };
                         (bbuf as *const f32, nr_)
@@ -878,6 +984,34 @@ mod tests {
                 println!("{mr}x{nr} {caches:?}: {bl:?}");
                 assert!(bl.kc.is_multiple_of(8) && (64..=KC).contains(&bl.kc));
                 assert!(bl.mc.is_multiple_of(mr) && bl.mc * bl.kc <= ABUF && bl.mc >= mr);
+            }
+        }
+    }
+
+    #[test]
+    fn packed_operands_match_naive_on_every_path() {
+        for path in Path::available() {
+            let (mr, nr, kc) = tile_of(path);
+            for &(m, k, n) in
+                &[(1, 3, 5), (2 * MC + mr + 1, kc + 1, nr + 1), (4 * mr + 1, 2 * kc + 3, 256), (70, 9, 37)]
+            {
+                let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 + 3) as f32 * 0.37).sin()).collect();
+                let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 + 1) as f32 * 0.71).cos()).collect();
+                let prod = naive(m, k, n, &a, &b);
+                let bt = transpose(k, n, &b);
+                for (bb, lb) in [(&b, Layout::Normal), (&bt, Layout::Transposed)] {
+                    let mut buf = vec![f32::NAN; PackedB::len(k, n)];
+                    let packed = PackedB::pack_on(path, k, n, bb, lb, &mut buf);
+                    let mut c = vec![1.0; m * n];
+                    sgemm_packed(m, 2.0, &a, Layout::Normal, &packed, 0.5, &mut c);
+                    for (i, (got, want)) in c.iter().zip(&prod).enumerate() {
+                        let want = 2.0 * want + 0.5;
+                        assert!(
+                            ((*got as f64) - want).abs() < 1e-3 * (1.0 + want.abs()),
+                            "{path:?} {m}x{k}x{n} {lb:?} at {i}: {got} vs {want}"
+                        );
+                    }
+                }
             }
         }
     }
