@@ -236,23 +236,22 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
 
     /// `pre = x · kernel + input bias` for `rows` rows of `x`.
     fn project(&self, x: &[f32], rows: usize, pre: &mut [f32]) {
-        self.project_with(x, rows, I, &self.kernel, pre);
+        let beta = if self.bias_rows(rows, pre) { 1.0 } else { 0.0 };
+        sgemm(rows, I, Self::GU, 1.0, x, Layout::Normal, &self.kernel, Layout::Normal, beta, pre);
     }
 
-    /// `pre = x · kernel + input bias` for `rows` rows of `x` of depth `k`
-    /// (`kernel` is `k × GATES · UNITS`).
-    fn project_with(&self, x: &[f32], rows: usize, k: usize, kernel: &[f32], pre: &mut [f32]) {
+    /// Fills `rows` rows of `pre` with the input bias; false without a bias.
+    fn bias_rows(&self, rows: usize, pre: &mut [f32]) -> bool {
         let gu = Self::GU;
-        let beta = match &self.bias {
+        match &self.bias {
             Some(b) => {
                 for row in pre[..rows * gu].chunks_exact_mut(gu) {
                     row.copy_from_slice(&b[..gu]);
                 }
-                1.0
+                true
             }
-            None => 0.0,
-        };
-        sgemm(rows, k, gu, 1.0, x, Layout::Normal, kernel, Layout::Normal, beta, pre);
+            None => false,
+        }
     }
 
     /// What the cell reads for one step from these weights and states.
@@ -309,7 +308,12 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
 /// `c`, and a share of the stacked kernels (`[kernel; recurrent_kernel]`)
 /// that batches of [`FUSE_ROWS`] rows or more get room for.
 const fn infer_scratch(inputs: usize, gates: usize, units: usize) -> usize {
-    inputs + units + 3 * gates * units + 4 * units + ((inputs + units) * gates * units).div_ceil(FUSE_ROWS)
+    let k = inputs + units;
+    inputs
+        + units
+        + 3 * gates * units
+        + 4 * units
+        + (k * gates * units + PackedB::len(k, gates * units)).div_ceil(FUSE_ROWS)
 }
 
 /// Rows from which inference computes each step's two products as one
@@ -334,12 +338,14 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         let (aux, rest) = rest.split_at_mut(n * gu);
         let (hs, rest) = rest.split_at_mut(2 * n * U);
         let (cs, rest) = rest.split_at_mut(2 * n * U);
-        let fused = C::ADDITIVE && n >= FUSE_ROWS && rest.len() >= k * gu;
-        if fused {
-            rest[..I * gu].copy_from_slice(&self.kernel);
-            rest[I * gu..k * gu].copy_from_slice(&self.recurrent_kernel);
-        }
-        let stacked = &rest[..if fused { k * gu } else { 0 }];
+        let fused = C::ADDITIVE && n >= FUSE_ROWS && rest.len() >= k * gu + PackedB::len(k, gu);
+        // The stacked kernels, packed once for every step's product.
+        let stacked = fused.then(|| {
+            let (raw, room) = rest.split_at_mut(k * gu);
+            raw[..I * gu].copy_from_slice(&self.kernel);
+            raw[I * gu..].copy_from_slice(&self.recurrent_kernel);
+            PackedB::pack(k, gu, raw, Layout::Normal, room)
+        });
         hs[..n * U].fill(0.0);
         cs[..n * U].fill(0.0);
         for t in 0..S {
@@ -353,8 +359,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                     row[I..].copy_from_slice(h);
                 }
             }
-            if fused {
-                self.project_with(xh, n, k, stacked, pre);
+            if let Some(stacked) = &stacked {
+                self.bias_rows(n, pre);
+                sgemm_packed(n, 1.0, xh, Layout::Normal, stacked, if self.bias.is_some() { 1.0 } else { 0.0 }, pre);
             } else {
                 self.project(&xh[..n * I], n, pre);
             }
