@@ -283,14 +283,6 @@ pub(crate) fn sgemm_on(
     c: &mut [f32],
 ) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "sgemm: slice too short");
-    if m == 0 || n == 0 {
-        return;
-    }
-    let c = &mut c[..m * n];
-    if k == 0 || alpha == 0.0 {
-        c.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
-        return;
-    }
     let mat = Mat { m, k, n, a, la, b, lb, packed: None };
     run(path, threads, &mat, alpha, beta, c);
 }
@@ -345,18 +337,9 @@ impl<'a> PackedB<'a> {
 ///
 /// # Panics
 /// If `a` or `c` is too short.
-#[allow(clippy::too_many_arguments)]
 pub fn sgemm_packed(m: usize, alpha: f32, a: &[f32], la: Layout, b: &PackedB, beta: f32, c: &mut [f32]) {
     let PackedB { k, n, path, data } = *b;
     assert!(a.len() >= m * k && c.len() >= m * n, "sgemm_packed: slice too short");
-    if m == 0 || n == 0 {
-        return;
-    }
-    let c = &mut c[..m * n];
-    if k == 0 || alpha == 0.0 {
-        c.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
-        return;
-    }
     let mat = Mat { m, k, n, a, la, b: data, lb: Layout::Normal, packed: Some(data) };
     run(path, true, &mat, alpha, beta, c);
 }
@@ -389,9 +372,17 @@ fn even_k_block(k: usize, kc_max: usize) -> usize {
     k.div_ceil(k.div_ceil(kc_max)).div_ceil(8) * 8
 }
 
-/// A checked, non-empty product on `path`.
+/// A product whose slices were checked, on `path`.
 fn run(path: Path, threads: bool, mat: &Mat, alpha: f32, beta: f32, c: &mut [f32]) {
     let Mat { m, k, n, a, la, b, lb, .. } = *mat;
+    if m == 0 || n == 0 {
+        return;
+    }
+    let c = &mut c[..m * n];
+    if k == 0 || alpha == 0.0 {
+        c.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
+        return;
+    }
     if m <= 4 && lb == Layout::Normal && mat.packed.is_none() {
         let (rsa, csa) = match la {
             Layout::Normal => (k, 1),
