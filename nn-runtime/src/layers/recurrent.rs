@@ -360,8 +360,8 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 }
             }
             if let Some(stacked) = &stacked {
-                self.bias_rows(n, pre);
-                sgemm_packed(n, 1.0, xh, Layout::Normal, stacked, if self.bias.is_some() { 1.0 } else { 0.0 }, pre);
+                let beta = if self.bias_rows(n, pre) { 1.0 } else { 0.0 };
+                sgemm_packed(n, 1.0, xh, Layout::Normal, stacked, beta, pre);
             } else {
                 self.project(&xh[..n * I], n, pre);
             }

@@ -46,7 +46,7 @@ impl MicroKernel for Kernel {
         alpha: f32,
         beta: f32,
     ) {
-        micro(kc, a, b, bs, c, ldc, alpha, beta)
+        tile::<false>(kc, a, b, bs, c, ldc, alpha, beta, MR, NR)
     }
 
     const DIRECT_EDGE: bool = true;
@@ -64,9 +64,9 @@ impl MicroKernel for Kernel {
         nr: usize,
     ) {
         if nr == NR {
-            micro_masked::<false>(kc, a, b, bs, c, ldc, alpha, beta, mr, lanes(NR))
+            tile::<false>(kc, a, b, bs, c, ldc, alpha, beta, mr, NR)
         } else {
-            micro_masked::<true>(kc, a, b, bs, c, ldc, alpha, beta, mr, lanes(nr))
+            tile::<true>(kc, a, b, bs, c, ldc, alpha, beta, mr, nr)
         }
     }
 
@@ -85,9 +85,9 @@ impl MicroKernel for Kernel {
         nr: usize,
     ) {
         if nr == NR {
-            micro_direct::<false>(kc, a, lda, b, bs, c, ldc, alpha, beta, lanes(NR))
+            micro_direct::<false>(kc, a, lda, b, bs, c, ldc, alpha, beta, NR)
         } else {
-            micro_direct::<true>(kc, a, lda, b, bs, c, ldc, alpha, beta, lanes(nr))
+            micro_direct::<true>(kc, a, lda, b, bs, c, ldc, alpha, beta, nr)
         }
     }
 
@@ -104,30 +104,6 @@ impl MicroKernel for Kernel {
     }
 }
 
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn micro(kc: usize, a: *const f32, b: *const f32, bs: usize, c: *mut f32, ldc: usize, alpha: f32, beta: f32) {
-    // The tile of c is fetched while the products run.
-    for i in 0..MR {
-        _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc) as *const i8);
-        _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc + NR - 1) as *const i8);
-    }
-    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-    let (mut a, mut b) = (a, b);
-    for _ in 0..kc {
-        let b0 = _mm256_loadu_ps(b);
-        let b1 = _mm256_loadu_ps(b.add(8));
-        for (i, acc) in acc.iter_mut().enumerate() {
-            let ai = _mm256_broadcast_ss(&*a.add(i));
-            acc[0] = _mm256_fmadd_ps(ai, b0, acc[0]);
-            acc[1] = _mm256_fmadd_ps(ai, b1, acc[1]);
-        }
-        a = a.add(MR);
-        b = b.add(bs);
-    }
-    store!(acc, MR, c, ldc, alpha, beta, [_mm256_setzero_si256(); 2], false);
-}
-
 /// Lane masks of the first `w ≤ 16` columns of a tile (two vectors of 8).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
@@ -139,8 +115,8 @@ unsafe fn lanes(w: usize) -> [__m256i; 2] {
 
 /// An `MR × NR` tile with `a` read in place (row `i` at `a + i*lda`, all `MR`
 /// rows present) instead of from a packed panel: for products whose `a`
-/// panels would serve few tiles (narrow `n`: im2col). With `MASKED`, lanes of
-/// `b` and `c` outside `mask` are neither read nor written.
+/// panels would serve few tiles (narrow `n`: im2col). With `MASKED`, only
+/// the first `nr` columns of `b` and `c` are read and written.
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 unsafe fn micro_direct<const MASKED: bool>(
@@ -153,8 +129,9 @@ unsafe fn micro_direct<const MASKED: bool>(
     ldc: usize,
     alpha: f32,
     beta: f32,
-    mask: [__m256i; 2],
+    nr: usize,
 ) {
+    let mask = lanes(nr);
     let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     let rows: [*const f32; MR] = core::array::from_fn(|i| a.add(i * lda));
     let mut b = b;
@@ -174,11 +151,11 @@ unsafe fn micro_direct<const MASKED: bool>(
     store!(acc, MR, c, ldc, alpha, beta, mask, MASKED);
 }
 
-/// Edge tile from a packed `a` panel, rows `i < mr` stored; with `MASKED`,
-/// lanes of `b` and `c` outside `mask` are neither read nor written.
+/// A tile from a packed `a` panel, rows `i < mr` of it stored; with
+/// `MASKED`, only the first `nr` columns of `b` and `c` are read and written.
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn micro_masked<const MASKED: bool>(
+unsafe fn tile<const MASKED: bool>(
     kc: usize,
     a: *const f32,
     b: *const f32,
@@ -188,8 +165,14 @@ unsafe fn micro_masked<const MASKED: bool>(
     alpha: f32,
     beta: f32,
     mr: usize,
-    mask: [__m256i; 2],
+    nr: usize,
 ) {
+    // The tile of c is fetched while the products run.
+    for i in 0..mr {
+        _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc) as *const i8);
+        _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc + NR - 1) as *const i8);
+    }
+    let mask = lanes(nr);
     let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     let (mut a, mut b) = (a, b);
     for _ in 0..kc {
@@ -343,63 +326,28 @@ unsafe fn gemv_rows<const M: usize>(
     // One row: eight independent accumulators (64 columns), so that the
     // FMA latency does not bound the stream of b.
     while M == 1 && j + 64 <= n {
-        gemv_block::<M, 8>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        gemv_block::<M, 8, false>(k, n, alpha, a, rsa, csa, b, beta, c, j);
         j += 64;
     }
     while j + 32 <= n {
-        gemv_block::<M, 4>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        gemv_block::<M, 4, false>(k, n, alpha, a, rsa, csa, b, beta, c, j);
         j += 32;
     }
     while j + 8 <= n {
-        gemv_block::<M, 1>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        gemv_block::<M, 1, false>(k, n, alpha, a, rsa, csa, b, beta, c, j);
         j += 8;
     }
     if j < n {
         // The last 1..7 columns with masked loads and stores: the same fused
         // multiply-adds as every other column (and as the blocked kernel).
-        gemv_tail::<M>(k, n, alpha, a, rsa, csa, b, beta, c, j, lanes(n - j)[0]);
-    }
-}
-
-/// Columns `j..n` (fewer than 8) of [`gemv_rows`], lanes outside `mask`
-/// neither read nor written.
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn gemv_tail<const M: usize>(
-    k: usize,
-    n: usize,
-    alpha: f32,
-    a: *const f32,
-    rsa: usize,
-    csa: usize,
-    b: *const f32,
-    beta: f32,
-    c: *mut f32,
-    j: usize,
-    mask: __m256i,
-) {
-    let mut acc = [_mm256_setzero_ps(); M];
-    let mut bp = b.add(j);
-    for p in 0..k {
-        let bv = _mm256_maskload_ps(bp, mask);
-        for (i, acc) in acc.iter_mut().enumerate() {
-            *acc = _mm256_fmadd_ps(_mm256_broadcast_ss(&*a.add(i * rsa + p * csa)), bv, *acc);
-        }
-        bp = bp.add(n);
-    }
-    let (va, vb) = (_mm256_set1_ps(alpha), _mm256_set1_ps(beta));
-    for (i, acc) in acc.iter().enumerate() {
-        let p = c.add(i * n + j);
-        let r = _mm256_mul_ps(*acc, va);
-        let r = if beta == 0.0 { r } else { _mm256_fmadd_ps(vb, _mm256_maskload_ps(p, mask), r) };
-        _mm256_maskstore_ps(p, mask, r);
+        gemv_block::<M, 1, true>(k, n, alpha, a, rsa, csa, b, beta, c, j);
     }
 }
 
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 #[inline]
-unsafe fn gemv_block<const M: usize, const V: usize>(
+unsafe fn gemv_block<const M: usize, const V: usize, const MASKED: bool>(
     k: usize,
     n: usize,
     alpha: f32,
@@ -411,6 +359,8 @@ unsafe fn gemv_block<const M: usize, const V: usize>(
     c: *mut f32,
     j: usize,
 ) {
+    // With MASKED (one vector), the last n - j < 8 columns.
+    let mask = lanes(n - j);
     let mut acc = [[_mm256_setzero_ps(); V]; M];
     let mut bp = b.add(j);
     for p in 0..k {
@@ -424,7 +374,7 @@ unsafe fn gemv_block<const M: usize, const V: usize>(
         }
         let mut bv = [_mm256_setzero_ps(); V];
         for (v, bv) in bv.iter_mut().enumerate() {
-            *bv = _mm256_loadu_ps(bp.add(8 * v));
+            *bv = if MASKED { _mm256_maskload_ps(bp, mask[0]) } else { _mm256_loadu_ps(bp.add(8 * v)) };
         }
         for (i, acc) in acc.iter_mut().enumerate() {
             let ai = _mm256_broadcast_ss(&*a.add(i * rsa + p * csa));
@@ -434,16 +384,7 @@ unsafe fn gemv_block<const M: usize, const V: usize>(
         }
         bp = bp.add(n);
     }
-    let va = _mm256_set1_ps(alpha);
-    let vb = _mm256_set1_ps(beta);
-    for (i, acc) in acc.iter().enumerate() {
-        for (v, acc) in acc.iter().enumerate() {
-            let p = c.add(i * n + j + 8 * v);
-            let r = _mm256_mul_ps(*acc, va);
-            let r = if beta == 0.0 { r } else { _mm256_fmadd_ps(vb, _mm256_loadu_ps(p), r) };
-            _mm256_storeu_ps(p, r);
-        }
-    }
+    store!(acc, M, c.add(j), n, alpha, beta, mask, MASKED);
 }
 
 /// [`MicroKernel::pack_b`] with this instruction set's vector moves.

@@ -360,7 +360,7 @@ unsafe fn pack_all<K: MicroKernel>(mat: &Mat, dst: *mut f32) {
         let kc = kc_even.min(k - pc);
         let mut jr = 0;
         while jr < n {
-            pack_sliver::<K>(mat, pc, kc, jr, K::NR.min(n - jr), dst.add(pc * width + jr * kc));
+            pack_sliver::<K>(mat, pc, kc, jr, K::NR.min(n - jr), dst.add(sliver_at(pc, width, jr, kc)));
             jr += K::NR;
         }
         pc += kc;
@@ -665,15 +665,11 @@ unsafe fn pack_sliver<K: MicroKernel>(mat: &Mat, pc: usize, kc: usize, jr: usize
     }
 }
 
-/// Stands in for [`panel::Panel`] where there are none (no `std`).
-#[cfg(not(feature = "std"))]
-struct NoPanel;
-
-#[cfg(not(feature = "std"))]
-impl NoPanel {
-    fn ptr(&self) -> *mut f32 {
-        unreachable!("no panels without std")
-    }
+/// Where the sliver of `op(b)` from column `col` of k block `pc` (depth
+/// `kc`) starts in a packed operand `width` columns wide: the layout
+/// [`pack_all`] writes and [`blocked`] reads, panels included.
+fn sliver_at(pc: usize, width: usize, col: usize, kc: usize) -> usize {
+    pc * width + col * kc
 }
 
 /// Rows `r0..r1`, columns `j0..j1` of the product into `c` (which points at
@@ -713,9 +709,11 @@ unsafe fn blocked<K: MicroKernel>(
     // product whose b does not fit in L2); without a free panel, per block.
     let width = (j1 - j0).div_ceil(nr_) * nr_;
     #[cfg(feature = "std")]
-    let panel = if r1 - r0 > mc_max && mat.packed.is_none() { panel::take(k * width) } else { None };
+    let held = if r1 - r0 > mc_max && packed.is_none() { panel::take(k * width) } else { None };
+    #[cfg(feature = "std")]
+    let panel = held.as_ref().map(panel::Panel::ptr);
     #[cfg(not(feature = "std"))]
-    let panel: Option<NoPanel> = None;
+    let panel: Option<*mut f32> = None;
     // Row blocks outermost: a block's rows of a are read once, contiguously,
     // and its rows of c stay in cache across the k blocks (a narrow n, as in
     // im2col products, would otherwise stream all of c k/kc times).
@@ -768,14 +766,14 @@ unsafe fn blocked<K: MicroKernel>(
             let mut jr = j0;
             while jr < j1 {
                 let nr = nr_.min(j1 - jr);
-                let (bp, bs) = match (&panel, packed) {
+                let (bp, bs) = match (panel, packed) {
                     // SAFETY: as pack_all laid it out, for the full width.
-                    (_, Some(pk)) => (unsafe { pk.as_ptr().add(pc * n.div_ceil(nr_) * nr_ + jr * kc) }, nr_),
+                    (_, Some(pk)) => (unsafe { pk.as_ptr().add(sliver_at(pc, n.div_ceil(nr_) * nr_, jr, kc)) }, nr_),
                     // Packed by the first row block, read by the others.
                     (Some(panel), None) => {
                         // SAFETY: sliver (jr - j0)/NR of k block pc: kc*NR floats
-                        // at pc*width + ..., inside the k*width the panel holds.
-                        let dst = unsafe { panel.ptr().add(pc * width + (jr - j0) * kc) };
+                        // inside the k*width the panel holds.
+                        let dst = unsafe { panel.add(sliver_at(pc, width, jr - j0, kc)) };
                         if ic == r0 {
                             unsafe { pack_sliver::<K>(mat, pc, kc, jr, nr, dst) };
                         }
