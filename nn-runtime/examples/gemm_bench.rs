@@ -186,7 +186,13 @@ fn thread_cpu_seconds() -> Option<f64> {
 
 fn issue(rounds: usize, json: bool, only: Option<&str>, threads: &[usize]) {
     let mut rows = Vec::new();
-    for &(name, m, k, n, la, lb) in ISSUE_SHAPES.iter().filter(|s| only.is_none_or(|o| s.0.starts_with(o))) {
+    // `--only MxKxN` of a shape not in the list times that product (b not transposed).
+    let custom: Vec<usize> = only.map(|o| o.split('x').filter_map(|d| d.parse().ok()).collect()).unwrap_or_default();
+    let mut shapes: Vec<_> = ISSUE_SHAPES.iter().copied().filter(|s| only.is_none_or(|o| s.0.starts_with(o))).collect();
+    if let (&[m, k, n], true) = (&custom[..], shapes.is_empty()) {
+        shapes.push((only.unwrap_or_default(), m, k, n, Layout::Normal, Layout::Normal));
+    }
+    for (name, m, k, n, la, lb) in shapes {
         let a: Vec<f32> = (0..m * k).map(|i| ((i % 97) as f32 - 48.0) / 97.0).collect();
         let b: Vec<f32> = (0..k * n).map(|i| ((i % 89) as f32 - 44.0) / 89.0).collect();
         let c = std::cell::RefCell::new(vec![0f32; m * n]);

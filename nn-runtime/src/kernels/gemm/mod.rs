@@ -299,9 +299,10 @@ pub struct PackedB<'a> {
 }
 
 impl<'a> PackedB<'a> {
-    /// Floats of room [`PackedB::pack`] needs for a `k × n` operand.
+    /// Floats of room [`PackedB::pack`] needs for a `k × n` operand (with
+    /// room to start it on a cache line).
     pub const fn len(k: usize, n: usize) -> usize {
-        k * n.div_ceil(NR_MAX) * NR_MAX
+        k * n.div_ceil(NR_MAX) * NR_MAX + LINE_FLOATS
     }
 
     /// Packs `op(b)` (`k × n`, stored as `lb` says) into `buf` (at least
@@ -316,6 +317,9 @@ impl<'a> PackedB<'a> {
     /// [`PackedB::pack`] for the kernel of `path`.
     fn pack_on(path: Path, k: usize, n: usize, b: &[f32], lb: Layout, buf: &'a mut [f32]) -> PackedB<'a> {
         assert!(b.len() >= k * n && buf.len() >= Self::len(k, n), "PackedB::pack: slice too short");
+        // On a cache line, as the panels are.
+        let skip = buf.as_ptr().align_offset(LINE_FLOATS * 4).min(LINE_FLOATS);
+        let buf = &mut buf[skip..];
         let mat = Mat { m: 0, k, n, a: &[], la: Layout::Normal, b, lb, packed: None };
         // SAFETY: buf holds k * n rounded up to NR_MAX floats, every kernel's
         // packed layout of op(b) (k × n rounded up to its NR).
@@ -467,6 +471,14 @@ pub fn run2(f: &(dyn Fn(usize) + Sync)) {
 
 #[cfg(feature = "std")]
 pub use super::parallel::SharedMut;
+
+/// Floats of a cache line.
+const LINE_FLOATS: usize = 16;
+
+/// `T` on a cache-line boundary: a packed operand's vectors then never
+/// straddle two lines (a load that does costs two).
+#[repr(C, align(64))]
+pub(super) struct Aligned<T>(pub(super) T);
 
 /// The operands of a product.
 struct Mat<'a> {
@@ -694,8 +706,8 @@ unsafe fn blocked<K: MicroKernel>(
     debug_assert!(nr_ <= NR_MAX && nr_.is_multiple_of(16) && mr_ <= MR_MAX && kc_max <= KC && mc_max * kc_max <= ABUF);
     debug_assert!(j0.is_multiple_of(nr_) && j1 <= n);
     // Packing buffers on the stack: only what a pack writes is ever read.
-    let mut abuf = MaybeUninit::<[f32; ABUF]>::uninit();
-    let mut bbuf = MaybeUninit::<[f32; KC * NR_MAX]>::uninit();
+    let mut abuf = MaybeUninit::<Aligned<[f32; ABUF]>>::uninit();
+    let mut bbuf = MaybeUninit::<Aligned<[f32; KC * NR_MAX]>>::uninit();
     let abuf = abuf.as_mut_ptr() as *mut f32;
     let bbuf = bbuf.as_mut_ptr() as *mut f32;
     // A row-major a is read in place, not packed, when each of its panels

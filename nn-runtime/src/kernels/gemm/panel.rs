@@ -7,18 +7,21 @@
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use super::Aligned;
+
 /// Floats of one panel: `k · n` of a 1024 × 1024 `b`.
 pub(super) const FLOATS: usize = 1 << 20;
 
 struct Slot {
     busy: AtomicBool,
-    buf: UnsafeCell<[f32; FLOATS]>,
+    buf: UnsafeCell<Aligned<[f32; FLOATS]>>,
 }
 
 // SAFETY: `buf` is only reached through a `Panel`, which holds `busy`.
 unsafe impl Sync for Slot {}
 
-static SLOTS: [Slot; 2] = [const { Slot { busy: AtomicBool::new(false), buf: UnsafeCell::new([0.0; FLOATS]) } }; 2];
+static SLOTS: [Slot; 2] =
+    [const { Slot { busy: AtomicBool::new(false), buf: UnsafeCell::new(Aligned([0.0; FLOATS])) } }; 2];
 
 /// A panel held by one product; released when dropped.
 pub(super) struct Panel(&'static Slot);
