@@ -2,7 +2,8 @@
 
 With `--nn`, also runs `cargo run --release -p nn-runtime --example gemm_bench --
 issue 1 --json` (nn's `sgemm_single_thread` and `sgemm`) in the same session,
-interleaved with PyTorch (nn, torch, nn, torch, ... for `--rounds` rounds), and
+interleaved with PyTorch (nn, torch, nn, torch, ... for `--rounds` rounds; each in
+a process of its own, so no PyTorch thread spins while nn runs), and
 prints both with nn's ratio (above 1 means nn is faster). `--nn-bin PATH`
 (repeatable) runs built `gemm_bench` binaries instead, e.g. one built from an
 older commit, each in the same interleaving. Best sample of the rounds for each
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,6 +66,14 @@ def torch_round():
     return out
 
 
+def torch_round_apart():
+    """torch_round in a process of its own, so that none of PyTorch's worker
+    threads is still spinning while nn is timed."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--torch-round"]
+    text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(text.strip().splitlines()[-1])
+
+
 def nn_round(binary=None):
     args = ["issue", "1", "--json"]
     cmd = [binary] + args if binary else ["cargo", "run", "--release", "--quiet", "-p", "nn-runtime", "--example", "gemm_bench", "--"] + args
@@ -76,7 +86,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--nn", action="store_true", help="also run nn's gemm_bench (cargo run), interleaved")
     ap.add_argument("--nn-bin", action="append", default=[], help="a built gemm_bench to run instead (repeatable)")
+    ap.add_argument("--torch-round", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.torch_round:
+        print(json.dumps(torch_round()))
+        return
     nns = [(b, lambda b=b: nn_round(b)) for b in args.nn_bin]
     if args.nn and not nns:
         nns = [("nn", nn_round)]
@@ -84,7 +98,7 @@ def main():
     best["torch"] = {}
     load0 = os.getloadavg()[0]
     for _ in range(args.rounds):
-        for who, fn in nns + [("torch", torch_round)]:
+        for who, fn in nns + [("torch", torch_round_apart)]:
             for name, vals in fn().items():
                 old = best[who].get(name, [0.0, 0.0])
                 best[who][name] = [max(x, y) for x, y in zip(old, vals)]
