@@ -1,5 +1,7 @@
 //! `predict_one` uses bounded stack: two buffers of the widest activation
-//! plus the kernels' frames, whatever the depth or width of the model.
+//! plus the kernels' frames, whatever the depth or width of the model; and it
+//! gives the same answers from threads at once (one takes the model's static
+//! room, the others the stack).
 
 use std::hint::black_box;
 use std::mem::MaybeUninit;
@@ -98,4 +100,25 @@ fn stack_use_is_two_buffers_and_the_kernels() {
     assert!(s < 32 * 1024, "seed model: {s} bytes of stack");
     // Two buffers of 4096 floats (32 KiB) plus the same frames.
     assert!(w < 48 * 1024, "wide model: {w} bytes of stack");
+}
+
+#[test]
+fn predict_one_from_threads_at_once_agrees() {
+    let model = SeedMlp::seeded(3);
+    let xs: Vec<[[f32; 28]; 28]> = (0..8)
+        .map(|i| std::array::from_fn(|r| std::array::from_fn(|c| ((i * 31 + r * 7 + c) % 17) as f32 / 17.0)))
+        .collect();
+    let want: Vec<[f32; 10]> = xs.iter().map(|x| model.predict_one(x)).collect();
+    assert!(want.windows(2).any(|w| w[0] != w[1]), "the samples give different answers");
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (model, xs, want) = (&model, &xs, &want);
+            s.spawn(move || {
+                for r in 0..300 {
+                    let i = (r + t) % xs.len();
+                    assert_eq!(model.predict_one(&xs[i]), want[i], "thread {t}, call {r}");
+                }
+            });
+        }
+    });
 }

@@ -491,23 +491,53 @@ thread_local! {
 /// Runs `f` with two buffers of `n * W` floats for a generated inference
 /// pass (the ping-pong activations; `W` is the widest one) and one of
 /// `n * S` for the layers' scratch (`S`, the largest `Layer::SCRATCH`). One
-/// sample gets them on the stack (no allocation, bounded stack, also
-/// without `std`); a batch gets buffers kept per thread and nesting depth,
-/// allocated once and reused. Their content on entry is unspecified.
+/// sample gets them from `one` (the model's static room, `N` ≥ `2W + S`),
+/// or on the stack while another thread holds it and without `std` (no
+/// allocation, bounded stack); a batch gets buffers kept per thread and
+/// nesting depth, allocated once and reused. Their content on entry is
+/// unspecified.
 ///
 /// # Panics
 ///
 /// Without the `std` feature, for a batch of more than one sample (only
 /// `predict_one` infers there).
-pub fn with_buffers<const W: usize, const S: usize, R>(
+pub fn with_buffers<const W: usize, const S: usize, const N: usize, R>(
     n: usize,
+    one: &OneSample<N>,
     f: impl FnOnce(&mut [f32], &mut [f32], &mut [f32]) -> R,
 ) -> R {
+    const { assert!(N >= 2 * W + S, "OneSample too small for the buffers") };
     if n <= 1 {
+        #[cfg(feature = "std")]
+        if let Some(mut held) = one.0.take() {
+            let (a, rest) = held.floats().split_at_mut(W);
+            let (b, s) = rest.split_at_mut(W);
+            return f(&mut a[..n * W], &mut b[..n * W], &mut s[..n * S]);
+        }
+        let _ = one;
         let (mut a, mut b, mut s) = ([0.0f32; W], [0.0f32; W], [0.0f32; S]);
         return f(&mut a[..n * W], &mut b[..n * W], &mut s[..n * S]);
     }
     batch_buffers([n * W, n * W, n * S], f)
+}
+
+/// Room for one sample's inference buffers (`N` floats: the two activation
+/// buffers and the scratch of [`with_buffers`]), a static of each generated
+/// model: `predict_one` and `predict_step` take it instead of zeroing
+/// buffers on the stack each call (about 300 KB for mnist_convnet), and
+/// fall back to the stack while another thread holds it. Without `std`, it
+/// holds nothing and the stack is always used.
+pub struct OneSample<const N: usize>(#[cfg(feature = "std")] crate::kernels::slot::Slot<N>);
+
+impl<const N: usize> OneSample<N> {
+    /// Free room, zero pages until first used.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        OneSample(
+            #[cfg(feature = "std")]
+            crate::kernels::slot::Slot::new(),
+        )
+    }
 }
 
 #[cfg(feature = "std")]

@@ -160,6 +160,7 @@ const _: () = {
                 ],
             );
             const ROWS: usize = ::nn::model::piece_rows(WIDTH);
+            static ONE: ::nn::model::OneSample<{ 2 * WIDTH + SCRATCH }> = ::nn::model::OneSample::new();
             let (i, o) = (
                 <Self as ::nn::layers::Layer>::IN.max(1),
                 <Self as ::nn::layers::Layer>::OUT.max(1),
@@ -170,8 +171,10 @@ const _: () = {
                     WIDTH,
                     SCRATCH,
                     _,
+                    _,
                 >(
                     n,
+                    &ONE,
                     |a, b, s| {
                         let _ = (&a, &b);
                         ::nn::layers::Layer::infer(

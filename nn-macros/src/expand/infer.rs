@@ -51,10 +51,11 @@ pub fn infer(gens: &[Gen]) -> TokenStream {
             // Pieces of rows small enough for a core's cache (every layer
             // infers row by row, so the result is the same).
             const ROWS: usize = ::nn::model::piece_rows(WIDTH);
+            static ONE: ::nn::model::OneSample<{ 2 * WIDTH + SCRATCH }> = ::nn::model::OneSample::new();
             let (i, o) = (<Self as ::nn::layers::Layer>::IN.max(1), <Self as ::nn::layers::Layer>::OUT.max(1));
             for (x, y) in x.chunks(ROWS * i).zip(y.chunks_mut(ROWS * o)) {
                 let n = x.len() / i;
-                ::nn::model::with_buffers::<WIDTH, SCRATCH, _>(n, |a, b, s| {
+                ::nn::model::with_buffers::<WIDTH, SCRATCH, _, _>(n, &ONE, |a, b, s| {
                     let _ = (&a, &b);
                     #(#calls)*
                 });

@@ -178,7 +178,8 @@ fn emit(ident: &Ident, vis: &Visibility, model: &Model, stages: &[Stage], sequen
             const WIDTH: usize = ::nn::model::max_of(&[#(#widths),*]);
             const SCRATCH: usize = ::nn::model::max_of(&[#(#scratches),*]);
             let mut y = [0.0f32; #out];
-            ::nn::model::with_buffers::<WIDTH, SCRATCH, _>(1, |a, b, s| {
+            static ONE: ::nn::model::OneSample<{ 2 * WIDTH + SCRATCH }> = ::nn::model::OneSample::new();
+            ::nn::model::with_buffers::<WIDTH, SCRATCH, _, _>(1, &ONE, |a, b, s| {
                 let _ = (&a, &b);
                 #(#calls)*
             });

@@ -7,6 +7,7 @@ mod math;
 #[cfg(feature = "std")]
 pub(crate) mod parallel;
 pub mod simd;
+pub(crate) mod slot;
 
 pub use activation::ActivationFn;
 #[cfg(not(feature = "std"))]

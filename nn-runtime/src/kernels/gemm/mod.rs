@@ -41,6 +41,8 @@ mod portable;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU8, Ordering};
 
+use super::slot::Aligned;
+
 /// A row-major or transposed view of a matrix stored in a flat slice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
@@ -474,11 +476,6 @@ pub use super::parallel::SharedMut;
 
 /// Floats of a cache line.
 const LINE_FLOATS: usize = 16;
-
-/// `T` on a cache-line boundary: a packed operand's vectors then never
-/// straddle two lines (a load that does costs two).
-#[repr(C, align(64))]
-pub(super) struct Aligned<T>(pub(super) T);
 
 /// The operands of a product.
 struct Mat<'a> {
