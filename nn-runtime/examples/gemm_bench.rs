@@ -186,11 +186,18 @@ fn thread_cpu_seconds() -> Option<f64> {
 
 fn issue(rounds: usize, json: bool, only: Option<&str>, threads: &[usize]) {
     let mut rows = Vec::new();
-    // `--only MxKxN` of a shape not in the list times that product (b not transposed).
-    let custom: Vec<usize> = only.map(|o| o.split('x').filter_map(|d| d.parse().ok()).collect()).unwrap_or_default();
+    // `--only MxKxN` of a shape not in the list times that product; a
+    // suffix `aT` or `bT` takes that operand stored transposed.
+    let spec = only.unwrap_or_default();
+    let (dims, la, lb) = match (spec.strip_suffix("aT"), spec.strip_suffix("bT")) {
+        (Some(d), _) => (d, Layout::Transposed, Layout::Normal),
+        (_, Some(d)) => (d, Layout::Normal, Layout::Transposed),
+        _ => (spec, Layout::Normal, Layout::Normal),
+    };
+    let custom: Vec<usize> = dims.split('x').filter_map(|d| d.parse().ok()).collect();
     let mut shapes: Vec<_> = ISSUE_SHAPES.iter().copied().filter(|s| only.is_none_or(|o| s.0.starts_with(o))).collect();
     if let (&[m, k, n], true) = (&custom[..], shapes.is_empty()) {
-        shapes.push((only.unwrap_or_default(), m, k, n, Layout::Normal, Layout::Normal));
+        shapes.push((spec, m, k, n, la, lb));
     }
     for (name, m, k, n, la, lb) in shapes {
         let a: Vec<f32> = (0..m * k).map(|i| ((i % 97) as f32 - 48.0) / 97.0).collect();
