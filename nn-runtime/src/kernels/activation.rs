@@ -23,6 +23,10 @@ pub trait ActivationFn: Copy + Default + Send + Sync + 'static {
     fn df(x: f32, y: f32) -> f32;
     /// Whether this is the identity (layers then skip copies and passes).
     const LINEAR: bool = false;
+    /// Whether [`df`](ActivationFn::df) needs only `y` (`df(y, y)` is the
+    /// derivative at `x`): layers then keep no pre-activation for the
+    /// backward pass and apply the function in place.
+    const FROM_OUTPUT: bool = false;
 
     /// Applies the function in place to rows of `width` values.
     #[inline]
@@ -177,6 +181,7 @@ impl ActivationFn for Linear {
 
 impl ActivationFn for Relu {
     const NAME: &'static str = "relu";
+    const FROM_OUTPUT: bool = true;
     #[inline]
     fn f(x: f32) -> f32 {
         // Not `x.max(0.0)`, which returns 0 for NaN (so does a vector max
@@ -235,6 +240,7 @@ impl ActivationFn for LeakyRelu {
 
 impl ActivationFn for Tanh {
     const NAME: &'static str = "tanh";
+    const FROM_OUTPUT: bool = true;
     #[inline]
     fn f(x: f32) -> f32 {
         tanh(x)
@@ -247,6 +253,7 @@ impl ActivationFn for Tanh {
 
 impl ActivationFn for Sigmoid {
     const NAME: &'static str = "sigmoid";
+    const FROM_OUTPUT: bool = true;
     #[inline]
     fn f(x: f32) -> f32 {
         sigmoid(x)

@@ -7,11 +7,13 @@ use super::scratch;
 use crate::kernels::ActivationFn;
 
 /// The training-mode forward pass: `affine` writes the pre-activation,
-/// into `y` directly for a linear `A`, else into `z` (kept for
+/// into `y` directly for a linear `A` or one whose derivative needs only
+/// `y` (then applied in place), else into `z` (kept for
 /// [`pre_activation_gradient`]) from which `A` writes `y` (rows of `width`).
 pub(crate) fn forward<A: ActivationFn>(z: &mut Vec<f32>, y: &mut [f32], width: usize, affine: impl FnOnce(&mut [f32])) {
-    if A::LINEAR {
+    if A::LINEAR || A::FROM_OUTPUT {
         affine(y);
+        A::apply(y, width);
     } else {
         let z = scratch(z, y.len());
         affine(z);
@@ -19,8 +21,9 @@ pub(crate) fn forward<A: ActivationFn>(z: &mut Vec<f32>, y: &mut [f32], width: u
     }
 }
 
-/// The gradient with respect to the pre-activation `z` kept by [`forward`]:
-/// `dy` itself for a linear `A`, else computed into `buf`.
+/// The gradient with respect to the pre-activation `z` kept by [`forward`]
+/// (not read when `A::FROM_OUTPUT`): `dy` itself for a linear `A`, else
+/// computed into `buf`.
 pub(crate) fn pre_activation_gradient<'a, A: ActivationFn>(
     z: &[f32],
     buf: &'a mut Vec<f32>,
@@ -32,7 +35,8 @@ pub(crate) fn pre_activation_gradient<'a, A: ActivationFn>(
         return dy;
     }
     let dz = scratch(buf, dy.len());
-    A::backward(&z[..dy.len()], y, dy, dz, width);
+    let z = if A::FROM_OUTPUT { y } else { &z[..dy.len()] };
+    A::backward(z, y, dy, dz, width);
     dz
 }
 

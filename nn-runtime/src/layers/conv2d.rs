@@ -551,9 +551,10 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
         let cols = scratch(&mut st.cols, room);
         // Each half of the batch on its own thread, in pieces; the
         // activation of a piece while it is in cache, from the kept `z`
-        // (unless it is linear: then `z` is `y`).
+        // (unless it is linear or its derivative needs only `y`: then `z`
+        // is `y`, activated in place).
         let f = self.geometry.filters;
-        let zs = (!A::LINEAR).then(|| Parts::new(scratch(&mut st.z, n * O)));
+        let zs = (!A::LINEAR && !A::FROM_OUTPUT).then(|| Parts::new(scratch(&mut st.z, n * O)));
         let (ys, cs) = (Parts::new(y), Parts::new(cols));
         on_halves(n, &|r| {
             let at = if keep { r.start * COLS..r.end * COLS } else { Self::room(&r, n) };
@@ -561,7 +562,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
             // SAFETY: the halves are disjoint sample ranges and rooms.
             let (y, cols) = unsafe { (ys.part(out.clone()), cs.part(at)) };
             match &zs {
-                None => self.affine_in_pieces(xs, y, cols, keep, |_, _| {}),
+                None => self.affine_in_pieces(xs, y, cols, keep, |_, y| A::apply(y, f)),
                 Some(zs) => {
                     // SAFETY: as above.
                     let z = unsafe { zs.part(out) };
@@ -574,6 +575,9 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
     fn backward(&mut self, st: &mut Conv2DState, x: &[f32], y: &[f32], dy: &[f32], dx: Option<&mut [f32]>) {
         if A::LINEAR {
             return self.backward_affine(st, x, Grad::Pre(dy), dx);
+        }
+        if A::FROM_OUTPUT {
+            return self.backward_affine(st, x, Grad::Post { z: y, y, dy }, dx);
         }
         let z = core::mem::take(&mut st.z);
         self.backward_affine(st, x, Grad::Post { z: &z, y, dy }, dx);
