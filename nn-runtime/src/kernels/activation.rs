@@ -40,16 +40,19 @@ pub trait ActivationFn: Copy + Default + Send + Sync + 'static {
         // the lanes that `f` changes (relu's zeros) with a masked store,
         // which AMD CPUs run many times slower than a plain one.
         dispatch(|| {
+            let from = |v: &mut [f32], x: [f32; APPLY_BLOCK]| {
+                let x = core::hint::black_box(x);
+                v.iter_mut().zip(&x).for_each(|(v, &x)| *v = Self::f(x));
+            };
             let mut blocks = v.chunks_exact_mut(APPLY_BLOCK);
             for block in &mut blocks {
-                let x: [f32; APPLY_BLOCK] = core::hint::black_box(block.try_into().expect("a whole block"));
-                block.iter_mut().zip(&x).for_each(|(v, &x)| *v = Self::f(x));
+                let x = (&*block).try_into().expect("a whole block");
+                from(block, x);
             }
             let rest = blocks.into_remainder();
             let mut x = [0.0; APPLY_BLOCK];
             x[..rest.len()].copy_from_slice(rest);
-            let x = core::hint::black_box(x);
-            rest.iter_mut().zip(&x).for_each(|(v, &x)| *v = Self::f(x));
+            from(rest, x);
         });
     }
 

@@ -35,9 +35,18 @@ pub(crate) fn pre_activation_gradient<'a, A: ActivationFn>(
         return dy;
     }
     let dz = scratch(buf, dy.len());
-    let z = if A::FROM_OUTPUT { y } else { &z[..dy.len()] };
-    A::backward(z, y, dy, dz, width);
+    A::backward(&kept::<A>(z, y)[..dy.len()], y, dy, dz, width);
     dz
+}
+
+/// What `A`'s derivative is taken at: the kept pre-activation `z`, or the
+/// output `y` itself when `A::FROM_OUTPUT` (then nothing was kept).
+pub(crate) fn kept<'a, A: ActivationFn>(z: &'a [f32], y: &'a [f32]) -> &'a [f32] {
+    if A::FROM_OUTPUT {
+        y
+    } else {
+        z
+    }
 }
 
 /// The bias gradient: the sum of `dz`'s rows of `width`, into `db`.

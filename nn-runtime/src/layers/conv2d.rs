@@ -576,11 +576,8 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
         if A::LINEAR {
             return self.backward_affine(st, x, Grad::Pre(dy), dx);
         }
-        if A::FROM_OUTPUT {
-            return self.backward_affine(st, x, Grad::Post { z: y, y, dy }, dx);
-        }
         let z = core::mem::take(&mut st.z);
-        self.backward_affine(st, x, Grad::Post { z: &z, y, dy }, dx);
+        self.backward_affine(st, x, Grad::Post { z: activated::kept::<A>(&z, y), y, dy }, dx);
         st.z = z;
     }
 

@@ -149,7 +149,7 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
             let hit = |l: usize| row[l] == ys[l] || row[l].is_nan() && ys[l].is_nan();
             // Adding 0 where it misses (dst is never -0: it starts at +0)
             // stores every lane: a conditional store becomes a masked
-            // store, which AMD CPUs run about ten times slower.
+            // store, which AMD CPUs run many times slower.
             *dst = core::array::from_fn(|l| dst[l] + if hit(l) { left[l] } else { 0.0 });
             left = core::array::from_fn(|l| if hit(l) { 0.0 } else { left[l] });
         }
