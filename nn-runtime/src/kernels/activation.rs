@@ -63,6 +63,31 @@ pub trait ActivationFn: Copy + Default + Send + Sync + 'static {
         dispatch(|| y.iter_mut().zip(x).for_each(|(y, &x)| *y = Self::f(x)));
     }
 
+    /// `v = f(v + b)` in place, rows of `b.len()` values: the bias added in
+    /// the pass that applies the function (the store is of every lane, so
+    /// no masked store: `v + b` is a new value).
+    #[inline]
+    fn apply_bias(v: &mut [f32], b: &[f32]) {
+        dispatch(|| {
+            for row in v.chunks_exact_mut(b.len()) {
+                row.iter_mut().zip(b).for_each(|(v, &b)| *v = Self::f(*v + b));
+            }
+        });
+    }
+
+    /// `z += b`, then `y = f(z)`, rows of `b.len()` values, in one pass.
+    #[inline]
+    fn apply_bias_to(z: &mut [f32], b: &[f32], y: &mut [f32]) {
+        dispatch(|| {
+            for (z, y) in z.chunks_exact_mut(b.len()).zip(y.chunks_exact_mut(b.len())) {
+                for ((z, y), &b) in z.iter_mut().zip(y).zip(b) {
+                    *z += b;
+                    *y = Self::f(*z);
+                }
+            }
+        });
+    }
+
     /// `dx = dy * f'(x)`, rows of `width`; `x` the input, `y` the output.
     #[inline]
     fn backward(x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], width: usize) {
@@ -345,6 +370,16 @@ impl ActivationFn for Softmax {
         Self::apply(y, width);
     }
     #[inline]
+    fn apply_bias(v: &mut [f32], b: &[f32]) {
+        add_bias(v, b);
+        Self::apply(v, b.len());
+    }
+    #[inline]
+    fn apply_bias_to(z: &mut [f32], b: &[f32], y: &mut [f32]) {
+        add_bias(z, b);
+        Self::apply_to(z, y, b.len());
+    }
+    #[inline]
     fn backward(_: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], width: usize) {
         for ((dx, y), dy) in dx.chunks_exact_mut(width).zip(y.chunks_exact(width)).zip(dy.chunks_exact(width)) {
             let dot: f32 = y.iter().zip(dy).map(|(y, d)| y * d).sum();
@@ -352,6 +387,13 @@ impl ActivationFn for Softmax {
                 *dx = y * (dy - dot);
             }
         }
+    }
+}
+
+/// `v += b` on each row of `b.len()` values.
+fn add_bias(v: &mut [f32], b: &[f32]) {
+    for row in v.chunks_exact_mut(b.len()) {
+        row.iter_mut().zip(b).for_each(|(v, &b)| *v += b);
     }
 }
 

@@ -359,34 +359,38 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         per => per,
     };
 
-    /// `z = im2col(x) · kernel + bias`, before the activation; `cols` gets the im2col rows.
-    fn affine(&self, x: &[f32], z: &mut [f32], cols: &mut [f32]) {
+    /// `z = im2col(x) · kernel`, without the bias (added with the
+    /// activation: [`Self::activate`]); `cols` gets the im2col rows.
+    fn product(&self, x: &[f32], z: &mut [f32], cols: &mut [f32]) {
         let g = &self.geometry;
         let n = x.len() / I;
         let (rows, patch, f) = (n * g.positions(), g.patch(), g.filters);
         let cols = &mut cols[..n * COLS];
         g.im2col(x, cols);
-        let beta = match &self.bias {
-            Some(b) => {
-                z.chunks_exact_mut(f).for_each(|r| copy(r, b));
-                1.0
-            }
-            None => 0.0,
-        };
         if g.groups > 1 {
-            if beta == 0.0 {
-                z.fill(0.0);
-            }
+            z.fill(0.0);
             g.grouped_forward(cols, &self.kernel, &mut z[..rows * f]);
             return;
         }
-        sgemm(rows, patch, f, 1.0, cols, Layout::Normal, &self.kernel, Layout::Normal, beta, z);
+        sgemm(rows, patch, f, 1.0, cols, Layout::Normal, &self.kernel, Layout::Normal, 0.0, z);
     }
 
-    /// [`Conv2D::affine`] a few samples at a time, so that the product reads
+    /// `y = A(z + bias)` of a piece's product `z`, in place (`y` is `z`) or,
+    /// given `y`, into it with the sum kept in `z`: one pass either way.
+    fn activate(&self, z: &mut [f32], y: Option<&mut [f32]>) {
+        let f = self.geometry.filters;
+        match (&self.bias, y) {
+            (Some(b), None) => A::apply_bias(z, b),
+            (None, None) => A::apply(z, f),
+            (Some(b), Some(y)) => A::apply_bias_to(z, b, y),
+            (None, Some(y)) => A::apply_to(z, y, f),
+        }
+    }
+
+    /// [`Conv2D::product`] a few samples at a time, so that the product reads
     /// their im2col rows back from L2 rather than from memory (a batch's rows
     /// are megabytes; Keras's mnist_convnet's second layer has 139 KB of them
-    /// per sample); `after` runs on each piece's output. With `keep` the
+    /// per sample); `after` runs on each piece's product (no bias yet). With `keep` the
     /// rows stay in `cols` for the backward pass, else every piece reuses
     /// the start of `cols` (still in cache).
     fn affine_in_pieces(
@@ -400,7 +404,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         let per = Self::PER;
         for (i, (x, z)) in x.chunks(per * I).zip(z.chunks_mut(per * O)).enumerate() {
             let at = if keep { i * per * COLS } else { 0 };
-            self.affine(x, z, &mut cols[at..]);
+            self.product(x, z, &mut cols[at..]);
             after(i * per * O, z);
         }
     }
@@ -416,8 +420,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer f
     const SCRATCH: usize = COLS;
 
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
-        let f = self.geometry.filters;
-        self.affine_in_pieces(x, y, scratch, false, |_, y| A::apply(y, f));
+        self.affine_in_pieces(x, y, scratch, false, |_, y| self.activate(y, None));
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
@@ -553,7 +556,6 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
         // activation of a piece while it is in cache, from the kept `z`
         // (unless it is linear or its derivative needs only `y`: then `z`
         // is `y`, activated in place).
-        let f = self.geometry.filters;
         let zs = (!A::LINEAR && !A::FROM_OUTPUT).then(|| Parts::new(scratch(&mut st.z, n * O)));
         let (ys, cs) = (Parts::new(y), Parts::new(cols));
         on_halves(n, &|r| {
@@ -562,11 +564,11 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train f
             // SAFETY: the halves are disjoint sample ranges and rooms.
             let (y, cols) = unsafe { (ys.part(out.clone()), cs.part(at)) };
             match &zs {
-                None => self.affine_in_pieces(xs, y, cols, keep, |_, y| A::apply(y, f)),
+                None => self.affine_in_pieces(xs, y, cols, keep, |_, y| self.activate(y, None)),
                 Some(zs) => {
                     // SAFETY: as above.
                     let z = unsafe { zs.part(out) };
-                    self.affine_in_pieces(xs, z, cols, keep, |at, z| A::apply_to(z, &mut y[at..at + z.len()], f));
+                    self.affine_in_pieces(xs, z, cols, keep, |at, z| self.activate(z, Some(&mut y[at..at + z.len()])));
                 }
             }
         });
