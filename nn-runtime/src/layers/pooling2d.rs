@@ -113,23 +113,46 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     /// into `dx`: each output's `dy` goes to the first input of its
     /// window that equals it (the one the forward pass kept: the first
     /// largest, or the first NaN), found again here instead of remembered.
+    ///
+    /// Windows that do not overlap (no stride below its window) store each
+    /// input's gradient once instead of adding it; windows that also tile
+    /// the input exactly (Keras's default `MaxPooling2D(2)` on an even size)
+    /// leave nothing to zero first.
     #[cfg(feature = "std")]
     #[inline(always)]
     fn unpool_max(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+        let g = &self.geometry;
+        let disjoint = (0..2).all(|a| g.kernel[a] <= g.strides[a]);
+        let tiles =
+            (0..2).all(|a| g.pad[a] == 0 && g.kernel[a] == g.strides[a] && g.output[a] * g.kernel[a] == g.input[a]);
+        if disjoint {
+            self.unpool_max_with::<false>(x, y, dy, dx, !tiles)
+        } else {
+            self.unpool_max_with::<true>(x, y, dy, dx, true)
+        }
+    }
+
+    /// [`Self::unpool_max`], each sample's `dx` zeroed first if `zero`; `ADD`
+    /// when windows overlap (an input's gradient sums over its windows).
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn unpool_max_with<const ADD: bool>(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], zero: bool) {
         let c = self.geometry.input[2];
         let positions = self.geometry.output[0] * self.geometry.output[1];
         let samples = x.chunks_exact(I).zip(y.chunks_exact(O)).zip(dy.chunks_exact(O)).zip(dx.chunks_exact_mut(I));
         for (((xs, ys), gs), dxs) in samples {
-            dxs.fill(0.0);
+            if zero {
+                dxs.fill(0.0);
+            }
             for p in 0..positions {
                 let o = p * c;
                 let mut c0 = 0;
                 while c0 + LANES <= c {
-                    self.unblock::<LANES>(xs, &ys[o + c0..][..LANES], &gs[o + c0..][..LANES], dxs, p, c0);
+                    self.unblock::<LANES, ADD>(xs, &ys[o + c0..][..LANES], &gs[o + c0..][..LANES], dxs, p, c0);
                     c0 += LANES;
                 }
                 while c0 < c {
-                    self.unblock::<1>(xs, &ys[o + c0..][..1], &gs[o + c0..][..1], dxs, p, c0);
+                    self.unblock::<1, ADD>(xs, &ys[o + c0..][..1], &gs[o + c0..][..1], dxs, p, c0);
                     c0 += 1;
                 }
             }
@@ -139,7 +162,15 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     /// [`Self::unpool_max`] for channels `c0..c0 + L` of output position `p`.
     #[cfg(feature = "std")]
     #[inline(always)]
-    fn unblock<const L: usize>(&self, xs: &[f32], ys: &[f32], gs: &[f32], dxs: &mut [f32], p: usize, c0: usize) {
+    fn unblock<const L: usize, const ADD: bool>(
+        &self,
+        xs: &[f32],
+        ys: &[f32],
+        gs: &[f32],
+        dxs: &mut [f32],
+        p: usize,
+        c0: usize,
+    ) {
         let ys: [f32; L] = ys.try_into().expect("L outputs");
         // What is left to hand out: all of `dy` until the first match.
         let mut left: [f32; L] = gs.try_into().expect("L gradients");
@@ -150,7 +181,8 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
             // Adding 0 where it misses (dst is never -0: it starts at +0)
             // stores every lane: a conditional store becomes a masked
             // store, which AMD CPUs run many times slower.
-            *dst = core::array::from_fn(|l| dst[l] + if hit(l) { left[l] } else { 0.0 });
+            let share: [f32; L] = core::array::from_fn(|l| if hit(l) { left[l] } else { 0.0 });
+            *dst = if ADD { core::array::from_fn(|l| dst[l] + share[l]) } else { share };
             left = core::array::from_fn(|l| if hit(l) { 0.0 } else { left[l] });
         }
     }
