@@ -337,3 +337,54 @@ fn history_files() {
     }
     assert!(svg.matches("<polyline").count() >= 4, "a curve per series");
 }
+
+nn::sequential! {
+    /// Activations large enough that a batch of 64 trains in chunks.
+    struct WideConv {
+        Input[28, 28, 1],
+        Conv2D(32, 3, relu),
+        MaxPooling2D(2),
+        Flatten,
+        Dense(10, softmax),
+    }
+}
+
+#[test]
+fn a_batch_in_chunks_steps_as_the_mean_of_its_halves() {
+    use nn::model::training_chunk;
+    // 21,632 + 5,408 + 10 floats per sample: a batch of 64 is two chunks
+    // of 32; BatchNorm's batch statistics keep a batch whole.
+    assert_eq!(training_chunk::<WideConv>(64), 32);
+    assert_eq!(training_chunk::<WideConv>(32), 32);
+    assert_eq!(training_chunk::<Net>(100_000), 100_000);
+    let mut r = nn::rng::seeded(3);
+    let x = nn::ndarray::Array4::from_shape_fn((64, 28, 28, 1), |_| r.random_range(0.0f32..1.0));
+    let y = Array1::from_shape_fn(64, |i| (i * 7) % 10);
+    let loss = SparseCategoricalCrossentropy;
+    // SGD moves by the gradient: the whole batch's step is the mean of its halves'.
+    let step = |from: usize, to: usize| {
+        let mut m = WideConv::seeded(1);
+        let l = m
+            .train_on_batch(
+                x.slice(nn::ndarray::s![from..to, .., .., ..]),
+                y.slice(nn::ndarray::s![from..to]),
+                &loss,
+                &mut Sgd::new(0.5),
+            )
+            .unwrap();
+        (l, weights(&m))
+    };
+    let start = weights(&WideConv::seeded(1));
+    let (whole, w) = step(0, 64);
+    let ((a, wa), (b, wb)) = (step(0, 32), step(32, 64));
+    assert!((whole - (a + b) / 2.0).abs() < 1e-6 * whole.abs(), "loss {whole} against {a} and {b}");
+    let mut moved = 0.0f32;
+    for (((w0, w), wa), wb) in start.iter().zip(&w).zip(&wa).zip(&wb) {
+        for (((&w0, &w), &wa), &wb) in w0.iter().zip(w).zip(wa).zip(wb) {
+            let want = w0 + ((wa - w0) + (wb - w0)) / 2.0;
+            assert!((w - want).abs() <= 1e-6 + 1e-4 * (w - w0).abs(), "{w} against {want} (from {w0})");
+            moved = moved.max((w - w0).abs());
+        }
+    }
+    assert!(moved > 1e-3, "the step moved the weights by {moved} at most");
+}

@@ -40,6 +40,11 @@ pub trait Model: Sized {
     /// `Some(n)` when every input value must be an integer id in `0..n` (a
     /// model that starts with an Embedding): its first layer's `Layer::IDS`.
     const IDS: Option<usize> = None;
+    /// Whether every layer's [`Train::PER_SAMPLE`](crate::layers::Train::PER_SAMPLE)
+    /// holds, so that a training step may run in chunks ([`training_chunk`]).
+    const PER_SAMPLE: bool = false;
+    /// Floats per sample of every layer's training-mode output.
+    const KEPT: usize = 0;
     /// Training buffers: every layer's state, activations and gradients.
     type Workspace: Default + Send;
 
@@ -181,6 +186,29 @@ pub const fn piece_rows(width: usize) -> usize {
     } else {
         rows
     }
+}
+
+/// Bytes of a training chunk's activations and their gradients (each
+/// layer's output and its gradient: 8 bytes a [`Model::KEPT`] float): 8 MiB,
+/// about half the L3 of the machines measured, so that a chunk's
+/// activations are read back from cache by the next layer and by the
+/// backward pass rather than from memory.
+#[cfg(feature = "std")]
+pub const TRAINING_CHUNK_BYTES: usize = 8 << 20;
+
+/// Samples per chunk of a training step on `n` samples: all `n` unless the
+/// model is [`Model::PER_SAMPLE`] and its activations exceed
+/// [`TRAINING_CHUNK_BYTES`]; then the largest power of two that fits, at
+/// least 8. (mnist_convnet at batch 128 on Zen 2: 6.7k samples/s in one
+/// pass, 7.4k at batch 16, where its 38k floats per sample fit.)
+#[cfg(feature = "std")]
+pub fn training_chunk<M: Model>(n: usize) -> usize {
+    let per = 8 * M::KEPT.max(1);
+    if !M::PER_SAMPLE || n.saturating_mul(per) <= TRAINING_CHUNK_BYTES {
+        return n.max(1);
+    }
+    let fit = (TRAINING_CHUNK_BYTES / per).max(1);
+    (1usize << fit.ilog2()).max(8).min(n)
 }
 
 #[doc(hidden)]

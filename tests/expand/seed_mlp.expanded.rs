@@ -372,6 +372,7 @@ const _: () = {
     #[automatically_derived]
     impl ::nn::layers::Train for SeedMlp {
         type State = __SeedMlpWorkspace;
+        const PER_SAMPLE: bool = <Self as ::nn::Model>::PER_SAMPLE;
         fn forward(
             &mut self,
             ws: &mut __SeedMlpWorkspace,
@@ -426,6 +427,34 @@ const _: () = {
         fn infer(&self, x: &[f32], y: &mut [f32]) {
             ::nn::layers::Layer::infer(self, x, y, &mut []);
         }
+        const PER_SAMPLE: bool = true
+            && <::nn::layers::BatchNorm<{ 784 }> as ::nn::layers::Train>::PER_SAMPLE
+            && <::nn::layers::Dense<
+                { 784 },
+                { 300 },
+                ::nn::activations::Linear,
+            > as ::nn::layers::Train>::PER_SAMPLE
+            && <::nn::layers::Activation<
+                ::nn::activations::Elu,
+                { 300 },
+            > as ::nn::layers::Train>::PER_SAMPLE
+            && <::nn::layers::BatchNorm<{ 300 }> as ::nn::layers::Train>::PER_SAMPLE
+            && <::nn::layers::Dense<
+                { 300 },
+                { 100 },
+                ::nn::activations::Linear,
+            > as ::nn::layers::Train>::PER_SAMPLE
+            && <::nn::layers::Activation<
+                ::nn::activations::Elu,
+                { 100 },
+            > as ::nn::layers::Train>::PER_SAMPLE
+            && <::nn::layers::BatchNorm<{ 100 }> as ::nn::layers::Train>::PER_SAMPLE
+            && <::nn::layers::Dense<
+                { 100 },
+                { 10 },
+                ::nn::activations::Softmax,
+            > as ::nn::layers::Train>::PER_SAMPLE;
+        const KEPT: usize = 0 + 784 + 300 + 300 + 300 + 100 + 100 + 100 + 10;
         fn forward<'w>(
             &mut self,
             ws: &'w mut Self::Workspace,

@@ -63,6 +63,7 @@ pub fn layer_impl(
         #[automatically_derived]
         impl ::nn::layers::Train for #ident {
             type State = #ws;
+            const PER_SAMPLE: bool = <Self as ::nn::Model>::PER_SAMPLE;
 
             fn forward(&mut self, ws: &mut #ws, x: &[f32], y: &mut [f32], rng: &mut ::nn::Rng) {
                 let out = <Self as ::nn::Model>::forward(self, ws, x, rng);

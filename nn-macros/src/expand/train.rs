@@ -35,7 +35,8 @@ pub fn workspace(gens: &[Gen], name: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-/// `Model::forward`, `Model::backward_to` and `Model::visit_grads`.
+/// `Model::PER_SAMPLE`, `Model::KEPT`, `Model::forward`, `Model::backward_to`
+/// and `Model::visit_grads`.
 pub fn model_impl(gens: &[Gen]) -> TokenStream {
     let steps: Vec<&Gen> = gens.iter().filter(|g| !g.train_identity).collect();
     let scratch = quote!(::nn::layers::scratch);
@@ -102,7 +103,13 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
         quote!(::nn::layers::Train::visit_grads(&mut self.#f, &mut ws.#s, f);)
     });
 
+    let tys = steps.iter().map(|g| &g.ty);
+    let widths = steps.iter().map(|g| &g.width_out);
+
     quote! {
+        const PER_SAMPLE: bool = true #(&& <#tys as ::nn::layers::Train>::PER_SAMPLE)*;
+        const KEPT: usize = 0 #(+ #widths)*;
+
         fn forward<'w>(&mut self, ws: &'w mut Self::Workspace, x: &[f32], rng: &mut ::nn::Rng) -> &'w [f32] {
             let n = x.len() / <Self as ::nn::Model>::IN;
             let _ = (n, &rng);

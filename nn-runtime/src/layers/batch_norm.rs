@@ -130,6 +130,8 @@ impl<const F: usize> Layer for BatchNorm<F> {
 #[cfg(feature = "std")]
 impl<const F: usize> Train for BatchNorm<F> {
     type State = BatchNormState;
+    // The batch's mean and variance.
+    const PER_SAMPLE: bool = false;
 
     fn forward(&mut self, st: &mut BatchNormState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         let n = rows(x.len(), F);

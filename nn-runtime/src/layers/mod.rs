@@ -146,6 +146,10 @@ pub trait Step: Layer {
 pub trait Train: Layer {
     /// Training-time caches and gradients; empty until the first training step.
     type State: Default + Send;
+    /// Whether a sample's training pass depends on no other sample of the
+    /// batch (false for BatchNorm's batch statistics): a model of such
+    /// layers may train a batch in chunks of samples, summing the gradients.
+    const PER_SAMPLE: bool = true;
 
     /// Training-mode forward pass: keeps in `state` what backward needs and
     /// updates running statistics. The default is `infer`, for layers that

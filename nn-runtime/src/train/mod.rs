@@ -41,7 +41,7 @@ pub use history::{History, StopReason};
 use crate::error::shape_string;
 use crate::layers::scratch;
 use crate::loss::Loss;
-use crate::model::{check_input, regularization_loss, visit_trainable, Model};
+use crate::model::{check_input, regularization_loss, training_chunk, visit_trainable, Model};
 use crate::optim::{ModelTensors, Optimizer};
 use crate::{rng, Error, Result};
 
@@ -64,6 +64,8 @@ pub struct Evaluation {
 struct Scratch {
     grad: Vec<f32>,
     moving: Vec<f32>,
+    /// The gradients summed over a step's chunks.
+    sum: Vec<f32>,
 }
 
 thread_local! {
@@ -262,16 +264,60 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
         });
         // Keras 3 adds the regularization penalties (of the weights before the step) to the loss.
         let penalty = regularization_loss(m);
-        let out = m.forward(&mut ws, x, &mut gen);
-        let grad = scratch(&mut s.grad, out.len());
-        let value = match weights {
-            None => loss.compute(out, y, w, logits, Some(grad)),
-            Some(sw) => weighted_loss(loss, out, y, sw, w, rows_per_sample::<M>(), logits, Some(grad)),
-        } + penalty;
-        let correct = if L::HAS_ACCURACY { loss.correct(out, y, w) } else { 0.0 };
-        let grad = &s.grad[..out.len()];
-        let failure = if value.is_finite() {
-            m.backward(&mut ws, x, grad, logits);
+        // The batch in chunks of samples (one unless its activations
+        // overflow the cache), each chunk's gradients summed in `s.sum`.
+        let n = x.len() / M::IN;
+        let (chunk, tps) = (training_chunk::<M>(n), targets_per_sample::<M, L>());
+        let (mut mean, mut correct, mut failure) = (0.0f64, 0.0f64, None);
+        for s0 in (0..n).step_by(chunk) {
+            let k = chunk.min(n - s0);
+            let (xc, yc) = (&x[s0 * M::IN..(s0 + k) * M::IN], &y[s0 * tps..(s0 + k) * tps]);
+            let out = m.forward(&mut ws, xc, &mut gen);
+            let grad = scratch(&mut s.grad, out.len());
+            let part = match weights {
+                None => loss.compute(out, yc, w, logits, Some(grad)),
+                Some(sw) => {
+                    weighted_loss(loss, out, yc, &sw[s0..s0 + k], w, rows_per_sample::<M>(), logits, Some(grad))
+                }
+            };
+            if L::HAS_ACCURACY {
+                correct += loss.correct(out, yc, w);
+            }
+            if !(part + penalty).is_finite() {
+                failure = Some(format!("the loss is {}", part + penalty));
+                break;
+            }
+            // The chunk's share of the batch's mean.
+            mean += f64::from(part) * (k as f64 / n as f64);
+            if k < n {
+                let share = k as f32 / n as f32;
+                grad.iter_mut().for_each(|g| *g *= share);
+            }
+            m.backward(&mut ws, xc, grad, logits);
+            if k < n {
+                let first = s0 == 0;
+                let mut at = 0;
+                m.visit_grads(&mut ws, &mut |_, g| {
+                    let sum = &mut s.sum;
+                    if first {
+                        sum.truncate(at);
+                        sum.extend_from_slice(g);
+                    } else {
+                        sum[at..at + g.len()].iter_mut().zip(&*g).for_each(|(a, b)| *a += b);
+                    }
+                    at += g.len();
+                });
+            }
+        }
+        if chunk < n && failure.is_none() {
+            let mut at = 0;
+            m.visit_grads(&mut ws, &mut |_, g| {
+                g.copy_from_slice(&s.sum[at..at + g.len()]);
+                at += g.len();
+            });
+        }
+        let value = mean as f32 + penalty;
+        let failure = if failure.is_none() {
             let (mut index, mut bad) = (0usize, None);
             m.visit_grads(&mut ws, &mut |p, g| {
                 if let (Some(r), true) = (p.regularizer, p.trainable) {
@@ -288,7 +334,7 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
                 format!("the gradient of `{name}` (shape {shape:?}) is not finite (loss {value})")
             })
         } else {
-            Some(format!("the loss is {value}"))
+            failure
         };
         if let Some(reason) = failure {
             // Undo the forward pass: put the moving statistics back.
