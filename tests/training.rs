@@ -349,14 +349,26 @@ nn::sequential! {
     }
 }
 
+nn::sequential! {
+    /// Keeps 28 steps of LSTM gates per sample.
+    struct Rows {
+        Input[28, 28],
+        LSTM(128),
+        Dense(10, softmax),
+    }
+}
+
 #[test]
 fn a_batch_in_chunks_steps_as_the_mean_of_its_halves() {
     use nn::model::training_chunk;
-    // 21,632 + 5,408 + 10 floats per sample: a batch of 64 is two chunks
-    // of 32; BatchNorm's batch statistics keep a batch whole.
+    // Outputs and their gradients, 2 · (21,632 + 5,408 + 10) floats per
+    // sample: a batch of 64 is two chunks of 32; an LSTM keeps its gates
+    // of every step too (65,572 floats, 262 KB a sample: chunks of 16);
+    // BatchNorm's batch statistics keep a batch whole.
     assert_eq!(training_chunk::<WideConv>(64), 32);
     assert_eq!(training_chunk::<WideConv>(32), 32);
     assert_eq!(training_chunk::<Net>(100_000), 100_000);
+    assert_eq!(training_chunk::<Rows>(128), 16);
     let mut r = nn::rng::seeded(3);
     let x = nn::ndarray::Array4::from_shape_fn((64, 28, 28, 1), |_| r.random_range(0.0f32..1.0));
     let y = Array1::from_shape_fn(64, |i| (i * 7) % 10);

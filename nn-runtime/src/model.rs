@@ -43,7 +43,8 @@ pub trait Model: Sized {
     /// Whether every layer's [`Train::PER_SAMPLE`](crate::layers::Train::PER_SAMPLE)
     /// holds, so that a training step may run in chunks ([`training_chunk`]).
     const PER_SAMPLE: bool = false;
-    /// Floats per sample of every layer's training-mode output.
+    /// Floats per sample that a training pass keeps: every layer's output
+    /// and its gradient, and what its state keeps ([`Train::KEPT`](crate::layers::Train::KEPT)).
     const KEPT: usize = 0;
     /// Training buffers: every layer's state, activations and gradients.
     type Workspace: Default + Send;
@@ -188,9 +189,8 @@ pub const fn piece_rows(width: usize) -> usize {
     }
 }
 
-/// Bytes of a training chunk's activations and their gradients (each
-/// layer's output and its gradient: 8 bytes a [`Model::KEPT`] float): 8 MiB,
-/// about half the L3 of the machines measured, so that a chunk's
+/// Bytes that a training chunk keeps ([`Model::KEPT`] floats a sample):
+/// 8 MiB, about half the L3 of the machines measured, so that a chunk's
 /// activations are read back from cache by the next layer and by the
 /// backward pass rather than from memory.
 #[cfg(feature = "std")]
@@ -199,11 +199,12 @@ pub const TRAINING_CHUNK_BYTES: usize = 8 << 20;
 /// Samples per chunk of a training step on `n` samples: all `n` unless the
 /// model is [`Model::PER_SAMPLE`] and its activations exceed
 /// [`TRAINING_CHUNK_BYTES`]; then the largest power of two that fits, at
-/// least 8. (mnist_convnet at batch 128 on Zen 2: 6.7k samples/s in one
-/// pass, 7.4k at batch 16, where its 38k floats per sample fit.)
+/// least 8. (Zen 2, training samples/s, batch 128 in chunks of 16 against
+/// 32 in one interleaved run: mnist_convnet 7.6k against 6.8k, the
+/// LSTM(128) model 8.0k against 8.3k; 6.8k and 8.1k unchunked.)
 #[cfg(feature = "std")]
 pub fn training_chunk<M: Model>(n: usize) -> usize {
-    let per = 8 * M::KEPT.max(1);
+    let per = 4 * M::KEPT.max(1);
     if !M::PER_SAMPLE || n.saturating_mul(per) <= TRAINING_CHUNK_BYTES {
         return n.max(1);
     }

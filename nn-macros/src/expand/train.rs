@@ -104,11 +104,11 @@ pub fn model_impl(gens: &[Gen]) -> TokenStream {
     });
 
     let tys = steps.iter().map(|g| &g.ty);
-    let widths = steps.iter().map(|g| &g.width_out);
+    let (tys2, widths) = (tys.clone(), steps.iter().map(|g| &g.width_out));
 
     quote! {
         const PER_SAMPLE: bool = true #(&& <#tys as ::nn::layers::Train>::PER_SAMPLE)*;
-        const KEPT: usize = 0 #(+ #widths)*;
+        const KEPT: usize = 0 #(+ 2 * #widths + <#tys2 as ::nn::layers::Train>::KEPT)*;
 
         fn forward<'w>(&mut self, ws: &'w mut Self::Workspace, x: &[f32], rng: &mut ::nn::Rng) -> &'w [f32] {
             let n = x.len() / <Self as ::nn::Model>::IN;

@@ -190,6 +190,9 @@ pub struct BidirectionalState<FS, BS> {
 #[cfg(feature = "std")]
 impl<F: Sequence + Train, B: Sequence + Train, M: Merge> Train for Bidirectional<F, B, M> {
     type State = BidirectionalState<F::State, B::State>;
+    const PER_SAMPLE: bool = F::PER_SAMPLE && B::PER_SAMPLE;
+    // Both layers' states, and each direction's output and its gradient.
+    const KEPT: usize = F::KEPT + B::KEPT + 2 * (F::OUT + B::OUT);
 
     fn forward(&mut self, st: &mut Self::State, x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let n = super::rows(x.len(), F::IN);

@@ -543,6 +543,9 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
 #[cfg(feature = "std")]
 impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train for Conv2D<I, O, COLS, A> {
     type State = Conv2DState;
+    // The pre-activation unless it is `y` itself (a grouped convolution's
+    // im2col rows too, not counted: the groups are not a type parameter).
+    const KEPT: usize = if A::LINEAR || A::FROM_OUTPUT { 0 } else { O };
 
     fn forward(&mut self, st: &mut Conv2DState, x: &[f32], y: &mut [f32], _: &mut Rng) {
         let n = x.len() / I;

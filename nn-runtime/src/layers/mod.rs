@@ -150,6 +150,9 @@ pub trait Train: Layer {
     /// batch (false for BatchNorm's batch statistics): a model of such
     /// layers may train a batch in chunks of samples, summing the gradients.
     const PER_SAMPLE: bool = true;
+    /// Floats per sample that the training pass keeps in `State` for the
+    /// backward pass (besides the output), for [`training_chunk`](crate::model::training_chunk).
+    const KEPT: usize = 0;
 
     /// Training-mode forward pass: keeps in `state` what backward needs and
     /// updates running statistics. The default is `infer`, for layers that

@@ -485,6 +485,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
     for Recurrent<C, S, I, U, Q, B>
 {
     type State = RecurrentState;
+    // Per step: the pre-activations, activations, the cell's auxiliary
+    // values and their gradient (4 · GU), h and c, the input.
+    const KEPT: usize = S * (4 * Self::GU + 2 * U + I);
 
     fn forward(&mut self, st: &mut RecurrentState, x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let n = rows(x.len(), S * I);
