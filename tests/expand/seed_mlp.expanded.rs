@@ -454,7 +454,33 @@ const _: () = {
                 { 10 },
                 ::nn::activations::Softmax,
             > as ::nn::layers::Train>::PER_SAMPLE;
-        const KEPT: usize = 0 + 784 + 300 + 300 + 300 + 100 + 100 + 100 + 10;
+        const KEPT: usize = 0 + 2 * 784
+            + <::nn::layers::BatchNorm<{ 784 }> as ::nn::layers::Train>::KEPT + 2 * 300
+            + <::nn::layers::Dense<
+                { 784 },
+                { 300 },
+                ::nn::activations::Linear,
+            > as ::nn::layers::Train>::KEPT + 2 * 300
+            + <::nn::layers::Activation<
+                ::nn::activations::Elu,
+                { 300 },
+            > as ::nn::layers::Train>::KEPT + 2 * 300
+            + <::nn::layers::BatchNorm<{ 300 }> as ::nn::layers::Train>::KEPT + 2 * 100
+            + <::nn::layers::Dense<
+                { 300 },
+                { 100 },
+                ::nn::activations::Linear,
+            > as ::nn::layers::Train>::KEPT + 2 * 100
+            + <::nn::layers::Activation<
+                ::nn::activations::Elu,
+                { 100 },
+            > as ::nn::layers::Train>::KEPT + 2 * 100
+            + <::nn::layers::BatchNorm<{ 100 }> as ::nn::layers::Train>::KEPT + 2 * 10
+            + <::nn::layers::Dense<
+                { 100 },
+                { 10 },
+                ::nn::activations::Softmax,
+            > as ::nn::layers::Train>::KEPT;
         fn forward<'w>(
             &mut self,
             ws: &'w mut Self::Workspace,
