@@ -359,41 +359,43 @@ nn::sequential! {
 }
 
 #[test]
-fn a_batch_in_chunks_steps_as_the_mean_of_its_halves() {
-    use nn::model::training_chunk;
-    // Outputs and their gradients, 2 · (21,632 + 5,408 + 10) floats per
-    // sample: a batch of 64 is two chunks of 32; an LSTM keeps its gates
-    // of every step too (65,572 floats, 262 KB a sample: chunks of 16);
-    // BatchNorm's batch statistics keep a batch whole.
-    assert_eq!(training_chunk::<WideConv>(64), 32);
-    assert_eq!(training_chunk::<WideConv>(32), 32);
+fn a_batch_in_chunks_steps_as_the_weighted_mean_of_its_chunks() {
+    use nn::model::{training_chunk, TRAINING_CHUNK_BYTES};
+    // Outputs and their gradients, 2 · (21,632 + 5,408 + 10) floats a
+    // sample; an LSTM keeps its gates of every step too (65,572 floats);
+    // chunks are whole tiles of rows on each of the two threads; BatchNorm's
+    // batch statistics keep a batch whole.
+    let step = 2 * nn::kernels::gemm::tile_rows();
+    let chunk = training_chunk::<WideConv>(1000);
+    assert_eq!(chunk, TRAINING_CHUNK_BYTES / (4 * 2 * 27_050) / step * step);
+    assert!(chunk > 1 && chunk.is_multiple_of(step), "chunk {chunk}");
+    assert_eq!(training_chunk::<WideConv>(chunk), chunk);
+    assert_eq!(training_chunk::<Rows>(128), TRAINING_CHUNK_BYTES / (4 * 65_572) / step * step);
     assert_eq!(training_chunk::<Net>(100_000), 100_000);
-    assert_eq!(training_chunk::<Rows>(128), 16);
+    // A chunk and a remainder of 5.
+    let n = chunk + 5;
     let mut r = nn::rng::seeded(3);
-    let x = nn::ndarray::Array4::from_shape_fn((64, 28, 28, 1), |_| r.random_range(0.0f32..1.0));
-    let y = Array1::from_shape_fn(64, |i| (i * 7) % 10);
+    let x = nn::ndarray::Array4::from_shape_fn((n, 28, 28, 1), |_| r.random_range(0.0f32..1.0));
+    let y = Array1::from_shape_fn(n, |i| (i * 7) % 10);
     let loss = SparseCategoricalCrossentropy;
-    // SGD moves by the gradient: the whole batch's step is the mean of its halves'.
+    // SGD moves by the mean gradient: the whole batch's step is its
+    // chunks' steps weighted by their samples.
     let step = |from: usize, to: usize| {
         let mut m = WideConv::seeded(1);
-        let l = m
-            .train_on_batch(
-                x.slice(nn::ndarray::s![from..to, .., .., ..]),
-                y.slice(nn::ndarray::s![from..to]),
-                &loss,
-                &mut Sgd::new(0.5),
-            )
-            .unwrap();
+        let s = nn::ndarray::s![from..to, .., .., ..];
+        let l = m.train_on_batch(x.slice(s), y.slice(nn::ndarray::s![from..to]), &loss, &mut Sgd::new(0.5)).unwrap();
         (l, weights(&m))
     };
     let start = weights(&WideConv::seeded(1));
-    let (whole, w) = step(0, 64);
-    let ((a, wa), (b, wb)) = (step(0, 32), step(32, 64));
-    assert!((whole - (a + b) / 2.0).abs() < 1e-6 * whole.abs(), "loss {whole} against {a} and {b}");
+    let (whole, w) = step(0, n);
+    let ((a, wa), (b, wb)) = (step(0, chunk), step(chunk, n));
+    let (ka, kb) = (chunk as f32 / n as f32, 5.0 / n as f32);
+    let mean = ka * a + kb * b;
+    assert!((whole - mean).abs() < 1e-6 * whole.abs(), "loss {whole} against {a} and {b}");
     let mut moved = 0.0f32;
     for (((w0, w), wa), wb) in start.iter().zip(&w).zip(&wa).zip(&wb) {
         for (((&w0, &w), &wa), &wb) in w0.iter().zip(w).zip(wa).zip(wb) {
-            let want = w0 + ((wa - w0) + (wb - w0)) / 2.0;
+            let want = w0 + ka * (wa - w0) + kb * (wb - w0);
             assert!((w - want).abs() <= 1e-6 + 1e-4 * (w - w0).abs(), "{w} against {want} (from {w0})");
             moved = moved.max((w - w0).abs());
         }

@@ -190,26 +190,31 @@ pub const fn piece_rows(width: usize) -> usize {
 }
 
 /// Bytes that a training chunk keeps ([`Model::KEPT`] floats a sample):
-/// 8 MiB, about half the L3 of the machines measured, so that a chunk's
-/// activations are read back from cache by the next layer and by the
-/// backward pass rather than from memory.
+/// 6 MiB, about a third of the L3 of the machines measured, so that a
+/// chunk's activations are read back from cache by the next layer and by
+/// the backward pass rather than from memory.
 #[cfg(feature = "std")]
-pub const TRAINING_CHUNK_BYTES: usize = 8 << 20;
+pub const TRAINING_CHUNK_BYTES: usize = 6 << 20;
 
 /// Samples per chunk of a training step on `n` samples: all `n` unless the
 /// model is [`Model::PER_SAMPLE`] and its activations exceed
-/// [`TRAINING_CHUNK_BYTES`]; then the largest power of two that fits, at
-/// least 8. (Zen 2, training samples/s, batch 128 in chunks of 16 against
-/// 32 in one interleaved run: mnist_convnet 7.6k against 6.8k, the
-/// LSTM(128) model 8.0k against 8.3k; 6.8k and 8.1k unchunked.)
+/// [`TRAINING_CHUNK_BYTES`]; then the most that fit in a multiple of twice
+/// the gemm's tile rows ([`tile_rows`](crate::kernels::gemm::tile_rows)), so
+/// that each of the two threads' halves fills whole tiles (a recurrent
+/// step's products have a chunk's rows).
+///
+/// Zen 2 (AVX2, 6-row tiles), training samples/s at batch 128 by chunk
+/// size, three interleaved runs: the LSTM(128) model 9.6–9.9k at 12,
+/// 9.5–9.8k at 24, 7.8–8.3k at 16, 9.0–9.1k at 32, 8.0–8.2k unchunked;
+/// mnist_convnet 7.3–7.7k at 12 to 24, 6.6–6.9k at 32 (9.7 MB kept).
 #[cfg(feature = "std")]
 pub fn training_chunk<M: Model>(n: usize) -> usize {
     let per = 4 * M::KEPT.max(1);
     if !M::PER_SAMPLE || n.saturating_mul(per) <= TRAINING_CHUNK_BYTES {
         return n.max(1);
     }
-    let fit = (TRAINING_CHUNK_BYTES / per).max(1);
-    (1usize << fit.ilog2()).max(8).min(n)
+    let step = 2 * crate::kernels::gemm::tile_rows();
+    ((TRAINING_CHUNK_BYTES / per / step).max(1) * step).min(n)
 }
 
 #[doc(hidden)]

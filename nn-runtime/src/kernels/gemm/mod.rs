@@ -74,6 +74,18 @@ pub const PAR_MIN_FLOPS: usize = 1 << 21;
 /// takes about 40 µs on one core.
 pub const PAR_MIN_FLOPS_COLS: usize = 1 << 21;
 
+/// Rows of this CPU's micro-kernel tile (6 with AVX2, 8 with AVX-512, 4
+/// portable): products of a multiple of it rows leave no tile part empty.
+pub fn tile_rows() -> usize {
+    match Path::detect() {
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx512 => avx512::Kernel::MR,
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx2 => avx2::Kernel::MR,
+        Path::Portable => portable::Kernel::MR,
+    }
+}
+
 /// Instruction set of a kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Path {
