@@ -7,7 +7,10 @@
 //! A training step is one training-mode forward pass, the loss and its
 //! gradient (fused with the softmax when the model ends in one and the loss
 //! is a cross-entropy, as Keras 3 does), the backward pass and one optimizer
-//! update of every trainable tensor. As in Keras 3, the loss includes the
+//! update of every trainable tensor; a batch whose activations would overflow
+//! the cache runs in chunks of samples whose gradients are summed
+//! ([`training_chunk`](crate::model::training_chunk)), the same step up to
+//! rounding. As in Keras 3, the loss includes the
 //! penalty of every trainable tensor's [regularizer](crate::regularizers)
 //! (also in `evaluate`), its gradient is added before clipping, and each
 //! tensor's [constraint](crate::constraints) is applied after its update. It allocates nothing once warmed up: the
@@ -235,6 +238,21 @@ fn weighted_loss<L: Loss>(
     (sum / rows.max(1) as f64) as f32
 }
 
+/// Adds the gradients of the last backward pass onto `sum` (all of them,
+/// one after the other), or copies them there if `first`.
+fn sum_grads<M: Model>(m: &mut M, ws: &mut M::Workspace, sum: &mut Vec<f32>, first: bool) {
+    let mut at = 0;
+    m.visit_grads(ws, &mut |_, g| {
+        if first {
+            sum.truncate(at);
+            sum.extend_from_slice(g);
+        } else {
+            sum[at..at + g.len()].iter_mut().zip(&*g).for_each(|(a, b)| *a += b);
+        }
+        at += g.len();
+    });
+}
+
 /// A training step on flat checked data (the optimizer is checked here);
 /// returns the mean loss and the number of correct rows of the
 /// training-mode output.
@@ -295,18 +313,7 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
             }
             m.backward(&mut ws, xc, grad, logits);
             if k < n {
-                let first = s0 == 0;
-                let mut at = 0;
-                m.visit_grads(&mut ws, &mut |_, g| {
-                    let sum = &mut s.sum;
-                    if first {
-                        sum.truncate(at);
-                        sum.extend_from_slice(g);
-                    } else {
-                        sum[at..at + g.len()].iter_mut().zip(&*g).for_each(|(a, b)| *a += b);
-                    }
-                    at += g.len();
-                });
+                sum_grads(m, &mut ws, &mut s.sum, s0 == 0);
             }
         }
         if chunk < n && failure.is_none() {
