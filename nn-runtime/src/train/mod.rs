@@ -9,7 +9,7 @@
 //! is a cross-entropy, as Keras 3 does), the backward pass and one optimizer
 //! update of every trainable tensor; a batch whose activations would overflow
 //! the cache runs in chunks of samples whose gradients are summed
-//! ([`training_chunk`](crate::model::training_chunk)), the same step up to
+//! ([`training_chunk`]), the same step up to
 //! rounding. As in Keras 3, the loss includes the
 //! penalty of every trainable tensor's [regularizer](crate::regularizers)
 //! (also in `evaluate`), its gradient is added before clipping, and each
