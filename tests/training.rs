@@ -372,30 +372,37 @@ fn a_batch_in_chunks_steps_as_the_weighted_mean_of_its_chunks() {
     assert_eq!(training_chunk::<WideConv>(chunk), chunk);
     assert_eq!(training_chunk::<Rows>(128), TRAINING_CHUNK_BYTES / (4 * 65_572) / step * step);
     assert_eq!(training_chunk::<Net>(100_000), 100_000);
-    // A chunk and a remainder of 5.
-    let n = chunk + 5;
+    // A remainder under half a chunk joins the last chunk.
+    let lens = |n, c| nn::model::chunks(n, c).map(|r| r.len()).collect::<Vec<_>>();
+    assert_eq!(lens(128, 24), [24, 24, 24, 24, 32]);
+    assert_eq!((lens(36, 24), lens(35, 24), lens(10, 24)), (vec![24, 12], vec![35], vec![10]));
+    // Two chunks and a smaller one, each of which trains whole alone.
+    let n = 2 * chunk + chunk / 2 + 1;
+    let parts: Vec<_> = nn::model::chunks(n, chunk).collect();
+    assert_eq!(parts.len(), 3);
+    assert_eq!(training_chunk::<WideConv>(n), chunk);
+    assert!(parts.iter().all(|r| training_chunk::<WideConv>(r.len()) == r.len()));
     let mut r = nn::rng::seeded(3);
     let x = nn::ndarray::Array4::from_shape_fn((n, 28, 28, 1), |_| r.random_range(0.0f32..1.0));
     let y = Array1::from_shape_fn(n, |i| (i * 7) % 10);
     let loss = SparseCategoricalCrossentropy;
     // SGD moves by the mean gradient: the whole batch's step is its
     // chunks' steps weighted by their samples.
-    let step = |from: usize, to: usize| {
+    let step = |r: std::ops::Range<usize>| {
         let mut m = WideConv::seeded(1);
-        let s = nn::ndarray::s![from..to, .., .., ..];
-        let l = m.train_on_batch(x.slice(s), y.slice(nn::ndarray::s![from..to]), &loss, &mut Sgd::new(0.5)).unwrap();
+        let s = nn::ndarray::s![r.clone(), .., .., ..];
+        let l = m.train_on_batch(x.slice(s), y.slice(nn::ndarray::s![r]), &loss, &mut Sgd::new(0.5)).unwrap();
         (l, weights(&m))
     };
     let start = weights(&WideConv::seeded(1));
-    let (whole, w) = step(0, n);
-    let ((a, wa), (b, wb)) = (step(0, chunk), step(chunk, n));
-    let (ka, kb) = (chunk as f32 / n as f32, 5.0 / n as f32);
-    let mean = ka * a + kb * b;
-    assert!((whole - mean).abs() < 1e-6 * whole.abs(), "loss {whole} against {a} and {b}");
+    let (whole, w) = step(0..n);
+    let steps: Vec<_> = parts.iter().map(|r| (r.len() as f32 / n as f32, step(r.clone()))).collect();
+    let mean: f32 = steps.iter().map(|(k, (l, _))| k * l).sum();
+    assert!((whole - mean).abs() < 1e-6 * whole.abs(), "loss {whole} against {mean}");
     let mut moved = 0.0f32;
-    for (((w0, w), wa), wb) in start.iter().zip(&w).zip(&wa).zip(&wb) {
-        for (((&w0, &w), &wa), &wb) in w0.iter().zip(w).zip(wa).zip(wb) {
-            let want = w0 + ka * (wa - w0) + kb * (wb - w0);
+    for (t, (w0, w)) in start.iter().zip(&w).enumerate() {
+        for (i, (&w0, &w)) in w0.iter().zip(w).enumerate() {
+            let want = w0 + steps.iter().map(|(k, (_, ws))| k * (ws[t][i] - w0)).sum::<f32>();
             assert!((w - want).abs() <= 1e-6 + 1e-4 * (w - w0).abs(), "{w} against {want} (from {w0})");
             moved = moved.max((w - w0).abs());
         }

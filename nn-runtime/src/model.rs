@@ -217,6 +217,25 @@ pub fn training_chunk<M: Model>(n: usize) -> usize {
     ((TRAINING_CHUNK_BYTES / per / step).max(1) * step).min(n)
 }
 
+/// The sample ranges of a training step on `n` samples in chunks of
+/// `chunk`: the last one takes a remainder of less than half a chunk with
+/// it (128 in chunks of 24: four of 24 and one of 32, not a fifth of 24
+/// and one of 8, whose halves are smaller than a tile).
+#[cfg(feature = "std")]
+pub fn chunks(n: usize, chunk: usize) -> impl Iterator<Item = core::ops::Range<usize>> {
+    let chunk = chunk.max(1);
+    let mut s0 = 0;
+    core::iter::from_fn(move || {
+        let left = n - s0;
+        if left == 0 {
+            return None;
+        }
+        let k = if left < chunk + chunk / 2 { left } else { chunk };
+        s0 += k;
+        Some(s0 - k..s0)
+    })
+}
+
 #[doc(hidden)]
 pub use nn_sizes as sizes;
 

@@ -44,7 +44,7 @@ pub use history::{History, StopReason};
 use crate::error::shape_string;
 use crate::layers::scratch;
 use crate::loss::Loss;
-use crate::model::{check_input, regularization_loss, training_chunk, visit_trainable, Model};
+use crate::model::{check_input, chunks, regularization_loss, training_chunk, visit_trainable, Model};
 use crate::optim::{ModelTensors, Optimizer};
 use crate::{rng, Error, Result};
 
@@ -287,8 +287,8 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
         let n = x.len() / M::IN;
         let (chunk, tps) = (training_chunk::<M>(n), targets_per_sample::<M, L>());
         let (mut mean, mut correct, mut failure) = (0.0f64, 0.0f64, None);
-        for s0 in (0..n).step_by(chunk) {
-            let k = chunk.min(n - s0);
+        for r in chunks(n, chunk) {
+            let (s0, k) = (r.start, r.len());
             let (xc, yc) = (&x[s0 * M::IN..(s0 + k) * M::IN], &y[s0 * tps..(s0 + k) * tps]);
             let out = m.forward(&mut ws, xc, &mut gen);
             let grad = scratch(&mut s.grad, out.len());
