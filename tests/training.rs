@@ -376,6 +376,15 @@ fn a_batch_in_chunks_steps_as_the_weighted_mean_of_its_chunks() {
     let lens = |n, c| nn::model::chunks(n, c).map(|r| r.len()).collect::<Vec<_>>();
     assert_eq!(lens(128, 24), [24, 24, 24, 24, 32]);
     assert_eq!((lens(36, 24), lens(35, 24), lens(10, 24)), (vec![24, 12], vec![35], vec![10]));
+    // Every batch size up to past two chunks steps (a batch just over one
+    // chunk trains whole: the remainder joins it).
+    for n in 1..=2 * chunk + 2 {
+        let mut m = WideConv::seeded(1);
+        let x = nn::ndarray::Array4::<f32>::from_elem((n, 28, 28, 1), 0.5);
+        let y = Array1::from_shape_fn(n, |i| i % 10);
+        let l = m.train_on_batch(&x, &y, &SparseCategoricalCrossentropy, &mut Sgd::new(0.1)).unwrap();
+        assert!(l.is_finite() && weights(&m).iter().flatten().all(|w| w.is_finite()), "batch of {n}: loss {l}");
+    }
     // Two chunks and a smaller one, each of which trains whole alone.
     let n = 2 * chunk + chunk / 2 + 1;
     let parts: Vec<_> = nn::model::chunks(n, chunk).collect();

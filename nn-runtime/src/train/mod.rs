@@ -286,7 +286,7 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
         // overflow the cache), each chunk's gradients summed in `s.sum`.
         let n = x.len() / M::IN;
         let (chunk, tps) = (training_chunk::<M>(n), targets_per_sample::<M, L>());
-        let (mut mean, mut correct, mut failure) = (0.0f64, 0.0f64, None);
+        let (mut mean, mut correct, mut failure, mut split) = (0.0f64, 0.0f64, None, false);
         for r in chunks(n, chunk) {
             let (s0, k) = (r.start, r.len());
             let (xc, yc) = (&x[s0 * M::IN..(s0 + k) * M::IN], &y[s0 * tps..(s0 + k) * tps]);
@@ -307,16 +307,18 @@ fn step<M: Model, L: Loss, O: Optimizer + ?Sized>(
             }
             // The chunk's share of the batch's mean.
             mean += f64::from(part) * (k as f64 / n as f64);
-            if k < n {
+            split |= k < n;
+            if split {
                 let share = k as f32 / n as f32;
                 grad.iter_mut().for_each(|g| *g *= share);
             }
             m.backward(&mut ws, xc, grad, logits);
-            if k < n {
+            if split {
                 sum_grads(m, &mut ws, &mut s.sum, s0 == 0);
             }
         }
-        if chunk < n && failure.is_none() {
+        // More than one chunk (a batch just over a chunk is one).
+        if split && failure.is_none() {
             let mut at = 0;
             m.visit_grads(&mut ws, &mut |_, g| {
                 g.copy_from_slice(&s.sum[at..at + g.len()]);
