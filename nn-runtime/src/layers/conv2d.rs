@@ -7,6 +7,13 @@
 //! `(1, k)` kernel (its `[k, in, filters]` kernel has the same layout), and
 //! `causal` padding is a left padding of `dilation · (k − 1)`.
 //!
+//! A convolution with strides and dilation 1, no padding and one group
+//! ([`ConvGeometry::windows`]) skips the im2col rows in inference and in the
+//! training forward: [`sgemm_windows`](crate::kernels::gemm::sgemm_windows)
+//! reads the windows in place and the bias and activation run on each
+//! finished block of rows (mnist_convnet's first layer, whose im2col is nine
+//! times its input, ran 16 % faster at batch 1000 on an Intel Xeon).
+//!
 //! With `groups` above 1 (Keras's grouped convolution: the channels and the
 //! filters split into `groups` consecutive parts, filter part `g` seeing
 //! only channel part `g`; kernel `[kh, kw, in / groups, filters]`), each
@@ -38,7 +45,7 @@ use super::{activated, scratch};
 use crate::init::Initializer;
 #[cfg(feature = "std")]
 use crate::kernels::gemm::sgemm_single_thread;
-use crate::kernels::gemm::{sgemm, Layout};
+use crate::kernels::gemm::{sgemm, sgemm_windows, sgemm_windows_single_thread, Layout, Windows};
 use crate::kernels::ActivationFn;
 use crate::Param;
 #[cfg(feature = "std")]
@@ -144,6 +151,25 @@ impl ConvGeometry {
                     }
                 }
             }
+        }
+    }
+
+    /// The geometry as [`Windows`] that a product reads in place (no im2col
+    /// rows), if it has them: strides and dilation 1, no padding, one group.
+    pub const fn windows(&self) -> Option<Windows> {
+        let [h, w, _] = self.input;
+        let [kh, kw] = self.kernel;
+        let plain = matches!((self.strides, self.dilation, self.pad), ([1, 1], [1, 1], [0, 0]));
+        if plain
+            && self.groups == 1
+            && kh <= h
+            && kw <= w
+            && self.output[0] == h + 1 - kh
+            && self.output[1] == w + 1 - kw
+        {
+            Some(Windows { input: self.input, kernel: self.kernel })
+        } else {
+            None
         }
     }
 
@@ -401,6 +427,12 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
         keep: bool,
         mut after: impl FnMut(usize, &mut [f32]),
     ) {
+        if let Some(win) = self.geometry.windows().filter(|_| !keep) {
+            let f = self.geometry.filters;
+            if sgemm_windows_single_thread(&win, x, &self.kernel, f, z, &mut |row, z| after(row * f, z)) {
+                return;
+            }
+        }
         let per = Self::PER;
         for (i, (x, z)) in x.chunks(per * I).zip(z.chunks_mut(per * O)).enumerate() {
             let at = if keep { i * per * COLS } else { 0 };
@@ -420,6 +452,13 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer f
     const SCRATCH: usize = COLS;
 
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        // Both threads for a large product (one sample's second convolution
+        // of mnist_convnet), the activation on each block in L1.
+        if let Some(win) = self.geometry.windows() {
+            if sgemm_windows(&win, x, &self.kernel, self.geometry.filters, y, &|_, y| self.activate(y, None)) {
+                return;
+            }
+        }
         self.affine_in_pieces(x, y, scratch, false, |_, y| self.activate(y, None));
     }
 

@@ -91,6 +91,25 @@ impl MicroKernel for Kernel {
         }
     }
 
+    unsafe fn micro_windows(
+        runs: usize,
+        run: usize,
+        line: usize,
+        rows: &[*const f32; super::MR_MAX],
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        mr: usize,
+        nr: usize,
+    ) {
+        if nr == NR {
+            micro_windows::<false>(runs, run, line, rows, b, bs, c, ldc, mr, NR)
+        } else {
+            micro_windows::<true>(runs, run, line, rows, b, bs, c, ldc, mr, nr)
+        }
+    }
+
     unsafe fn pack_a(kc: usize, rows: usize, src: *const f32, ld: usize, dst: *mut f32) {
         pack_a(kc, rows, src, ld, dst)
     }
@@ -149,6 +168,45 @@ unsafe fn micro_direct<const MASKED: bool>(
         b = b.add(bs);
     }
     store!(acc, MR, c, ldc, alpha, beta, mask, MASKED);
+}
+
+/// [`MicroKernel::micro_windows`]; with `MASKED`, only the first `nr`
+/// columns of `b` and `c` are read and written.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro_windows<const MASKED: bool>(
+    runs: usize,
+    run: usize,
+    line: usize,
+    rows: &[*const f32; super::MR_MAX],
+    b: *const f32,
+    bs: usize,
+    c: *mut f32,
+    ldc: usize,
+    mr: usize,
+    nr: usize,
+) {
+    let mask = lanes(nr);
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+    let rows: [*const f32; MR] = core::array::from_fn(|i| rows[i]);
+    let mut b = b;
+    for r in 0..runs {
+        let off = r * line;
+        for p in off..off + run {
+            let (b0, b1) = if MASKED {
+                (_mm256_maskload_ps(b, mask[0]), _mm256_maskload_ps(b.add(8), mask[1]))
+            } else {
+                (_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8)))
+            };
+            for (acc, row) in acc.iter_mut().zip(&rows) {
+                let ai = _mm256_broadcast_ss(&*row.add(p));
+                acc[0] = _mm256_fmadd_ps(ai, b0, acc[0]);
+                acc[1] = _mm256_fmadd_ps(ai, b1, acc[1]);
+            }
+            b = b.add(bs);
+        }
+    }
+    store!(acc, mr, c, ldc, 1.0, 0.0, mask, MASKED);
 }
 
 /// A tile from a packed `a` panel, rows `i < mr` of it stored; with

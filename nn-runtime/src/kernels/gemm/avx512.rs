@@ -69,6 +69,25 @@ impl MicroKernel for Kernel {
         }
     }
 
+    unsafe fn micro_windows(
+        runs: usize,
+        run: usize,
+        line: usize,
+        rows: &[*const f32; super::MR_MAX],
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        mr: usize,
+        nr: usize,
+    ) {
+        if nr <= 16 {
+            micro_windows::<1>(runs, run, line, rows, b, bs, c, ldc, mr, [lanes(nr), 0])
+        } else {
+            micro_windows::<2>(runs, run, line, rows, b, bs, c, ldc, mr, [0xFFFF, lanes(nr - 16)])
+        }
+    }
+
     unsafe fn pack_a(kc: usize, rows: usize, src: *const f32, ld: usize, dst: *mut f32) {
         super::avx2::pack_bt::<MR>(kc, rows, src, ld, dst)
     }
@@ -158,6 +177,48 @@ unsafe fn micro_direct<const NV: usize>(
             let r = if alpha == 1.0 { *acc } else { _mm512_mul_ps(*acc, va) };
             let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
             _mm512_mask_storeu_ps(p, mask[v], r);
+        }
+    }
+}
+
+/// [`MicroKernel::micro_windows`] with `NV` vectors of 16 columns (lanes
+/// outside `mask` neither read nor written).
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro_windows<const NV: usize>(
+    runs: usize,
+    run: usize,
+    line: usize,
+    rows: &[*const f32; super::MR_MAX],
+    b: *const f32,
+    bs: usize,
+    c: *mut f32,
+    ldc: usize,
+    mr: usize,
+    mask: [__mmask16; 2],
+) {
+    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+    let rows: [*const f32; MR] = core::array::from_fn(|i| rows[i]);
+    let mut b = b;
+    for r in 0..runs {
+        let off = r * line;
+        for p in off..off + run {
+            let mut bv = [_mm512_setzero_ps(); NV];
+            for (v, bv) in bv.iter_mut().enumerate() {
+                *bv = _mm512_maskz_loadu_ps(mask[v], b.add(16 * v));
+            }
+            for (acc, row) in acc.iter_mut().zip(&rows) {
+                let ai = _mm512_set1_ps(*row.add(p));
+                for v in 0..NV {
+                    acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
+                }
+            }
+            b = b.add(bs);
+        }
+    }
+    for (i, acc) in acc.iter().enumerate().take(mr) {
+        for (v, acc) in acc.iter().enumerate() {
+            _mm512_mask_storeu_ps(c.add(i * ldc + 16 * v), mask[v], *acc);
         }
     }
 }

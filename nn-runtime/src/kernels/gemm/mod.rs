@@ -24,6 +24,11 @@
 //! * Large products (`m·k·n` above [`PAR_MIN_FLOPS`]) are split by rows between
 //!   the calling thread and one persistent helper thread (`pool`), started on
 //!   the first such call; later calls hand it work without allocating.
+//! * [`sgemm_windows`] multiplies the im2col of a stride-1, unpadded
+//!   convolution by its kernel without building the im2col: the SIMD
+//!   micro-kernels read each window's `kh` runs in place from the input, and
+//!   a caller's pass (bias, activation) runs on each block of output rows
+//!   while it is in L1.
 //! * Without the `std` feature the instruction set is the one the target is
 //!   compiled for (`-C target-feature` / `target-cpu`; no run-time detection
 //!   exists in `core`) and every product stays on the calling thread.
@@ -37,11 +42,13 @@ mod panel;
 #[cfg(feature = "std")]
 mod pool;
 mod portable;
+mod windows;
 
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU8, Ordering};
 
 use super::slot::Aligned;
+pub use windows::{sgemm_windows, sgemm_windows_single_thread, Windows};
 
 /// A row-major or transposed view of a matrix stored in a flat slice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -604,6 +611,34 @@ trait MicroKernel {
     ) {
         let _ = (kc, a, lda, b, bs, c, ldc, alpha, beta, nr);
         unreachable!("micro_a on a kernel without DIRECT_A")
+    }
+
+    /// A tile `c = a · b` whose row `i` of `a` is `runs` runs of `run`
+    /// floats, run `r` at `rows[i] + r·line` (an im2col row of a stride-1
+    /// convolution, read in place from its input: [`windows`]); `b` read in
+    /// place, row `p` at `b + p·bs`, its first `nr ≤ NR` columns; rows
+    /// `i < mr` and columns `j < nr` of `c` written, nothing read.
+    ///
+    /// # Safety
+    /// The CPU has the kernel's features; the runs of `rows[i]` for every
+    /// `i < MR` are readable, `b` holds `runs · run` rows, `c` an `mr × nr`
+    /// tile with row stride `ldc`. Only called for kernels of a path that
+    /// [`windows`] supports.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn micro_windows(
+        runs: usize,
+        run: usize,
+        line: usize,
+        rows: &[*const f32; MR_MAX],
+        b: *const f32,
+        bs: usize,
+        c: *mut f32,
+        ldc: usize,
+        mr: usize,
+        nr: usize,
+    ) {
+        let _ = (runs, run, line, rows, b, bs, c, ldc, mr, nr);
+        unreachable!("micro_windows on a kernel without it")
     }
 
     /// Packs `rows ≤ MR` rows of a row-major `a` into an `MR`-row panel:
