@@ -351,6 +351,7 @@ pub(super) unsafe fn gemv(
     m: usize,
     k: usize,
     n: usize,
+    ld: usize,
     alpha: f32,
     a: *const f32,
     rsa: usize,
@@ -360,10 +361,10 @@ pub(super) unsafe fn gemv(
     c: *mut f32,
 ) {
     match m {
-        1 => gemv_rows::<1>(k, n, alpha, a, rsa, csa, b, beta, c),
-        2 => gemv_rows::<2>(k, n, alpha, a, rsa, csa, b, beta, c),
-        3 => gemv_rows::<3>(k, n, alpha, a, rsa, csa, b, beta, c),
-        _ => gemv_rows::<4>(k, n, alpha, a, rsa, csa, b, beta, c),
+        1 => gemv_rows::<1>(k, n, ld, alpha, a, rsa, csa, b, beta, c),
+        2 => gemv_rows::<2>(k, n, ld, alpha, a, rsa, csa, b, beta, c),
+        3 => gemv_rows::<3>(k, n, ld, alpha, a, rsa, csa, b, beta, c),
+        _ => gemv_rows::<4>(k, n, ld, alpha, a, rsa, csa, b, beta, c),
     }
 }
 
@@ -372,6 +373,7 @@ pub(super) unsafe fn gemv(
 unsafe fn gemv_rows<const M: usize>(
     k: usize,
     n: usize,
+    ld: usize,
     alpha: f32,
     a: *const f32,
     rsa: usize,
@@ -384,21 +386,21 @@ unsafe fn gemv_rows<const M: usize>(
     // One row: eight independent accumulators (64 columns), so that the
     // FMA latency does not bound the stream of b.
     while M == 1 && j + 64 <= n {
-        gemv_block::<M, 8, false>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        gemv_block::<M, 8, false>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
         j += 64;
     }
     while j + 32 <= n {
-        gemv_block::<M, 4, false>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        gemv_block::<M, 4, false>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
         j += 32;
     }
     while j + 8 <= n {
-        gemv_block::<M, 1, false>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        gemv_block::<M, 1, false>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
         j += 8;
     }
     if j < n {
         // The last 1..7 columns with masked loads and stores: the same fused
         // multiply-adds as every other column (and as the blocked kernel).
-        gemv_block::<M, 1, true>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+        gemv_block::<M, 1, true>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
     }
 }
 
@@ -408,6 +410,7 @@ unsafe fn gemv_rows<const M: usize>(
 unsafe fn gemv_block<const M: usize, const V: usize, const MASKED: bool>(
     k: usize,
     n: usize,
+    ld: usize,
     alpha: f32,
     a: *const f32,
     rsa: usize,
@@ -427,7 +430,7 @@ unsafe fn gemv_block<const M: usize, const V: usize, const MASKED: bool>(
         // only a hint, never read.
         if V == 8 {
             for l in 0..4 {
-                _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(6 * n + 16 * l) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(6 * ld + 16 * l) as *const i8);
             }
         }
         let mut bv = [_mm256_setzero_ps(); V];
@@ -440,9 +443,9 @@ unsafe fn gemv_block<const M: usize, const V: usize, const MASKED: bool>(
                 acc[v] = _mm256_fmadd_ps(ai, bv[v], acc[v]);
             }
         }
-        bp = bp.add(n);
+        bp = bp.add(ld);
     }
-    store!(acc, M, c.add(j), n, alpha, beta, mask, MASKED);
+    store!(acc, M, c.add(j), ld, alpha, beta, mask, MASKED);
 }
 
 /// [`MicroKernel::pack_b`] with this instruction set's vector moves.

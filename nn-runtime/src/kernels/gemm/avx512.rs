@@ -284,6 +284,7 @@ pub(super) unsafe fn gemv(
     m: usize,
     k: usize,
     n: usize,
+    ld: usize,
     alpha: f32,
     a: *const f32,
     rsa: usize,
@@ -293,10 +294,10 @@ pub(super) unsafe fn gemv(
     c: *mut f32,
 ) {
     match m {
-        1 => gemv_rows::<1>(k, n, alpha, a, rsa, csa, b, beta, c),
-        2 => gemv_rows::<2>(k, n, alpha, a, rsa, csa, b, beta, c),
-        3 => gemv_rows::<3>(k, n, alpha, a, rsa, csa, b, beta, c),
-        _ => gemv_rows::<4>(k, n, alpha, a, rsa, csa, b, beta, c),
+        1 => gemv_rows::<1>(k, n, ld, alpha, a, rsa, csa, b, beta, c),
+        2 => gemv_rows::<2>(k, n, ld, alpha, a, rsa, csa, b, beta, c),
+        3 => gemv_rows::<3>(k, n, ld, alpha, a, rsa, csa, b, beta, c),
+        _ => gemv_rows::<4>(k, n, ld, alpha, a, rsa, csa, b, beta, c),
     }
 }
 
@@ -305,6 +306,7 @@ pub(super) unsafe fn gemv(
 unsafe fn gemv_rows<const M: usize>(
     k: usize,
     n: usize,
+    ld: usize,
     alpha: f32,
     a: *const f32,
     rsa: usize,
@@ -321,19 +323,19 @@ unsafe fn gemv_rows<const M: usize>(
         while j < n {
             let rem = n - j;
             if rem > 256 {
-                gemv_wide::<20>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<20>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
                 j += 320;
             } else if rem > 128 {
-                gemv_wide::<16>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<16>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
                 j += 256;
             } else if rem > 64 {
-                gemv_wide::<8>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<8>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
                 j += 128;
             } else if rem > 32 {
-                gemv_wide::<4>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<4>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
                 j += 64;
             } else {
-                gemv_wide::<2>(k, n, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<2>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
                 j += 32;
             }
         }
@@ -342,17 +344,17 @@ unsafe fn gemv_rows<const M: usize>(
     // Up to 16 accumulators: 128 columns per pass for one or two rows.
     if M <= 2 {
         while j + 128 <= n {
-            gemv_block::<M, 8>(k, n, alpha, a, rsa, csa, b, beta, c, j, 0xFFFF);
+            gemv_block::<M, 8>(k, ld, alpha, a, rsa, csa, b, beta, c, j, 0xFFFF);
             j += 128;
         }
     }
     while j + 64 <= n {
-        gemv_block::<M, 4>(k, n, alpha, a, rsa, csa, b, beta, c, j, 0xFFFF);
+        gemv_block::<M, 4>(k, ld, alpha, a, rsa, csa, b, beta, c, j, 0xFFFF);
         j += 64;
     }
     while j < n {
         let w = (n - j).min(16);
-        gemv_block::<M, 1>(k, n, alpha, a, rsa, csa, b, beta, c, j, ((1u32 << w) - 1) as u16);
+        gemv_block::<M, 1>(k, ld, alpha, a, rsa, csa, b, beta, c, j, ((1u32 << w) - 1) as u16);
         j += 16;
     }
 }
@@ -365,6 +367,7 @@ unsafe fn gemv_rows<const M: usize>(
 unsafe fn gemv_wide<const V: usize>(
     k: usize,
     n: usize,
+    ld: usize,
     alpha: f32,
     a: *const f32,
     rsa: usize,
@@ -388,7 +391,7 @@ unsafe fn gemv_wide<const V: usize>(
             let bv = _mm512_maskz_loadu_ps(mask[v], bp.add(16 * v));
             acc[v] = _mm512_fmadd_ps(ai, bv, acc[v]);
         }
-        bp = bp.add(n);
+        bp = bp.add(ld);
     }
     let va = _mm512_set1_ps(alpha);
     let vb = _mm512_set1_ps(beta);
@@ -406,7 +409,7 @@ unsafe fn gemv_wide<const V: usize>(
 #[inline]
 unsafe fn gemv_block<const M: usize, const V: usize>(
     k: usize,
-    n: usize,
+    ld: usize,
     alpha: f32,
     a: *const f32,
     rsa: usize,
@@ -432,13 +435,13 @@ unsafe fn gemv_block<const M: usize, const V: usize>(
                 acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
             }
         }
-        bp = bp.add(n);
+        bp = bp.add(ld);
     }
     let va = _mm512_set1_ps(alpha);
     let vb = _mm512_set1_ps(beta);
     for (i, acc) in acc.iter().enumerate() {
         for (v, acc) in acc.iter().enumerate() {
-            let p = c.add(i * n + j + 16 * v);
+            let p = c.add(i * ld + j + 16 * v);
             let r = _mm512_mul_ps(*acc, va);
             let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask(v), p), r) };
             _mm512_mask_storeu_ps(p, mask(v), r);

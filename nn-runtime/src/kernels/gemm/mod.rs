@@ -12,7 +12,9 @@
 //!   vectorizes for the baseline target (`portable`, also the path off x86-64).
 //! * `m ≤ 4` with `op(b)` not transposed (one sample through a `Dense` layer) takes
 //!   a gemv-like path: each row of `b` is read once and multiplied by broadcast
-//!   elements of `a`, nothing is packed.
+//!   elements of `a`, nothing is packed. With `b` of 256–512 KiB (a recurrent
+//!   step's kernel) and such calls less than the helper's spin apart, the
+//!   columns are split between the two threads.
 //! * Everything else goes through a BLIS-style blocked loop: `m` cut in row
 //!   blocks packed into `MR`-row panels (outermost, so a block's rows of `c`
 //!   stay in cache), `k` in blocks, `n` in slivers of `NR` columns. The k block
@@ -80,6 +82,19 @@ pub const PAR_MIN_FLOPS: usize = 1 << 21;
 /// layer); waking the helper costs a few microseconds, a product this size
 /// takes about 40 µs on one core.
 pub const PAR_MIN_FLOPS_COLS: usize = 1 << 21;
+
+/// Floats of `b` (`k · n`) for which a product of at most four rows is
+/// split by columns between the two threads (each streams its half from its
+/// own L2): 256 to 512 KiB. Zen 4, `1 × 128 · 128 × 512` (LSTM(128)'s step)
+/// back to back: 3.5 → 2.1–2.5 µs; `examples/bench --model lstm`, medians of
+/// six interleaved runs: `predict_step` 4.94 → 4.13 µs, `predict_one`
+/// 132 → 113 µs. `1 × 300 · 300 × 100` (120 KB) and `1 × 784 · 784 × 300`
+/// (940 KB) gained nothing.
+#[cfg(feature = "std")]
+const GEMV_SPLIT: core::ops::RangeInclusive<usize> = 1 << 16..=1 << 17;
+/// One-row products split so far (tests check that the split runs).
+#[cfg(all(test, feature = "std"))]
+static GEMV_SPLITS: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// Rows of this CPU's micro-kernel tile (6 with AVX2, 8 with AVX-512, 4
 /// portable): products of a multiple of it rows leave no tile part empty.
@@ -413,20 +428,38 @@ fn run(path: Path, threads: bool, mat: &Mat, alpha: f32, beta: f32, c: &mut [f32
             Layout::Normal => (k, 1),
             Layout::Transposed => (1, m),
         };
-        // SAFETY: the assert above keeps a[i*rsa + p*csa] (i < m, p < k),
-        // b[p*n + j] (p < k, j < n) and c[i*n + j] inside the slices, and the
-        // path was detected (or is the portable one).
-        unsafe {
-            match path {
-                #[cfg(target_arch = "x86_64")]
-                Path::Avx512 => avx512::gemv(m, k, n, alpha, a.as_ptr(), rsa, csa, b.as_ptr(), beta, c.as_mut_ptr()),
-                #[cfg(target_arch = "x86_64")]
-                Path::Avx2 => avx2::gemv(m, k, n, alpha, a.as_ptr(), rsa, csa, b.as_ptr(), beta, c.as_mut_ptr()),
-                Path::Portable => {
-                    portable::gemv(m, k, n, alpha, a.as_ptr(), rsa, csa, b.as_ptr(), beta, c.as_mut_ptr())
+        let gemv = |j0: usize, j1: usize, c: *mut f32| {
+            // SAFETY: the assert above keeps a[i*rsa + p*csa] (i < m, p < k),
+            // b[p*n + j] (p < k, j < n) and c[i*n + j] inside the slices for
+            // j0 ≤ j < j1 ≤ n, and the path was detected (or is the portable one).
+            unsafe {
+                let (b, c, w) = (b.as_ptr().add(j0), c.add(j0), j1 - j0);
+                match path {
+                    #[cfg(target_arch = "x86_64")]
+                    Path::Avx512 => avx512::gemv(m, k, w, n, alpha, a.as_ptr(), rsa, csa, b, beta, c),
+                    #[cfg(target_arch = "x86_64")]
+                    Path::Avx2 => avx2::gemv(m, k, w, n, alpha, a.as_ptr(), rsa, csa, b, beta, c),
+                    Path::Portable => portable::gemv(m, k, w, n, alpha, a.as_ptr(), rsa, csa, b, beta, c),
                 }
             }
+        };
+        // Weights this large stream from L2 at its bandwidth: each thread
+        // streams half of the columns (each half stays in its core's L2 from
+        // call to call), when such calls come close together.
+        #[cfg(feature = "std")]
+        if threads && GEMV_SPLIT.contains(&(k * n)) && n >= 4 * LINE_FLOATS && !pool::busy() && pool::frequent() {
+            #[cfg(test)]
+            GEMV_SPLITS.fetch_add(1, Ordering::Relaxed);
+            let split = (n / 2).div_ceil(LINE_FLOATS) * LINE_FLOATS;
+            let cp = pool::SendPtr(c.as_mut_ptr());
+            pool::run2(&|part: usize| {
+                let (j0, j1) = if part == 0 { (0, split) } else { (split, n) };
+                // Each part writes only its own columns of c.
+                gemv(j0, j1, cp.get());
+            });
+            return;
         }
+        gemv(0, n, c.as_mut_ptr());
         return;
     }
     #[cfg(feature = "std")]
@@ -965,6 +998,21 @@ mod tests {
             check(path, true, 32, 300, 300, 1.0, 0.0);
             check(path, true, 7, 700, 450, 0.5, 1.0);
         }
+    }
+
+    #[test]
+    fn one_row_products_split_by_columns_match() {
+        // A large product starts the helper; calls close together split.
+        check(Path::detect(), true, 300, 200, 100, 1.0, 0.0);
+        let before = GEMV_SPLITS.load(Ordering::Relaxed);
+        for path in Path::available() {
+            for _ in 0..20 {
+                check(path, true, 1, 128, 512, 1.0, 0.0);
+                check(path, true, 2, 130, 509, 0.5, 1.0);
+                check(path, true, 4, 200, 600, -1.5, 0.25);
+            }
+        }
+        assert!(GEMV_SPLITS.load(Ordering::Relaxed) > before, "no one-row product was split");
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! product its parallelism, not a time slice.
 
 use core::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -190,6 +190,22 @@ impl Drop for WaitDone {
 /// after the other here, each packing its own copy of `b`.
 pub(super) fn busy() -> bool {
     BUSY.load(Ordering::Relaxed)
+}
+
+/// Whether a small product should be split: the helper thread runs already
+/// (`run2` would not start it, which allocates) and the last such call was
+/// less than the helper's spin ago, so that the helper is, or stays, awake
+/// (a stream of steps far apart runs on this thread alone rather than waking
+/// the helper for each step and keeping it spinning).
+pub(super) fn frequent() -> bool {
+    static START: OnceLock<Instant> = OnceLock::new();
+    static LAST: AtomicU64 = AtomicU64::new(u64::MAX);
+    if HELPER.get().is_none_or(Option::is_none) {
+        return false;
+    }
+    let now = u64::try_from(START.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let last = LAST.swap(now, Ordering::Relaxed);
+    now.checked_sub(last).is_some_and(|gap| gap < SPIN_HELPER.as_nanos() as u64)
 }
 
 /// Runs `f(0)` on this thread and `f(1)` on the helper, and returns when both are

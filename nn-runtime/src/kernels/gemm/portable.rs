@@ -43,15 +43,18 @@ impl MicroKernel for Kernel {
 }
 
 /// `c = alpha · a · b + beta · c` for `m` (small) rows: each row of `c` is built
-/// by `axpy` over the rows of `b`. `a(i, p)` is at `a[i*rsa + p*csa]`.
+/// by `axpy` over the rows of `b`. `a(i, p)` is at `a[i*rsa + p*csa]`; the
+/// rows of `b` and `c` are `ld` floats apart (`n` of them used: a range of
+/// columns of wider matrices).
 ///
 /// # Safety
-/// `a`, `b` (`k × n`) and `c` (`m × n`) hold every element addressed.
+/// `a`, `b` (`k` rows) and `c` (`m` rows) hold every element addressed.
 #[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn gemv(
     m: usize,
     k: usize,
     n: usize,
+    ld: usize,
     alpha: f32,
     a: *const f32,
     rsa: usize,
@@ -61,7 +64,7 @@ pub(super) unsafe fn gemv(
     c: *mut f32,
 ) {
     for i in 0..m {
-        let row = core::slice::from_raw_parts_mut(c.add(i * n), n);
+        let row = core::slice::from_raw_parts_mut(c.add(i * ld), n);
         if beta == 0.0 {
             row.fill(0.0);
         } else if beta != 1.0 {
@@ -69,7 +72,7 @@ pub(super) unsafe fn gemv(
         }
         for p in 0..k {
             let s = alpha * *a.add(i * rsa + p * csa);
-            let brow = core::slice::from_raw_parts(b.add(p * n), n);
+            let brow = core::slice::from_raw_parts(b.add(p * ld), n);
             for (cv, bv) in row.iter_mut().zip(brow) {
                 *cv += s * bv;
             }
