@@ -151,22 +151,8 @@ unsafe fn micro_direct<const MASKED: bool>(
     nr: usize,
 ) {
     let mask = lanes(nr);
-    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     let rows: [*const f32; MR] = core::array::from_fn(|i| a.add(i * lda));
-    let mut b = b;
-    for p in 0..kc {
-        let (b0, b1) = if MASKED {
-            (_mm256_maskload_ps(b, mask[0]), _mm256_maskload_ps(b.add(8), mask[1]))
-        } else {
-            (_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8)))
-        };
-        for (acc, row) in acc.iter_mut().zip(&rows) {
-            let ai = _mm256_broadcast_ss(&*row.add(p));
-            acc[0] = _mm256_fmadd_ps(ai, b0, acc[0]);
-            acc[1] = _mm256_fmadd_ps(ai, b1, acc[1]);
-        }
-        b = b.add(bs);
-    }
+    let acc = sums_in_place::<MASKED>(1, kc, 0, &rows, b, bs, mask);
     store!(acc, MR, c, ldc, alpha, beta, mask, MASKED);
 }
 
@@ -187,8 +173,28 @@ unsafe fn micro_windows<const MASKED: bool>(
     nr: usize,
 ) {
     let mask = lanes(nr);
-    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     let rows: [*const f32; MR] = core::array::from_fn(|i| rows[i]);
+    let acc = sums_in_place::<MASKED>(runs, run, line, &rows, b, bs, mask);
+    store!(acc, mr, c, ldc, 1.0, 0.0, mask, MASKED);
+}
+
+/// The `MR × NR` sums of a tile whose `a` is read in place: row `i` is
+/// `runs` runs of `run` floats, run `r` at `rows[i] + r·line` (one run of
+/// `kc` for a row-major `a`, the `kh` runs of a window for a convolution);
+/// `b` row `p` at `b + p·bs`, with `MASKED` only the lanes of `mask` read.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(clippy::too_many_arguments)]
+unsafe fn sums_in_place<const MASKED: bool>(
+    runs: usize,
+    run: usize,
+    line: usize,
+    rows: &[*const f32; MR],
+    b: *const f32,
+    bs: usize,
+    mask: [__m256i; 2],
+) -> [[__m256; 2]; MR] {
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     let mut b = b;
     for r in 0..runs {
         let off = r * line;
@@ -198,7 +204,7 @@ unsafe fn micro_windows<const MASKED: bool>(
             } else {
                 (_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8)))
             };
-            for (acc, row) in acc.iter_mut().zip(&rows) {
+            for (acc, row) in acc.iter_mut().zip(rows) {
                 let ai = _mm256_broadcast_ss(&*row.add(p));
                 acc[0] = _mm256_fmadd_ps(ai, b0, acc[0]);
                 acc[1] = _mm256_fmadd_ps(ai, b1, acc[1]);
@@ -206,7 +212,7 @@ unsafe fn micro_windows<const MASKED: bool>(
             b = b.add(bs);
         }
     }
-    store!(acc, mr, c, ldc, 1.0, 0.0, mask, MASKED);
+    acc
 }
 
 /// A tile from a packed `a` panel, rows `i < mr` of it stored; with

@@ -10,6 +10,24 @@ pub(super) struct Kernel;
 const MR: usize = 8;
 const NR: usize = 32;
 
+/// `c = alpha · acc + beta · c` for rows `i < mr` of a tile, lanes outside
+/// `mask` neither read nor written (`c` not read when `beta` is 0); a macro,
+/// so that the accumulators stay in registers (a `#[target_feature]` function
+/// was not inlined into every kernel).
+macro_rules! store_tile {
+    ($acc:expr, $mr:expr, $c:expr, $ldc:expr, $alpha:expr, $beta:expr, $mask:expr) => {{
+        let (va, vb) = (_mm512_set1_ps($alpha), _mm512_set1_ps($beta));
+        for (i, acc) in $acc.iter().enumerate().take($mr) {
+            for (v, acc) in acc.iter().enumerate() {
+                let p = $c.add(i * $ldc + 16 * v);
+                let r = if $alpha == 1.0 { *acc } else { _mm512_mul_ps(*acc, va) };
+                let r = if $beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps($mask[v], p), r) };
+                _mm512_mask_storeu_ps(p, $mask[v], r);
+            }
+        }
+    }};
+}
+
 impl MicroKernel for Kernel {
     const MR: usize = MR;
     const NR: usize = NR;
@@ -153,32 +171,9 @@ unsafe fn micro_direct<const NV: usize>(
     beta: f32,
     mask: [__mmask16; 2],
 ) {
-    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
     let rows: [*const f32; MR] = core::array::from_fn(|i| a.add(i * lda));
-    let mut b = b;
-    for p in 0..kc {
-        let mut bv = [_mm512_setzero_ps(); NV];
-        for (v, bv) in bv.iter_mut().enumerate() {
-            *bv = _mm512_maskz_loadu_ps(mask[v], b.add(16 * v));
-        }
-        for (acc, row) in acc.iter_mut().zip(&rows) {
-            let ai = _mm512_set1_ps(*row.add(p));
-            for v in 0..NV {
-                acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
-            }
-        }
-        b = b.add(bs);
-    }
-    let va = _mm512_set1_ps(alpha);
-    let vb = _mm512_set1_ps(beta);
-    for (i, acc) in acc.iter().enumerate() {
-        for (v, acc) in acc.iter().enumerate() {
-            let p = c.add(i * ldc + 16 * v);
-            let r = if alpha == 1.0 { *acc } else { _mm512_mul_ps(*acc, va) };
-            let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
-            _mm512_mask_storeu_ps(p, mask[v], r);
-        }
-    }
+    let acc = sums_in_place::<NV>(1, kc, 0, &rows, b, bs, mask);
+    store_tile!(acc, MR, c, ldc, alpha, beta, mask);
 }
 
 /// [`MicroKernel::micro_windows`] with `NV` vectors of 16 columns (lanes
@@ -197,8 +192,28 @@ unsafe fn micro_windows<const NV: usize>(
     mr: usize,
     mask: [__mmask16; 2],
 ) {
-    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
     let rows: [*const f32; MR] = core::array::from_fn(|i| rows[i]);
+    let acc = sums_in_place::<NV>(runs, run, line, &rows, b, bs, mask);
+    store_tile!(acc, mr, c, ldc, 1.0, 0.0, mask);
+}
+
+/// The `MR × 16·NV` sums of a tile whose `a` is read in place: row `i` is
+/// `runs` runs of `run` floats, run `r` at `rows[i] + r·line` (one run of
+/// `kc` for a row-major `a`, the `kh` runs of a window for a convolution);
+/// `b` row `p` at `b + p·bs`, lanes outside `mask` not read.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+#[allow(clippy::too_many_arguments)]
+unsafe fn sums_in_place<const NV: usize>(
+    runs: usize,
+    run: usize,
+    line: usize,
+    rows: &[*const f32; MR],
+    b: *const f32,
+    bs: usize,
+    mask: [__mmask16; 2],
+) -> [[__m512; NV]; MR] {
+    let mut acc = [[_mm512_setzero_ps(); NV]; MR];
     let mut b = b;
     for r in 0..runs {
         let off = r * line;
@@ -207,7 +222,7 @@ unsafe fn micro_windows<const NV: usize>(
             for (v, bv) in bv.iter_mut().enumerate() {
                 *bv = _mm512_maskz_loadu_ps(mask[v], b.add(16 * v));
             }
-            for (acc, row) in acc.iter_mut().zip(&rows) {
+            for (acc, row) in acc.iter_mut().zip(rows) {
                 let ai = _mm512_set1_ps(*row.add(p));
                 for v in 0..NV {
                     acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
@@ -216,11 +231,7 @@ unsafe fn micro_windows<const NV: usize>(
             b = b.add(bs);
         }
     }
-    for (i, acc) in acc.iter().enumerate().take(mr) {
-        for (v, acc) in acc.iter().enumerate() {
-            _mm512_mask_storeu_ps(c.add(i * ldc + 16 * v), mask[v], *acc);
-        }
-    }
+    acc
 }
 
 /// The mask of the first `w ≤ 16` lanes.
@@ -260,16 +271,7 @@ unsafe fn micro_masked<const NV: usize>(
         a = a.add(MR);
         b = b.add(bs);
     }
-    let va = _mm512_set1_ps(alpha);
-    let vb = _mm512_set1_ps(beta);
-    for (i, acc) in acc.iter().enumerate().take(mr) {
-        for (v, acc) in acc.iter().enumerate() {
-            let p = c.add(i * ldc + 16 * v);
-            let r = if alpha == 1.0 { *acc } else { _mm512_mul_ps(*acc, va) };
-            let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
-            _mm512_mask_storeu_ps(p, mask[v], r);
-        }
-    }
+    store_tile!(acc, mr, c, ldc, alpha, beta, mask);
 }
 
 /// AVX-512 version of [`super::portable::gemv`]: up to 4 rows of `c` at once, 64
