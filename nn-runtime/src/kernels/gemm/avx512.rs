@@ -317,6 +317,13 @@ unsafe fn gemv_rows<const M: usize>(
     beta: f32,
     c: *mut f32,
 ) {
+    // When every row of `b` starts at the same offset within a cache line
+    // (`ld` a multiple of 16), the vectors start `shift` columns early so that
+    // each load is one aligned line; the first vector's low lanes are masked
+    // off (neither read nor written). A line-split load costs two.
+    let shift = if ld.is_multiple_of(16) { (b as usize / 4) % 16 } else { 0 };
+    let (b, c, n) = (b.wrapping_sub(shift), c.wrapping_sub(shift), n + shift);
+    let low = !lanes(shift);
     let mut j = 0;
     // One row (predict_one): up to 20 accumulators, so that a layer up to 320
     // wide reads its weights in one sequential pass (the first layer of the
@@ -325,19 +332,19 @@ unsafe fn gemv_rows<const M: usize>(
         while j < n {
             let rem = n - j;
             if rem > 256 {
-                gemv_wide::<20>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<20>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
                 j += 320;
             } else if rem > 128 {
-                gemv_wide::<16>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<16>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
                 j += 256;
             } else if rem > 64 {
-                gemv_wide::<8>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<8>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
                 j += 128;
             } else if rem > 32 {
-                gemv_wide::<4>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<4>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
                 j += 64;
             } else {
-                gemv_wide::<2>(k, n, ld, alpha, a, rsa, csa, b, beta, c, j);
+                gemv_wide::<2>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
                 j += 32;
             }
         }
@@ -346,23 +353,24 @@ unsafe fn gemv_rows<const M: usize>(
     // Up to 16 accumulators: 128 columns per pass for one or two rows.
     if M <= 2 {
         while j + 128 <= n {
-            gemv_block::<M, 8>(k, ld, alpha, a, rsa, csa, b, beta, c, j, 0xFFFF);
+            gemv_block::<M, 8>(k, ld, alpha, a, rsa, csa, b, beta, c, j, [low, 0xFFFF]);
             j += 128;
         }
     }
     while j + 64 <= n {
-        gemv_block::<M, 4>(k, ld, alpha, a, rsa, csa, b, beta, c, j, 0xFFFF);
+        gemv_block::<M, 4>(k, ld, alpha, a, rsa, csa, b, beta, c, j, [low, 0xFFFF]);
         j += 64;
     }
     while j < n {
         let w = (n - j).min(16);
-        gemv_block::<M, 1>(k, ld, alpha, a, rsa, csa, b, beta, c, j, ((1u32 << w) - 1) as u16);
+        gemv_block::<M, 1>(k, ld, alpha, a, rsa, csa, b, beta, c, j, [low, lanes(w)]);
         j += 16;
     }
 }
 
 /// Columns `j .. min(n, j + 16*V)` of one row; vectors past `n` are masked
-/// off entirely (not read, not written).
+/// off entirely (not read, not written), and at `j = 0` the first vector's
+/// lanes outside `low`.
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 #[inline]
@@ -372,40 +380,43 @@ unsafe fn gemv_wide<const V: usize>(
     ld: usize,
     alpha: f32,
     a: *const f32,
-    rsa: usize,
     csa: usize,
     b: *const f32,
     beta: f32,
     c: *mut f32,
     j: usize,
+    low: __mmask16,
 ) {
-    let _ = rsa;
     let mut mask = [0 as __mmask16; V];
     for (v, m) in mask.iter_mut().enumerate() {
         let start = j + 16 * v;
         *m = if start >= n { 0 } else { lanes((n - start).min(16)) };
     }
+    if j == 0 {
+        mask[0] &= low;
+    }
     let mut acc = [_mm512_setzero_ps(); V];
-    let mut bp = b.add(j);
+    let mut bp = b.wrapping_add(j);
     for p in 0..k {
         let ai = _mm512_set1_ps(*a.add(p * csa));
         for v in 0..V {
-            let bv = _mm512_maskz_loadu_ps(mask[v], bp.add(16 * v));
+            let bv = _mm512_maskz_loadu_ps(mask[v], bp.wrapping_add(16 * v));
             acc[v] = _mm512_fmadd_ps(ai, bv, acc[v]);
         }
-        bp = bp.add(ld);
+        bp = bp.wrapping_add(ld);
     }
     let va = _mm512_set1_ps(alpha);
     let vb = _mm512_set1_ps(beta);
     for v in 0..V {
-        let p = c.add(j + 16 * v);
+        let p = c.wrapping_add(j + 16 * v);
         let r = _mm512_mul_ps(acc[v], va);
         let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
         _mm512_mask_storeu_ps(p, mask[v], r);
     }
 }
 
-/// Columns `j .. j + 16*V` of `M` rows; `last` masks the columns of the last vector.
+/// Columns `j .. j + 16*V` of `M` rows; `edge[1]` masks the columns of the
+/// last vector, and at `j = 0` `edge[0]` those of the first.
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 #[inline]
@@ -420,16 +431,20 @@ unsafe fn gemv_block<const M: usize, const V: usize>(
     beta: f32,
     c: *mut f32,
     j: usize,
-    last: __mmask16,
+    edge: [__mmask16; 2],
 ) {
-    let mask = |v: usize| if v + 1 == V { last } else { 0xFFFF };
+    let mut mask = [0xFFFF as __mmask16; V];
+    mask[V - 1] = edge[1];
+    if j == 0 {
+        mask[0] &= edge[0];
+    }
     let mut acc = [[_mm512_setzero_ps(); V]; M];
-    let mut bp = b.add(j);
+    let mut bp = b.wrapping_add(j);
     for p in 0..k {
         let mut bv = [_mm512_setzero_ps(); V];
         for (v, bv) in bv.iter_mut().enumerate() {
-            // Masked-off lanes are not read (no fault past the end of b).
-            *bv = _mm512_maskz_loadu_ps(mask(v), bp.add(16 * v));
+            // Masked-off lanes are not read (no fault outside b).
+            *bv = _mm512_maskz_loadu_ps(mask[v], bp.wrapping_add(16 * v));
         }
         for (i, acc) in acc.iter_mut().enumerate() {
             let ai = _mm512_set1_ps(*a.add(i * rsa + p * csa));
@@ -437,16 +452,16 @@ unsafe fn gemv_block<const M: usize, const V: usize>(
                 acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
             }
         }
-        bp = bp.add(ld);
+        bp = bp.wrapping_add(ld);
     }
     let va = _mm512_set1_ps(alpha);
     let vb = _mm512_set1_ps(beta);
     for (i, acc) in acc.iter().enumerate() {
         for (v, acc) in acc.iter().enumerate() {
-            let p = c.add(i * ld + j + 16 * v);
+            let p = c.wrapping_add(i * ld + j + 16 * v);
             let r = _mm512_mul_ps(*acc, va);
-            let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask(v), p), r) };
-            _mm512_mask_storeu_ps(p, mask(v), r);
+            let r = if beta == 0.0 { r } else { _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], p), r) };
+            _mm512_mask_storeu_ps(p, mask[v], r);
         }
     }
 }

@@ -1015,6 +1015,38 @@ mod tests {
         assert!(GEMV_SPLITS.load(Ordering::Relaxed) > before, "no one-row product was split");
     }
 
+    /// Few-row products whose `b` starts at every offset within a cache line
+    /// (the vectors then start early, the first one masked), `c` at another.
+    #[test]
+    fn few_rows_at_every_alignment_match() {
+        for path in Path::available() {
+            for off in 0..LINE_FLOATS {
+                for (m, k, n) in [(1, 9, 16), (1, 156, 512), (1, 3, 320), (2, 17, 48), (3, 5, 128), (4, 33, 272)] {
+                    let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 + 3) as f32 * 0.37).sin()).collect();
+                    let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 + 1) as f32 * 0.71).cos()).collect();
+                    let mut room = vec![7.0f32; k * n + 2 * LINE_FLOATS];
+                    let start = room.as_ptr().align_offset(LINE_FLOATS * 4) + off;
+                    room[start..start + k * n].copy_from_slice(&b);
+                    let mut c = vec![7.0f32; m * n + 2 * LINE_FLOATS];
+                    let cs = (off * 5 + 3) % LINE_FLOATS;
+                    let (bs, cc) = (&room[start..start + k * n], &mut c[cs..cs + m * n]);
+                    sgemm_on(path, false, m, k, n, 1.0, &a, Layout::Normal, bs, Layout::Normal, 0.0, cc);
+                    let want = naive(m, k, n, &a, &b);
+                    for (i, (x, w)) in cc.iter().zip(&want).enumerate() {
+                        assert!(
+                            (*x as f64 - w).abs() <= 1e-5 * (k as f64).sqrt() * (1.0 + w.abs()),
+                            "{path:?} off {off} {m}x{k}x{n} at {i}"
+                        );
+                    }
+                    assert!(
+                        c[..cs].iter().chain(&c[cs + m * n..]).all(|v| *v == 7.0),
+                        "{path:?} off {off}: wrote outside c"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn k_zero_and_empty() {
         let mut c = vec![f32::NAN; 6];
