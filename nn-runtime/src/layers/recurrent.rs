@@ -32,7 +32,7 @@ use super::{scratch, Train};
 use crate::init::Initializer;
 #[cfg(feature = "std")]
 use crate::kernels::gemm::SharedMut;
-use crate::kernels::gemm::{sgemm, sgemm_packed, Layout, PackedB};
+use crate::kernels::gemm::{sgemm, sgemm_packed, sgemm_sum, Layout, PackedB};
 #[cfg(feature = "std")]
 use crate::kernels::parallel::{on_halves, Parts};
 use crate::Param;
@@ -240,6 +240,17 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         sgemm(rows, I, Self::GU, 1.0, x, Layout::Normal, &self.kernel, Layout::Normal, beta, pre);
     }
 
+    /// [`Self::project`], and for a cell with [`Cell::ADDITIVE`] `+ h · recurrent_kernel`
+    /// too, in one pass over each range of columns (split across the threads
+    /// for one row); other cells add their recurrent product themselves.
+    fn project_with(&self, x: &[f32], h: &[f32], rows: usize, pre: &mut [f32]) {
+        if !C::ADDITIVE {
+            return self.project(x, rows, pre);
+        }
+        let beta = if self.bias_rows(rows, pre) { 1.0 } else { 0.0 };
+        sgemm_sum(rows, Self::GU, [(x, &self.kernel), (h, &self.recurrent_kernel)], beta, pre);
+    }
+
     /// Fills `rows` rows of `pre` with the input bias; false without a bias.
     fn bias_rows(&self, rows: usize, pre: &mut [f32]) -> bool {
         let gu = Self::GU;
@@ -363,10 +374,10 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 let beta = if self.bias_rows(n, pre) { 1.0 } else { 0.0 };
                 sgemm_packed(n, 1.0, xh, Layout::Normal, stacked, beta, pre);
             } else {
-                self.project(&xh[..n * I], n, pre);
+                self.project_with(&xh[..n * I], h_prev, n, pre);
             }
             let (c_prev, c) = if C::CARRY { halves(cs, t, n * U) } else { (&[][..], &mut [][..]) };
-            let step = self.step_in(h_prev, h_prev, c_prev, fused);
+            let step = self.step_in(h_prev, h_prev, c_prev, fused || C::ADDITIVE);
             C::forward(&step, StepOut { pre: &mut *pre, act: &mut *act, aux: &mut *aux, h: &mut *h, c, keep: false });
             if Q {
                 for (out, h) in y.chunks_exact_mut(S * U).zip(h.chunks_exact(U)) {
@@ -421,9 +432,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool> Ste
         let (aux, rest) = rest.split_at_mut(gu);
         let (h, c) = rest.split_at_mut(U);
         let c = if C::CARRY { &mut c[..U] } else { &mut [][..] };
-        self.project(x, 1, pre);
         let (h_prev, c_prev) = state.split_at_mut(U);
-        let step = self.step_in(h_prev, h_prev, c_prev, false);
+        self.project_with(x, h_prev, 1, pre);
+        let step = self.step_in(h_prev, h_prev, c_prev, C::ADDITIVE);
         C::forward(&step, StepOut { pre, act, aux, h: &mut *h, c: &mut *c, keep: false });
         h_prev.copy_from_slice(h);
         c_prev.copy_from_slice(c);

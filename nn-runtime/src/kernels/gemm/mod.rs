@@ -412,24 +412,29 @@ fn even_k_block(k: usize, kc_max: usize) -> usize {
     k.div_ceil(k.div_ceil(kc_max)).div_ceil(8) * 8
 }
 
-/// A product whose slices were checked, on `path`.
-fn run(path: Path, threads: bool, mat: &Mat, alpha: f32, beta: f32, c: &mut [f32]) {
-    let Mat { m, k, n, a, la, b, lb, .. } = *mat;
-    if m == 0 || n == 0 {
-        return;
-    }
-    let c = &mut c[..m * n];
-    if k == 0 || alpha == 0.0 {
-        c.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
-        return;
-    }
-    if m <= 4 && lb == Layout::Normal && mat.packed.is_none() {
-        let (rsa, csa) = match la {
-            Layout::Normal => (k, 1),
-            Layout::Transposed => (1, m),
-        };
-        let gemv = |j0: usize, j1: usize, c: *mut f32| {
-            // SAFETY: the assert above keeps a[i*rsa + p*csa] (i < m, p < k),
+/// One product `op(a) · b` of a sum that [`few_rows`] computes: `op(a)` is
+/// `m × k`, `b` `k × n` row-major, both checked.
+struct Term<'a> {
+    k: usize,
+    a: &'a [f32],
+    la: Layout,
+    b: &'a [f32],
+}
+
+/// `c = alpha · Σ op(a) · b + beta · c` over `terms`, for at most 4 rows of
+/// `c`, by the few-row kernels: the terms one after the other on each range
+/// of columns (each element sums the terms in order, its products in `p`
+/// order, as separate calls would).
+#[allow(clippy::too_many_arguments)]
+fn few_rows(path: Path, threads: bool, m: usize, n: usize, terms: &[Term], alpha: f32, beta: f32, c: &mut [f32]) {
+    let gemv = |j0: usize, j1: usize, c: *mut f32| {
+        for (t, &Term { k, a, la, b }) in terms.iter().enumerate() {
+            let beta = if t == 0 { beta } else { 1.0 };
+            let (rsa, csa) = match la {
+                Layout::Normal => (k, 1),
+                Layout::Transposed => (1, m),
+            };
+            // SAFETY: the callers' asserts keep a[i*rsa + p*csa] (i < m, p < k),
             // b[p*n + j] (p < k, j < n) and c[i*n + j] inside the slices for
             // j0 ≤ j < j1 ≤ n, and the path was detected (or is the portable one).
             unsafe {
@@ -442,12 +447,15 @@ fn run(path: Path, threads: bool, mat: &Mat, alpha: f32, beta: f32, c: &mut [f32
                     Path::Portable => portable::gemv(m, k, w, n, alpha, a.as_ptr(), rsa, csa, b, beta, c),
                 }
             }
-        };
-        // Weights this large stream from L2 at its bandwidth: each thread
-        // streams half of the columns (each half stays in its core's L2 from
-        // call to call), when such calls come close together.
-        #[cfg(feature = "std")]
-        if threads && GEMV_SPLIT.contains(&(k * n)) && n >= 4 * LINE_FLOATS && !pool::busy() && pool::frequent() {
+        }
+    };
+    // Weights this large stream from L2 at its bandwidth: each thread
+    // streams half of the columns (each half stays in its core's L2 from
+    // call to call), when such calls come close together.
+    #[cfg(feature = "std")]
+    {
+        let floats = terms.iter().map(|t| t.k * n).sum::<usize>();
+        if threads && GEMV_SPLIT.contains(&floats) && n >= 4 * LINE_FLOATS && !pool::busy() && pool::frequent() {
             #[cfg(test)]
             GEMV_SPLITS.fetch_add(1, Ordering::Relaxed);
             let split = (n / 2).div_ceil(LINE_FLOATS) * LINE_FLOATS;
@@ -459,7 +467,52 @@ fn run(path: Path, threads: bool, mat: &Mat, alpha: f32, beta: f32, c: &mut [f32
             });
             return;
         }
-        gemv(0, n, c.as_mut_ptr());
+    }
+    #[cfg(not(feature = "std"))]
+    let _ = threads;
+    gemv(0, n, c.as_mut_ptr());
+}
+
+/// `c = a₁ · b₁ + a₂ · b₂ + beta · c` for an `m × n` result: two products
+/// summed (a recurrent step's input and state products), `aᵢ` `m × kᵢ` and
+/// `bᵢ` `kᵢ × n` row-major with `kᵢ = bᵢ.len() / n`. A few rows are one pass
+/// over each range of columns, split across the helper thread as [`sgemm`]
+/// splits one product; more rows are two [`sgemm`] calls.
+///
+/// # Panics
+/// If `n` is 0 with a nonempty `b₁` or `b₂`, or a slice is too short.
+pub fn sgemm_sum(m: usize, n: usize, terms: [(&[f32], &[f32]); 2], beta: f32, c: &mut [f32]) {
+    let [(a1, b1), (a2, b2)] = terms;
+    let (k1, k2) = (b1.len().checked_div(n).unwrap_or(0), b2.len().checked_div(n).unwrap_or(0));
+    assert!(
+        k1 * n == b1.len() && k2 * n == b2.len() && a1.len() >= m * k1 && a2.len() >= m * k2 && c.len() >= m * n,
+        "sgemm_sum: slice too short"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if m > 4 || k1 == 0 || k2 == 0 {
+        sgemm(m, k1, n, 1.0, a1, Layout::Normal, b1, Layout::Normal, beta, c);
+        sgemm(m, k2, n, 1.0, a2, Layout::Normal, b2, Layout::Normal, 1.0, c);
+        return;
+    }
+    let terms = [Term { k: k1, a: a1, la: Layout::Normal, b: b1 }, Term { k: k2, a: a2, la: Layout::Normal, b: b2 }];
+    few_rows(Path::detect(), true, m, n, &terms, 1.0, beta, &mut c[..m * n]);
+}
+
+/// A product whose slices were checked, on `path`.
+fn run(path: Path, threads: bool, mat: &Mat, alpha: f32, beta: f32, c: &mut [f32]) {
+    let Mat { m, k, n, a, la, b, lb, .. } = *mat;
+    if m == 0 || n == 0 {
+        return;
+    }
+    let c = &mut c[..m * n];
+    if k == 0 || alpha == 0.0 {
+        c.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
+        return;
+    }
+    if m <= 4 && lb == Layout::Normal && mat.packed.is_none() {
+        few_rows(path, threads, m, n, &[Term { k, a, la, b }], alpha, beta, c);
         return;
     }
     #[cfg(feature = "std")]
@@ -1043,6 +1096,30 @@ mod tests {
                         "{path:?} off {off}: wrote outside c"
                     );
                 }
+            }
+        }
+    }
+
+    /// Two products summed equal the two products one after the other, for
+    /// few rows (one pass, split across the threads once they run) and more.
+    #[test]
+    fn sums_of_two_products_match() {
+        check(Path::detect(), true, 300, 200, 100, 1.0, 0.0);
+        for _ in 0..5 {
+            for (m, k1, k2, n) in [(1, 28, 128, 512), (2, 3, 130, 509), (4, 9, 1, 40), (5, 17, 33, 65), (1, 0, 5, 7)] {
+                let a1: Vec<f32> = (0..m * k1).map(|i| ((i * 7 + 3) as f32 * 0.37).sin()).collect();
+                let b1: Vec<f32> = (0..k1 * n).map(|i| ((i * 5 + 1) as f32 * 0.71).cos()).collect();
+                let a2: Vec<f32> = (0..m * k2).map(|i| ((i * 3 + 2) as f32 * 0.29).cos()).collect();
+                let b2: Vec<f32> = (0..k2 * n).map(|i| ((i * 11 + 4) as f32 * 0.53).sin()).collect();
+                let c0: Vec<f32> = (0..m * n).map(|i| (i as f32 * 0.13).sin()).collect();
+                let mut want = c0.clone();
+                sgemm_single_thread(m, k1, n, 1.0, &a1, Layout::Normal, &b1, Layout::Normal, 0.5, &mut want);
+                sgemm_single_thread(m, k2, n, 1.0, &a2, Layout::Normal, &b2, Layout::Normal, 1.0, &mut want);
+                let mut c = c0.clone();
+                c.push(7.0);
+                sgemm_sum(m, n, [(&a1, &b1), (&a2, &b2)], 0.5, &mut c);
+                assert_eq!(c[..m * n], want[..], "{m}x({k1}+{k2})x{n}");
+                assert_eq!(c[m * n], 7.0, "wrote past c");
             }
         }
     }
