@@ -5,7 +5,7 @@ same workloads in PyTorch and in Keras when they are installed, and prints each
 figure with nn's ratio to it (above 1 means nn is faster). Not run by CI.
 
     pip install torch tensorflow-cpu   # whichever peers you want to compare
-    python bench/peers.py [--threads 2] [--model seed|convnet|lstm]
+    python bench/peers.py [--threads 2] [--model seed|convnet|lstm] [--rounds 3]
 
 PyTorch is given its better configuration: `--threads` or 1 thread, whichever
 is faster on each workload (on a shared 2-core machine its OpenMP threads can
@@ -31,6 +31,7 @@ import argparse
 import gzip
 import json
 import os
+import statistics
 import subprocess
 import time
 
@@ -270,8 +271,11 @@ def keras_workloads(model, x, y, t, batches, reps, latency_calls):
 def keras_with_threads(threads):
     """Keras (TensorFlow) limited to `threads`, seeded as the others."""
     import tensorflow as tf
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # a later round: TensorFlow runs already, with these threads
     import keras
 
     keras.utils.set_random_seed(42)
@@ -354,20 +358,33 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model", choices=["seed", "convnet", "lstm"], default="seed")
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds; figures are their medians")
     args = ap.parse_args()
     x, y, t = mnist()
     load0 = f"{os.getloadavg()[0]:.2f}"
-    results = {"nn": run_nn(args.model)}
     peers = [("pytorch", run_torch), ("keras", run_keras)]
     if args.model == "convnet":
         peers = [("pytorch", run_torch_convnet), ("keras", run_keras_convnet)]
     elif args.model == "lstm":
         peers = [("pytorch", run_torch_lstm), ("keras", run_keras_lstm)]
-    for name, fn in peers:
-        try:
-            results[name] = fn(x, y, t, args.threads)
-        except ImportError as e:
-            print(f"{name}: not installed ({e}); skipped")
+    # Rounds interleave the frameworks (nn, PyTorch, Keras, nn, ...), so that
+    # a busy spell of a shared machine depresses each alike; every figure is
+    # the median over the rounds.
+    rounds = []
+    for r in range(args.rounds):
+        res = {"nn": run_nn(args.model)}
+        for name, fn in peers:
+            try:
+                res[name] = fn(x, y, t, args.threads)
+            except ImportError as e:
+                if r == 0:
+                    print(f"{name}: not installed ({e}); skipped")
+        rounds.append(res)
+    results = {
+        p: {k: statistics.median(rd[p][k] for rd in rounds) for k in rounds[0][p]} for p in rounds[0]
+    }
+    if args.rounds > 1:
+        print(f"medians of {args.rounds} interleaved rounds")
     peers = [p for p in results if p != "nn"]
     print(f"load average before/after: {load0} / {os.getloadavg()[0]:.2f} (2 cores; above 2 the machine is shared)")
     head = f"{'workload':<36}{'nn':>12}" + "".join(f"{p:>12}{'nn ratio':>10}" for p in peers)
