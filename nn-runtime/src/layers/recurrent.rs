@@ -243,12 +243,15 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
     /// [`Self::project`], and for a cell with [`Cell::ADDITIVE`] `+ h · recurrent_kernel`
     /// too, in one pass over each range of columns (split across the threads
     /// for one row); other cells add their recurrent product themselves.
-    fn project_with(&self, x: &[f32], h: &[f32], rows: usize, pre: &mut [f32]) {
+    /// Whether `pre` holds the recurrent product ([`StepIn::projected`]).
+    fn project_with(&self, x: &[f32], h: &[f32], rows: usize, pre: &mut [f32]) -> bool {
         if !C::ADDITIVE {
-            return self.project(x, rows, pre);
+            self.project(x, rows, pre);
+            return false;
         }
         let beta = if self.bias_rows(rows, pre) { 1.0 } else { 0.0 };
         sgemm_sum(rows, Self::GU, [(x, &self.kernel), (h, &self.recurrent_kernel)], beta, pre);
+        true
     }
 
     /// Fills `rows` rows of `pre` with the input bias; false without a bias.
@@ -370,14 +373,15 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                     row[I..].copy_from_slice(h);
                 }
             }
-            if let Some(stacked) = &stacked {
+            let projected = if let Some(stacked) = &stacked {
                 let beta = if self.bias_rows(n, pre) { 1.0 } else { 0.0 };
                 sgemm_packed(n, 1.0, xh, Layout::Normal, stacked, beta, pre);
+                true
             } else {
-                self.project_with(&xh[..n * I], h_prev, n, pre);
-            }
+                self.project_with(&xh[..n * I], h_prev, n, pre)
+            };
             let (c_prev, c) = if C::CARRY { halves(cs, t, n * U) } else { (&[][..], &mut [][..]) };
-            let step = self.step_in(h_prev, h_prev, c_prev, fused || C::ADDITIVE);
+            let step = self.step_in(h_prev, h_prev, c_prev, projected);
             C::forward(&step, StepOut { pre: &mut *pre, act: &mut *act, aux: &mut *aux, h: &mut *h, c, keep: false });
             if Q {
                 for (out, h) in y.chunks_exact_mut(S * U).zip(h.chunks_exact(U)) {
@@ -433,8 +437,8 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool> Ste
         let (h, c) = rest.split_at_mut(U);
         let c = if C::CARRY { &mut c[..U] } else { &mut [][..] };
         let (h_prev, c_prev) = state.split_at_mut(U);
-        self.project_with(x, h_prev, 1, pre);
-        let step = self.step_in(h_prev, h_prev, c_prev, C::ADDITIVE);
+        let projected = self.project_with(x, h_prev, 1, pre);
+        let step = self.step_in(h_prev, h_prev, c_prev, projected);
         C::forward(&step, StepOut { pre, act, aux, h: &mut *h, c: &mut *c, keep: false });
         h_prev.copy_from_slice(h);
         c_prev.copy_from_slice(c);

@@ -491,7 +491,7 @@ pub fn sgemm_sum(m: usize, n: usize, terms: [(&[f32], &[f32]); 2], beta: f32, c:
     if m == 0 || n == 0 {
         return;
     }
-    if m > 4 || k1 == 0 || k2 == 0 {
+    if m > 4 {
         sgemm(m, k1, n, 1.0, a1, Layout::Normal, b1, Layout::Normal, beta, c);
         sgemm(m, k2, n, 1.0, a2, Layout::Normal, b2, Layout::Normal, 1.0, c);
         return;
