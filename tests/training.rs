@@ -362,7 +362,7 @@ nn::sequential! {
 fn a_batch_in_chunks_steps_as_the_weighted_mean_of_its_chunks() {
     use nn::model::{training_chunk, TRAINING_CHUNK_BYTES};
     // Outputs and their gradients, 2 · (21,632 + 5,408 + 10) floats a
-    // sample; an LSTM keeps its gates of every step too (65,572 floats);
+    // sample; an LSTM keeps its gates of every step too (40,484 floats);
     // chunks are whole tiles of rows on each of the two threads; BatchNorm's
     // batch statistics keep a batch whole.
     let step = 2 * nn::kernels::gemm::tile_rows();
@@ -370,7 +370,7 @@ fn a_batch_in_chunks_steps_as_the_weighted_mean_of_its_chunks() {
     assert_eq!(chunk, TRAINING_CHUNK_BYTES / (4 * 2 * 27_050) / step * step);
     assert!(chunk > 1 && chunk.is_multiple_of(step), "chunk {chunk}");
     assert_eq!(training_chunk::<WideConv>(chunk), chunk);
-    assert_eq!(training_chunk::<Rows>(128), TRAINING_CHUNK_BYTES / (4 * 65_572) / step * step);
+    assert_eq!(training_chunk::<Rows>(128), TRAINING_CHUNK_BYTES / (4 * 40_484) / step * step);
     assert_eq!(training_chunk::<Net>(100_000), 100_000);
     // A remainder under half a chunk joins the last chunk.
     let lens = |n, c| nn::model::chunks(n, c).map(|r| r.len()).collect::<Vec<_>>();

@@ -18,10 +18,21 @@ use crate::Rng;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LstmCell<A, R>(PhantomData<(A, R)>);
 
+impl<A: ActivationFn, R: ActivationFn> LstmCell<A, R> {
+    /// Whether the gates overwrite their pre-activations (see [`Cell::ACT`]):
+    /// a third less memory kept and read back per step.
+    const IN_PLACE: bool = A::FROM_OUTPUT && R::FROM_OUTPUT;
+}
+
 impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
     const GATES: usize = 4;
     const ADDITIVE: bool = true;
     const CARRY: bool = true;
+    // The gates over their pre-activations in `pre` when both functions'
+    // derivatives need only their outputs (tanh, sigmoid), else in `act`.
+    const ACT: usize = if Self::IN_PLACE { 0 } else { 4 };
+    // act(c).
+    const AUX: usize = 1;
 
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
@@ -74,39 +85,33 @@ impl<A: ActivationFn, R: ActivationFn> Body for Forward<'_, A, R> {
     #[inline(always)]
     fn run(self) {
         let Forward { u, c_prev, out, .. } = self;
-        let keep = out.keep;
-        let rows =
-            out.pre.chunks_exact(4 * u).zip(out.act.chunks_exact_mut(4 * u)).zip(out.aux.chunks_exact_mut(4 * u));
+        let (keep, in_place) = (out.keep, LstmCell::<A, R>::IN_PLACE);
+        let rows = out.pre.chunks_exact_mut(4 * u).enumerate().zip(out.aux.chunks_exact_mut(u));
         let state = out.h.chunks_exact_mut(u).zip(out.c.chunks_exact_mut(u)).zip(c_prev.chunks_exact(u));
-        for (((z, a), aux), ((h, c), c_prev)) in rows.zip(state) {
-            let (zi, zf, zc, zo) = (&z[..u], &z[u..2 * u], &z[2 * u..3 * u], &z[3 * u..]);
-            let (ai, rest) = a.split_at_mut(u);
-            let (af, rest) = rest.split_at_mut(u);
-            let (ag, ao) = rest.split_at_mut(u);
+        for (((row, z), aux), ((h, c), c_prev)) in rows.zip(state) {
             // Lanes of 16 through local arrays (one vector register each on
             // AVX-512): LLVM vectorizes these without alias checks.
             let mut j = 0;
             while j < u {
                 let w = LANES.min(u - j);
                 let r = j..j + w;
-                let (zi, zf, zc, zo) =
-                    (lanes(&zi[r.clone()]), lanes(&zf[r.clone()]), lanes(&zc[r.clone()]), lanes(&zo[r.clone()]));
+                let gate = |g: usize| lanes(&z[g * u + j..g * u + j + w]);
+                let (zi, zf, zc, zo) = (gate(0), gate(1), gate(2), gate(3));
                 let cp = lanes(&c_prev[r.clone()]);
-                let mut out = [[0.0f32; LANES]; 7];
-                let [i, f, g, o, cn, ac, hn] = &mut out;
+                let mut v = [[0.0f32; LANES]; 7];
+                let [i, f, g, o, cn, ac, hn] = &mut v;
                 for k in 0..LANES {
                     (i[k], f[k], g[k], o[k]) = (R::f(zi[k]), R::f(zf[k]), A::f(zc[k]), R::f(zo[k]));
                     cn[k] = f[k] * cp[k] + i[k] * g[k];
-                    // aux keeps act(c) in its first `u` columns.
                     ac[k] = A::f(cn[k]);
                     hn[k] = o[k] * ac[k];
                 }
-                let [i, f, g, o, cn, ac, hn] = &out;
+                let [i, f, g, o, cn, ac, hn] = &v;
                 if keep {
-                    store(&mut ai[r.clone()], i);
-                    store(&mut af[r.clone()], f);
-                    store(&mut ag[r.clone()], g);
-                    store(&mut ao[r.clone()], o);
+                    let a = if in_place { &mut *z } else { &mut out.act[row * 4 * u..(row + 1) * 4 * u] };
+                    for (gate, v) in [i, f, g, o].into_iter().enumerate() {
+                        store(&mut a[gate * u + j..gate * u + j + w], v);
+                    }
                     store(&mut aux[r.clone()], ac);
                 }
                 store(&mut c[r.clone()], cn);
@@ -134,26 +139,29 @@ impl<A: ActivationFn, R: ActivationFn> Body for Backward<'_, A, R> {
     #[inline(always)]
     fn run(self) {
         let Backward { u, c_prev, kept, dh, dc, dpre, .. } = self;
-        let rows = kept.act.chunks_exact(4 * u).zip(kept.aux.chunks_exact(4 * u)).zip(kept.pre.chunks_exact(4 * u));
+        let in_place = LstmCell::<A, R>::IN_PLACE;
+        // The gates, and their pre-activations unless the gates replaced them.
+        let gates = if in_place { kept.pre } else { kept.act };
+        let rows = gates.chunks_exact(4 * u).zip(kept.aux.chunks_exact(u)).zip(kept.pre.chunks_exact(4 * u));
         let state = kept.c.chunks_exact(u).zip(c_prev.chunks_exact(u));
         let grads = dh.chunks_exact(u).zip(dc.chunks_exact_mut(u)).zip(dpre.chunks_exact_mut(4 * u));
-        for (((a, aux), z), ((c, c_prev), ((dh, dc), dz))) in rows.zip(state.zip(grads)) {
-            let (ai, af, ag, ao) = (&a[..u], &a[u..2 * u], &a[2 * u..3 * u], &a[3 * u..]);
-            let (zi, zf, zc, zo) = (&z[..u], &z[u..2 * u], &z[2 * u..3 * u], &z[3 * u..]);
+        for (((a, ac), z), ((c, c_prev), ((dh, dc), dz))) in rows.zip(state.zip(grads)) {
             let (di, rest) = dz.split_at_mut(u);
             let (df, rest) = rest.split_at_mut(u);
             let (dg, d_o) = rest.split_at_mut(u);
-            let (aux, c, c_prev, dh, dc) = (&aux[..u], &c[..u], &c_prev[..u], &dh[..u], &mut dc[..u]);
             let mut j = 0;
             while j < u {
                 let w = LANES.min(u - j);
                 let r = j..j + w;
-                let (i, f, g, o) =
-                    (lanes(&ai[r.clone()]), lanes(&af[r.clone()]), lanes(&ag[r.clone()]), lanes(&ao[r.clone()]));
-                let (ac, ct, cp) = (lanes(&aux[r.clone()]), lanes(&c[r.clone()]), lanes(&c_prev[r.clone()]));
+                let gate = |g: usize| lanes(&a[g * u + j..g * u + j + w]);
+                let (i, f, g, o) = (gate(0), gate(1), gate(2), gate(3));
+                let (ac, cp) = (lanes(&ac[r.clone()]), lanes(&c_prev[r.clone()]));
+                // The functions' inputs: their outputs where that is all
+                // the derivative needs.
+                let ct = if A::FROM_OUTPUT { ac } else { lanes(&c[r.clone()]) };
+                let pre = |g: usize, y: [f32; LANES]| if in_place { y } else { lanes(&z[g * u + j..g * u + j + w]) };
+                let (pi, pf, pc, po) = (pre(0, i), pre(1, f), pre(2, g), pre(3, o));
                 let (gh, gc) = (lanes(&dh[r.clone()]), lanes(&dc[r.clone()]));
-                let (pi, pf, pc, po) =
-                    (lanes(&zi[r.clone()]), lanes(&zf[r.clone()]), lanes(&zc[r.clone()]), lanes(&zo[r.clone()]));
                 let mut out = [[0.0f32; LANES]; 5];
                 for k in 0..LANES {
                     let dct = gc[k] + gh[k] * o[k] * A::df(ct[k], ac[k]);

@@ -85,8 +85,9 @@ impl StepIn<'_> {
     }
 }
 
-/// What [`Cell::forward`] writes for one step; `pre`, `act` and `aux`
-/// (`n × GATES · units` each) are kept for [`Cell::backward`].
+/// What [`Cell::forward`] writes for one step; `pre` (`n × GATES · units`),
+/// `act` (`n × ACT · units`) and `aux` (`n × AUX · units`) are kept for
+/// [`Cell::backward`].
 pub struct StepOut<'a> {
     /// On entry `x · kernel + input bias`; the cell leaves there whatever
     /// pre-activations its backward pass needs.
@@ -141,6 +142,11 @@ pub trait Cell: Send + Sync + 'static {
     /// projection before its gates (SimpleRNN, LSTM), so that the two
     /// products can be one over `[x, hm]` and the stacked kernels.
     const ADDITIVE: bool = false;
+    /// Blocks of `units` columns a row of `act` has (what [`Cell::forward`]
+    /// keeps there for the backward pass; 0 keeps nothing).
+    const ACT: usize = Self::GATES;
+    /// Blocks of `units` columns a row of `aux` has.
+    const AUX: usize = Self::GATES;
 
     /// One step: `h` (and `c`) from the input projection in `out.pre` and the previous state.
     fn forward(step: &StepIn, out: StepOut);
@@ -321,11 +327,11 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
 /// and state (`[x, h]`), the cell's three buffers, two of `h` and two of
 /// `c`, and a share of the stacked kernels (`[kernel; recurrent_kernel]`)
 /// that batches of [`FUSE_ROWS`] rows or more get room for.
-const fn infer_scratch(inputs: usize, gates: usize, units: usize) -> usize {
+const fn infer_scratch(inputs: usize, gates: usize, kept: usize, units: usize) -> usize {
     let k = inputs + units;
     inputs
         + units
-        + 3 * gates * units
+        + (gates + kept) * units
         + 4 * units
         + (k * gates * units + PackedB::len(k, gates * units)).div_ceil(FUSE_ROWS)
 }
@@ -341,15 +347,15 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
 {
     const IN: usize = S * I;
     const OUT: usize = if Q { S * U } else { U };
-    const SCRATCH: usize = infer_scratch(I, C::GATES, U);
+    const SCRATCH: usize = infer_scratch(I, C::GATES, C::ACT + C::AUX, U);
 
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let n = rows(x.len(), S * I);
         let (gu, k) = (Self::GU, I + U);
         let (xh, rest) = scratch.split_at_mut(n * k);
         let (pre, rest) = rest.split_at_mut(n * gu);
-        let (act, rest) = rest.split_at_mut(n * gu);
-        let (aux, rest) = rest.split_at_mut(n * gu);
+        let (act, rest) = rest.split_at_mut(n * C::ACT * U);
+        let (aux, rest) = rest.split_at_mut(n * C::AUX * U);
         let (hs, rest) = rest.split_at_mut(2 * n * U);
         let (cs, rest) = rest.split_at_mut(2 * n * U);
         let fused = C::ADDITIVE && n >= FUSE_ROWS && rest.len() >= k * gu + PackedB::len(k, gu);
@@ -427,13 +433,13 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool> Ste
     const STATE: usize = if C::CARRY { 2 * U } else { U };
     const STEP_IN: usize = I;
     const STEP_OUT: usize = U;
-    const STEP_SCRATCH: usize = 3 * C::GATES * U + 2 * U;
+    const STEP_SCRATCH: usize = (C::GATES + C::ACT + C::AUX) * U + 2 * U;
 
     fn step(&self, state: &mut [f32], x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let gu = Self::GU;
         let (pre, rest) = scratch.split_at_mut(gu);
-        let (act, rest) = rest.split_at_mut(gu);
-        let (aux, rest) = rest.split_at_mut(gu);
+        let (act, rest) = rest.split_at_mut(C::ACT * U);
+        let (aux, rest) = rest.split_at_mut(C::AUX * U);
         let (h, c) = rest.split_at_mut(U);
         let c = if C::CARRY { &mut c[..U] } else { &mut [][..] };
         let (h_prev, c_prev) = state.split_at_mut(U);
@@ -500,9 +506,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
     for Recurrent<C, S, I, U, Q, B>
 {
     type State = RecurrentState;
-    // Per step: the pre-activations, activations, the cell's auxiliary
-    // values and their gradient (4 · GU), h and c, the input.
-    const KEPT: usize = S * (4 * Self::GU + 2 * U + I);
+    // Per step: the pre-activations and their gradient, what the cell keeps
+    // in `act` and `aux`, h and c, the input.
+    const KEPT: usize = S * (2 * Self::GU + (C::ACT + C::AUX) * U + 2 * U + I);
 
     fn forward(&mut self, st: &mut RecurrentState, x: &[f32], y: &mut [f32], rng: &mut Rng) {
         let n = rows(x.len(), S * I);
@@ -527,8 +533,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         }
         let pre = scratch(&mut st.pre, S * n * gu);
         self.project(xt, S * n, pre);
-        let act = scratch(&mut st.act, S * n * gu);
-        let aux = scratch(&mut st.aux, S * n * gu);
+        let (wa, wx) = (C::ACT * U, C::AUX * U);
+        let act = scratch(&mut st.act, S * n * wa);
+        let aux = scratch(&mut st.aux, S * n * wx);
         let hs = scratch(&mut st.h, (S + 1) * nu);
         hs[..nu].fill(0.0);
         let cs = scratch(&mut st.c, if C::CARRY { (S + 1) * nu } else { 0 });
@@ -584,13 +591,14 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 };
                 let mut step = self.step_in(h_prev, hm, c_prev, false);
                 step.packed = packed;
-                let r = (t * n + b0) * gu..(t * n + b1) * gu;
+                let rows = t * n + b0..t * n + b1;
+                let r = rows.start * gu..rows.end * gu;
                 // SAFETY: as above.
                 let out = unsafe {
                     StepOut {
-                        pre: pre.part(r.clone()),
-                        act: act.part(r.clone()),
-                        aux: aux.part(r),
+                        pre: pre.part(r),
+                        act: act.part(rows.start * wa..rows.end * wa),
+                        aux: aux.part(rows.start * wx..rows.end * wx),
                         h: &mut *h,
                         c,
                         keep: true,
@@ -708,11 +716,13 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                     false,
                 );
                 step.packed_t = packed_t;
-                let r = (t * n + b0) * gu..(t * n + b1) * gu;
+                let rows = t * n + b0..t * n + b1;
+                let r = rows.start * gu..rows.end * gu;
+                let (wa, wx) = (C::ACT * U, C::AUX * U);
                 let kept = StepKept {
                     pre: &pre[r.clone()],
-                    act: &act[r.clone()],
-                    aux: &aux[r.clone()],
+                    act: &act[rows.start * wa..rows.end * wa],
+                    aux: &aux[rows.start * wx..rows.end * wx],
                     h: &hs[next_u.clone()],
                     c: if C::CARRY { &cs[next_u] } else { &[] },
                 };

@@ -14,6 +14,9 @@ pub struct SimpleRnnCell<A>(PhantomData<A>);
 impl<A: ActivationFn> Cell for SimpleRnnCell<A> {
     const GATES: usize = 1;
     const ADDITIVE: bool = true;
+    // Backward reads `pre` and `h` only.
+    const ACT: usize = 0;
+    const AUX: usize = 0;
 
     fn forward(step: &StepIn, out: StepOut) {
         let u = step.units;
