@@ -364,3 +364,60 @@ fn few_layers() {
     assert_eq!(batch.shape(), &[1, 2]);
     assert!((batch[[0, 0]] - one[0]).abs() < 1e-6 && (batch[[0, 1]] - one[1]).abs() < 1e-6);
 }
+
+// The initializer shorthand on the convolutions, and the same layers by keyword.
+nn::sequential! {
+    struct ConvShorthand {
+        Input[12, 12, 2],
+        Conv2D(4, 3, relu, he_normal),
+        DepthwiseConv2D(3, he_uniform, no_bias),
+        SeparableConv2D(4, 3, lecun_normal),
+        Conv2DTranspose(3, 3, he_normal, no_bias),
+        Reshape[8, 24],
+        Conv1D(4, 3, elu, he_uniform),
+    }
+}
+
+nn::sequential! {
+    struct ConvKeywords {
+        Input[12, 12, 2],
+        Conv2D(4, 3, activation = relu, kernel_initializer = he_normal),
+        DepthwiseConv2D(3, depthwise_initializer = he_uniform, use_bias = false),
+        SeparableConv2D(4, 3, depthwise_initializer = lecun_normal),
+        Conv2DTranspose(3, 3, kernel_initializer = he_normal, use_bias = false),
+        Reshape[8, 24],
+        Conv1D(4, 3, activation = elu, kernel_initializer = he_uniform),
+    }
+}
+
+nn::sequential! {
+    struct ConvDefaults {
+        Input[12, 12, 2],
+        Conv2D(4, 3, relu),
+        DepthwiseConv2D(3, no_bias),
+        SeparableConv2D(4, 3),
+        Conv2DTranspose(3, 3, no_bias),
+        Reshape[8, 24],
+        Conv1D(4, 3, elu),
+    }
+}
+
+#[test]
+fn convolutions_take_an_initializer_positionally() {
+    fn weights<M: nn::Model>(m: &M) -> Vec<Vec<f32>> {
+        let mut out = Vec::new();
+        m.visit_weights(&mut |_, _, p| out.push(p.to_vec()));
+        out
+    }
+    let short = weights(&ConvShorthand::seeded(7));
+    let keywords = weights(&ConvKeywords::seeded(7));
+    let defaults = weights(&ConvDefaults::seeded(7));
+    assert_eq!(short, keywords);
+    assert_eq!(short.len(), defaults.len());
+    // Every kernel whose initializer was named differs from the default one
+    // (glorot_uniform); the biases are zeros in both.
+    let differs: Vec<bool> = short.iter().zip(&defaults).map(|(a, b)| a != b).collect();
+    let kernels = [0, 2, 3, 6, 7];
+    assert!(kernels.iter().all(|&i| differs[i]), "{differs:?}");
+    assert!([1, 5, 8].iter().all(|&i| !differs[i] && short[i].iter().all(|&b| b == 0.0)), "{differs:?}");
+}

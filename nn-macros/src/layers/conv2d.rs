@@ -39,7 +39,7 @@ impl Kind for Conv2D {
             arg("dilation_rate", Ty::Pair),
             arg("groups", Ty::Int),
             arg("use_bias", Ty::Bool),
-            arg("kernel_initializer", Ty::Initializer),
+            positional("kernel_initializer", Ty::Initializer),
             arg("bias_initializer", Ty::Initializer),
             arg("kernel_regularizer", Ty::Regularizer),
             arg("bias_regularizer", Ty::Regularizer),

@@ -40,7 +40,7 @@ impl Kind for Conv2DTranspose {
             arg("output_padding", Ty::PairOrZero),
             arg("dilation_rate", Ty::Pair),
             arg("use_bias", Ty::Bool),
-            arg("kernel_initializer", Ty::Initializer),
+            positional("kernel_initializer", Ty::Initializer),
             arg("bias_initializer", Ty::Initializer),
             arg("kernel_regularizer", Ty::Regularizer),
             arg("bias_regularizer", Ty::Regularizer),

@@ -42,7 +42,7 @@ impl Kind for DepthwiseConv2D {
             arg("depth_multiplier", Ty::Size),
             arg("dilation_rate", Ty::Pair),
             arg("use_bias", Ty::Bool),
-            arg("depthwise_initializer", Ty::Initializer),
+            positional("depthwise_initializer", Ty::Initializer),
             arg("bias_initializer", Ty::Initializer),
             arg("depthwise_regularizer", Ty::Regularizer),
             arg("bias_regularizer", Ty::Regularizer),

@@ -43,7 +43,7 @@ impl Kind for SeparableConv2D {
             arg("depth_multiplier", Ty::Size),
             arg("dilation_rate", Ty::Pair),
             arg("use_bias", Ty::Bool),
-            arg("depthwise_initializer", Ty::Initializer),
+            positional("depthwise_initializer", Ty::Initializer),
             arg("pointwise_initializer", Ty::Initializer),
             arg("bias_initializer", Ty::Initializer),
             arg("depthwise_regularizer", Ty::Regularizer),
