@@ -335,7 +335,7 @@ pub fn check(decls: &[Option<LayerDecl>], known: &Known, struct_span: Span, cx: 
         let trainable = args.flag("trainable", true);
         // The next layer's shape rule is told of this one; a layer that is
         // the identity at inference (a dropout) passes on what it was told.
-        if spec.pass() != layers::Pass::TrainOnly || cx.before().is_none() {
+        if !matches!(spec.pass(), layers::Pass::TrainOnly | layers::Pass::Dropout) || cx.before().is_none() {
             cx.set_before(Some(Before { name: name.clone(), keep_sequence: spec.keep_sequence() }));
         }
         let mut keras = args::keras_config(kind.args(), &args);

@@ -445,11 +445,13 @@ pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
     let half = n / 2;
     let (y0, y1) = y.split_at_mut(half * M::OUT);
     let ys = [crate::kernels::gemm::SharedMut::new(y0), crate::kernels::gemm::SharedMut::new(y1)];
+    let mc = mc_pass();
     crate::kernels::gemm::run2(&|part: usize| {
         let xs = if part == 0 { &x[..half * M::IN] } else { &x[half * M::IN..] };
         // SAFETY: each part writes only its own half of y, which outlives `run2`.
         let ys = unsafe { ys[part].get() };
         let _part = PartGuard::enter(part);
+        let _mc = McGuard::enter(mc);
         for (xp, yp) in xs.chunks(PIECE_ROWS * M::IN).zip(ys.chunks_mut(PIECE_ROWS * M::OUT)) {
             model.infer(xp, yp);
         }
@@ -460,6 +462,41 @@ pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
 thread_local! {
     /// Which half of a batch split by [`infer_parallel`] this thread infers.
     static INFER_PART: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    /// Whether this thread infers a pass of [`predict_mc`].
+    static MC_PASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks this thread as inferring a pass of [`predict_mc`] (or not) until dropped.
+#[cfg(feature = "std")]
+struct McGuard(bool);
+
+#[cfg(feature = "std")]
+impl McGuard {
+    fn enter(on: bool) -> Self {
+        McGuard(MC_PASS.with(|p| p.replace(on)))
+    }
+}
+
+#[cfg(feature = "std")]
+impl Drop for McGuard {
+    fn drop(&mut self) {
+        let _ = MC_PASS.try_with(|p| p.set(self.0));
+    }
+}
+
+/// Whether this thread infers a pass of [`predict_mc`]: every dropout layer
+/// (`Dropout`, `AlphaDropout`, `GaussianDropout`, `SpatialDropout1D/2D`)
+/// then drops as in training, with masks from its inference generator;
+/// otherwise they are the identity at inference. Always false without `std`.
+pub fn mc_pass() -> bool {
+    #[cfg(feature = "std")]
+    {
+        MC_PASS.try_with(std::cell::Cell::get).unwrap_or(false)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
 }
 
 /// Marks this thread as inferring part `part` of a split batch until dropped.
@@ -495,12 +532,14 @@ pub fn infer_part() -> Option<usize> {
     }
 }
 
-/// Monte Carlo prediction (the book's MC dropout): the mean and the
-/// standard deviation (population, as NumPy's `std`) over `samples`
-/// inference passes on `x`, with BatchNorm in inference mode and the MC
-/// dropout layers (`McDropout`, `McAlphaDropout`) active; plain `Dropout`
-/// stays the identity, as in `predict`. Both arrays have `predict`'s shape.
-/// Every call draws new masks, reproducibly from the model's seed.
+/// Monte Carlo prediction (the book's MC dropout, Keras's
+/// `model(x, training=True)` averaged): the mean and the standard deviation
+/// (population, as NumPy's `std`) over `samples` inference passes on `x`,
+/// with BatchNorm in inference mode and every dropout layer active (the MC
+/// ones, which are active in `predict` too, and `Dropout`, `AlphaDropout`,
+/// `GaussianDropout`, `SpatialDropout1D/2D`, which are only in these passes;
+/// see [`mc_pass`]). Both arrays have `predict`'s shape. Every call draws
+/// new masks, reproducibly from the model's seed.
 ///
 /// `samples == 0` and a wrong input shape are errors.
 #[cfg(feature = "std")]
@@ -512,6 +551,7 @@ pub fn predict_mc<M: Model + Sync>(
     if samples == 0 {
         return Err(Error::Invalid("predict_mc: samples must be at least 1, got 0".to_string()));
     }
+    let _mc = McGuard::enter(true);
     let first = predict_dyn(model, x.view())?;
     let mut sum = first.mapv(f64::from);
     let mut sq = first.mapv(|v| f64::from(v) * f64::from(v));

@@ -989,8 +989,10 @@ impl SeedMlp {
         ::nn::model::predict(self, x.into().into_dyn())
     }
     /// Keras's Monte Carlo dropout: the mean and standard deviation of
-    /// `samples` inference passes with every `MCDropout` layer active
-    /// (new masks on every call, from a generator seeded by the model's seed).
+    /// `samples` inference passes with every dropout layer active, as
+    /// `model(x, training=True)` (`MCDropout` and plain `Dropout` alike;
+    /// BatchNorm in inference mode; new masks on every call, from
+    /// generators seeded by the model's seed).
     #[::nn::__std]
     pub fn predict_mc<'a>(
         &self,

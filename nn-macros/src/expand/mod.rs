@@ -44,14 +44,23 @@ impl<'a> Gen<'a> {
             ty: layer.spec.ty(&layer.io()),
             width_in: product(&layer.input).tokens(),
             width_out: product(&layer.output).tokens(),
-            infer_identity: pass != Pass::Compute,
+            infer_identity: !matches!(pass, Pass::Compute | Pass::Dropout),
             train_identity: pass == Pass::View,
         }
     }
 
-    /// The expression that builds the layer, drawing from `rng` in declaration order.
+    /// The expression that builds the layer, drawing from `rng` in
+    /// declaration order (a dropout's inference seed follows the model's
+    /// `seed` and the layer's name, without drawing).
     fn init(&self) -> TokenStream {
-        self.layer.spec.init(&self.layer.io())
+        let init = self.layer.spec.init(&self.layer.io());
+        match self.layer.spec.pass() {
+            Pass::Dropout => {
+                let name = &self.layer.name;
+                quote!(#init.with_seed(::nn::layers::layer_seed(seed, #name)))
+            }
+            _ => init,
+        }
     }
 }
 
@@ -239,7 +248,7 @@ pub fn model(head: &Head, model: &Model, checked: &Checked, embedded: Option<(&[
 /// `const IDS`: what the first computing layer requires of the input values
 /// (an Embedding's ids in `0..input_dim`), for `Model` and `Layer`.
 fn ids(gens: &[Gen]) -> Option<TokenStream> {
-    let ty = &gens.iter().find(|g| !g.infer_identity)?.ty;
+    let ty = &gens.iter().find(|g| g.layer.spec.pass() == Pass::Compute)?.ty;
     Some(quote!(const IDS: ::core::option::Option<usize> = <#ty as ::nn::layers::Layer>::IDS;))
 }
 

@@ -60,7 +60,8 @@ impl Stage<'_> {
 
 /// Streaming for the model `ident` declared `vis`.
 pub fn stream(ident: &Ident, vis: &Visibility, model: &Model, gens: &[Gen]) -> Stream {
-    let live: Vec<&Gen> = gens.iter().filter(|g| g.layer.spec.pass() != Pass::TrainOnly).collect();
+    let live: Vec<&Gen> =
+        gens.iter().filter(|g| !matches!(g.layer.spec.pass(), Pass::TrainOnly | Pass::Dropout)).collect();
     let recurrent = live.iter().any(|g| matches!(g.layer.spec.streams(), Streams::Step | Streams::Blocked(_)));
     if !recurrent || model.input.len() > 2 {
         return Stream::default();

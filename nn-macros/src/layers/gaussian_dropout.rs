@@ -24,6 +24,6 @@ impl Kind for GaussianDropout {
         ARGS
     }
     fn build(&self, _: &LayerDecl, args: &Args, _: &mut Ctxt) -> Box<dyn Spec> {
-        Box::new(Elementwise { ty: "GaussianDropout", args: vec![args.float("rate", 0.0)], pass: Pass::TrainOnly })
+        Box::new(Elementwise { ty: "GaussianDropout", args: vec![args.float("rate", 0.0)], pass: Pass::Dropout })
     }
 }

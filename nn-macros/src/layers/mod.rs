@@ -182,8 +182,11 @@ pub enum Brackets {
 pub enum Pass {
     /// The same values in another shape, in both modes (Flatten, Reshape): no step at all.
     View,
-    /// Identity at inference, a step in training (dropouts, noise).
+    /// Identity at inference, a step in training (noise).
     TrainOnly,
+    /// A dropout: a step in training and in `predict_mc`'s passes, else
+    /// the identity at inference (its runtime `infer` copies then).
+    Dropout,
     /// A step in both modes.
     Compute,
 }
@@ -281,7 +284,7 @@ pub trait Spec {
         false
     }
     /// How it runs one time step at a time (layers that are the identity at
-    /// inference, [`Pass::TrainOnly`], are skipped and never asked).
+    /// inference, [`Pass::TrainOnly`] and [`Pass::Dropout`], are skipped and never asked).
     fn streams(&self) -> Streams {
         Streams::No("it needs the whole input at once".into())
     }

@@ -89,7 +89,8 @@ impl Spec for Inner {
     }
     fn init(&self, _: &Io) -> TokenStream {
         let ty = &self.ty;
-        quote!(#ty::__nn_init(&mut rng, 0))
+        // The inner model's seed, for its dropout layers' inference seeds.
+        quote!(#ty::__nn_init(&mut rng, ::nn::layers::layer_seed(seed, stringify!(#ty))))
     }
     fn over_weights(&self, _: &Io, weights: &[TokenStream]) -> TokenStream {
         let ty = &self.ty;

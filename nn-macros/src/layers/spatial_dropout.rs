@@ -86,6 +86,6 @@ impl Spec for Channels {
         quote!(::nn::layers::SpatialDropout::new(#rate))
     }
     fn pass(&self) -> Pass {
-        Pass::TrainOnly
+        Pass::Dropout
     }
 }

@@ -1,8 +1,10 @@
 //! Keras's `Dropout`: in training, zeroes each value with probability `rate`
-//! and scales the rest by `1 / (1 - rate)`; identity at inference.
+//! and scales the rest by `1 / (1 - rate)`; identity at inference, except in
+//! [`predict_mc`](crate::model::predict_mc)'s passes.
 
 #[cfg(feature = "std")]
-use super::dropping::{self, Rule};
+use super::dropping;
+use super::dropping::{Rule, Stream};
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
@@ -14,6 +16,7 @@ use crate::Rng;
 pub struct Dropout<const N: usize> {
     /// Probability of dropping a value, in `[0, 1)`.
     pub rate: f32,
+    stream: Stream,
     #[cfg(feature = "std")]
     mask: Vec<f32>,
 }
@@ -23,9 +26,18 @@ impl<const N: usize> Dropout<N> {
     pub const fn new(rate: f32) -> Self {
         Dropout {
             rate,
+            stream: Stream::new(0),
             #[cfg(feature = "std")]
             mask: Vec::new(),
         }
+    }
+
+    /// The same layer with inference seed `seed`, from which it draws its
+    /// masks in [`predict_mc`](crate::model::predict_mc)'s passes
+    /// (`sequential!`'s `seeded` gives each dropout layer one).
+    pub const fn with_seed(mut self, seed: u64) -> Self {
+        self.stream = Stream::new(seed);
+        self
     }
 }
 
@@ -34,7 +46,10 @@ impl<const N: usize> Layer for Dropout<N> {
     const OUT: usize = N;
 
     fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
-        y.copy_from_slice(x);
+        match crate::model::mc_pass() {
+            true => self.stream.drop_values(&Rule::inverted(self.rate), x, y),
+            false => y.copy_from_slice(x),
+        }
     }
 }
 

@@ -2,7 +2,11 @@
 //! and [`AlphaDropout`](super::AlphaDropout) do to a value they keep or
 //! drop in training, which their Monte Carlo variants
 //! ([`McDropout`](super::McDropout), [`McAlphaDropout`](super::McAlphaDropout))
-//! also do at inference.
+//! also do at inference; and the inference generator ([`Stream`]) with
+//! which those, and every dropout layer in
+//! [`predict_mc`](crate::model::predict_mc)'s passes, draw their masks.
+
+use core::sync::atomic::{AtomicU64, Ordering};
 
 #[cfg(feature = "std")]
 use rand::Rng as _;
@@ -55,6 +59,102 @@ impl Rule {
             x * 0.0 + self.dropped
         }
     }
+}
+
+/// A dropout layer's inference generator: a seed and a call counter. The
+/// mask of a call is a hash of the seed, the number of calls so far and
+/// each value's position, so every call draws new masks and a program gives
+/// the same numbers on every run.
+#[derive(Debug, Default)]
+pub(crate) struct Stream {
+    seed: u64,
+    calls: AtomicU64,
+}
+
+impl Stream {
+    /// A generator that has made no call yet.
+    pub(crate) const fn new(seed: u64) -> Self {
+        Stream { seed, calls: AtomicU64::new(0) }
+    }
+
+    /// Its seed.
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The key of this inference call. A call on one half of a batch split
+    /// over two threads counts 1 (the two halves make one pass, told apart by
+    /// their part), any other call counts 2, so the pass number does not
+    /// depend on which thread comes first.
+    fn next_key(&self) -> u64 {
+        let part = crate::model::infer_part();
+        let step = if part.is_some() { 1 } else { 2 };
+        let pass = self.calls.fetch_add(step, Ordering::Relaxed) / 2;
+        mix(mix(self.seed ^ 0x6d63_5f64_726f_706f) ^ pass)
+            ^ (part.unwrap_or(0) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    /// One inference call of `rule` on every value: `y` from `x`.
+    pub(crate) fn drop_values(&self, rule: &Rule, x: &[f32], y: &mut [f32]) {
+        let key = self.next_key();
+        for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
+            *y = rule.apply(x, uniform(key, i) < rule.keep);
+        }
+    }
+
+    /// One inference call of `rule` on whole channels (the last axis, `c`
+    /// wide) of samples of `n` values: one draw per sample and channel.
+    pub(crate) fn drop_channels(&self, rule: &Rule, n: usize, c: usize, x: &[f32], y: &mut [f32]) {
+        let key = self.next_key();
+        for (b, (xs, ys)) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)).enumerate() {
+            for (xr, yr) in xs.chunks_exact(c).zip(ys.chunks_exact_mut(c)) {
+                for (j, (y, &x)) in yr.iter_mut().zip(xr).enumerate() {
+                    *y = rule.apply(x, uniform(key, b * c + j) < rule.keep);
+                }
+            }
+        }
+    }
+
+    /// One inference call of multiplicative noise `1 + stddev · z`, `z`
+    /// standard normal (Box-Muller over two draws a value).
+    #[cfg(feature = "std")]
+    pub(crate) fn scale_by_noise(&self, stddev: f32, x: &[f32], y: &mut [f32]) {
+        let key = self.next_key();
+        for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
+            let (u1, u2) = (1.0 - uniform(key, 2 * i), uniform(key, 2 * i + 1));
+            let z = (-2.0 * u1.ln()).sqrt() * (core::f32::consts::TAU * u2).cos();
+            *y = x * (1.0 + stddev * z);
+        }
+    }
+}
+
+impl Clone for Stream {
+    /// The clone continues from the same call count.
+    fn clone(&self) -> Self {
+        Stream { seed: self.seed, calls: AtomicU64::new(self.calls.load(Ordering::Relaxed)) }
+    }
+}
+
+/// The inference seed of the dropout layer `name` of a model seeded with
+/// `seed` (what `sequential!`'s `seeded` gives each one, without drawing
+/// from the weights' generator).
+pub fn layer_seed(seed: u64, name: &str) -> u64 {
+    name.bytes().fold(mix(seed ^ 0x6c61_7965_725f_7365), |h, b| mix(h ^ u64::from(b)))
+}
+
+/// SplitMix64's finalizer.
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A uniform number in `[0, 1)` for value `i` of the call with `key` (24 random bits).
+#[inline]
+fn uniform(key: u64, i: usize) -> f32 {
+    (mix(key ^ (i as u64).wrapping_mul(0xd1b5_4a32_d192_ed03)) >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
 }
 
 /// A training pass: a keep drawn from `rng` per value; `mask` gets each

@@ -1,9 +1,11 @@
 //! Keras's `GaussianDropout`: in training multiplies every value by noise
-//! drawn from N(1, rate / (1 - rate)); identity at inference.
+//! drawn from N(1, rate / (1 - rate)); identity at inference, except in
+//! [`predict_mc`](crate::model::predict_mc)'s passes.
 
 #[cfg(feature = "std")]
 use rand_distr::{Distribution as _, StandardNormal};
 
+use super::dropping::Stream;
 #[cfg(feature = "std")]
 use super::scratch;
 use super::Layer;
@@ -15,16 +17,25 @@ use crate::kernels::CoreMath as _;
 use crate::Rng;
 
 /// Multiplicative Gaussian noise over `N` values per sample.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct GaussianDropout<const N: usize> {
     /// Keras's drop probability, in `[0, 1)`: the noise's variance is `rate / (1 - rate)`.
     pub rate: f32,
+    stream: Stream,
 }
 
 impl<const N: usize> GaussianDropout<N> {
     /// The layer with the given `rate`.
     pub const fn new(rate: f32) -> Self {
-        GaussianDropout { rate }
+        GaussianDropout { rate, stream: Stream::new(0) }
+    }
+
+    /// The same layer with inference seed `seed`, from which it draws its
+    /// masks in [`predict_mc`](crate::model::predict_mc)'s passes
+    /// (`sequential!`'s `seeded` gives each dropout layer one).
+    pub const fn with_seed(mut self, seed: u64) -> Self {
+        self.stream = Stream::new(seed);
+        self
     }
 
     /// The noise's standard deviation, `sqrt(rate / (1 - rate))`.
@@ -38,6 +49,11 @@ impl<const N: usize> Layer for GaussianDropout<N> {
     const OUT: usize = N;
 
     fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
+        // (`predict_mc` needs `std`.)
+        #[cfg(feature = "std")]
+        if crate::model::mc_pass() && self.rate > 0.0 {
+            return self.stream.scale_by_noise(self.stddev(), x, y);
+        }
         y.copy_from_slice(x);
     }
 }

@@ -16,8 +16,6 @@
 //! batch that `predict` infers as two halves on two threads gets the same
 //! masks whichever half starts first.
 
-use core::sync::atomic::{AtomicU64, Ordering};
-
 use core::marker::PhantomData;
 
 #[cfg(feature = "std")]
@@ -25,59 +23,12 @@ use rand::Rng as _;
 
 #[cfg(feature = "std")]
 use super::dropping;
-use super::dropping::Rule;
+use super::dropping::{Rule, Stream};
 use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
 #[cfg(feature = "std")]
 use crate::Rng;
-
-/// The layer's inference generator: a seed and a call counter.
-#[derive(Debug)]
-struct Stream {
-    seed: u64,
-    calls: AtomicU64,
-}
-
-impl Stream {
-    const fn new(seed: u64) -> Self {
-        Stream { seed, calls: AtomicU64::new(0) }
-    }
-
-    /// The key of this inference call. A call on one half of a batch split
-    /// over two threads counts 1 (the two halves make one pass, told apart by
-    /// their part), any other call counts 2, so the pass number does not
-    /// depend on which thread comes first.
-    fn next_key(&self) -> u64 {
-        let part = crate::model::infer_part();
-        let step = if part.is_some() { 1 } else { 2 };
-        let pass = self.calls.fetch_add(step, Ordering::Relaxed) / 2;
-        mix(mix(self.seed ^ 0x6d63_5f64_726f_706f) ^ pass)
-            ^ (part.unwrap_or(0) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-    }
-}
-
-impl Clone for Stream {
-    /// The clone continues from the same call count.
-    fn clone(&self) -> Self {
-        Stream { seed: self.seed, calls: AtomicU64::new(self.calls.load(Ordering::Relaxed)) }
-    }
-}
-
-/// SplitMix64's finalizer.
-#[inline]
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// A uniform number in `[0, 1)` for value `i` of the call with `key` (24 random bits).
-#[inline]
-fn uniform(key: u64, i: usize) -> f32 {
-    (mix(key ^ (i as u64).wrapping_mul(0xd1b5_4a32_d192_ed03)) >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
-}
 
 /// Which dropout an MC layer is: its formula for a given rate.
 pub trait DropKind {
@@ -151,7 +102,7 @@ impl<K: DropKind, const N: usize> Mc<K, N> {
 
     /// The inference generator's seed.
     pub fn seed(&self) -> u64 {
-        self.stream.seed
+        self.stream.seed()
     }
 }
 
@@ -160,11 +111,7 @@ impl<K: DropKind, const N: usize> Layer for Mc<K, N> {
     const OUT: usize = N;
 
     fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
-        let key = self.stream.next_key();
-        let rule = K::rule(self.rate);
-        for (i, (y, &x)) in y.iter_mut().zip(x).enumerate() {
-            *y = rule.apply(x, uniform(key, i) < rule.keep);
-        }
+        self.stream.drop_values(&K::rule(self.rate), x, y);
     }
 }
 

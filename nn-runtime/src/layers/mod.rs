@@ -58,7 +58,7 @@ pub use depthwise_conv2d::DepthwiseConv2D;
 #[cfg(feature = "std")]
 pub use depthwise_conv2d::DepthwiseConv2DState;
 pub use dropout::Dropout;
-pub use dropping::Rule as DropRule;
+pub use dropping::{layer_seed, Rule as DropRule};
 pub use elu::Elu;
 pub use embedding::Embedding;
 #[cfg(feature = "std")]

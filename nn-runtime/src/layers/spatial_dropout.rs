@@ -2,13 +2,13 @@
 //! training, each channel of each sample is kept with probability
 //! `1 - rate` for all its steps or pixels at once (Keras's noise shape
 //! `(batch, 1, channels)` / `(batch, 1, 1, channels)`), kept values scaled
-//! by `1 / (1 - rate)` as [`Dropout`](super::Dropout)'s; identity at inference.
+//! by `1 / (1 - rate)` as [`Dropout`](super::Dropout)'s; identity at
+//! inference, except in [`predict_mc`](crate::model::predict_mc)'s passes.
 
 #[cfg(feature = "std")]
 use rand::Rng as _;
 
-#[cfg(feature = "std")]
-use super::dropping::Rule;
+use super::dropping::{Rule, Stream};
 #[cfg(feature = "std")]
 use super::scratch;
 use super::Layer;
@@ -22,6 +22,7 @@ use crate::Rng;
 pub struct SpatialDropout<const N: usize, const C: usize> {
     /// Probability of dropping a channel, in `[0, 1)`.
     pub rate: f32,
+    stream: Stream,
     /// The gradient factor of each sample's channels (the scale, or 0) in the last training pass.
     #[cfg(feature = "std")]
     mask: Vec<f32>,
@@ -32,9 +33,18 @@ impl<const N: usize, const C: usize> SpatialDropout<N, C> {
     pub const fn new(rate: f32) -> Self {
         SpatialDropout {
             rate,
+            stream: Stream::new(0),
             #[cfg(feature = "std")]
             mask: Vec::new(),
         }
+    }
+
+    /// The same layer with inference seed `seed`, from which it draws its
+    /// masks in [`predict_mc`](crate::model::predict_mc)'s passes
+    /// (`sequential!`'s `seeded` gives each dropout layer one).
+    pub const fn with_seed(mut self, seed: u64) -> Self {
+        self.stream = Stream::new(seed);
+        self
     }
 }
 
@@ -43,7 +53,10 @@ impl<const N: usize, const C: usize> Layer for SpatialDropout<N, C> {
     const OUT: usize = N;
 
     fn infer(&self, x: &[f32], y: &mut [f32], _: &mut [f32]) {
-        y.copy_from_slice(x);
+        match crate::model::mc_pass() {
+            true => self.stream.drop_channels(&Rule::inverted(self.rate), N, C, x, y),
+            false => y.copy_from_slice(x),
+        }
     }
 }
 
