@@ -1,5 +1,6 @@
-"""Writes every_layer.safetensors, keyword.safetensors and both.safetensors, the weights of
-`EveryLayer` and of the recurrent models `Keyword` and `Both` in src/lib.rs.
+"""Writes every_layer.safetensors, keyword.safetensors, both.safetensors and causal.safetensors,
+the weights of `EveryLayer`, of the recurrent models `Keyword` and `Both` and of the causal
+convolutions `Causal` in src/lib.rs.
 
 Any numbers do (the check crate only has to build); these are small and
 deterministic, with positive moving variances. Run: python3 fixture.py
@@ -32,6 +33,12 @@ BOTH = [
     ("dense.kernel", [2, 2]), ("dense.bias", [2]),
 ]
 
+CAUSAL = [
+    ("conv1d.kernel", [3, 2, 4]), ("conv1d.bias", [4]),
+    ("conv1d_1.kernel", [2, 4, 3]), ("conv1d_1.bias", [3]),
+    ("dense.kernel", [3, 2]), ("dense.bias", [2]),
+]
+
 
 def write(path, tensors):
     """A safetensors file of `tensors` ((name, shape) pairs) with small deterministic values."""
@@ -50,3 +57,4 @@ def write(path, tensors):
 write("every_layer.safetensors", TENSORS)
 write("keyword.safetensors", KEYWORD)
 write("both.safetensors", BOTH)
+write("causal.safetensors", CAUSAL)

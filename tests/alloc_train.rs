@@ -191,6 +191,11 @@ nn::sequential! {
     struct Keyword {
         Input[10], Embedding(50, 8), LSTM(16, return_sequences = true), GRU(12), Dense(4, softmax),
     }
+
+    /// Causal convolutions streamed step by step.
+    struct CausalNet {
+        Input[16, 3], Conv1D(8, 3, padding = causal, dilation_rate = 2), Conv1D(4, 2, padding = causal), Dense(2, softmax),
+    }
 }
 
 #[test]
@@ -222,6 +227,7 @@ fn recurrent_train_on_batch_predict_one_and_predict_step_allocate_nothing() {
     assert_eq!(allocs() - before, 0, "warm train_on_batch of an embedding model allocated");
 
     // One sample and one step, first calls included.
+    let c = CausalNet::seeded(5);
     let before = allocs();
     let p = m.predict_one(&[[0.25f32; 6]; 12]);
     assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
@@ -230,5 +236,10 @@ fn recurrent_train_on_batch_predict_one_and_predict_step_allocate_nothing() {
         let out = k.predict_step(&mut state, &[t as f32]);
         assert!((out.iter().sum::<f32>() - 1.0).abs() < 1e-4);
     }
-    assert_eq!(allocs() - before, 0, "predict_one or predict_step of recurrent models allocated");
+    let mut state = CausalNetStream::default();
+    for t in 0..16 {
+        let out = c.predict_step(&mut state, &[t as f32 * 0.1, 0.5, -0.2]);
+        assert!((out.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+    assert_eq!(allocs() - before, 0, "predict_one or predict_step of recurrent or causal models allocated");
 }

@@ -130,3 +130,59 @@ fn nested_and_inline_recurrent_models() {
     }
     assert!((0..3).all(|k| (last[k] - whole[[0, k]]).abs() < 1e-5));
 }
+
+nn::sequential! {
+    /// Causal convolutions alone (API.md's streaming example): dilation,
+    /// groups, a kernel of one step, then Dense on each step.
+    pub struct Causal {
+        Input[32, 2],
+        Conv1D(8, 3, padding = causal),
+        Conv1D(6, 2, padding = causal, dilation_rate = 4, groups = 2, activation = relu),
+        Conv1D(5, 1, padding = causal, activation = tanh),
+        Dense(4),
+    }
+
+    /// Strides skip steps: no streaming (its docs say why), the rest as usual.
+    pub struct Strided {
+        Input[20, 3],
+        Conv1D(4, 3, padding = causal, strides = 2),
+        LSTM(3),
+    }
+
+    /// A causal convolution before an LSTM that ends the sequence.
+    pub struct CausalLstm {
+        Input[20, 3],
+        Conv1D(4, 5, padding = causal, activation = relu),
+        BatchNorm,
+        LSTM(3),
+        Dense(2, softmax),
+    }
+}
+
+/// A causal Conv1D of stride 1 streams: step t of `predict_step` equals
+/// time step t of `predict`, and a new state starts a new sequence.
+#[test]
+fn causal_convolutions_stream() {
+    let model = Causal::seeded(6);
+    let x = Array3::from_shape_fn((1, 32, 2), |(_, t, f)| ((t * 2 + f) as f32 * 0.61).sin());
+    let whole = model.predict(x.view()).unwrap();
+    for _ in 0..2 {
+        let mut state = CausalStream::default();
+        for t in 0..32 {
+            let y = model.predict_step(&mut state, &[x[[0, t, 0]], x[[0, t, 1]]]);
+            for (k, v) in y.iter().enumerate() {
+                assert!((v - whole[[0, t, k]]).abs() < 1e-5, "step {t}, output {k}: {v} vs {}", whole[[0, t, k]]);
+            }
+        }
+    }
+    let model = CausalLstm::seeded(2);
+    let x = Array3::from_shape_fn((1, 20, 3), |(_, t, f)| ((t * 3 + f) % 7) as f32 / 7.0 - 0.4);
+    let whole = model.predict(x.view()).unwrap();
+    let mut state = CausalLstmStream::default();
+    let mut last = [0.0; 2];
+    for t in 0..20 {
+        last = model.predict_step(&mut state, &[x[[0, t, 0]], x[[0, t, 1]], x[[0, t, 2]]]);
+    }
+    assert!((0..2).all(|k| (last[k] - whole[[0, k]]).abs() < 1e-5), "{last:?} vs {whole}");
+    assert_eq!(Strided::seeded(1).predict(x.view()).unwrap().shape(), [1, 3]);
+}

@@ -175,3 +175,23 @@ pub static BOTH: Both = Both::embedded();
 pub fn classify_both(x: &[[f32; 2]; 5]) -> usize {
     argmax(&BOTH.predict_one(x))
 }
+
+nn::sequential! {
+    /// Causal convolutions (one with dilation), streamed one step at a time.
+    #[weights = "causal.safetensors"]
+    pub struct Causal {
+        Input[16, 2],
+        Conv1D(4, 3, padding = causal, dilation_rate = 2),
+        Conv1D(3, 2, padding = causal, activation = relu),
+        Dense(2, softmax),
+    }
+}
+
+/// The causal model, baked in.
+pub static CAUSAL: Causal = Causal::embedded();
+
+/// Feeds one step of a stream and returns the class of that step: no
+/// allocation, the kept steps in the caller's `CausalStream`.
+pub fn causal_step(state: &mut CausalStream, frame: &[f32; 2]) -> usize {
+    argmax(&CAUSAL.predict_step(state, frame))
+}

@@ -8,7 +8,7 @@ use quote::quote;
 
 use super::kernel_bias::KernelBias;
 use super::window::{Placed, Window};
-use super::{Io, Kind, Spec, Weight};
+use super::{Io, Kind, Spec, Streams, Weight};
 use crate::args::{arg, positional, required, ArgSpec, Args, Ty};
 use crate::ctxt::Ctxt;
 use crate::dims::{product, Dim};
@@ -178,7 +178,25 @@ impl Spec for Conv {
         let [kh, kw] = self.window.size.clone();
         let cols = product(&[p.positions(), kh, kw, p.input[2].clone()]).tokens();
         let a = syn::Ident::new(self.activation.ty, proc_macro2::Span::call_site());
-        quote!(::nn::layers::Conv2D<{ #i }, { #o }, { #cols }, ::nn::activations::#a>)
+        if self.streams() != Streams::Step {
+            return quote!(::nn::layers::Conv2D<{ #i }, { #o }, { #cols }, ::nn::activations::#a>);
+        }
+        // A causal Conv1D of stride 1 steps through time: the input's
+        // channels a step, `dilation · (kernel_size − 1)` steps kept.
+        let (c, k, d) = (p.input[2].tokens(), self.window.size[1].tokens(), self.window.dilation[1].tokens());
+        let history = quote!((#d) * ((#k) - 1) * (#c));
+        quote!(::nn::layers::Conv2D<{ #i }, { #o }, { #cols }, ::nn::activations::#a, { #c }, { #history }>)
+    }
+    /// A `causal` Conv1D of stride 1 runs one time step at a time.
+    fn streams(&self) -> Streams {
+        match (self.window.padding, &self.window.strides[1]) {
+            ("causal", Dim::Lit(1)) => Streams::Step,
+            ("causal", s) => Streams::Blocked(format!("its strides ({}) skip time steps", s.show())),
+            _ if self.window.one_d => {
+                Streams::No("it needs the whole input at once (a `causal` Conv1D of stride 1 streams)".into())
+            }
+            _ => Streams::No("it needs the whole input at once".into()),
+        }
     }
     fn init(&self, _: &Io) -> TokenStream {
         let shapes = KernelBias::shapes(&[self.kernel_shape()], &self.filters);

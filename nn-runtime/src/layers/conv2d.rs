@@ -36,11 +36,11 @@ use core::marker::PhantomData;
 use crate::kernels::simd::{dispatch_body, Body};
 
 use super::kernel_bias;
-use super::Layer;
 #[cfg(feature = "std")]
 use super::Train;
 #[cfg(feature = "std")]
 use super::{activated, scratch};
+use super::{Layer, Step};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 #[cfg(feature = "std")]
@@ -315,9 +315,19 @@ pub(crate) fn copy(dst: &mut [f32], src: &[f32]) {
 }
 
 /// A 2-D convolution from `I` to `O` values per sample whose im2col rows
-/// take `COLS` values per sample, with a fused activation `A`.
+/// take `COLS` values per sample, with a fused activation `A`. A `causal`
+/// Conv1D of stride 1 also steps through time ([`Step`]): `FRAME` input
+/// channels a step, the last `HISTORY / FRAME` input steps kept as its state
+/// (`dilation · (kernel_size − 1)`); 0 for other convolutions.
 #[derive(Debug, Clone)]
-pub struct Conv2D<const I: usize, const O: usize, const COLS: usize, A> {
+pub struct Conv2D<
+    const I: usize,
+    const O: usize,
+    const COLS: usize,
+    A,
+    const FRAME: usize = 0,
+    const HISTORY: usize = 0,
+> {
     /// `[kh, kw, in, filters]`, Keras's layout.
     pub kernel: Param,
     /// `[filters]`, absent with `use_bias = false`.
@@ -355,7 +365,9 @@ enum Grad<'a> {
 }
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const FRAME: usize, const HISTORY: usize>
+    Conv2D<I, O, COLS, A, FRAME, HISTORY>
+{
     /// A layer with the kernel (of `shapes.0`, `[kh, kw, in, filters]`)
     /// drawn from `kernel_init`, then the bias (of `shapes.1`, `[filters]`)
     /// from `bias_init` (`None`: no bias).
@@ -371,14 +383,18 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
     }
 }
 
-impl<const I: usize, const O: usize, const COLS: usize, A> Conv2D<I, O, COLS, A> {
+impl<const I: usize, const O: usize, const COLS: usize, A, const FRAME: usize, const HISTORY: usize>
+    Conv2D<I, O, COLS, A, FRAME, HISTORY>
+{
     /// The layer over the given `kernel` and `bias` (`None` for `use_bias = false`).
     pub const fn from_params(geometry: ConvGeometry, kernel: Param, bias: Option<Param>) -> Self {
         Conv2D { kernel, bias, geometry, act: PhantomData }
     }
 }
 
-impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const FRAME: usize, const HISTORY: usize>
+    Conv2D<I, O, COLS, A, FRAME, HISTORY>
+{
     /// Samples whose im2col rows fit in [`PIECE_COLS`], at least one.
     const PER: usize = match PIECE_COLS / if COLS == 0 { 1 } else { COLS } {
         0 => 1,
@@ -446,7 +462,9 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
 /// eighth of the L2 of the machines measured; 64 KiB to 1 MiB measured alike).
 const PIECE_COLS: usize = 1 << 16;
 
-impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer for Conv2D<I, O, COLS, A> {
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const FRAME: usize, const HISTORY: usize> Layer
+    for Conv2D<I, O, COLS, A, FRAME, HISTORY>
+{
     const IN: usize = I;
     const OUT: usize = O;
     const SCRATCH: usize = COLS;
@@ -471,8 +489,52 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Layer f
     }
 }
 
+/// `total / steps` (0 for no steps).
+const fn per_step(total: usize, steps: Option<usize>) -> usize {
+    match steps {
+        Some(s) if s > 0 => total / s,
+        _ => 0,
+    }
+}
+
+/// One step of a `causal` Conv1D of stride 1: the window ending at this
+/// step reads the kept input steps and `x`; the state then drops its oldest
+/// step and keeps `x`.
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const FRAME: usize, const HISTORY: usize> Step
+    for Conv2D<I, O, COLS, A, FRAME, HISTORY>
+{
+    const STATE: usize = HISTORY;
+    const STEP_IN: usize = FRAME;
+    // Output and im2col floats of one of the `I / FRAME` steps.
+    const STEP_OUT: usize = per_step(O, I.checked_div(FRAME));
+    const STEP_SCRATCH: usize = per_step(COLS, I.checked_div(FRAME));
+
+    fn step(&self, state: &mut [f32], x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        let g = &self.geometry;
+        let (c, d) = (FRAME, g.dilation[1]);
+        let row = &mut scratch[..g.patch()];
+        for (tap, dst) in row.chunks_exact_mut(c).enumerate() {
+            let at = tap * d * c;
+            dst.copy_from_slice(if at < HISTORY { &state[at..at + c] } else { x });
+        }
+        if g.groups > 1 {
+            y.fill(0.0);
+            g.grouped_forward(row, &self.kernel, y);
+        } else {
+            sgemm(1, g.patch(), g.filters, 1.0, row, Layout::Normal, &self.kernel, Layout::Normal, 0.0, y);
+        }
+        self.activate(y, None);
+        if HISTORY > 0 {
+            state.copy_within(c.., 0);
+            state[HISTORY - c..].copy_from_slice(x);
+        }
+    }
+}
+
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<I, O, COLS, A> {
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const FRAME: usize, const HISTORY: usize>
+    Conv2D<I, O, COLS, A, FRAME, HISTORY>
+{
     /// Kernel, bias and input gradients from the pre-activation gradient.
     fn backward_affine(&self, st: &mut Conv2DState, x: &[f32], grad: Grad<'_>, dx: Option<&mut [f32]>) {
         let g = &self.geometry;
@@ -580,7 +642,9 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Conv2D<
 }
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn> Train for Conv2D<I, O, COLS, A> {
+impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const FRAME: usize, const HISTORY: usize> Train
+    for Conv2D<I, O, COLS, A, FRAME, HISTORY>
+{
     type State = Conv2DState;
     // The pre-activation unless it is `y` itself (a grouped convolution's
     // im2col rows too, not counted: the groups are not a type parameter).
