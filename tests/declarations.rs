@@ -421,3 +421,46 @@ fn convolutions_take_an_initializer_positionally() {
     assert!(kernels.iter().all(|&i| differs[i]), "{differs:?}");
     assert!([1, 5, 8].iter().all(|&i| !differs[i] && short[i].iter().all(|&b| b == 0.0)), "{differs:?}");
 }
+
+// Keras's pooling aliases, string forms and a keyword tuple.
+nn::sequential! {
+    struct PoolAliases2D {
+        Input[12, 12, 3],
+        Conv2D(filters = 4, kernel_size = (3, 1), padding = "same", activation = "relu"),
+        MaxPool2D(2),
+        AvgPool2D(pool_size = (2, 1), padding = "same"),
+        GlobalAvgPool2D(keepdims = true),
+        GlobalMaxPool2D,
+    }
+}
+
+nn::sequential! {
+    struct PoolAliases1D {
+        Input[12, 3],
+        Conv1D(4, kernel_size = 3, padding = "causal"),
+        MaxPool1D(pool_size = 2, strides = 1),
+        AvgPool1D(2, padding = "same"),
+        GlobalAvgPool1D(keepdims = true),
+        GlobalMaxPool1D,
+    }
+}
+
+#[test]
+fn pooling_aliases_and_string_arguments() {
+    assert_eq!(PoolAliases2D::OUTPUT_SHAPE, [4]);
+    assert_eq!(PoolAliases1D::OUTPUT_SHAPE, [4]);
+    // `kernel_size = (3, 1)`: a [3, 1, 3, 4] kernel; `same` keeps 12 × 12.
+    assert_eq!(PoolAliases2D::PARAMS, 3 * 3 * 4 + 4);
+    let s = PoolAliases2D::seeded(0).summary();
+    for row in
+        ["(None, 12, 12, 4)", "max_pooling2d (MaxPooling2D)", "(None, 6, 6, 4)", "(None, 3, 6, 4)", "(None, 1, 1, 4)"]
+    {
+        assert!(s.contains(row), "{row} in\n{s}");
+    }
+    let s = PoolAliases1D::seeded(0).summary();
+    for row in ["(None, 12, 4)", "(None, 11, 4)", "(None, 6, 4)", "global_average_pooling1d (Gl"] {
+        assert!(s.contains(row), "{row} in\n{s}");
+    }
+    let x = nn::ndarray::Array4::<f32>::from_elem((2, 12, 12, 3), 0.5);
+    assert_eq!(PoolAliases2D::seeded(1).predict(&x).unwrap().shape(), [2, 4]);
+}
