@@ -54,8 +54,10 @@ impl<A: ActivationFn, R: ActivationFn> Cell for LstmCell<A, R> {
             dpre: grad.dpre,
             act: PhantomData,
         });
-        step.state_grad(grad.dpre, grad.tmp_h);
-        unmask(grad.tmp_h, grad.mask, grad.dh_prev);
+        if !grad.dh_prev.is_empty() {
+            step.state_grad(grad.dpre, grad.tmp_h);
+            unmask(grad.tmp_h, grad.mask, grad.dh_prev);
+        }
     }
 
     /// Keras's `unit_forget_bias`: the initializer for the i gate, ones for

@@ -113,7 +113,9 @@ pub struct StepGrad<'a> {
     pub dc: &'a mut [f32],
     /// Written: the gradient with respect to `x · kernel + input bias`, `n × GATES · units`.
     pub dpre: &'a mut [f32],
-    /// Written: the gradient with respect to the previous `h`, `n × units`.
+    /// Written: the gradient with respect to the previous `h`, `n × units`;
+    /// empty at the first step for a cell with [`Cell::ADDITIVE`] (the
+    /// initial state is zeros, no weight: nothing reads it).
     pub dh_prev: &'a mut [f32],
     /// Accumulated: the recurrent kernel's gradient, `units × GATES · units`
     /// (for a cell with [`Cell::ADDITIVE`], whose recurrent product's
@@ -734,7 +736,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                         dc: &mut *dc,
                         // SAFETY: rows b0..b1 of step t's block.
                         dpre: unsafe { dpre_p.part(r) },
-                        dh_prev: &mut *prev,
+                        dh_prev: if t == 0 && C::ADDITIVE { &mut [][..] } else { &mut *prev },
                         drecurrent: &mut *drec,
                         drecurrent_bias: db_rec.as_deref_mut(),
                         mask: masked.then(|| &rec_mask[b0 * U..b1 * U]),
@@ -752,9 +754,11 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             }
         }
         if C::ADDITIVE {
-            // Σ_t hm_tᵀ · dpre_t as one product over every step.
-            let hm = if masked { &hms[..S * nu] } else { &hs[..S * nu] };
-            sgemm(U, S * n, gu, 1.0, hm, Layout::Transposed, dpre, Layout::Normal, 0.0, drec);
+            // Σ_t hm_tᵀ · dpre_t as one product over the steps after the
+            // first (whose hm is the zero initial state).
+            let hm = if masked { &hms[nu..S * nu] } else { &hs[nu..S * nu] };
+            let k = S.saturating_sub(1) * n;
+            sgemm(U, k, gu, 1.0, hm, Layout::Transposed, &dpre[n * gu..], Layout::Normal, 0.0, drec);
         }
         let dk = scratch(dkernel, I * gu);
         sgemm(I, S * n, gu, 1.0, xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);

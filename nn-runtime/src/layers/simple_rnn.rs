@@ -29,7 +29,9 @@ impl<A: ActivationFn> Cell for SimpleRnnCell<A> {
     fn backward(step: &StepIn, kept: &StepKept, grad: StepGrad) {
         let u = step.units;
         A::backward(kept.pre, kept.h, grad.dh, grad.dpre, u);
-        step.state_grad(grad.dpre, grad.tmp_h);
-        unmask(grad.tmp_h, grad.mask, grad.dh_prev);
+        if !grad.dh_prev.is_empty() {
+            step.state_grad(grad.dpre, grad.tmp_h);
+            unmask(grad.tmp_h, grad.mask, grad.dh_prev);
+        }
     }
 }
