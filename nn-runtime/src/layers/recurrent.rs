@@ -373,15 +373,20 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         for t in 0..S {
             let s = Self::source(t);
             let (h_prev, h) = halves(hs, t, n * U);
-            let width = if fused { k } else { I };
+            // The first step's state is zeros: its recurrent product is too.
+            let first = t == 0 && C::ADDITIVE;
+            let width = if fused && !first { k } else { I };
             for ((row, sample), h) in xh.chunks_exact_mut(width).zip(x.chunks_exact(S * I)).zip(h_prev.chunks_exact(U))
             {
                 row[..I].copy_from_slice(&sample[s * I..(s + 1) * I]);
-                if fused {
+                if width == k {
                     row[I..].copy_from_slice(h);
                 }
             }
-            let projected = if let Some(stacked) = &stacked {
+            let projected = if first {
+                self.project(&xh[..n * I], n, pre);
+                true
+            } else if let Some(stacked) = &stacked {
                 let beta = if self.bias_rows(n, pre) { 1.0 } else { 0.0 };
                 sgemm_packed(n, 1.0, xh, Layout::Normal, stacked, beta, pre);
                 true
@@ -591,7 +596,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 } else {
                     (&[][..], &mut [][..])
                 };
-                let mut step = self.step_in(h_prev, hm, c_prev, false);
+                // The first step's state is zeros: `pre` holds its
+                // recurrent product (none) already.
+                let mut step = self.step_in(h_prev, hm, c_prev, t == 0 && C::ADDITIVE);
                 step.packed = packed;
                 let rows = t * n + b0..t * n + b1;
                 let r = rows.start * gu..rows.end * gu;
