@@ -53,13 +53,17 @@ impl<'a> Gen<'a> {
     /// declaration order (a dropout's inference seed follows the model's
     /// `seed` and the layer's name, without drawing).
     fn init(&self) -> TokenStream {
-        let init = self.layer.spec.init(&self.layer.io());
+        self.with_seed(self.layer.spec.init(&self.layer.io()), quote!(seed))
+    }
+
+    /// `build` with a dropout's inference seed from the model's `seed`.
+    pub fn with_seed(&self, build: TokenStream, seed: TokenStream) -> TokenStream {
         match self.layer.spec.pass() {
             Pass::Dropout => {
                 let name = &self.layer.name;
-                quote!(#init.with_seed(::nn::layers::layer_seed(seed, #name)))
+                quote!(#build.with_seed(::nn::layers::layer_seed(#seed, #name)))
             }
-            _ => init,
+            _ => build,
         }
     }
 }

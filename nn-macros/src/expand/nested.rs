@@ -150,7 +150,7 @@ pub fn constructors(ident: &Ident, gens: &[Gen]) -> TokenStream {
                 }
             })
             .collect();
-        let (f, init) = (&g.field, g.layer.spec.over_weights(&g.layer.io(), &mine));
+        let (f, init) = (&g.field, g.with_seed(g.layer.spec.over_weights(&g.layer.io(), &mine), quote!(0)));
         quote!(#f: #init,)
     });
     let from: Vec<TokenStream> = from.collect();

@@ -137,14 +137,19 @@ impl Clone for Stream {
 
 /// The inference seed of the dropout layer `name` of a model seeded with
 /// `seed` (what `sequential!`'s `seeded` gives each one, without drawing
-/// from the weights' generator).
-pub fn layer_seed(seed: u64, name: &str) -> u64 {
-    name.bytes().fold(mix(seed ^ 0x6c61_7965_725f_7365), |h, b| mix(h ^ u64::from(b)))
+/// from the weights' generator; `embedded` models use seed 0).
+pub const fn layer_seed(seed: u64, name: &str) -> u64 {
+    let (bytes, mut h, mut i) = (name.as_bytes(), mix(seed ^ 0x6c61_7965_725f_7365), 0);
+    while i < bytes.len() {
+        h = mix(h ^ bytes[i] as u64);
+        i += 1;
+    }
+    h
 }
 
 /// SplitMix64's finalizer.
 #[inline]
-fn mix(mut z: u64) -> u64 {
+const fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
