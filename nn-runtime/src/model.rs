@@ -450,8 +450,7 @@ pub fn infer_parallel<M: Model + Sync>(model: &M, x: &[f32], y: &mut [f32]) {
         let xs = if part == 0 { &x[..half * M::IN] } else { &x[half * M::IN..] };
         // SAFETY: each part writes only its own half of y, which outlives `run2`.
         let ys = unsafe { ys[part].get() };
-        let _part = PartGuard::enter(part);
-        let _mc = McGuard::enter(mc);
+        let _marks = (Mark::enter(&INFER_PART, Some(part)), Mark::enter(&MC_PASS, mc));
         for (xp, yp) in xs.chunks(PIECE_ROWS * M::IN).zip(ys.chunks_mut(PIECE_ROWS * M::OUT)) {
             model.infer(xp, yp);
         }
@@ -466,21 +465,25 @@ thread_local! {
     static MC_PASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Marks this thread as inferring a pass of [`predict_mc`] (or not) until dropped.
+/// Sets one of this thread's inference marks ([`INFER_PART`], [`MC_PASS`])
+/// until dropped, then restores the value it had.
 #[cfg(feature = "std")]
-struct McGuard(bool);
+struct Mark<T: Copy + 'static> {
+    key: &'static std::thread::LocalKey<std::cell::Cell<T>>,
+    before: T,
+}
 
 #[cfg(feature = "std")]
-impl McGuard {
-    fn enter(on: bool) -> Self {
-        McGuard(MC_PASS.with(|p| p.replace(on)))
+impl<T: Copy + 'static> Mark<T> {
+    fn enter(key: &'static std::thread::LocalKey<std::cell::Cell<T>>, value: T) -> Self {
+        Mark { key, before: key.with(|p| p.replace(value)) }
     }
 }
 
 #[cfg(feature = "std")]
-impl Drop for McGuard {
+impl<T: Copy + 'static> Drop for Mark<T> {
     fn drop(&mut self) {
-        let _ = MC_PASS.try_with(|p| p.set(self.0));
+        let _ = self.key.try_with(|p| p.set(self.before));
     }
 }
 
@@ -496,24 +499,6 @@ pub fn mc_pass() -> bool {
     #[cfg(not(feature = "std"))]
     {
         false
-    }
-}
-
-/// Marks this thread as inferring part `part` of a split batch until dropped.
-#[cfg(feature = "std")]
-struct PartGuard(Option<usize>);
-
-#[cfg(feature = "std")]
-impl PartGuard {
-    fn enter(part: usize) -> Self {
-        PartGuard(INFER_PART.with(|p| p.replace(Some(part))))
-    }
-}
-
-#[cfg(feature = "std")]
-impl Drop for PartGuard {
-    fn drop(&mut self) {
-        let _ = INFER_PART.try_with(|p| p.set(self.0));
     }
 }
 
@@ -551,7 +536,7 @@ pub fn predict_mc<M: Model + Sync>(
     if samples == 0 {
         return Err(Error::Invalid("predict_mc: samples must be at least 1, got 0".to_string()));
     }
-    let _mc = McGuard::enter(true);
+    let _mc = Mark::enter(&MC_PASS, true);
     let first = predict_dyn(model, x.view())?;
     let mut sum = first.mapv(f64::from);
     let mut sq = first.mapv(|v| f64::from(v) * f64::from(v));

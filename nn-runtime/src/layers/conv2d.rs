@@ -510,6 +510,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const F
     const STEP_SCRATCH: usize = per_step(COLS, I.checked_div(FRAME));
 
     fn step(&self, state: &mut [f32], x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        assert!(FRAME > 0, "Step: this Conv2D is no causal Conv1D of stride 1 (FRAME is 0)");
         let g = &self.geometry;
         let (c, d) = (FRAME, g.dilation[1]);
         let row = &mut scratch[..g.patch()];

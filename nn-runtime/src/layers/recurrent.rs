@@ -233,6 +233,13 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         self
     }
 
+    /// Whether step `t` skips its recurrent product and that product's
+    /// gradients: the first step's state is zeros, which a cell with
+    /// [`Cell::ADDITIVE`] adds as nothing.
+    const fn zero_state(t: usize) -> bool {
+        t == 0 && C::ADDITIVE
+    }
+
     /// The input step that the `t`-th processed step reads.
     const fn source(t: usize) -> usize {
         if B {
@@ -373,8 +380,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         for t in 0..S {
             let s = Self::source(t);
             let (h_prev, h) = halves(hs, t, n * U);
-            // The first step's state is zeros: its recurrent product is too.
-            let first = t == 0 && C::ADDITIVE;
+            let first = Self::zero_state(t);
             let width = if fused && !first { k } else { I };
             for ((row, sample), h) in xh.chunks_exact_mut(width).zip(x.chunks_exact(S * I)).zip(h_prev.chunks_exact(U))
             {
@@ -596,9 +602,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 } else {
                     (&[][..], &mut [][..])
                 };
-                // The first step's state is zeros: `pre` holds its
-                // recurrent product (none) already.
-                let mut step = self.step_in(h_prev, hm, c_prev, t == 0 && C::ADDITIVE);
+                let mut step = self.step_in(h_prev, hm, c_prev, Self::zero_state(t));
                 step.packed = packed;
                 let rows = t * n + b0..t * n + b1;
                 let r = rows.start * gu..rows.end * gu;
@@ -743,7 +747,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                         dc: &mut *dc,
                         // SAFETY: rows b0..b1 of step t's block.
                         dpre: unsafe { dpre_p.part(r) },
-                        dh_prev: if t == 0 && C::ADDITIVE { &mut [][..] } else { &mut *prev },
+                        dh_prev: if Self::zero_state(t) { &mut [][..] } else { &mut *prev },
                         drecurrent: &mut *drec,
                         drecurrent_bias: db_rec.as_deref_mut(),
                         mask: masked.then(|| &rec_mask[b0 * U..b1 * U]),
