@@ -58,8 +58,7 @@ pub fn sgemm_windows(
     {
         let flops = m.saturating_mul(win.depth()).saturating_mul(n);
         if m >= 2 * BLOCK && flops >= super::PAR_MIN_FLOPS && supported() && !super::pool::busy() {
-            // Halves at a block boundary.
-            let split = (m / 2).div_ceil(BLOCK) * BLOCK;
+            let split = halfway(Path::detect(), m);
             let cp = super::pool::SendPtr(c.as_mut_ptr());
             super::pool::run2(&|part: usize| {
                 let (r0, r1) = if part == 0 { (0, split) } else { (split, m) };
@@ -88,6 +87,21 @@ pub fn sgemm_windows_single_thread(
 ) -> bool {
     let m = check(win, x, b, n, c);
     rows_on(Path::detect(), win, x, b, n, c, 0, m, after)
+}
+
+/// Where the second of two halves of `m` rows starts: after half of the
+/// micro-kernel's row tiles (so that one sample's 121 rows split 64 / 57
+/// rather than at a block boundary, 96 / 25).
+#[cfg(feature = "std")]
+fn halfway(path: Path, m: usize) -> usize {
+    let mr = match path {
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx512 => <super::avx512::Kernel as MicroKernel>::MR,
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx2 => <super::avx2::Kernel as MicroKernel>::MR,
+        Path::Portable => 1,
+    };
+    m.div_ceil(mr).div_ceil(2) * mr
 }
 
 /// Whether this CPU's kernels read windows in place.
@@ -306,5 +320,17 @@ mod tests {
         // Split on two threads: large enough to pay.
         check_on(Path::detect(), true, Windows { input: [13, 13, 32], kernel: [3, 3] }, 3, 64);
         check_on(Path::detect(), true, Windows { input: [13, 13, 32], kernel: [3, 3] }, 1, 64);
+    }
+
+    /// Each half gets half of the row tiles, wherever a block ends.
+    #[test]
+    fn halves_split_the_row_tiles() {
+        assert_eq!(halfway(Path::Portable, 121), 61);
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert_eq!(halfway(Path::Avx512, 121), 64);
+            assert_eq!(halfway(Path::Avx2, 121), 66);
+            assert_eq!(halfway(Path::Avx512, 1000), 504);
+        }
     }
 }
