@@ -67,28 +67,28 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     #[inline(always)]
     fn pool(&self, x: &[f32], y: &mut [f32]) {
         let c = self.geometry.input[2];
-        let positions = self.geometry.output[0] * self.geometry.output[1];
         for (xs, ys) in x.chunks_exact(I).zip(y.chunks_exact_mut(O)) {
-            for p in 0..positions {
+            for (p, window) in self.windows().enumerate() {
                 let mut c0 = 0;
                 while c0 + LANES <= c {
-                    self.block::<LANES>(xs, p, c0, &mut ys[p * c + c0..][..LANES]);
+                    self.block::<LANES>(xs, &window, c0, &mut ys[p * c + c0..][..LANES]);
                     c0 += LANES;
                 }
                 while c0 < c {
-                    self.block::<1>(xs, p, c0, &mut ys[p * c + c0..][..1]);
+                    self.block::<1>(xs, &window, c0, &mut ys[p * c + c0..][..1]);
                     c0 += 1;
                 }
             }
         }
     }
 
-    /// Channels `c0..c0 + L` of output position `p` of the sample `xs`.
+    /// Channels `c0..c0 + L` of the output position of `window` of the
+    /// sample `xs`.
     #[inline(always)]
-    fn block<const L: usize>(&self, xs: &[f32], p: usize, c0: usize, out: &mut [f32]) {
+    fn block<const L: usize>(&self, xs: &[f32], window: &Window, c0: usize, out: &mut [f32]) {
         let mut acc = [0.0f32; L];
         let mut count = 0usize;
-        for at in self.inputs(p) {
+        for at in self.offsets(window) {
             let row: [f32; L] = xs[at + c0..at + c0 + L].try_into().expect("L values");
             acc = match count {
                 0 => row,
@@ -138,28 +138,28 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
     #[inline(always)]
     fn unpool_max_with<const ADD: bool>(&self, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32], zero: bool) {
         let c = self.geometry.input[2];
-        let positions = self.geometry.output[0] * self.geometry.output[1];
         let samples = x.chunks_exact(I).zip(y.chunks_exact(O)).zip(dy.chunks_exact(O)).zip(dx.chunks_exact_mut(I));
         for (((xs, ys), gs), dxs) in samples {
             if zero {
                 dxs.fill(0.0);
             }
-            for p in 0..positions {
+            for (p, window) in self.windows().enumerate() {
                 let o = p * c;
                 let mut c0 = 0;
                 while c0 + LANES <= c {
-                    self.unblock::<LANES, ADD>(xs, &ys[o + c0..][..LANES], &gs[o + c0..][..LANES], dxs, p, c0);
+                    self.unblock::<LANES, ADD>(xs, &ys[o + c0..][..LANES], &gs[o + c0..][..LANES], dxs, &window, c0);
                     c0 += LANES;
                 }
                 while c0 < c {
-                    self.unblock::<1, ADD>(xs, &ys[o + c0..][..1], &gs[o + c0..][..1], dxs, p, c0);
+                    self.unblock::<1, ADD>(xs, &ys[o + c0..][..1], &gs[o + c0..][..1], dxs, &window, c0);
                     c0 += 1;
                 }
             }
         }
     }
 
-    /// [`Self::unpool_max`] for channels `c0..c0 + L` of output position `p`.
+    /// [`Self::unpool_max`] for channels `c0..c0 + L` of the output position
+    /// of `window`.
     #[cfg(feature = "std")]
     #[inline(always)]
     fn unblock<const L: usize, const ADD: bool>(
@@ -168,13 +168,13 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         ys: &[f32],
         gs: &[f32],
         dxs: &mut [f32],
-        p: usize,
+        window: &Window,
         c0: usize,
     ) {
         let ys: [f32; L] = ys.try_into().expect("L outputs");
         // What is left to hand out: all of `dy` until the first match.
         let mut left: [f32; L] = gs.try_into().expect("L gradients");
-        for at in self.inputs(p) {
+        for at in self.offsets(window) {
             let row: [f32; L] = xs[at + c0..at + c0 + L].try_into().expect("L values");
             let dst: &mut [f32; L] = (&mut dxs[at + c0..at + c0 + L]).try_into().expect("L gradients");
             let hit = |l: usize| row[l] == ys[l] || row[l].is_nan() && ys[l].is_nan();
@@ -187,21 +187,26 @@ impl<const I: usize, const O: usize, P: Pool> Pooling2D<I, O, P> {
         }
     }
 
-    /// The input positions of output position `p`'s window that fall inside
-    /// the input (the rest is padding), row by row: the offset of each one's
-    /// channels within a sample.
+    /// The window of each output position in order, row by row (its rows
+    /// and columns are worked out once per output row and column).
     #[inline(always)]
-    fn inputs(&self, p: usize) -> impl Iterator<Item = usize> + Clone {
+    fn windows(&self) -> impl Iterator<Item = Window> + '_ {
         let g = &self.geometry;
-        let [w, c] = [g.input[1], g.input[2]];
-        let ow = g.output[1];
-        let span = |o: usize, a: usize, n: usize| {
+        let span = move |o: usize, a: usize| {
             let first = o * g.strides[a];
             let lo = first.max(g.pad[a]) - g.pad[a];
-            let hi = (first + g.kernel[a]).min(n + g.pad[a]).saturating_sub(g.pad[a]);
+            let hi = (first + g.kernel[a]).min(g.input[a] + g.pad[a]).saturating_sub(g.pad[a]);
             lo..hi.max(lo)
         };
-        let (rows, cols) = (span(p / ow, 0, g.input[0]), span(p % ow, 1, w));
+        (0..g.output[0]).flat_map(move |oy| (0..g.output[1]).map(move |ox| [span(oy, 0), span(ox, 1)]))
+    }
+
+    /// The offset within a sample of the channels of each input position of
+    /// `window`, row by row.
+    #[inline(always)]
+    fn offsets(&self, window: &Window) -> impl Iterator<Item = usize> + Clone {
+        let [w, c] = [self.geometry.input[1], self.geometry.input[2]];
+        let [rows, cols] = window.clone();
         rows.flat_map(move |iy| cols.clone().map(move |ix| (iy * w + ix) * c))
     }
 
@@ -250,6 +255,10 @@ impl<const I: usize, const O: usize, P: Pool> Body for Unpooled<'_, I, O, P> {
         self.layer.unpool_max(self.x, self.y, self.dy, self.dx)
     }
 }
+
+/// The input rows and columns of an output position's window that fall
+/// inside the input (the rest is padding).
+type Window = [core::ops::Range<usize>; 2];
 
 /// Channels pooled at once: one AVX-512 register.
 const LANES: usize = 16;
@@ -301,12 +310,11 @@ impl<const I: usize, const O: usize, P: Pool> Train for Pooling2D<I, O, P> {
             // Spread evenly over the window's real values.
             dx.fill(0.0);
             let c = self.geometry.input[2];
-            let positions = self.geometry.output[0] * self.geometry.output[1];
             for (dxs, gs) in dx.chunks_exact_mut(I).zip(dy.chunks_exact(O)) {
-                for p in 0..positions {
-                    let n = self.inputs(p).count().max(1) as f32;
+                for (p, window) in self.windows().enumerate() {
+                    let n = self.offsets(&window).count().max(1) as f32;
                     let g = &gs[p * c..][..c];
-                    for at in self.inputs(p) {
+                    for at in self.offsets(&window) {
                         dxs[at..at + c].iter_mut().zip(g).for_each(|(d, &g)| *d += g / n);
                     }
                 }
