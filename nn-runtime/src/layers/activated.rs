@@ -85,19 +85,57 @@ impl Body for AddRows<'_> {
             return;
         }
         for rows in self.dz.chunks(SUM_ROWS * w) {
-            let mut db = self.db.chunks_exact_mut(SUM_LANES);
-            for (j, db) in (&mut db).enumerate() {
-                let mut acc: [f32; SUM_LANES] = (&*db).try_into().expect("whole lanes");
-                for row in rows.chunks_exact(w) {
-                    let g: &[f32; SUM_LANES] = row[j * SUM_LANES..][..SUM_LANES].try_into().expect("whole lanes");
-                    acc = core::array::from_fn(|l| acc[l] + g[l]);
-                }
-                db.copy_from_slice(&acc);
+            let mut at = 0;
+            while w - at >= SUM_LANES {
+                sum_columns::<SUM_LANES>(self.db, rows, w, at);
+                at += SUM_LANES;
             }
-            let rest = db.into_remainder();
-            let at = w - rest.len();
-            for row in rows.chunks_exact(w) {
-                rest.iter_mut().zip(&row[at..]).for_each(|(d, g)| *d += g);
+            // The rest in whole registers where it is (a convolution's 32
+            // filters), else one column at a time.
+            match w - at {
+                0 => {}
+                16 => sum_columns::<16>(self.db, rows, w, at),
+                32 => sum_columns::<32>(self.db, rows, w, at),
+                48 => sum_columns::<48>(self.db, rows, w, at),
+                _ => {
+                    for row in rows.chunks_exact(w) {
+                        self.db[at..].iter_mut().zip(&row[at..]).for_each(|(d, g)| *d += g);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds columns `at..at + L` of each row of `rows` (rows of `w` floats)
+/// onto `db`'s, summed in registers, in row order.
+#[inline(always)]
+fn sum_columns<const L: usize>(db: &mut [f32], rows: &[f32], w: usize, at: usize) {
+    let db: &mut [f32; L] = (&mut db[at..at + L]).try_into().expect("L columns");
+    let mut acc = *db;
+    for row in rows.chunks_exact(w) {
+        let g: &[f32; L] = row[at..at + L].try_into().expect("L columns");
+        acc = core::array::from_fn(|l| acc[l] + g[l]);
+    }
+    *db = acc;
+}
+
+#[cfg(test)]
+mod tests {
+    /// `add_rows` equals adding the rows one by one, in the same order (so
+    /// bit for bit), for widths in and out of whole registers.
+    #[test]
+    fn add_rows_sums_every_column_in_row_order() {
+        for w in [1, 10, 16, 32, 48, 64, 80, 100, 128, 300] {
+            for rows in [1, 63, 64, 65, 200] {
+                let dz: Vec<f32> = (0..w * rows).map(|i| ((i * 7919) % 1000) as f32 / 997.0 - 0.4).collect();
+                let mut want: Vec<f32> = (0..w).map(|j| j as f32 * 0.25).collect();
+                let mut got = want.clone();
+                for row in dz.chunks_exact(w) {
+                    want.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+                }
+                super::add_rows(&mut got, &dz);
+                assert_eq!(got, want, "width {w}, {rows} rows");
             }
         }
     }
