@@ -260,6 +260,12 @@ impl ConvGeometry {
 
     /// Adds the im2col gradient `dcols` back onto the input gradient `dx` (zeroed first).
     pub fn col2im(&self, dcols: &[f32], dx: &mut [f32]) {
+        dispatch_body(Col2im { g: self, dcols, dx })
+    }
+
+    /// [`Self::col2im`] at any instruction set.
+    #[inline(always)]
+    fn col2im_any(&self, dcols: &[f32], dx: &mut [f32]) {
         let [h, w, c] = self.input;
         let [kh, kw] = self.kernel;
         let [oh, ow] = self.output;
@@ -273,8 +279,7 @@ impl ConvGeometry {
                         let Some(iy) = self.source(0, oy, ky) else { continue };
                         for kx in 0..kw {
                             let Some(ix) = self.source(1, ox, kx) else { continue };
-                            let src = &row[(ky * kw + kx) * c..][..c];
-                            ds[(iy * w + ix) * c..][..c].iter_mut().zip(src).for_each(|(d, s)| *d += s);
+                            add(&mut ds[(iy * w + ix) * c..][..c], &row[(ky * kw + kx) * c..][..c]);
                         }
                     }
                 }
@@ -295,6 +300,38 @@ impl Body for Im2col<'_> {
     #[inline(always)]
     fn run(self) {
         self.g.im2col_any(self.x, self.cols)
+    }
+}
+
+/// [`ConvGeometry::col2im`]'s loop, compiled per instruction set.
+struct Col2im<'a> {
+    g: &'a ConvGeometry,
+    dcols: &'a [f32],
+    dx: &'a mut [f32],
+}
+
+impl Body for Col2im<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.g.col2im_any(self.dcols, self.dx)
+    }
+}
+
+/// `dst += src` in 16-float chunks (constant size: whole vectors), the tail
+/// as a loop.
+#[inline(always)]
+fn add(dst: &mut [f32], src: &[f32]) {
+    let src = &src[..dst.len()];
+    let mut d = dst.chunks_exact_mut(16);
+    let mut s = src.chunks_exact(16);
+    for (d, s) in (&mut d).zip(&mut s) {
+        let d: &mut [f32; 16] = d.try_into().expect("16 floats");
+        let s: &[f32; 16] = s.try_into().expect("16 floats");
+        *d = core::array::from_fn(|l| d[l] + s[l]);
+    }
+    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *d += *s;
     }
 }
 
