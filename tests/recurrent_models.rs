@@ -31,6 +31,13 @@ nn::sequential! {
         GRU(2, reset_after = false),
     }
 
+    /// Without biases: the batched products have no bias column.
+    pub struct Plain {
+        Input[9, 4],
+        SimpleRNN(6, use_bias = false, return_sequences = true),
+        LSTM(5, use_bias = false),
+    }
+
     /// Both directions: no streaming.
     pub struct Both {
         Input[7, 2],
@@ -80,6 +87,27 @@ fn streaming_equals_the_whole_sequence() {
     for (k, v) in last.iter().enumerate() {
         assert!((v - whole[[0, k]]).abs() < 1e-5, "class {k}: {v} vs {}", whole[[0, k]]);
     }
+}
+
+/// A batch large enough for inference's fused products (`[x, h, 1]` times
+/// the stacked kernels and bias) agrees with each sample inferred alone.
+#[test]
+fn large_batches_agree_with_single_samples() {
+    fn check(name: &str, predict: impl Fn(nn::ndarray::ArrayView3<f32>) -> Vec<f32>, steps: usize, features: usize) {
+        let x = Array3::from_shape_fn((150, steps, features), |(b, t, f)| ((b * 31 + t * 7 + f) as f32 * 0.29).sin());
+        let whole = predict(x.view());
+        let per = whole.len() / 150;
+        for b in [0, 63, 64, 149] {
+            let one = predict(x.slice(nn::ndarray::s![b..b + 1, .., ..]));
+            for (v, w) in one.iter().zip(&whole[b * per..(b + 1) * per]) {
+                assert!((v - w).abs() < 1e-5, "{name}: sample {b}: {v} vs {w}");
+            }
+        }
+    }
+    let classifier = Classifier::seeded(2);
+    check("classifier", |x| classifier.predict(x).unwrap().iter().copied().collect(), 28, 28);
+    let plain = Plain::seeded(4);
+    check("plain", |x| plain.predict(x).unwrap().iter().copied().collect(), 9, 4);
 }
 
 #[test]

@@ -333,16 +333,13 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
 }
 
 /// Floats per sample of [`Recurrent`]'s inference scratch: one input step
-/// and state (`[x, h]`), the cell's three buffers, two of `h` and two of
-/// `c`, and a share of the stacked kernels (`[kernel; recurrent_kernel]`)
-/// that batches of [`FUSE_ROWS`] rows or more get room for.
+/// and state and a one (`[x, h, 1]`), the cell's three buffers, two of `h`
+/// and two of `c`, and a share of the stacked kernels (`[kernel;
+/// recurrent_kernel; bias]`) that batches of [`FUSE_ROWS`] rows or more get
+/// room for.
 const fn infer_scratch(inputs: usize, gates: usize, kept: usize, units: usize) -> usize {
-    let k = inputs + units;
-    inputs
-        + units
-        + (gates + kept) * units
-        + 4 * units
-        + (k * gates * units + PackedB::len(k, gates * units)).div_ceil(FUSE_ROWS)
+    let k = inputs + units + 1;
+    k + (gates + kept) * units + 4 * units + (k * gates * units + PackedB::len(k, gates * units)).div_ceil(FUSE_ROWS)
 }
 
 /// Rows from which inference computes each step's two products as one
@@ -361,19 +358,26 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let n = rows(x.len(), S * I);
         let (gu, k) = (Self::GU, I + U);
-        let (xh, rest) = scratch.split_at_mut(n * k);
+        // The fused product's rows: `[x, h]`, and a one for the input bias,
+        // which the stacked kernels end with (no pass filling `pre` with it).
+        let bias = self.bias.as_ref().map(|b| &b[..gu]);
+        let k1 = k + usize::from(bias.is_some());
+        let (xh, rest) = scratch.split_at_mut(n * (k + 1));
         let (pre, rest) = rest.split_at_mut(n * gu);
         let (act, rest) = rest.split_at_mut(n * C::ACT * U);
         let (aux, rest) = rest.split_at_mut(n * C::AUX * U);
         let (hs, rest) = rest.split_at_mut(2 * n * U);
         let (cs, rest) = rest.split_at_mut(2 * n * U);
-        let fused = C::ADDITIVE && n >= FUSE_ROWS && rest.len() >= k * gu + PackedB::len(k, gu);
+        let fused = C::ADDITIVE && n >= FUSE_ROWS && rest.len() >= k1 * gu + PackedB::len(k1, gu);
         // The stacked kernels, packed once for every step's product.
         let stacked = fused.then(|| {
-            let (raw, room) = rest.split_at_mut(k * gu);
+            let (raw, room) = rest.split_at_mut(k1 * gu);
             raw[..I * gu].copy_from_slice(&self.kernel);
-            raw[I * gu..].copy_from_slice(&self.recurrent_kernel);
-            PackedB::pack(k, gu, raw, Layout::Normal, room)
+            raw[I * gu..k * gu].copy_from_slice(&self.recurrent_kernel);
+            if let Some(b) = bias {
+                raw[k * gu..].copy_from_slice(b);
+            }
+            PackedB::pack(k1, gu, raw, Layout::Normal, room)
         });
         hs[..n * U].fill(0.0);
         cs[..n * U].fill(0.0);
@@ -381,20 +385,20 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             let s = Self::source(t);
             let (h_prev, h) = halves(hs, t, n * U);
             let first = Self::zero_state(t);
-            let width = if fused && !first { k } else { I };
+            let width = if fused && !first { k1 } else { I };
             for ((row, sample), h) in xh.chunks_exact_mut(width).zip(x.chunks_exact(S * I)).zip(h_prev.chunks_exact(U))
             {
                 row[..I].copy_from_slice(&sample[s * I..(s + 1) * I]);
-                if width == k {
-                    row[I..].copy_from_slice(h);
+                if width == k1 {
+                    row[I..k].copy_from_slice(h);
+                    row[k..].fill(1.0);
                 }
             }
             let projected = if first {
                 self.project(&xh[..n * I], n, pre);
                 true
             } else if let Some(stacked) = &stacked {
-                let beta = if self.bias_rows(n, pre) { 1.0 } else { 0.0 };
-                sgemm_packed(n, 1.0, xh, Layout::Normal, stacked, beta, pre);
+                sgemm_packed(n, 1.0, &xh[..n * k1], Layout::Normal, stacked, 0.0, pre);
                 true
             } else {
                 self.project_with(&xh[..n * I], h_prev, n, pre)
