@@ -192,7 +192,7 @@ impl ConvGeometry {
     /// Writes the im2col rows of `n` samples of `x` into `cols`, compiled for
     /// this CPU's best instruction set (the copies are vector moves).
     pub fn im2col(&self, x: &[f32], cols: &mut [f32]) {
-        dispatch_body(Im2col { g: self, x, cols })
+        dispatch_body(Im2col { g: self, from: x, to: cols, back: false })
     }
 
     /// [`Self::im2col`] at any instruction set.
@@ -260,7 +260,7 @@ impl ConvGeometry {
 
     /// Adds the im2col gradient `dcols` back onto the input gradient `dx` (zeroed first).
     pub fn col2im(&self, dcols: &[f32], dx: &mut [f32]) {
-        dispatch_body(Col2im { g: self, dcols, dx })
+        dispatch_body(Im2col { g: self, from: dcols, to: dx, back: true })
     }
 
     /// [`Self::col2im`] at any instruction set.
@@ -288,33 +288,25 @@ impl ConvGeometry {
     }
 }
 
-/// [`ConvGeometry::im2col`]'s loop, compiled per instruction set.
+/// [`ConvGeometry::im2col`]'s loop (`from` the input, `to` the rows) or,
+/// with `back`, [`ConvGeometry::col2im`]'s (`from` the rows' gradient, `to`
+/// the input's), compiled per instruction set.
 struct Im2col<'a> {
     g: &'a ConvGeometry,
-    x: &'a [f32],
-    cols: &'a mut [f32],
+    from: &'a [f32],
+    to: &'a mut [f32],
+    back: bool,
 }
 
 impl Body for Im2col<'_> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        self.g.im2col_any(self.x, self.cols)
-    }
-}
-
-/// [`ConvGeometry::col2im`]'s loop, compiled per instruction set.
-struct Col2im<'a> {
-    g: &'a ConvGeometry,
-    dcols: &'a [f32],
-    dx: &'a mut [f32],
-}
-
-impl Body for Col2im<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        self.g.col2im_any(self.dcols, self.dx)
+        if self.back {
+            self.g.col2im_any(self.from, self.to)
+        } else {
+            self.g.im2col_any(self.from, self.to)
+        }
     }
 }
 
