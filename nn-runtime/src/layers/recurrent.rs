@@ -25,9 +25,9 @@ use core::marker::PhantomData;
 #[cfg(feature = "std")]
 use rand::Rng as _;
 
-use super::{rows, Layer, Step};
 #[cfg(feature = "std")]
-use super::{scratch, Train};
+use super::{activated, scratch, Train};
+use super::{rows, Layer, Step};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 #[cfg(feature = "std")]
@@ -507,6 +507,8 @@ pub struct RecurrentState {
     /// The other thread's recurrent-gradient accumulators (GRU).
     drecurrent_half: Vec<f32>,
     dbias: Vec<f32>,
+    /// The other thread's input-bias gradient.
+    dbias_half: Vec<f32>,
 }
 
 /// Draws an inverted-dropout mask of `len` factors (0 or `1 / (1 - rate)`).
@@ -662,6 +664,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             drecurrent,
             drecurrent_half,
             dbias,
+            dbias_half,
         } = st;
         let (in_masked, masked) = *masked;
         let packed_t = C::ADDITIVE.then(|| {
@@ -693,6 +696,12 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             (Parts::new(dpre), Parts::new(dh), Parts::new(dc), Parts::new(tmp), Parts::new(tmp_h));
         let accumulators = [SharedMut::new(drec), SharedMut::new(drec2)];
         let (rb0, rb1) = (db_rec.as_deref_mut().map(SharedMut::new), db_rec2.as_deref_mut().map(SharedMut::new));
+        // The input bias's gradient, each thread summing its rows of every
+        // step's dpre while they are in cache (not one more pass over all of
+        // dpre from memory afterwards).
+        let db_in2 = scratch(dbias_half, db_in.len());
+        db_in2.fill(0.0);
+        let input_bias = [SharedMut::new(db_in), SharedMut::new(db_in2)];
         on_halves(n, &|rows| {
             let (b0, b1) = (rows.start, rows.end);
             let part = usize::from(b0 > 0);
@@ -707,10 +716,11 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                     tmp_h_p.part(b0 * U..b1 * U),
                 )
             };
-            let (drec, mut db_rec) = unsafe {
+            let (drec, mut db_rec, db_in) = unsafe {
                 (
                     accumulators[part].get(),
                     if part == 0 { rb0.as_ref().map(|b| b.get()) } else { rb1.as_ref().map(|b| b.get()) },
+                    input_bias[part].get(),
                 )
             };
             cur.fill(0.0);
@@ -736,6 +746,8 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                 let rows = t * n + b0..t * n + b1;
                 let r = rows.start * gu..rows.end * gu;
                 let (wa, wx) = (C::ACT * U, C::AUX * U);
+                // SAFETY: rows b0..b1 of step t's block.
+                let dpre = unsafe { dpre_p.part(r.clone()) };
                 let kept = StepKept {
                     pre: &pre[r.clone()],
                     act: &act[rows.start * wa..rows.end * wa],
@@ -749,8 +761,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                     StepGrad {
                         dh: cur,
                         dc: &mut *dc,
-                        // SAFETY: rows b0..b1 of step t's block.
-                        dpre: unsafe { dpre_p.part(r) },
+                        dpre: &mut *dpre,
                         dh_prev: if Self::zero_state(t) { &mut [][..] } else { &mut *prev },
                         drecurrent: &mut *drec,
                         drecurrent_bias: db_rec.as_deref_mut(),
@@ -759,9 +770,13 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                         tmp_h: &mut *tmp_h,
                     },
                 );
+                if !db_in.is_empty() {
+                    activated::add_rows(db_in, dpre);
+                }
                 core::mem::swap(&mut cur, &mut prev);
             }
         });
+        db_in.iter_mut().zip(&*db_in2).for_each(|(a, b)| *a += b);
         if !C::ADDITIVE {
             drec.iter_mut().zip(drec2.iter()).for_each(|(a, b)| *a += b);
             if let (Some(a), Some(b)) = (db_rec, db_rec2) {
@@ -777,11 +792,6 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         }
         let dk = scratch(dkernel, I * gu);
         sgemm(I, S * n, gu, 1.0, xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);
-        if !db_in.is_empty() {
-            for row in dpre.chunks_exact(gu) {
-                db_in.iter_mut().zip(row).for_each(|(d, g)| *d += g);
-            }
-        }
         if let Some(dx) = dx {
             let dxt = scratch(dxt, S * n * I);
             sgemm(S * n, gu, I, 1.0, dpre, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dxt);
