@@ -99,13 +99,7 @@ static GEMV_SPLITS: core::sync::atomic::AtomicUsize = core::sync::atomic::Atomic
 /// Rows of this CPU's micro-kernel tile (6 with AVX2, 8 with AVX-512, 4
 /// portable): products of a multiple of it rows leave no tile part empty.
 pub fn tile_rows() -> usize {
-    match Path::detect() {
-        #[cfg(target_arch = "x86_64")]
-        Path::Avx512 => avx512::Kernel::MR,
-        #[cfg(target_arch = "x86_64")]
-        Path::Avx2 => avx2::Kernel::MR,
-        Path::Portable => portable::Kernel::MR,
-    }
+    Path::detect().tile_rows()
 }
 
 /// Instruction set of a kernel.
@@ -122,6 +116,17 @@ pub(crate) enum Path {
 }
 
 impl Path {
+    /// Rows of this path's micro-kernel tile.
+    pub(crate) fn tile_rows(self) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512 => avx512::Kernel::MR,
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => avx2::Kernel::MR,
+            Path::Portable => portable::Kernel::MR,
+        }
+    }
+
     /// The best path this CPU supports, detected once.
     pub(crate) fn detect() -> Path {
         static CACHE: AtomicU8 = AtomicU8::new(0);

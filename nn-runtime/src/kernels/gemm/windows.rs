@@ -94,13 +94,7 @@ pub fn sgemm_windows_single_thread(
 /// rather than at a block boundary, 96 / 25).
 #[cfg(feature = "std")]
 fn halfway(path: Path, m: usize) -> usize {
-    let mr = match path {
-        #[cfg(target_arch = "x86_64")]
-        Path::Avx512 => <super::avx512::Kernel as MicroKernel>::MR,
-        #[cfg(target_arch = "x86_64")]
-        Path::Avx2 => <super::avx2::Kernel as MicroKernel>::MR,
-        Path::Portable => 1,
-    };
+    let mr = path.tile_rows();
     m.div_ceil(mr).div_ceil(2) * mr
 }
 
@@ -325,7 +319,7 @@ mod tests {
     /// Each half gets half of the row tiles, wherever a block ends.
     #[test]
     fn halves_split_the_row_tiles() {
-        assert_eq!(halfway(Path::Portable, 121), 61);
+        assert_eq!(halfway(Path::Portable, 121), 64);
         #[cfg(target_arch = "x86_64")]
         {
             assert_eq!(halfway(Path::Avx512, 121), 64);
