@@ -30,6 +30,9 @@ pub trait ActivationFn: Copy + Default + Send + Sync + 'static {
     /// derivative at `x`): layers then keep no pre-activation for the
     /// backward pass and apply the function in place.
     const FROM_OUTPUT: bool = false;
+    /// Whether this is Keras's ReLU (matrix kernels can then apply it to a
+    /// tile in registers: [`Epilogue`](crate::kernels::gemm::Epilogue)).
+    const RELU: bool = false;
 
     /// Applies the function in place to rows of `width` values.
     #[inline]
@@ -227,6 +230,7 @@ impl ActivationFn for Linear {
 impl ActivationFn for Relu {
     const NAME: &'static str = "relu";
     const FROM_OUTPUT: bool = true;
+    const RELU: bool = true;
     #[inline]
     fn f(x: f32) -> f32 {
         // Not `x.max(0.0)`, which returns 0 for NaN (so does a vector max

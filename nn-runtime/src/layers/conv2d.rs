@@ -45,7 +45,7 @@ use super::{Layer, Step};
 use crate::init::Initializer;
 #[cfg(feature = "std")]
 use crate::kernels::gemm::sgemm_single_thread;
-use crate::kernels::gemm::{sgemm, sgemm_windows, sgemm_windows_single_thread, Layout, Windows};
+use crate::kernels::gemm::{sgemm, sgemm_windows, sgemm_windows_single_thread, Epilogue, Layout, Windows};
 use crate::kernels::ActivationFn;
 use crate::Param;
 #[cfg(feature = "std")]
@@ -458,23 +458,36 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const F
         }
     }
 
-    /// [`Conv2D::product`] a few samples at a time, so that the product reads
-    /// their im2col rows back from L2 rather than from memory (a batch's rows
-    /// are megabytes; Keras's mnist_convnet's second layer has 139 KB of them
-    /// per sample); `after` runs on each piece's product (no bias yet). With `keep` the
-    /// rows stay in `cols` for the backward pass, else every piece reuses
-    /// the start of `cols` (still in cache).
-    fn affine_in_pieces(
-        &self,
-        x: &[f32],
-        z: &mut [f32],
-        cols: &mut [f32],
-        keep: bool,
-        mut after: impl FnMut(usize, &mut [f32]),
-    ) {
+    /// What the windows kernels can apply to each tile in registers: the
+    /// bias and the activation if it is ReLU or the identity (`None` for
+    /// others, which a pass over each finished block applies).
+    fn epilogue(&self) -> Option<Epilogue<'_>> {
+        (A::LINEAR || A::RELU).then(|| Epilogue { bias: self.bias.as_deref(), relu: A::RELU })
+    }
+
+    /// `A(x ⊛ kernel + bias)` into `y`, [`Conv2D::product`] a few samples at
+    /// a time, so that the product reads their im2col rows back from L2
+    /// rather than from memory (a batch's rows are megabytes; Keras's
+    /// mnist_convnet's second layer has 139 KB of them per sample), each
+    /// piece activated while in cache: in place in `z` without `y`, else
+    /// into `y` with the sum kept in `z`. With `keep` the rows stay in
+    /// `cols` for the backward pass, else every piece reuses the start of
+    /// `cols` (still in cache).
+    fn activated_in_pieces(&self, x: &[f32], z: &mut [f32], mut y: Option<&mut [f32]>, cols: &mut [f32], keep: bool) {
+        let fused = self.epilogue().filter(|_| y.is_none());
+        let mut after = |at: usize, z: &mut [f32]| {
+            let n = z.len();
+            self.activate(z, y.as_deref_mut().map(|y| &mut y[at..at + n]))
+        };
         if let Some(win) = self.geometry.windows().filter(|_| !keep) {
             let f = self.geometry.filters;
-            if sgemm_windows_single_thread(&win, x, &self.kernel, f, z, &mut |row, z| after(row * f, z)) {
+            let done = match fused {
+                Some(epi) => sgemm_windows_single_thread(&win, x, &self.kernel, f, z, epi, &mut |_, _| {}),
+                None => sgemm_windows_single_thread(&win, x, &self.kernel, f, z, Epilogue::default(), &mut |row, z| {
+                    after(row * f, z)
+                }),
+            };
+            if done {
                 return;
             }
         }
@@ -502,11 +515,16 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const F
         // Both threads for a large product (one sample's second convolution
         // of mnist_convnet), the activation on each block in L1.
         if let Some(win) = self.geometry.windows() {
-            if sgemm_windows(&win, x, &self.kernel, self.geometry.filters, y, &|_, y| self.activate(y, None)) {
+            let f = self.geometry.filters;
+            let done = match self.epilogue() {
+                Some(epi) => sgemm_windows(&win, x, &self.kernel, f, y, epi, &|_, _| {}),
+                None => sgemm_windows(&win, x, &self.kernel, f, y, Epilogue::default(), &|_, y| self.activate(y, None)),
+            };
+            if done {
                 return;
             }
         }
-        self.affine_in_pieces(x, y, scratch, false, |_, y| self.activate(y, None));
+        self.activated_in_pieces(x, y, None, scratch, false);
     }
 
     fn visit(&self, f: &mut dyn FnMut(&'static str, &Param)) {
@@ -700,11 +718,11 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const F
             // SAFETY: the halves are disjoint sample ranges and rooms.
             let (y, cols) = unsafe { (ys.part(out.clone()), cs.part(at)) };
             match &zs {
-                None => self.affine_in_pieces(xs, y, cols, keep, |_, y| self.activate(y, None)),
+                None => self.activated_in_pieces(xs, y, None, cols, keep),
                 Some(zs) => {
                     // SAFETY: as above.
                     let z = unsafe { zs.part(out) };
-                    self.affine_in_pieces(xs, z, cols, keep, |at, z| self.activate(z, Some(&mut y[at..at + z.len()])));
+                    self.activated_in_pieces(xs, z, Some(y), cols, keep);
                 }
             }
         });

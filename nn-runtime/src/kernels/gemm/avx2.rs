@@ -102,11 +102,13 @@ impl MicroKernel for Kernel {
         ldc: usize,
         mr: usize,
         nr: usize,
+        bias: *const f32,
+        relu: bool,
     ) {
         if nr == NR {
-            micro_windows::<false>(runs, run, line, rows, b, bs, c, ldc, mr, NR)
+            micro_windows::<false>(runs, run, line, rows, b, bs, c, ldc, mr, NR, bias, relu)
         } else {
-            micro_windows::<true>(runs, run, line, rows, b, bs, c, ldc, mr, nr)
+            micro_windows::<true>(runs, run, line, rows, b, bs, c, ldc, mr, nr, bias, relu)
         }
     }
 
@@ -171,10 +173,28 @@ unsafe fn micro_windows<const MASKED: bool>(
     ldc: usize,
     mr: usize,
     nr: usize,
+    bias: *const f32,
+    relu: bool,
 ) {
     let mask = lanes(nr);
     let rows: [*const f32; MR] = core::array::from_fn(|i| rows[i]);
-    let acc = sums_in_place::<MASKED>(runs, run, line, &rows, b, bs, mask);
+    let mut acc = sums_in_place::<MASKED>(runs, run, line, &rows, b, bs, mask);
+    if !bias.is_null() {
+        for v in 0..2 {
+            let p = bias.add(8 * v);
+            let bv = if MASKED { _mm256_maskload_ps(p, mask[v]) } else { _mm256_loadu_ps(p) };
+            for acc in &mut acc {
+                acc[v] = _mm256_add_ps(acc[v], bv);
+            }
+        }
+    }
+    if relu {
+        // Kept where `v > 0` or NaN ("not less or equal", unordered true).
+        let zero = _mm256_setzero_ps();
+        for acc in acc.iter_mut().flatten() {
+            *acc = _mm256_and_ps(_mm256_cmp_ps::<_CMP_NLE_UQ>(*acc, zero), *acc);
+        }
+    }
     store!(acc, mr, c, ldc, 1.0, 0.0, mask, MASKED);
 }
 

@@ -98,11 +98,13 @@ impl MicroKernel for Kernel {
         ldc: usize,
         mr: usize,
         nr: usize,
+        bias: *const f32,
+        relu: bool,
     ) {
         if nr <= 16 {
-            micro_windows::<1>(runs, run, line, rows, b, bs, c, ldc, mr, [lanes(nr), 0])
+            micro_windows::<1>(runs, run, line, rows, b, bs, c, ldc, mr, [lanes(nr), 0], bias, relu)
         } else {
-            micro_windows::<2>(runs, run, line, rows, b, bs, c, ldc, mr, [0xFFFF, lanes(nr - 16)])
+            micro_windows::<2>(runs, run, line, rows, b, bs, c, ldc, mr, [0xFFFF, lanes(nr - 16)], bias, relu)
         }
     }
 
@@ -191,9 +193,26 @@ unsafe fn micro_windows<const NV: usize>(
     ldc: usize,
     mr: usize,
     mask: [__mmask16; 2],
+    bias: *const f32,
+    relu: bool,
 ) {
     let rows: [*const f32; MR] = core::array::from_fn(|i| rows[i]);
-    let acc = sums_in_place::<NV>(runs, run, line, &rows, b, bs, mask);
+    let mut acc = sums_in_place::<NV>(runs, run, line, &rows, b, bs, mask);
+    if !bias.is_null() {
+        for v in 0..NV {
+            let bv = _mm512_maskz_loadu_ps(mask[v], bias.add(16 * v));
+            for acc in &mut acc {
+                acc[v] = _mm512_add_ps(acc[v], bv);
+            }
+        }
+    }
+    if relu {
+        // Kept where `v > 0` or NaN ("not less or equal", unordered true).
+        let zero = _mm512_setzero_ps();
+        for acc in acc.iter_mut().flatten() {
+            *acc = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_NLE_UQ>(*acc, zero), *acc);
+        }
+    }
     store_tile!(acc, mr, c, ldc, 1.0, 0.0, mask);
 }
 

@@ -50,7 +50,7 @@ use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU8, Ordering};
 
 use super::slot::Aligned;
-pub use windows::{sgemm_windows, sgemm_windows_single_thread, Windows};
+pub use windows::{sgemm_windows, sgemm_windows_single_thread, Epilogue, Windows};
 
 /// A row-major or transposed view of a matrix stored in a flat slice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -708,13 +708,15 @@ trait MicroKernel {
     /// floats, run `r` at `rows[i] + r·line` (an im2col row of a stride-1
     /// convolution, read in place from its input: [`windows`]); `b` read in
     /// place, row `p` at `b + p·bs`, its first `nr ≤ NR` columns; rows
-    /// `i < mr` and columns `j < nr` of `c` written, nothing read.
+    /// `i < mr` and columns `j < nr` of `c` written, nothing read. Before
+    /// the store, `bias[j]` is added (unless `bias` is null) and then, with
+    /// `relu`, ReLU applied ([`Epilogue`]).
     ///
     /// # Safety
     /// The CPU has the kernel's features; the runs of `rows[i]` for every
     /// `i < MR` are readable, `b` holds `runs · run` rows, `c` an `mr × nr`
-    /// tile with row stride `ldc`. Only called for kernels of a path that
-    /// [`windows`] supports.
+    /// tile with row stride `ldc`, a non-null `bias` `nr` floats. Only
+    /// called for kernels of a path that [`windows`] supports.
     #[allow(clippy::too_many_arguments)]
     unsafe fn micro_windows(
         runs: usize,
@@ -727,8 +729,10 @@ trait MicroKernel {
         ldc: usize,
         mr: usize,
         nr: usize,
+        bias: *const f32,
+        relu: bool,
     ) {
-        let _ = (runs, run, line, rows, b, bs, c, ldc, mr, nr);
+        let _ = (runs, run, line, rows, b, bs, c, ldc, mr, nr, bias, relu);
         unreachable!("micro_windows on a kernel without it")
     }
 

@@ -2,8 +2,9 @@
 //! undilated convolution, read in place from the convolution's input: no
 //! im2col rows are built (for mnist_convnet's first layer, whose rows are
 //! nine times its input, building them took as long as the product), the
-//! kernel is read in place, and a caller's pass over each block of output
-//! rows (bias and activation) runs while the block is in L1.
+//! kernel is read in place, the bias and ReLU are applied to each tile in
+//! registers ([`Epilogue`]), and a caller's pass over each block of output
+//! rows (other activations) runs while the block is in L1.
 
 use super::{MicroKernel, Path, MR_MAX};
 
@@ -31,12 +32,23 @@ impl Windows {
     }
 }
 
+/// What the kernels do to each finished tile in registers, before storing
+/// it: the bias, then ReLU (in the order of a pass over the stored sums, so
+/// the results are the same bit for bit).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Epilogue<'a> {
+    /// Added to every row of `c` (at least `n` floats).
+    pub bias: Option<&'a [f32]>,
+    /// After the bias, `v` where `v > 0` or `v` is NaN, else 0 (Keras's ReLU).
+    pub relu: bool,
+}
+
 /// Rows of `c` per block handed to `after` (a multiple of every kernel's `MR`).
 const BLOCK: usize = 48;
 
 /// `c = im2col(x) · b` for the samples of `x` (each `h · w · c` floats),
 /// `b` a row-major `depth × n` kernel, `c` row-major `n` wide with one row
-/// per output position; `after(row, block)` runs on each finished block of
+/// per output position, `epi` applied to each tile; `after(row, block)` runs on each finished block of
 /// whole rows of `c` (`row`: the block's first). Large products are split
 /// between this thread and the helper thread, `after` running on both.
 /// False, with nothing done, when this CPU's kernels have no such path (the
@@ -44,16 +56,17 @@ const BLOCK: usize = 48;
 ///
 /// # Panics
 /// If `x` is not whole samples, the kernel is larger than the input, or
-/// `b` or `c` is too short.
+/// `b`, `c` or the bias is too short.
 pub fn sgemm_windows(
     win: &Windows,
     x: &[f32],
     b: &[f32],
     n: usize,
     c: &mut [f32],
+    epi: Epilogue,
     after: &(dyn Fn(usize, &mut [f32]) + Sync),
 ) -> bool {
-    let m = check(win, x, b, n, c);
+    let m = check(win, x, b, n, c, epi);
     #[cfg(feature = "std")]
     {
         let flops = m.saturating_mul(win.depth()).saturating_mul(n);
@@ -65,12 +78,12 @@ pub fn sgemm_windows(
                 // SAFETY: each part writes only its own rows of c (disjoint
                 // halves), which outlive `run2`.
                 let c = unsafe { core::slice::from_raw_parts_mut(cp.get(), m * n) };
-                rows_on(Path::detect(), win, x, b, n, c, r0, r1, &mut |r, z| after(r, z));
+                rows_on(Path::detect(), win, x, b, n, c, epi, r0, r1, &mut |r, z| after(r, z));
             });
             return true;
         }
     }
-    rows_on(Path::detect(), win, x, b, n, c, 0, m, &mut |r, z| after(r, z))
+    rows_on(Path::detect(), win, x, b, n, c, epi, 0, m, &mut |r, z| after(r, z))
 }
 
 /// [`sgemm_windows`] on the calling thread only.
@@ -83,10 +96,11 @@ pub fn sgemm_windows_single_thread(
     b: &[f32],
     n: usize,
     c: &mut [f32],
+    epi: Epilogue,
     after: &mut dyn FnMut(usize, &mut [f32]),
 ) -> bool {
-    let m = check(win, x, b, n, c);
-    rows_on(Path::detect(), win, x, b, n, c, 0, m, after)
+    let m = check(win, x, b, n, c, epi);
+    rows_on(Path::detect(), win, x, b, n, c, epi, 0, m, after)
 }
 
 /// Where the second of two halves of `m` rows starts: after half of the
@@ -116,7 +130,7 @@ fn supported_on(path: Path) -> bool {
 }
 
 /// The product's rows (output positions), after checking the slices.
-fn check(win: &Windows, x: &[f32], b: &[f32], n: usize, c: &[f32]) -> usize {
+fn check(win: &Windows, x: &[f32], b: &[f32], n: usize, c: &[f32], epi: Epilogue) -> usize {
     let [h, w, ch] = win.input;
     let [kh, kw] = win.kernel;
     assert!(kh >= 1 && kw >= 1 && kh <= h && kw <= w, "sgemm_windows: kernel {kh}x{kw} larger than the input {h}x{w}");
@@ -124,7 +138,8 @@ fn check(win: &Windows, x: &[f32], b: &[f32], n: usize, c: &[f32]) -> usize {
     assert!(sample > 0 && x.len().is_multiple_of(sample), "sgemm_windows: x is not whole samples");
     let [oh, ow] = win.output();
     let m = x.len() / sample * oh * ow;
-    assert!(b.len() >= win.depth() * n && c.len() >= m * n, "sgemm_windows: slice too short");
+    let bias = epi.bias.is_none_or(|bias| bias.len() >= n);
+    assert!(b.len() >= win.depth() * n && c.len() >= m * n && bias, "sgemm_windows: slice too short");
     m
 }
 
@@ -137,18 +152,19 @@ fn rows_on(
     b: &[f32],
     n: usize,
     c: &mut [f32],
+    epi: Epilogue,
     r0: usize,
     r1: usize,
     after: &mut dyn FnMut(usize, &mut [f32]),
 ) -> bool {
-    // SAFETY: `check` kept every window inside x, b's rows inside b and
-    // rows r0..r1 of c inside c; the path was detected.
+    // SAFETY: `check` kept every window inside x, b's rows inside b, rows
+    // r0..r1 of c inside c and n floats in the bias; the path was detected.
     unsafe {
         match path {
             #[cfg(target_arch = "x86_64")]
-            Path::Avx512 => rows::<super::avx512::Kernel>(win, x, b, n, c, r0, r1, after),
+            Path::Avx512 => rows::<super::avx512::Kernel>(win, x, b, n, c, epi, r0, r1, after),
             #[cfg(target_arch = "x86_64")]
-            Path::Avx2 => rows::<super::avx2::Kernel>(win, x, b, n, c, r0, r1, after),
+            Path::Avx2 => rows::<super::avx2::Kernel>(win, x, b, n, c, epi, r0, r1, after),
             Path::Portable => return false,
         }
     }
@@ -167,6 +183,7 @@ unsafe fn rows<K: MicroKernel>(
     b: &[f32],
     n: usize,
     c: &mut [f32],
+    epi: Epilogue,
     r0: usize,
     r1: usize,
     after: &mut dyn FnMut(usize, &mut [f32]),
@@ -195,6 +212,7 @@ unsafe fn rows<K: MicroKernel>(
         let mut jr = 0;
         while jr < n {
             let nr = K::NR.min(n - jr);
+            let bias = epi.bias.map_or(core::ptr::null(), |bias| bias.as_ptr().add(jr));
             let mut t = 0;
             while t < len {
                 let mr = K::MR.min(len - t);
@@ -212,6 +230,8 @@ unsafe fn rows<K: MicroKernel>(
                     n,
                     mr,
                     nr,
+                    bias,
+                    epi.relu,
                 );
                 t += mr;
             }
@@ -246,7 +266,16 @@ mod tests {
         cols
     }
 
+    /// Every epilogue: none, the bias, the bias and ReLU, ReLU alone.
     fn check_on(path: Path, threads: bool, win: Windows, samples: usize, n: usize) {
+        let bias: Vec<f32> = (0..n).map(|j| (j % 7) as f32 - 3.0).collect();
+        for (with_bias, relu) in [(false, false), (true, false), (true, true), (false, true)] {
+            let epi = Epilogue { bias: with_bias.then_some(&bias[..]), relu };
+            check_epilogue_on(path, threads, win, samples, n, epi);
+        }
+    }
+
+    fn check_epilogue_on(path: Path, threads: bool, win: Windows, samples: usize, n: usize, epi: Epilogue) {
         let [h, w, ch] = win.input;
         let x: Vec<f32> = (0..samples * h * w * ch).map(|i| ((i * 7919 % 97) as f32 - 48.0) / 17.0).collect();
         let k = win.depth();
@@ -268,6 +297,14 @@ mod tests {
             0.0,
             &mut want,
         );
+        for row in want.chunks_mut(n) {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v += epi.bias.map_or(0.0, |b| b[j]);
+                if epi.relu {
+                    *v = v.max(0.0);
+                }
+            }
+        }
         let mut got = vec![f32::NAN; m * n + 3];
         let seen = std::sync::Mutex::new(vec![false; m]);
         let mark = |r: usize, z: &mut [f32]| {
@@ -280,10 +317,10 @@ mod tests {
             z.iter_mut().for_each(|v| *v += 1.0);
         };
         let done = if threads {
-            sgemm_windows(&win, &x, &b, n, &mut got, &mark)
+            sgemm_windows(&win, &x, &b, n, &mut got, epi, &mark)
         } else {
-            let m = check(&win, &x, &b, n, &got);
-            rows_on(path, &win, &x, &b, n, &mut got, 0, m, &mut { mark })
+            let m = check(&win, &x, &b, n, &got, epi);
+            rows_on(path, &win, &x, &b, n, &mut got, epi, 0, m, &mut { mark })
         };
         assert_eq!(done, supported_on(path) || threads && supported());
         if !done {
@@ -314,6 +351,31 @@ mod tests {
         // Split on two threads: large enough to pay.
         check_on(Path::detect(), true, Windows { input: [13, 13, 32], kernel: [3, 3] }, 3, 64);
         check_on(Path::detect(), true, Windows { input: [13, 13, 32], kernel: [3, 3] }, 1, 64);
+    }
+
+    /// The epilogue's ReLU keeps NaN (Keras's ReLU propagates it) and
+    /// zeroes only what is not above zero.
+    #[test]
+    fn relu_epilogue_keeps_nan() {
+        let win = Windows { input: [4, 4, 1], kernel: [2, 2] };
+        let mut x = vec![1.0f32; 16];
+        x[0] = f32::NAN;
+        let n = 20;
+        let b: Vec<f32> = (0..4 * n).map(|i| if i % n < 10 { 1.0 } else { -1.0 }).collect();
+        for path in Path::available().into_iter().filter(|&p| supported_on(p)) {
+            let mut c = vec![0.0; 9 * n];
+            let epi = Epilogue { bias: None, relu: true };
+            let m = check(&win, &x, &b, n, &c, epi);
+            assert!(rows_on(path, &win, &x, &b, n, &mut c, epi, 0, m, &mut |_, _| {}));
+            // Output position 0's window holds the NaN; the others sum ±4.
+            assert!(c[..n].iter().all(|v| v.is_nan()), "{path:?}: {:?}", &c[..n]);
+            for row in c[n..].chunks(n) {
+                assert!(
+                    row[..10].iter().all(|&v| v == 4.0) && row[10..].iter().all(|&v| v == 0.0),
+                    "{path:?}: {row:?}"
+                );
+            }
+        }
     }
 
     /// Each half gets half of the row tiles, wherever a block ends.
