@@ -220,8 +220,9 @@ unsafe fn micro_windows<const NV: usize>(
 /// `runs` runs of `run` floats, run `r` at `rows[i] + r·line` (one run of
 /// `kc` for a row-major `a`, the `kh` runs of a window for a convolution);
 /// `b` row `p` at `b + p·bs`, lanes outside `mask` not read.
-#[target_feature(enable = "avx512f,avx2,fma")]
-#[inline]
+// Not `#[target_feature]` (which cannot be `inline(always)`): inlined into
+// its AVX-512 callers, whose features the intrinsics compile with.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn sums_in_place<const NV: usize>(
     runs: usize,
@@ -234,20 +235,34 @@ unsafe fn sums_in_place<const NV: usize>(
 ) -> [[__m512; NV]; MR] {
     let mut acc = [[_mm512_setzero_ps(); NV]; MR];
     let mut b = b;
+    // One step of `p`: row `p` of `b` times column `p` of the rows.
+    let step = |acc: &mut [[__m512; NV]; MR], b: *const f32, p: usize| {
+        let mut bv = [_mm512_setzero_ps(); NV];
+        for (v, bv) in bv.iter_mut().enumerate() {
+            *bv = _mm512_maskz_loadu_ps(mask[v], b.add(16 * v));
+        }
+        for (acc, row) in acc.iter_mut().zip(rows) {
+            let ai = _mm512_set1_ps(*row.add(p));
+            for v in 0..NV {
+                acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
+            }
+        }
+    };
     for r in 0..runs {
-        let off = r * line;
-        for p in off..off + run {
-            let mut bv = [_mm512_setzero_ps(); NV];
-            for (v, bv) in bv.iter_mut().enumerate() {
-                *bv = _mm512_maskz_loadu_ps(mask[v], b.add(16 * v));
+        let (mut p, end) = (r * line, r * line + run);
+        // Four steps at a time: the rows' addresses are computed once for
+        // four broadcasts (at fixed offsets), not once per step.
+        while p + 4 <= end {
+            for u in 0..4 {
+                step(&mut acc, b.add(u * bs), p + u);
             }
-            for (acc, row) in acc.iter_mut().zip(rows) {
-                let ai = _mm512_set1_ps(*row.add(p));
-                for v in 0..NV {
-                    acc[v] = _mm512_fmadd_ps(ai, bv[v], acc[v]);
-                }
-            }
+            b = b.add(4 * bs);
+            p += 4;
+        }
+        while p < end {
+            step(&mut acc, b, p);
             b = b.add(bs);
+            p += 1;
         }
     }
     acc
