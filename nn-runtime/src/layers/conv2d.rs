@@ -462,7 +462,7 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const F
     /// bias and the activation if it is ReLU or the identity (`None` for
     /// others, which a pass over each finished block applies).
     fn epilogue(&self) -> Option<Epilogue<'_>> {
-        (A::LINEAR || A::RELU).then(|| Epilogue { bias: self.bias.as_deref(), relu: A::RELU })
+        (A::LINEAR || A::RELU).then_some(Epilogue { bias: self.bias.as_deref(), relu: A::RELU })
     }
 
     /// `A(x ⊛ kernel + bias)` into `y`, [`Conv2D::product`] a few samples at
