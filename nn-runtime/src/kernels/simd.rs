@@ -6,7 +6,9 @@
 //! instantiated inside a `#[target_feature]` wrapper for AVX-512F and for
 //! AVX2 + FMA, and the gemm's cached CPU detection picks the wrapper. The
 //! results are bit for bit the same on every path: no FMA contraction is
-//! ever implied (Rust does not contract `a * b + c`).
+//! ever implied (Rust does not contract `a * b + c`), and the explicit
+//! [`fma`] rounds once on every path (an instruction on AVX2 and AVX-512,
+//! libm's `fmaf` on the portable one, which is slow there).
 
 use super::gemm::Path;
 
@@ -75,7 +77,7 @@ pub fn dispatch_body<B: Body>(body: B) -> B::Output {
 #[inline(always)]
 pub fn exp_neg(x: f32) -> f32 {
     let (s, q) = exp_parts(x);
-    let r = s + s * q;
+    let r = fma(s, q, s);
     if x < -87.3 {
         0.0
     } else {
@@ -89,12 +91,23 @@ pub fn exp_neg(x: f32) -> f32 {
 pub fn expm1_neg(x: f32) -> f32 {
     let (s, q) = exp_parts(x);
     // 2^n (1 + q) - 1 = (2^n - 1) + 2^n q: exact (2^n - 1) for the n of |x| < ln2/2 (n = 0).
-    let r = (s - 1.0) + s * q;
+    let r = fma(s, q, s - 1.0);
     if x < -87.3 {
         -1.0
     } else {
         r
     }
+}
+
+/// `a · b + c` rounded once: one instruction in the AVX2 and AVX-512
+/// bodies (half the latency of a multiply and an add, which is what bounds
+/// the recurrent gates' chains of `exp`), libm's `fmaf` elsewhere.
+#[inline(always)]
+pub fn fma(a: f32, b: f32, c: f32) -> f32 {
+    #[cfg(feature = "std")]
+    return a.mul_add(b, c);
+    #[cfg(not(feature = "std"))]
+    return libm::fmaf(a, b, c);
 }
 
 /// `exp(x) = s (1 + q)` with `s = 2^n`, `q = e^r - 1`, `|r| ≤ ln2 / 2`.
@@ -108,18 +121,18 @@ fn exp_parts(x: f32) -> (f32, f32) {
     // Clamped to [-87, 0] so that 2^n stays a normal number (callers select
     // another value outside); `clamp` keeps NaN.
     let xc = x.clamp(-87.0, 0.0);
-    let t = xc * LOG2E + ROUND;
+    let t = fma(xc, LOG2E, ROUND);
     let n = t - ROUND;
-    let r = (xc - n * C1) - n * C2;
+    let r = fma(-n, C2, fma(-n, C1, xc));
     // Cephes' polynomial (its 5.0000001e-1 is 0.5 in f32) in Estrin's
     // scheme: three independent pairs, then r² and r⁴, so that the chain of
     // dependent operations is about half of Horner's.
     let r2 = r * r;
-    let p01 = 1.666_666_5e-1 * r + 0.5;
-    let p23 = 8.333_452e-3 * r + 4.166_579_6e-2;
-    let p45 = 1.987_569e-4 * r + 1.398_199_9e-3;
-    let p = p01 + r2 * (p23 + r2 * p45);
-    let q = p * r2 + r;
+    let p01 = fma(1.666_666_5e-1, r, 0.5);
+    let p23 = fma(8.333_452e-3, r, 4.166_579_6e-2);
+    let p45 = fma(1.987_569e-4, r, 1.398_199_9e-3);
+    let p = fma(r2, fma(r2, p45, p23), p01);
+    let q = fma(p, r2, r);
     // n is an integer in [-126, 0], and t = 1.5 * 2^23 + n holds it in its
     // low mantissa bits: 2^n from integer operations on those bits (a float
     // to integer `as` cast, saturating, was not vectorized: a scalar loop
