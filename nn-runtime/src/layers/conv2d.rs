@@ -481,12 +481,12 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const F
         };
         if let Some(win) = self.geometry.windows().filter(|_| !keep) {
             let f = self.geometry.filters;
-            let done = match fused {
-                Some(epi) => sgemm_windows_single_thread(&win, x, &self.kernel, f, z, epi, &mut |_, _| {}),
-                None => sgemm_windows_single_thread(&win, x, &self.kernel, f, z, Epilogue::default(), &mut |row, z| {
+            let epi = fused.unwrap_or_default();
+            let done = sgemm_windows_single_thread(&win, x, &self.kernel, f, z, epi, &mut |row, z| {
+                if fused.is_none() {
                     after(row * f, z)
-                }),
-            };
+                }
+            });
             if done {
                 return;
             }
@@ -516,10 +516,12 @@ impl<const I: usize, const O: usize, const COLS: usize, A: ActivationFn, const F
         // of mnist_convnet), the activation on each block in L1.
         if let Some(win) = self.geometry.windows() {
             let f = self.geometry.filters;
-            let done = match self.epilogue() {
-                Some(epi) => sgemm_windows(&win, x, &self.kernel, f, y, epi, &|_, _| {}),
-                None => sgemm_windows(&win, x, &self.kernel, f, y, Epilogue::default(), &|_, y| self.activate(y, None)),
-            };
+            let fused = self.epilogue();
+            let done = sgemm_windows(&win, x, &self.kernel, f, y, fused.unwrap_or_default(), &|_, y| {
+                if fused.is_none() {
+                    self.activate(y, None)
+                }
+            });
             if done {
                 return;
             }

@@ -48,8 +48,9 @@ const BLOCK: usize = 48;
 
 /// `c = im2col(x) · b` for the samples of `x` (each `h · w · c` floats),
 /// `b` a row-major `depth × n` kernel, `c` row-major `n` wide with one row
-/// per output position, `epi` applied to each tile; `after(row, block)` runs on each finished block of
-/// whole rows of `c` (`row`: the block's first). Large products are split
+/// per output position, `epi` applied to each tile; `after(row, block)`
+/// runs on each finished block of whole rows of `c` (`row`: the block's
+/// first). Large products are split
 /// between this thread and the helper thread, `after` running on both.
 /// False, with nothing done, when this CPU's kernels have no such path (the
 /// caller builds the im2col rows and calls [`sgemm`](super::sgemm)).
