@@ -2,7 +2,7 @@
 //! backend is chosen in one place.
 //!
 //! The kernels are our own and never touch the heap: packing buffers live on the
-//! stack (at most [`MC`]`×`[`KC`] + [`KC`]`×32` floats, about 130 KiB), and
+//! stack (at most [`MC`]`×`[`KC`] + [`KC`]`×64` floats, 160 KiB), and
 //! with `std` a product of several row blocks packs `op(b)` once into one of
 //! two static panels (`panel`, 4 MiB each), so a call allocates nothing,
 //! first call included.
@@ -22,7 +22,8 @@
 //!   (cache sizes from `cpuid`). A sliver of `b` is read in
 //!   place when few tiles of rows use it, otherwise packed (contiguous; with
 //!   8×8 register transposes when `op(b)` is transposed). A row-major `a` is
-//!   read in place, not packed, when `n` is at most 64 columns.
+//!   read in place, not packed, when `n` is at most 64 columns, each tile
+//!   of its rows then multiplied by every sliver while it is in L1.
 //! * Large products (`m·k·n` above [`PAR_MIN_FLOPS`]) are split by rows between
 //!   the calling thread and one persistent helper thread (`pool`), started on
 //!   the first such call; later calls hand it work without allocating.
@@ -72,6 +73,9 @@ pub const MC: usize = 96;
 const ABUF: usize = MC * KC;
 /// Widest `NR` of the kernels (size of the stack sliver buffer).
 const NR_MAX: usize = 32;
+/// Widest product whose row-major `a` is read in place, not packed (two
+/// AVX-512 slivers, four AVX2 ones).
+const DIRECT_A_COLS: usize = 64;
 /// Tallest `MR` of the kernels.
 const MR_MAX: usize = 8;
 /// Products with fewer multiply-adds (`m·k·n`) than this stay on one thread
@@ -846,13 +850,12 @@ unsafe fn blocked<K: MicroKernel>(
     debug_assert!(j0.is_multiple_of(nr_) && j1 <= n);
     // Packing buffers on the stack: only what a pack writes is ever read.
     let mut abuf = MaybeUninit::<Aligned<[f32; ABUF]>>::uninit();
-    let mut bbuf = MaybeUninit::<Aligned<[f32; KC * NR_MAX]>>::uninit();
+    let mut bbuf = MaybeUninit::<Aligned<[f32; KC * DIRECT_A_COLS]>>::uninit();
     let abuf = abuf.as_mut_ptr() as *mut f32;
     let bbuf = bbuf.as_mut_ptr() as *mut f32;
     // A row-major a is read in place, not packed, when each of its panels
-    // would serve few tiles (n of at most 64 columns: two AVX-512 slivers,
-    // four AVX2 ones).
-    let direct_a = K::DIRECT_A && la == Layout::Normal && j1 - j0 <= 64;
+    // would serve few tiles (a bbuf of slivers for all columns).
+    let direct_a = K::DIRECT_A && la == Layout::Normal && j1 - j0 <= DIRECT_A_COLS;
     // Equal k blocks (no thin last block).
     let kc_even = even_k_block(k, kc_max);
     // With more than one row block, op(b) is packed once into a panel that
@@ -914,10 +917,11 @@ unsafe fn blocked<K: MicroKernel>(
                 }
             }
             let in_place_b = mc <= 4 * mr_ && !n.is_multiple_of(256);
-            let mut jr = j0;
-            while jr < j1 {
+            // Where the kernels read the sliver of b from column jr: the
+            // packed operand, the panel, b in place, or `buf` (KC·NR floats).
+            let sliver = |jr: usize, buf: *mut f32| -> (*const f32, usize) {
                 let nr = nr_.min(j1 - jr);
-                let (bp, bs) = match (panel, packed) {
+                match (panel, packed) {
                     // SAFETY: as pack_all laid it out, for the full width.
                     (_, Some(pk)) => (unsafe { pk.as_ptr().add(sliver_at(pc, n.div_ceil(nr_) * nr_, jr, kc)) }, nr_),
                     // Packed by the first row block, read by the others.
@@ -937,33 +941,52 @@ unsafe fn blocked<K: MicroKernel>(
                         (b[(pc * n + jr)..].as_ptr(), n)
                     }
                     (None, None) => {
-                        // SAFETY: bbuf holds KC*NR_MAX >= kc*NR floats.
-                        unsafe { pack_sliver::<K>(mat, pc, kc, jr, nr, bbuf) };
-                        (bbuf as *const f32, nr_)
+                        // SAFETY: buf holds KC*NR >= kc*NR floats.
+                        unsafe { pack_sliver::<K>(mat, pc, kc, jr, nr, buf) };
+                        (buf as *const f32, nr_)
                     }
-                };
-                let mut ir = 0;
-                while ir < mc {
-                    let mr = mr_.min(mc - ir);
-                    // SAFETY: panel ir/MR of abuf was packed above (kc*MR floats);
-                    // bp rows p < kc hold NR floats bs apart (full sliver of b
-                    // or the packed buffer); the c tile is inside c when full,
-                    // else micro_edge touches only its mr × nr corner.
-                    unsafe {
-                        let ap = abuf.add(ir * kc);
-                        let cp = c.add((ic - r0 + ir) * n + jr);
-                        if direct_a && mr == mr_ {
-                            let ad = a[(ic + ir) * k + pc..].as_ptr();
-                            K::micro_a(kc, ad, k, bp, bs, cp, n, alpha, beta, nr);
-                        } else if mr == mr_ && nr == nr_ {
-                            K::micro(kc, ap, bp, bs, cp, n, alpha, beta);
-                        } else {
-                            K::micro_edge(kc, ap, bp, bs, cp, n, alpha, beta, mr, nr);
-                        }
-                    }
-                    ir += mr_;
                 }
-                jr += nr_;
+            };
+            // The tile of rows ir.. and columns jr.. from the sliver at bp.
+            let tile = |ir: usize, jr: usize, (bp, bs): (*const f32, usize)| {
+                let (mr, nr) = (mr_.min(mc - ir), nr_.min(j1 - jr));
+                // SAFETY: panel ir/MR of abuf was packed above (kc*MR floats);
+                // bp rows p < kc hold NR floats bs apart (full sliver of b
+                // or the packed buffer); the c tile is inside c when full,
+                // else micro_edge touches only its mr × nr corner.
+                unsafe {
+                    let ap = abuf.add(ir * kc);
+                    let cp = c.add((ic - r0 + ir) * n + jr);
+                    if direct_a && mr == mr_ {
+                        let ad = a[(ic + ir) * k + pc..].as_ptr();
+                        K::micro_a(kc, ad, k, bp, bs, cp, n, alpha, beta, nr);
+                    } else if mr == mr_ && nr == nr_ {
+                        K::micro(kc, ap, bp, bs, cp, n, alpha, beta);
+                    } else {
+                        K::micro_edge(kc, ap, bp, bs, cp, n, alpha, beta, mr, nr);
+                    }
+                }
+            };
+            if direct_a {
+                // Rows outer: a tile's rows of a, read in place, serve every
+                // sliver (at most 64 columns) from L1, not again from L2.
+                let mut slivers = [(core::ptr::null(), 0); DIRECT_A_COLS / 16];
+                for (s, jr) in (j0..j1).step_by(nr_).enumerate() {
+                    // SAFETY: bbuf holds DIRECT_A_COLS / NR slivers of KC*NR floats.
+                    slivers[s] = sliver(jr, unsafe { bbuf.add(s * KC * nr_) });
+                }
+                for ir in (0..mc).step_by(mr_) {
+                    for (s, jr) in (j0..j1).step_by(nr_).enumerate() {
+                        tile(ir, jr, slivers[s]);
+                    }
+                }
+            } else {
+                for jr in (j0..j1).step_by(nr_) {
+                    let bsl = sliver(jr, bbuf);
+                    for ir in (0..mc).step_by(mr_) {
+                        tile(ir, jr, bsl);
+                    }
+                }
             }
             pc += kc;
         }
