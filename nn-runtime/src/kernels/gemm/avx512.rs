@@ -369,23 +369,19 @@ unsafe fn gemv_rows<const M: usize>(
     // seed model streams 940 KB: one pass lets the prefetcher run ahead).
     if M == 1 {
         while j < n {
-            let rem = n - j;
-            if rem > 256 {
-                gemv_wide::<20>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
-                j += 320;
-            } else if rem > 128 {
-                gemv_wide::<16>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
-                j += 256;
-            } else if rem > 64 {
-                gemv_wide::<8>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
-                j += 128;
-            } else if rem > 32 {
-                gemv_wide::<4>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
-                j += 64;
-            } else {
-                gemv_wide::<2>(k, n, ld, alpha, a, csa, b, beta, c, j, low);
-                j += 32;
+            // Exactly the vectors left (up to 20), so that only the first
+            // and the last are masked loads.
+            let vecs = (n - j).div_ceil(16).min(20);
+            macro_rules! wide {
+                ($($v:literal)*) => {
+                    match vecs {
+                        $($v => gemv_wide::<$v>(k, n, ld, alpha, a, csa, b, beta, c, j, low),)*
+                        _ => unreachable!(),
+                    }
+                };
             }
+            wide!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20);
+            j += 16 * vecs;
         }
         return;
     }
@@ -439,7 +435,13 @@ unsafe fn gemv_wide<const V: usize>(
     for p in 0..k {
         let ai = _mm512_set1_ps(*a.add(p * csa));
         for v in 0..V {
-            let bv = _mm512_maskz_loadu_ps(mask[v], bp.wrapping_add(16 * v));
+            // Vectors between the first and the last are whole (plain loads,
+            // which the multiply-add reads from memory itself).
+            let bv = if v == 0 || v == V - 1 {
+                _mm512_maskz_loadu_ps(mask[v], bp.wrapping_add(16 * v))
+            } else {
+                _mm512_loadu_ps(bp.wrapping_add(16 * v))
+            };
             acc[v] = _mm512_fmadd_ps(ai, bv, acc[v]);
         }
         bp = bp.wrapping_add(ld);

@@ -1106,7 +1106,16 @@ mod tests {
     fn few_rows_at_every_alignment_match() {
         for path in Path::available() {
             for off in 0..LINE_FLOATS {
-                for (m, k, n) in [(1, 9, 16), (1, 156, 512), (1, 3, 320), (2, 17, 48), (3, 5, 128), (4, 33, 272)] {
+                for (m, k, n) in [
+                    (1, 9, 16),
+                    (1, 156, 512),
+                    (1, 3, 320),
+                    (1, 4, 700),
+                    (1, 2, 1),
+                    (2, 17, 48),
+                    (3, 5, 128),
+                    (4, 33, 272),
+                ] {
                     let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 + 3) as f32 * 0.37).sin()).collect();
                     let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 + 1) as f32 * 0.71).cos()).collect();
                     let mut room = vec![7.0f32; k * n + 2 * LINE_FLOATS];
