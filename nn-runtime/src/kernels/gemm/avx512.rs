@@ -177,6 +177,12 @@ unsafe fn micro_direct<const NV: usize, const FULL: bool>(
     beta: f32,
     mask: [__mmask16; 2],
 ) {
+    // The tile of c is fetched while the products run (as in `micro`).
+    for i in 0..MR {
+        for v in 0..NV {
+            _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc + 16 * v) as *const i8);
+        }
+    }
     let rows: [*const f32; MR] = core::array::from_fn(|i| a.add(i * lda));
     let acc = sums_in_place::<NV, FULL>(1, kc, 0, &rows, b, bs, mask);
     store_tile!(acc, MR, c, ldc, alpha, beta, mask);
@@ -200,6 +206,11 @@ unsafe fn micro_windows<const NV: usize, const FULL: bool>(
     bias: *const f32,
     relu: bool,
 ) {
+    for i in 0..mr {
+        for v in 0..NV {
+            _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc + 16 * v) as *const i8);
+        }
+    }
     let rows: [*const f32; MR] = core::array::from_fn(|i| rows[i]);
     let mut acc = sums_in_place::<NV, FULL>(runs, run, line, &rows, b, bs, mask);
     if !bias.is_null() {
