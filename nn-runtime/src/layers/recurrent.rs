@@ -25,9 +25,9 @@ use core::marker::PhantomData;
 #[cfg(feature = "std")]
 use rand::Rng as _;
 
-#[cfg(feature = "std")]
-use super::{activated, scratch, Train};
 use super::{rows, Layer, Step};
+#[cfg(feature = "std")]
+use super::{scratch, Train};
 #[cfg(feature = "std")]
 use crate::init::Initializer;
 #[cfg(feature = "std")]
@@ -269,6 +269,13 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         true
     }
 
+    /// Width of a row of the training inputs `xt`: the inputs, and a one
+    /// for the input bias if there is one.
+    #[cfg(feature = "std")]
+    fn xt_width(&self) -> usize {
+        I + usize::from(self.bias.is_some())
+    }
+
     /// Fills `rows` rows of `pre` with the input bias; false without a bias.
     fn bias_rows(&self, rows: usize, pre: &mut [f32]) -> bool {
         let gu = Self::GU;
@@ -473,8 +480,12 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool> Ste
 #[cfg(feature = "std")]
 #[derive(Debug, Default)]
 pub struct RecurrentState {
-    /// The inputs, `steps × n × IN`, dropout applied.
+    /// The inputs, `steps × n` rows of `IN` (dropout applied), and a one
+    /// for the input bias if there is one.
     xt: Vec<f32>,
+    /// The kernel with the input bias as its last row (the projection of
+    /// `xt` in one product, no pass filling `pre` with the bias first).
+    stacked: Vec<f32>,
     /// The cell's `pre`, `act` and `aux` of every step.
     pre: Vec<f32>,
     act: Vec<f32>,
@@ -507,8 +518,6 @@ pub struct RecurrentState {
     /// The other thread's recurrent-gradient accumulators (GRU).
     drecurrent_half: Vec<f32>,
     dbias: Vec<f32>,
-    /// The other thread's input-bias gradient.
-    dbias_half: Vec<f32>,
 }
 
 /// Draws an inverted-dropout mask of `len` factors (0 or `1 / (1 - rate)`).
@@ -539,19 +548,33 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
         if st.masked.1 {
             draw_mask(&mut st.rec_mask, nu, self.recurrent_dropout, rng);
         }
-        let xt = scratch(&mut st.xt, S * n * I);
+        let i1 = self.xt_width();
+        let xt = scratch(&mut st.xt, S * n * i1);
         for t in 0..S {
             let s = Self::source(t);
-            let block = &mut xt[t * n * I..(t + 1) * n * I];
-            for (b, (row, sample)) in block.chunks_exact_mut(I).zip(x.chunks_exact(S * I)).enumerate() {
-                row.copy_from_slice(&sample[s * I..(s + 1) * I]);
+            let block = &mut xt[t * n * i1..(t + 1) * n * i1];
+            for (b, (row, sample)) in block.chunks_exact_mut(i1).zip(x.chunks_exact(S * I)).enumerate() {
+                let (inputs, one) = row.split_at_mut(I);
+                inputs.copy_from_slice(&sample[s * I..(s + 1) * I]);
                 if st.masked.0 {
-                    row.iter_mut().zip(&st.in_mask[b * I..(b + 1) * I]).for_each(|(v, m)| *v *= m);
+                    inputs.iter_mut().zip(&st.in_mask[b * I..(b + 1) * I]).for_each(|(v, m)| *v *= m);
                 }
+                one.fill(1.0);
             }
         }
         let pre = scratch(&mut st.pre, S * n * gu);
-        self.project(xt, S * n, pre);
+        // pre = [x, 1] · [kernel; input bias] (7 MB of bias rows per
+        // mnist_lstm batch otherwise written, then read back by the product).
+        let stacked = match &self.bias {
+            Some(b) => {
+                let stacked = scratch(&mut st.stacked, i1 * gu);
+                stacked[..I * gu].copy_from_slice(&self.kernel);
+                stacked[I * gu..].copy_from_slice(&b[..gu]);
+                &*stacked
+            }
+            None => &self.kernel[..],
+        };
+        sgemm(S * n, i1, gu, 1.0, xt, Layout::Normal, stacked, Layout::Normal, 0.0, pre);
         let (wa, wx) = (C::ACT * U, C::AUX * U);
         let act = scratch(&mut st.act, S * n * wa);
         let aux = scratch(&mut st.aux, S * n * wx);
@@ -664,7 +687,7 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             drecurrent,
             drecurrent_half,
             dbias,
-            dbias_half,
+            stacked: _,
         } = st;
         let (in_masked, masked) = *masked;
         let packed_t = C::ADDITIVE.then(|| {
@@ -696,12 +719,6 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             (Parts::new(dpre), Parts::new(dh), Parts::new(dc), Parts::new(tmp), Parts::new(tmp_h));
         let accumulators = [SharedMut::new(drec), SharedMut::new(drec2)];
         let (rb0, rb1) = (db_rec.as_deref_mut().map(SharedMut::new), db_rec2.as_deref_mut().map(SharedMut::new));
-        // The input bias's gradient, each thread summing its rows of every
-        // step's dpre while they are in cache (not one more pass over all of
-        // dpre from memory afterwards).
-        let db_in2 = scratch(dbias_half, db_in.len());
-        db_in2.fill(0.0);
-        let input_bias = [SharedMut::new(db_in), SharedMut::new(db_in2)];
         on_halves(n, &|rows| {
             let (b0, b1) = (rows.start, rows.end);
             let part = usize::from(b0 > 0);
@@ -716,11 +733,10 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                     tmp_h_p.part(b0 * U..b1 * U),
                 )
             };
-            let (drec, mut db_rec, db_in) = unsafe {
+            let (drec, mut db_rec) = unsafe {
                 (
                     accumulators[part].get(),
                     if part == 0 { rb0.as_ref().map(|b| b.get()) } else { rb1.as_ref().map(|b| b.get()) },
-                    input_bias[part].get(),
                 )
             };
             cur.fill(0.0);
@@ -770,13 +786,9 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
                         tmp_h: &mut *tmp_h,
                     },
                 );
-                if !db_in.is_empty() {
-                    activated::add_rows(db_in, dpre);
-                }
                 core::mem::swap(&mut cur, &mut prev);
             }
         });
-        db_in.iter_mut().zip(&*db_in2).for_each(|(a, b)| *a += b);
         if !C::ADDITIVE {
             drec.iter_mut().zip(drec2.iter()).for_each(|(a, b)| *a += b);
             if let (Some(a), Some(b)) = (db_rec, db_rec2) {
@@ -790,8 +802,12 @@ impl<C: Cell, const S: usize, const I: usize, const U: usize, const Q: bool, con
             let k = S.saturating_sub(1) * n;
             sgemm(U, k, gu, 1.0, hm, Layout::Transposed, &dpre[n * gu..], Layout::Normal, 0.0, drec);
         }
-        let dk = scratch(dkernel, I * gu);
-        sgemm(I, S * n, gu, 1.0, xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);
+        // [dkernel; dbias_in] = [x, 1]ᵀ · dpre: the input bias's gradient is
+        // the last row of the kernel's product.
+        let i1 = self.xt_width();
+        let dk = scratch(dkernel, i1 * gu);
+        sgemm(i1, S * n, gu, 1.0, xt, Layout::Transposed, dpre, Layout::Normal, 0.0, dk);
+        db_in.copy_from_slice(&dk[I * gu..]);
         if let Some(dx) = dx {
             let dxt = scratch(dxt, S * n * I);
             sgemm(S * n, gu, I, 1.0, dpre, Layout::Normal, &self.kernel, Layout::Transposed, 0.0, dxt);
