@@ -681,6 +681,12 @@ trait MicroKernel {
         }
     }
 
+    /// Whether a row-major `b` is read in place by any number of tiles of
+    /// rows when `a` is packed (unless its rows are a multiple of 1 KiB
+    /// apart), not only by a few: the weights of a dense layer, used by every
+    /// row block of a batch, are then never copied.
+    const IN_PLACE_B: bool = false;
+
     /// Whether [`MicroKernel::micro_a`] exists (reads `a` in place).
     const DIRECT_A: bool = false;
 
@@ -862,8 +868,10 @@ unsafe fn blocked<K: MicroKernel>(
     // the later blocks read (repacking it per block cost 10-20 % of a
     // product whose b does not fit in L2); without a free panel, per block.
     let width = (j1 - j0).div_ceil(nr_) * nr_;
+    // A row-major b that every row block reads in place (K::IN_PLACE_B).
+    let b_in_place = K::IN_PLACE_B && !direct_a && lb == Layout::Normal && !n.is_multiple_of(256);
     #[cfg(feature = "std")]
-    let held = if r1 - r0 > mc_max && packed.is_none() { panel::take(k * width) } else { None };
+    let held = if r1 - r0 > mc_max && packed.is_none() && !b_in_place { panel::take(k * width) } else { None };
     #[cfg(feature = "std")]
     let panel = held.as_ref().map(panel::Panel::ptr);
     #[cfg(not(feature = "std"))]
@@ -916,7 +924,7 @@ unsafe fn blocked<K: MicroKernel>(
                     }
                 }
             }
-            let in_place_b = mc <= 4 * mr_ && !n.is_multiple_of(256);
+            let in_place_b = b_in_place || (mc <= 4 * mr_ && !n.is_multiple_of(256));
             // Where the kernels read the sliver of b from column jr: the
             // packed operand, the panel, b in place, or `buf` (KC·NR floats).
             let sliver = |jr: usize, buf: *mut f32| -> (*const f32, usize) {
