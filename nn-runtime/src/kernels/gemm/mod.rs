@@ -19,11 +19,13 @@
 //!   blocks packed into `MR`-row panels (outermost, so a block's rows of `c`
 //!   stay in cache), `k` in blocks, `n` in slivers of `NR` columns. The k block
 //!   makes a `b` sliver half the L1d and the row block is at most half the L2
-//!   (cache sizes from `cpuid`). A sliver of `b` is read in
-//!   place when few tiles of rows use it, otherwise packed (contiguous; with
-//!   8×8 register transposes when `op(b)` is transposed). A row-major `a` is
-//!   read in place, not packed, when `n` is at most 64 columns, each tile
-//!   of its rows then multiplied by every sliver while it is in L1.
+//!   (cache sizes from `cpuid`). A sliver of a row-major `b` is read in
+//!   place when few tiles of rows use it (with AVX-512 and a packed `a`,
+//!   however many do), unless its rows are a multiple of 1 KiB apart;
+//!   otherwise packed (contiguous; with 8×8 register transposes when
+//!   `op(b)` is transposed). A row-major `a` is read in place, not packed,
+//!   when `n` is at most 64 columns, each tile of its rows then multiplied
+//!   by every sliver while it is in L1.
 //! * Large products (`m·k·n` above [`PAR_MIN_FLOPS`]) are split by rows between
 //!   the calling thread and one persistent helper thread (`pool`), started on
 //!   the first such call; later calls hand it work without allocating.
